@@ -1,0 +1,61 @@
+// The contract between the platform adapters (functions/*) and the decision pipeline.
+// Adapters translate their platform's request into an `AuthorizeInput`, call `authorize()`, and
+// translate the `Decision` back. Nothing else crosses that line.
+
+/** The one thing adapters need from a platform's headers: a case-insensitive lookup. */
+export interface HeadersLike {
+  /** The header's value, comma-joined when repeated, or `null` when absent. */
+  get(name: string): string | null;
+}
+
+/** Which adapter made the request; recorded in the audit line. */
+export type Platform = "worker" | "lambda" | "node";
+
+/** A request to decide, as the adapter received it. */
+export interface AuthorizeInput {
+  readonly platform: Platform;
+  /** HTTP method as sent, e.g. `GET`. */
+  readonly method: string;
+  /** The raw path as received (percent-encoding intact), without the query string. */
+  readonly path: string;
+  /** The raw query string without `?`, or empty. Only read where a route allows a query token. */
+  readonly query?: string;
+  readonly headers: HeadersLike;
+  /** The client's address as the platform established it (not a spoofable header). */
+  readonly clientIp?: string;
+  /** The platform's request id (API Gateway `requestContext.requestId`, Workers `cf-ray`). */
+  readonly requestId?: string;
+  /** Cloudflare's `request.cf` geo facts, when running on Workers. */
+  readonly cf?: { readonly country?: string; readonly asn?: number };
+  /**
+   * How many times a header that must be unique (Authorization) was sent, where the platform can
+   * tell (Lambda's `multiValueHeaders`). A duplicate credential is refused.
+   */
+  readonly headerCounts?: { readonly authorization?: number };
+}
+
+/** The HTTP status an adapter answers with when it answers the client itself. */
+export type DecisionStatus = 200 | 401 | 403 | 503;
+
+/** The pipeline's answer. Every path through the pipeline ends in exactly one of these. */
+export interface Decision {
+  readonly allow: boolean;
+  /** 200 allow, 401 authentication failed, 403 policy denied or no route, 503 dependency down (fail closed). */
+  readonly status: DecisionStatus;
+  /** A stable snake_case code: `allowed`, `public_route`, a token reason, `revoked`, `policy_denied`, ... */
+  readonly reason: string;
+  /** UUID, also in the audit line and the `x-gatehouse-decision-id` header. */
+  readonly decisionId: string;
+  /** The route pattern that matched, e.g. `/tenants/:tenant/orders/:id`. */
+  readonly route?: string;
+  /** The Cedar principal, when a token was verified. */
+  readonly principal?: { readonly type: string; readonly id: string; readonly tenant?: string };
+  /** Policies that decided (their ids). */
+  readonly policies?: readonly string[];
+  /** Headers to forward to the origin on allow (`x-gatehouse-principal`, ...). */
+  readonly identityHeaders?: Readonly<Record<string, string>>;
+  /** For 401: the RFC 6750 `WWW-Authenticate` value. */
+  readonly wwwAuthenticate?: string;
+  /** Values safe to hand to API Gateway as authorizer context (strings only). */
+  readonly context?: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,60 @@
+import { readdirSync } from "node:fs";
+import { UsageError, type CliCommand } from "./command.ts";
+
+const commandsDir = new URL("./commands/", import.meta.url);
+
+function commandNames(): string[] {
+  return readdirSync(commandsDir)
+    .filter((file) => file.endsWith(".ts") && !file.startsWith("_"))
+    .map((file) => file.slice(0, -3))
+    .sort();
+}
+
+async function loadCommand(name: string): Promise<CliCommand | undefined> {
+  if (!commandNames().includes(name)) return undefined;
+  const module = (await import(new URL(`${name}.ts`, commandsDir).href)) as { command: CliCommand };
+  return module.command;
+}
+
+async function printOverview(): Promise<void> {
+  const lines = ["usage: gatehouse <command> [options]", "", "commands:"];
+  for (const name of commandNames()) {
+    const command = await loadCommand(name);
+    if (command) lines.push(`  ${name.padEnd(14)}${command.summary}`);
+  }
+  lines.push("", "run `gatehouse <command> --help` for a command's options");
+  console.log(lines.join("\n"));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    await printOverview();
+    return name ? 0 : 2;
+  }
+  const command = await loadCommand(name);
+  if (!command) {
+    console.error(`gatehouse: unknown command \`${name}\`; run \`gatehouse --help\``);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`gatehouse ${name}: ${error.message}`);
+      return 2;
+    }
+    // Known user-facing errors (config, build) carry a clear message; anything else is a bug
+    if (error instanceof Error && (error.name === "ConfigError" || error.name === "BuildError")) {
+      console.error(`gatehouse ${name}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
