@@ -1,0 +1,14 @@
+/**
+ * Bad configuration, thrown once when a function starts and never for a request. `field` is the
+ * option's path (`revocation.deadlineMs`); the message says what was expected, e.g.
+ * `revocation.deadlineMs: expected an integer from 1 to 10000, got \`0\``.
+ */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  /** The option at fault, as a dotted path. */
+  readonly field: string;
+  constructor(field: string, expected: string) {
+    super(`${field}: ${expected}`);
+    this.field = field;
+  }
+}

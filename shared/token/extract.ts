@@ -1,0 +1,119 @@
+/** The one thing extraction needs from a platform's headers: a case-insensitive lookup (Fetch `Headers` fits). */
+export interface HeadersLike {
+  /** The header's value, comma-joined when repeated, or `null` when absent. */
+  get(name: string): string | null;
+}
+
+/** Where a credential was found; recorded in the audit line. */
+export type CredentialSource = "header" | "cookie" | "query";
+
+/** Where else to look for a credential besides `Authorization: Bearer`, and how large it may be. */
+export interface ExtractOptions {
+  /** Name of a cookie that may carry the token; default `null` (cookies ignored). Read only when there is no Authorization header. */
+  cookie?: string | null;
+  /** Query parameter that may carry the token (RFC 6750 §2.3 uses `access_token`); default `null`. Set it only for routes that allow it: URLs end up in logs. */
+  queryParam?: string | null;
+  /** The raw query string without `?`; read only when `queryParam` is set. */
+  query?: string;
+  /** Longest accepted token, in bytes; default 8192. Checked before any parsing. */
+  maxTokenBytes?: number;
+  /** How many Authorization headers the platform saw, where it can tell (Lambda `multiValueHeaders`). */
+  authorizationCount?: number;
+}
+
+/** A credential found, or why none was. `field` names the place that failed. */
+export type ExtractOutcome =
+  | { readonly ok: true; readonly token: string; readonly source: CredentialSource }
+  | { readonly ok: false; readonly reason: "missing_token" | "malformed" | "too_large"; readonly field: string };
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". A space or a
+// comma inside means two tokens, or two headers joined by the platform.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const DEFAULT_MAX_TOKEN_BYTES = 8192;
+
+/**
+ * Finds the bearer token in a request: the `Authorization` header (scheme case-insensitive, exactly
+ * one header holding one token), else the named cookie, else the named query parameter. Sending it
+ * in two ways at once is refused, as RFC 6750 §2 forbids it. Never throws.
+ */
+export function extractCredential(headers: HeadersLike, options: ExtractOptions = {}): ExtractOutcome {
+  const max = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
+  const queryName = options.queryParam ?? null;
+  const authorization = headers.get("authorization");
+
+  if (authorization !== null || (options.authorizationCount ?? 0) > 0) {
+    if ((options.authorizationCount ?? 1) > 1) return refuse("malformed", "authorization");
+    if (queryName !== null && options.query && hasQueryParam(options.query, queryName)) return refuse("malformed", "query");
+    return bearerFromHeader(authorization ?? "", max);
+  }
+
+  const cookieName = options.cookie ?? null;
+  if (cookieName !== null) {
+    const cookieHeader = headers.get("cookie");
+    const found = cookieHeader === null ? undefined : cookieValue(cookieHeader, cookieName, max);
+    if (found !== undefined) {
+      if (typeof found !== "string") return found;
+      if (queryName !== null && options.query && hasQueryParam(options.query, queryName)) return refuse("malformed", "query");
+      return checkToken(found, "cookie", max);
+    }
+  }
+
+  if (queryName !== null && options.query) {
+    if (options.query.length > max * 3 + 4096) return refuse("too_large", "query");
+    let values: string[];
+    try {
+      values = new URLSearchParams(options.query).getAll(queryName);
+    } catch {
+      return refuse("malformed", "query");
+    }
+    if (values.length > 1) return refuse("malformed", "query");
+    if (values.length === 1) return checkToken(values[0], "query", max);
+  }
+  return refuse("missing_token", "authorization");
+}
+
+function bearerFromHeader(value: string, max: number): ExtractOutcome {
+  const space = value.indexOf(" ");
+  if (space <= 0 || value.slice(0, space).toLowerCase() !== "bearer") return refuse("malformed", "authorization");
+  let start = space;
+  while (value.charCodeAt(start) === 32) start++;
+  // Length first: a 1 MiB header is refused without scanning it.
+  if (value.length - start > max) return refuse("too_large", "authorization");
+  return checkToken(value.slice(start), "header", max);
+}
+
+function checkToken(token: string, source: CredentialSource, max: number): ExtractOutcome {
+  const field = source === "header" ? "authorization" : source;
+  if (token.length === 0) return refuse("missing_token", field);
+  if (token.length > max) return refuse("too_large", field);
+  if (!B64TOKEN.test(token)) return refuse("malformed", field);
+  return { ok: true, token, source };
+}
+
+// RFC 6265 §5.2: pairs split on ";", the name is before the first "="; a value may be wrapped in DQUOTEs.
+// Two cookies of the same name are refused: a sibling subdomain can plant one (cookie tossing).
+function cookieValue(header: string, name: string, max: number): string | ExtractOutcome | undefined {
+  if (header.length > max * 4 + 8192) return refuse("too_large", "cookie");
+  let found: string | undefined;
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    if (found !== undefined) return refuse("malformed", "cookie");
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    found = value;
+  }
+  return found;
+}
+
+function hasQueryParam(query: string, name: string): boolean {
+  try {
+    return new URLSearchParams(query).has(name);
+  } catch {
+    return false;
+  }
+}
+
+function refuse(reason: "missing_token" | "malformed" | "too_large", field: string): ExtractOutcome {
+  return { ok: false, reason, field };
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { extractCredential, type ExtractOutcome } from "../../../shared/token/index.ts";
+
+const TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
+
+function headers(entries: Record<string, string>): Headers {
+  return new Headers(entries);
+}
+
+function expectRefused(outcome: ExtractOutcome, reason: string, field: string): void {
+  expect(outcome).toEqual({ ok: false, reason, field });
+}
+
+describe("Authorization header", () => {
+  it("takes the token from `Bearer <token>`", () => {
+    expect(extractCredential(headers({ authorization: `Bearer ${TOKEN}` }))).toEqual({ ok: true, token: TOKEN, source: "header" });
+  });
+
+  it("accepts the scheme in any case and several spaces (RFC 7235 §2.1)", () => {
+    for (const scheme of ["bearer", "BEARER", "bEaReR"]) {
+      expect(extractCredential(headers({ authorization: `${scheme}   ${TOKEN}` }))).toEqual({ ok: true, token: TOKEN, source: "header" });
+    }
+  });
+
+  it("refuses another scheme", () => {
+    expectRefused(extractCredential(headers({ authorization: "Basic dXNlcjpwYXNz" })), "malformed", "authorization");
+    expectRefused(extractCredential(headers({ authorization: `Bearer2 ${TOKEN}` })), "malformed", "authorization");
+  });
+
+  it("refuses a scheme without a token", () => {
+    expectRefused(extractCredential(headers({ authorization: "Bearer" })), "malformed", "authorization");
+    expectRefused(extractCredential(headers({ authorization: "Bearer " })), "malformed", "authorization");
+  });
+
+  it("refuses two tokens in one header", () => {
+    expectRefused(extractCredential(headers({ authorization: `Bearer ${TOKEN} ${TOKEN}` })), "malformed", "authorization");
+  });
+
+  it("refuses two Authorization headers joined by the platform", () => {
+    const joined = new Headers();
+    joined.append("authorization", `Bearer ${TOKEN}`);
+    joined.append("authorization", `Bearer ${TOKEN}`);
+    expectRefused(extractCredential(joined), "malformed", "authorization");
+  });
+
+  it("refuses a duplicate header the platform counted", () => {
+    expectRefused(extractCredential(headers({ authorization: `Bearer ${TOKEN}` }), { authorizationCount: 2 }), "malformed", "authorization");
+  });
+
+  it("refuses characters outside the b64token grammar (RFC 6750 §2.1)", () => {
+    expectRefused(extractCredential(headers({ authorization: `Bearer ${TOKEN}"` })), "malformed", "authorization");
+    expectRefused(extractCredential(headers({ authorization: `Bearer a=b` })), "malformed", "authorization");
+  });
+
+  it("refuses a token over the size limit before parsing it", () => {
+    const huge = "a".repeat(1024 * 1024);
+    const request = headers({ authorization: `Bearer ${huge}` });
+    const started = performance.now();
+    expectRefused(extractCredential(request), "too_large", "authorization");
+    expect(performance.now() - started).toBeLessThan(100);
+    expectRefused(extractCredential(headers({ authorization: `Bearer ${"a".repeat(600)}` }), { maxTokenBytes: 512 }), "too_large", "authorization");
+    expect(extractCredential(headers({ authorization: `Bearer ${"a".repeat(8192)}` })).ok).toBe(true);
+  });
+
+  it("reports a missing credential", () => {
+    expectRefused(extractCredential(headers({})), "missing_token", "authorization");
+  });
+});
+
+describe("cookie", () => {
+  it("is read only when named", () => {
+    expectRefused(extractCredential(headers({ cookie: `session=${TOKEN}` })), "missing_token", "authorization");
+    expect(extractCredential(headers({ cookie: `theme=dark; session=${TOKEN}` }), { cookie: "session" })).toEqual({ ok: true, token: TOKEN, source: "cookie" });
+  });
+
+  it("accepts a quoted cookie value", () => {
+    expect(extractCredential(headers({ cookie: `session="${TOKEN}"` }), { cookie: "session" })).toEqual({ ok: true, token: TOKEN, source: "cookie" });
+  });
+
+  it("refuses two cookies of the same name (cookie tossing)", () => {
+    expectRefused(extractCredential(headers({ cookie: `session=${TOKEN}; session=other` }), { cookie: "session" }), "malformed", "cookie");
+  });
+
+  it("prefers the Authorization header over an ambient cookie", () => {
+    const outcome = extractCredential(headers({ authorization: `Bearer ${TOKEN}`, cookie: "session=other" }), { cookie: "session" });
+    expect(outcome).toEqual({ ok: true, token: TOKEN, source: "header" });
+  });
+
+  it("refuses an oversized or malformed cookie token", () => {
+    expectRefused(extractCredential(headers({ cookie: `session=${"a".repeat(9000)}` }), { cookie: "session" }), "too_large", "cookie");
+    expectRefused(extractCredential(headers({ cookie: "session=a b" }), { cookie: "session" }), "malformed", "cookie");
+  });
+});
+
+describe("query string", () => {
+  it("is read only when the route names a parameter", () => {
+    expectRefused(extractCredential(headers({}), { query: `access_token=${TOKEN}` }), "missing_token", "authorization");
+    expect(extractCredential(headers({}), { queryParam: "access_token", query: `a=1&access_token=${TOKEN}` })).toEqual({ ok: true, token: TOKEN, source: "query" });
+  });
+
+  it("refuses the parameter twice", () => {
+    expectRefused(extractCredential(headers({}), { queryParam: "access_token", query: `access_token=${TOKEN}&access_token=x` }), "malformed", "query");
+  });
+
+  it("refuses a token sent both in the header and the query (RFC 6750 §2)", () => {
+    const outcome = extractCredential(headers({ authorization: `Bearer ${TOKEN}` }), { queryParam: "access_token", query: `access_token=${TOKEN}` });
+    expectRefused(outcome, "malformed", "query");
+  });
+
+  it("refuses an oversized query token", () => {
+    expectRefused(extractCredential(headers({}), { queryParam: "t", query: `t=${"a".repeat(9000)}` }), "too_large", "query");
+    expectRefused(extractCredential(headers({}), { queryParam: "t", query: `t=${"a".repeat(1024 * 1024)}` }), "too_large", "query");
+  });
+});

@@ -1,0 +1,318 @@
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { frozenClock } from "../../../shared/clock/index.ts";
+import {
+  createJwksRegistry,
+  createTokenVerifier,
+  kvJwksPersistence,
+  memoryJwksPersistence,
+  type IssuerConfig,
+  type JwksPersistence,
+  type VerifyOutcome,
+} from "../../../shared/token/index.ts";
+import { createTestKey, mintToken, startJwksServer, type JwksServer, type TestKey } from "../../harness/index.ts";
+import { AUDIENCE, ISSUER, NOW_MS, NOW_S, at, testKey, tokenConfig } from "./fixtures.ts";
+
+let servers: JwksServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  servers = [];
+});
+
+async function serve(keys: TestKey[]): Promise<JwksServer> {
+  const server = await startJwksServer(keys.map((k) => k.publicJwk));
+  servers.push(server);
+  return server;
+}
+
+/** A remote issuer with the verified-token cache off, so every call reaches the key lookup. */
+function remote(server: JwksServer, overrides: Partial<IssuerConfig> = {}, persistence: JwksPersistence | null = null, registry = createJwksRegistry()) {
+  const clock = frozenClock(NOW_MS);
+  const verifier = createTokenVerifier(
+    tokenConfig([{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwksUri: server.url, ...overrides }], { cache: null }),
+    { clock, persistence, jwksRegistry: registry },
+  );
+  return { clock, verifier, registry };
+}
+
+function reasonOf(outcome: VerifyOutcome): string {
+  return outcome.ok ? "ok" : outcome.reason;
+}
+
+let key: TestKey;
+beforeAll(async () => {
+  key = await testKey("ES256");
+});
+
+describe("fetching and caching keys", () => {
+  it("fetches once per isolate and reuses the keys", async () => {
+    const server = await serve([key]);
+    const { verifier } = remote(server);
+    for (let i = 0; i < 10; i++) expect(reasonOf(await verifier.verify(await mintToken(key, { i }, at())))).toBe("ok");
+    expect(server.requests).toEqual([{ method: "GET", path: "/.well-known/jwks.json" }]);
+  });
+
+  it("shares one fetch between concurrent first requests (single flight)", async () => {
+    const server = await serve([key]);
+    server.setDelay(50);
+    const { verifier } = remote(server);
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => mintToken(key, { i }, at())));
+    const outcomes = await Promise.all(tokens.map((t) => verifier.verify(t)));
+    expect(outcomes.map(reasonOf)).toEqual(Array(20).fill("ok"));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("shares keys between verifiers of the same isolate", async () => {
+    const server = await serve([key]);
+    const registry = createJwksRegistry();
+    const first = remote(server, {}, null, registry);
+    const second = remote(server, {}, null, registry);
+    expect(reasonOf(await first.verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+    expect(reasonOf(await second.verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("refreshes keys once they are older than jwksCacheSeconds", async () => {
+    const server = await serve([key]);
+    const { verifier, clock } = remote(server, { jwksCacheSeconds: 60 });
+    await verifier.verify(await mintToken(key, {}, at()));
+    clock.advance(59_000);
+    await verifier.verify(await mintToken(key, {}, at(NOW_S + 59)));
+    expect(server.requests).toHaveLength(1);
+    clock.advance(1_000);
+    const outcome = await verifier.verify(await mintToken(key, {}, at(NOW_S + 60)));
+    expect(outcome.ok && outcome.cache.jwksAgeSeconds).toBe(0);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("ignores private and symmetric keys served in the JWKS", async () => {
+    const server = await serve([]);
+    server.setKeys([{ ...key.publicJwk, d: "c2VjcmV0" }, { kty: "oct", k: "c2VjcmV0", kid: "hmac" }]);
+    const { verifier } = remote(server);
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("jwks_unavailable");
+  });
+});
+
+describe("key rotation", () => {
+  it("picks up a new kid with one refetch", async () => {
+    const next = await createTestKey("ES256", "next");
+    const server = await serve([key]);
+    const { verifier, clock } = remote(server, { jwksCooldownMs: 10_000 });
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+    server.setKeys([key.publicJwk, next.publicJwk]);
+    clock.advance(10_000);
+    expect(reasonOf(await verifier.verify(await mintToken(next, {}, at(NOW_S + 10))))).toBe("ok");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("drops a key the IdP removed after the next refresh", async () => {
+    const next = await createTestKey("ES256", "next");
+    const server = await serve([key, next]);
+    const { verifier, clock } = remote(server, { jwksCacheSeconds: 60 });
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+    server.setKeys([next.publicJwk]);
+    clock.advance(60_000);
+    const outcome = await verifier.verify(await mintToken(key, {}, at(NOW_S + 60)));
+    expect(reasonOf(outcome)).toBe("unknown_kid");
+    expect(!outcome.ok && outcome.field).toBe("kid");
+  });
+
+  it("bounds a kid-miss storm to one fetch per cooldown", async () => {
+    const server = await serve([key]);
+    const { verifier, clock } = remote(server, { jwksCooldownMs: 30_000 });
+    await verifier.verify(await mintToken(key, {}, at()));
+    const strangers = await Promise.all(Array.from({ length: 20 }, (_, i) => createTestKey("ES256", `random-${i}`)));
+    const storm = async (now: number) => {
+      const tokens = await Promise.all(strangers.map((s) => mintToken(s, {}, at(now))));
+      for (let round = 0; round < 5; round++) {
+        const outcomes = await Promise.all(tokens.map((t) => verifier.verify(t)));
+        expect(outcomes.map(reasonOf)).toEqual(Array(tokens.length).fill("unknown_kid"));
+      }
+    };
+    await storm(NOW_S);
+    // 100 misses within the cooldown of the first fetch: no refetch at all.
+    expect(server.requests).toHaveLength(1);
+    clock.advance(30_000);
+    await storm(NOW_S + 30);
+    // One cooldown later: exactly one more fetch for another 100 misses.
+    expect(server.requests).toHaveLength(2);
+    clock.advance(29_999);
+    await storm(NOW_S + 60);
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe("outages", () => {
+  it("uses the last good keys while the endpoint is down, up to the max stale age, then fails closed", async () => {
+    const server = await serve([key]);
+    const { verifier, clock } = remote(server, { jwksCacheSeconds: 60, jwksMaxStaleSeconds: 120, jwksCooldownMs: 10_000 });
+    await verifier.verify(await mintToken(key, {}, at()));
+    server.setMode("down");
+    clock.advance(100_000);
+    const stale = await verifier.verify(await mintToken(key, {}, at(NOW_S + 100)));
+    expect(stale.ok && stale.cache.jwksAgeSeconds).toBe(100);
+    expect(server.requests).toHaveLength(2);
+    clock.advance(79_999);
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at(NOW_S + 179))))).toBe("ok");
+    clock.advance(1);
+    const closed = await verifier.verify(await mintToken(key, {}, at(NOW_S + 180)));
+    expect(reasonOf(closed)).toBe("jwks_unavailable");
+    expect(!closed.ok && closed.field).toBe("jwks");
+  });
+
+  it("recovers as soon as the endpoint answers again", async () => {
+    const server = await serve([key]);
+    const { verifier, clock } = remote(server, { jwksCacheSeconds: 60, jwksMaxStaleSeconds: 0, jwksCooldownMs: 5_000 });
+    await verifier.verify(await mintToken(key, {}, at()));
+    server.setMode("garbage");
+    clock.advance(60_000);
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at(NOW_S + 60))))).toBe("jwks_unavailable");
+    server.setMode("ok");
+    clock.advance(5_000);
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at(NOW_S + 65))))).toBe("ok");
+  });
+
+  it("fails closed on a cold start with the endpoint down, and retries only after the cooldown", async () => {
+    const server = await serve([key]);
+    server.setMode("down");
+    const { verifier, clock } = remote(server, { jwksCooldownMs: 10_000 });
+    const token = await mintToken(key, {}, at());
+    for (let i = 0; i < 5; i++) expect(reasonOf(await verifier.verify(token))).toBe("jwks_unavailable");
+    expect(server.requests).toHaveLength(1);
+    server.setMode("ok");
+    clock.advance(10_000);
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at(NOW_S + 10))))).toBe("ok");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("gives up on a hanging endpoint after jwksTimeoutMs", async () => {
+    const server = await serve([key]);
+    server.setMode("hang");
+    const { verifier } = remote(server, { jwksTimeoutMs: 200 });
+    const started = performance.now();
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("jwks_unavailable");
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(2_000);
+  });
+
+  it("never hangs on a fetch that ignores its abort signal, and replaces it once past its deadline", async () => {
+    const server = await serve([key]);
+    let calls = 0;
+    const stuckFetch = () => {
+      calls++;
+      return new Promise<Response>(() => undefined);
+    };
+    const clock = frozenClock(NOW_MS);
+    const verifier = createTokenVerifier(
+      tokenConfig([{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwksUri: server.url, jwksTimeoutMs: 100, jwksCooldownMs: 1_000 }], { cache: null }),
+      { clock, fetch: stuckFetch, jwksRegistry: createJwksRegistry() },
+    );
+    const token = await mintToken(key, {}, at());
+    const outcomes = await Promise.all([verifier.verify(token), verifier.verify(token)]);
+    expect(outcomes.map(reasonOf)).toEqual(["jwks_unavailable", "jwks_unavailable"]);
+    expect(calls).toBe(1);
+    clock.advance(1_000);
+    expect(reasonOf(await verifier.verify(token))).toBe("jwks_unavailable");
+    expect(calls).toBe(2);
+  });
+
+  it("waits for a slow endpoint within the timeout", async () => {
+    const server = await serve([key]);
+    server.setDelay(150);
+    const { verifier } = remote(server, { jwksTimeoutMs: 2_000 });
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+  });
+
+  it("does not follow redirects to a URL nobody configured", async () => {
+    const target = await serve([key]);
+    const { createServer } = await import("node:http");
+    const redirector = createServer((_req, res) => res.writeHead(302, { location: target.url }).end());
+    await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
+    const port = (redirector.address() as { port: number }).port;
+    try {
+      const clock = frozenClock(NOW_MS);
+      const verifier = createTokenVerifier(
+        tokenConfig([{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwksUri: `http://127.0.0.1:${port}/jwks` }]),
+        { clock, jwksRegistry: createJwksRegistry() },
+      );
+      expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("jwks_unavailable");
+      expect(target.requests).toHaveLength(0);
+    } finally {
+      redirector.closeAllConnections();
+      await new Promise((resolve) => redirector.close(resolve));
+    }
+  });
+});
+
+describe("cold isolates: persisted and preloaded keys", () => {
+  it("starts a new isolate from persisted keys without fetching", async () => {
+    const server = await serve([key]);
+    const persistence = memoryJwksPersistence();
+    const warm = remote(server, {}, persistence);
+    await warm.verifier.verify(await mintToken(key, {}, at()));
+    await Promise.resolve();
+    expect(persistence.records.size).toBe(1);
+    server.setMode("down");
+    const cold = remote(server, {}, persistence); // fresh registry = new isolate
+    const outcome = await cold.verifier.verify(await mintToken(key, {}, at()));
+    expect(outcome.ok && outcome.cache.jwksAgeSeconds).toBe(0);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("ignores persisted keys older than the max stale age", async () => {
+    const server = await serve([key]);
+    server.setMode("down");
+    const persistence = memoryJwksPersistence();
+    persistence.records.set(server.url, { jwks: { keys: [key.publicJwk] }, fetchedAtMs: NOW_MS - 601_000 - 3600_000 });
+    const { verifier } = remote(server, {}, persistence);
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("jwks_unavailable");
+  });
+
+  it("treats a broken store as empty", async () => {
+    const server = await serve([key]);
+    const broken: JwksPersistence = {
+      get: async () => {
+        throw new Error("kv down");
+      },
+      put: () => Promise.reject(new Error("kv down")),
+    };
+    const { verifier } = remote(server, {}, broken);
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+  });
+
+  it("does not hang on a store that never answers", async () => {
+    const server = await serve([key]);
+    const silent: JwksPersistence = { get: () => new Promise(() => undefined), put: async () => undefined };
+    const { verifier } = remote(server, { jwksTimeoutMs: 150 }, silent);
+    const started = performance.now();
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("persists through a KV namespace", async () => {
+    const server = await serve([key]);
+    const store = new Map<string, string>();
+    const kv = kvJwksPersistence({ get: async (k) => store.get(k) ?? null, put: async (k, v) => void store.set(k, v) });
+    await remote(server, {}, kv).verifier.verify(await mintToken(key, {}, at()));
+    await Promise.resolve();
+    expect([...store.keys()]).toEqual([`gatehouse:jwks:${server.url}`]);
+    server.setMode("down");
+    expect(reasonOf(await remote(server, {}, kv).verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
+  });
+
+  it("starts from build-time preloaded keys without fetching", async () => {
+    const server = await serve([key]);
+    const { verifier } = remote(server, { jwksPreload: { keys: [key.publicJwk] } });
+    for (let i = 0; i < 3; i++) expect(reasonOf(await verifier.verify(await mintToken(key, { i }, at())))).toBe("ok");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("fetches when a preloaded set lacks the token's kid", async () => {
+    const next = await createTestKey("ES256", "next");
+    const server = await serve([key, next]);
+    const { verifier } = remote(server, { jwksPreload: { keys: [key.publicJwk] } });
+    expect(reasonOf(await verifier.verify(await mintToken(next, {}, at())))).toBe("ok");
+    expect(server.requests).toHaveLength(1);
+  });
+});
