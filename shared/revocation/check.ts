@@ -1,0 +1,292 @@
+import { systemClock, type Clock } from "../clock/index.ts";
+import { ConfigError } from "../errors.ts";
+import { CircuitBreaker, type BreakerState } from "./breaker.ts";
+import { ValueCache, type CachedValue } from "./cache.ts";
+import { resolveRevocationConfig, type RevocationConfig, type RevocationFailMode } from "./config.ts";
+import { isPlainPart, parseBefore, revocationKey, type RevocationKind } from "./keys.ts";
+import type { RevocationStore } from "./store.ts";
+import { createMemoryStore } from "./stores/memory.ts";
+
+/** The verified JWT payload; only these claims are read. */
+export interface RevocationClaims {
+  readonly iss?: unknown;
+  readonly sub?: unknown;
+  readonly jti?: unknown;
+  readonly sid?: unknown;
+  readonly client_id?: unknown;
+  readonly iat?: unknown;
+  readonly exp?: unknown;
+}
+
+/** Why a request was denied at this stage. */
+export type RevocationReason = "revoked" | "revocation_unavailable" | "invalid_claim";
+
+/** Why the store gave no usable answer. */
+export type RevocationStoreError = "timeout" | "error" | "bad_reply" | "breaker_open";
+
+/** The checker's answer for one token. Never thrown, always returned. */
+export interface RevocationCheckResult {
+  /** Whether the pipeline may continue. */
+  readonly allow: boolean;
+  /**
+   * `not_revoked` and `revoked` are answers (possibly from cache or, with `failMode: "stale"`, a
+   * stale cache); `store_error` means no answer (see `storeError`); `invalid_claim` means an
+   * identifying claim was neither a string nor a number, so the token cannot be checked.
+   */
+  readonly outcome: "not_revoked" | "revoked" | "store_error" | "invalid_claim";
+  /** Set when `allow` is false. */
+  readonly reason?: RevocationReason;
+  /** Which revocation matched, when `outcome` is `revoked`. */
+  readonly revokedBy?: RevocationKind;
+  /** The claim at fault, when `outcome` is `invalid_claim`. */
+  readonly field?: string;
+  /** Whether the answer came from this isolate's cache without asking the store. */
+  readonly cached: boolean;
+  /** Time spent in this stage, in ms. */
+  readonly ms: number;
+  /** Set when the store gave no answer: which fail mode decided (`stale` falls back to `closed`). */
+  readonly failModeUsed?: RevocationFailMode;
+  /** Set when the store gave no answer: why. */
+  readonly storeError?: RevocationStoreError;
+}
+
+/** Built once at start by `createRevocationChecker`; `check` is called once per request. */
+export interface RevocationChecker {
+  /**
+   * Whether the token these claims come from is revoked. At most one store round trip, bounded by
+   * `deadlineMs`; never rejects. `failMode` is the route's, default `closed`.
+   */
+  check(claims: RevocationClaims, failMode?: RevocationFailMode): Promise<RevocationCheckResult>;
+  /** The circuit breaker's state, for health endpoints and tests. */
+  breakerState(): BreakerState;
+  /** Forgets every cached answer (tests, or after a bulk `unrevoke`). */
+  clearCache(): void;
+  /** The store in use. */
+  readonly store: RevocationStore;
+}
+
+/** What the adapter supplies. */
+export interface RevocationCheckerDeps {
+  /** Built by the adapter from `config.store`; may be omitted only for `kind: "memory"`. */
+  readonly store?: RevocationStore;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+const KINDS: readonly RevocationKind[] = ["jti", "sub", "sid", "client"];
+const CLAIMS = ["jti", "sub", "sid", "client_id"] as const;
+const LOOKUP_FAILED = { error: "error" } as const;
+
+/**
+ * Validates `config` (throwing `ConfigError`) and returns a checker with its own bounded cache and
+ * circuit breaker. Call once per isolate, at start.
+ *
+ * How an answer is cached, per key: "no entry" is reused for `ttlMs`; an entry that revokes the
+ * token is reused until the entry itself would expire, since a token never becomes unrevoked by
+ * waiting; any answer may serve `failMode: "stale"` for `maxStaleMs` after its freshness.
+ */
+export function createRevocationChecker(config: RevocationConfig, deps: RevocationCheckerDeps = {}): RevocationChecker {
+  const resolved = resolveRevocationConfig(config);
+  const clock = deps.clock ?? systemClock;
+  let store = deps.store;
+  if (store === undefined) {
+    if (resolved.store.kind !== "memory") {
+      throw new ConfigError("revocation.store", `a \`${resolved.store.kind}\` store must be built by the adapter and passed in`);
+    }
+    store = createMemoryStore({ clock });
+  }
+  const theStore = store;
+  const { ttlMs, deadlineMs, maxStaleMs } = resolved;
+  const lifetimeMs = resolved.maxTokenLifetimeSeconds * 1000;
+  const cache = new ValueCache(resolved.cacheMaxEntries);
+  const breaker = new CircuitBreaker(resolved.breaker.failureThreshold, resolved.breaker.cooldownMs);
+  // Issuers are few; their escaped form is computed once
+  const issuerKeys = new Map<string, Record<RevocationKind, string>>();
+
+  function keyFor(kind: RevocationKind, issuer: string, id: string): string {
+    let prefixes = issuerKeys.get(issuer);
+    if (prefixes === undefined) {
+      prefixes = { jti: revocationKey("jti", issuer, ""), sub: revocationKey("sub", issuer, ""), sid: revocationKey("sid", issuer, ""), client: revocationKey("client", issuer, "") };
+      if (issuerKeys.size < 64) issuerKeys.set(issuer, prefixes);
+    }
+    return isPlainPart(id) ? prefixes[kind] + id : revocationKey(kind, issuer, id);
+  }
+
+  function keepUntil(kind: RevocationKind, value: string, claims: RevocationClaims, now: number, freshUntil: number): number {
+    let until: number;
+    if (kind === "jti") until = typeof claims.exp === "number" && Number.isFinite(claims.exp) ? claims.exp * 1000 : now + lifetimeMs;
+    else {
+      const before = parseBefore(value);
+      until = before === undefined ? now + lifetimeMs : before * 1000 + lifetimeMs;
+    }
+    return Math.max(until, freshUntil + maxStaleMs);
+  }
+
+  async function check(claims: RevocationClaims, failMode: RevocationFailMode = "closed"): Promise<RevocationCheckResult> {
+    const started = performance.now();
+    try {
+      const issuer = claims.iss === undefined ? "" : claims.iss;
+      if (typeof issuer !== "string") return invalidClaim("iss", started);
+      const keys: string[] = [];
+      const kinds: RevocationKind[] = [];
+      for (let i = 0; i < CLAIMS.length; i++) {
+        const raw = claims[CLAIMS[i]];
+        if (raw === undefined || raw === null) continue;
+        const id = typeof raw === "string" ? raw : typeof raw === "number" && Number.isFinite(raw) ? String(raw) : undefined;
+        if (id === undefined) return invalidClaim(CLAIMS[i], started);
+        keys.push(keyFor(KINDS[i], issuer, id));
+        kinds.push(KINDS[i]);
+      }
+      // A token with nothing to revoke it by (no jti, sub, sid or client_id) cannot be revoked
+      if (keys.length === 0) return answer(undefined, true, started);
+
+      const now = clock.now();
+      const values: Array<string | null> = new Array(keys.length);
+      const cachedEntries: Array<CachedValue | undefined> = new Array(keys.length);
+      let missing: number[] | undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const entry = cache.get(keys[i], now);
+        cachedEntries[i] = entry;
+        if (entry !== undefined) {
+          // A cached revocation decides at once, fresh or not: waiting never unrevokes a token
+          if (entry.value !== null && revokes(kinds[i], entry.value, claims)) return answer(kinds[i], true, started);
+          if (now < entry.freshUntil) {
+            values[i] = entry.value;
+            continue;
+          }
+        }
+        (missing ??= []).push(i);
+      }
+      if (missing === undefined) return answer(firstRevoking(kinds, values, claims), true, started);
+
+      let storeError: RevocationStoreError;
+      if (!breaker.tryAcquire(now)) {
+        storeError = "breaker_open";
+      } else {
+        const wanted = missing.length === keys.length ? keys : missing.map((i) => keys[i]);
+        const reply = await lookup(theStore, wanted, deadlineMs);
+        if (Array.isArray(reply)) {
+          breaker.succeeded();
+          const at = clock.now();
+          const freshUntil = at + ttlMs;
+          for (let j = 0; j < missing.length; j++) {
+            const i = missing[j];
+            const value = reply[j];
+            values[i] = value;
+            cache.set(keys[i], {
+              value,
+              freshUntil,
+              keepUntil: value === null ? freshUntil + maxStaleMs : keepUntil(kinds[i], value, claims, at, freshUntil),
+            });
+          }
+          return answer(firstRevoking(kinds, values, claims), false, started);
+        }
+        breaker.failed(clock.now());
+        storeError = reply.error;
+      }
+
+      if (failMode === "stale") {
+        let usable = true;
+        for (const i of missing) {
+          const entry = cachedEntries[i];
+          if (entry === undefined || now >= entry.freshUntil + maxStaleMs) {
+            usable = false;
+            break;
+          }
+          values[i] = entry.value;
+        }
+        if (usable) {
+          const revokedBy = firstRevoking(kinds, values, claims);
+          return revokedBy === undefined
+            ? { allow: true, outcome: "not_revoked", cached: true, ms: since(started), failModeUsed: "stale", storeError }
+            : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached: true, ms: since(started), failModeUsed: "stale", storeError };
+        }
+      }
+      return unavailable(failMode === "open" ? "open" : "closed", storeError, started);
+    } catch {
+      // Unreachable by design; if a bug lands here the token is refused, never waved through
+      return unavailable("closed", "error", started);
+    }
+  }
+
+  return {
+    check,
+    breakerState: () => breaker.state(clock.now()),
+    clearCache: () => cache.clear(),
+    store: theStore,
+  };
+}
+
+/**
+ * Whether a stored value revokes the token. A `jti` entry always does. A subject, session or
+ * client entry holds the "revoked before" time T in Unix seconds and revokes tokens with `iat` < T.
+ * A token without a numeric `iat`, or an entry whose value is not a time, counts as revoked: we
+ * cannot show the token is newer, so we fail closed.
+ */
+function revokes(kind: RevocationKind, value: string, claims: RevocationClaims): boolean {
+  if (kind === "jti") return true;
+  const before = parseBefore(value);
+  if (before === undefined) return true;
+  const iat = claims.iat;
+  return typeof iat !== "number" || !Number.isFinite(iat) || iat < before;
+}
+
+function firstRevoking(kinds: readonly RevocationKind[], values: ReadonlyArray<string | null>, claims: RevocationClaims): RevocationKind | undefined {
+  for (let i = 0; i < kinds.length; i++) {
+    const value = values[i];
+    if (value !== null && value !== undefined && revokes(kinds[i], value, claims)) return kinds[i];
+  }
+  return undefined;
+}
+
+// Races the store against the deadline. Resolves, never rejects: the values, or why there are none.
+function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: number): Promise<Array<string | null> | { error: RevocationStoreError }> {
+  return new Promise((resolve) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      resolve({ error: "timeout" });
+      controller.abort();
+    }, deadlineMs);
+    const settle = (reply: Array<string | null> | { error: RevocationStoreError }) => {
+      clearTimeout(timer);
+      resolve(reply);
+    };
+    let pending: Promise<Array<string | null>>;
+    try {
+      pending = store.getMany(keys, controller.signal);
+    } catch {
+      settle(LOOKUP_FAILED);
+      return;
+    }
+    Promise.resolve(pending).then(
+      (values) => settle(isReply(values, keys.length) ? values : { error: "bad_reply" }),
+      () => settle(LOOKUP_FAILED),
+    );
+  });
+}
+
+function isReply(values: unknown, length: number): values is Array<string | null> {
+  if (!Array.isArray(values) || values.length !== length) return false;
+  for (const value of values) if (value !== null && typeof value !== "string") return false;
+  return true;
+}
+
+function answer(revokedBy: RevocationKind | undefined, cached: boolean, started: number): RevocationCheckResult {
+  return revokedBy === undefined
+    ? { allow: true, outcome: "not_revoked", cached, ms: since(started) }
+    : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached, ms: since(started) };
+}
+
+function unavailable(failModeUsed: "open" | "closed", storeError: RevocationStoreError, started: number): RevocationCheckResult {
+  return failModeUsed === "open"
+    ? { allow: true, outcome: "store_error", cached: false, ms: since(started), failModeUsed, storeError }
+    : { allow: false, outcome: "store_error", reason: "revocation_unavailable", cached: false, ms: since(started), failModeUsed, storeError };
+}
+
+function invalidClaim(field: string, started: number): RevocationCheckResult {
+  return { allow: false, outcome: "invalid_claim", reason: "invalid_claim", field, cached: false, ms: since(started) };
+}
+
+function since(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}

@@ -1,0 +1,36 @@
+/**
+ * Where revocations live. One small interface so the checker does not care whether it talks to
+ * Upstash over HTTPS, Redis over TCP, Cloudflare KV or DynamoDB. Every store keeps the same keys
+ * (see `keys.ts`) and the same string values, so an entry written by the CLI to Redis reads the
+ * same through Upstash.
+ *
+ * Implementations must never throw synchronously and never leave a rejection unhandled; the checker
+ * races `getMany` against its deadline and treats any rejection as `store_error`.
+ */
+export interface RevocationStore {
+  /** Short name for audit lines and benchmarks: `memory`, `upstash`, `redis`, `kv`, `dynamodb`. */
+  readonly name: string;
+  /**
+   * Reads every key in one round trip (Redis `MGET`, DynamoDB `BatchGetItem`, KV reads in
+   * parallel). Answers one entry per key, in order: the stored value, or `null` when absent or
+   * expired. `signal` aborts the request once the checker's deadline has passed; stores whose
+   * client cannot be aborted may ignore it.
+   */
+  getMany(keys: readonly string[], signal: AbortSignal): Promise<Array<string | null>>;
+  /** Writes `value` under `key`, to expire by itself at `expiresAtSeconds` (Unix seconds). */
+  put(key: string, value: string, expiresAtSeconds: number): Promise<void>;
+  /** Removes `key`; removing an absent key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every live entry whose key starts with `prefix`, for `gatehouse revocations list`. */
+  list(prefix: string): Promise<RevocationStoreEntry[]>;
+  /** Releases connections (TCP clients, Miniflare); absent where there is nothing to release. */
+  close?(): Promise<void>;
+}
+
+/** One stored entry, as `list` answers it. */
+export interface RevocationStoreEntry {
+  readonly key: string;
+  readonly value: string;
+  /** Unix seconds when the store drops the entry, where the store can tell. */
+  readonly expiresAt?: number;
+}

@@ -1,0 +1,57 @@
+import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
+
+/**
+ * The part of a Cloudflare `KVNamespace` binding this store uses, declared structurally so
+ * `shared/` needs no workers-types. A real binding satisfies it.
+ */
+export interface KvNamespaceLike {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options?: { expiration?: number; metadata?: unknown }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{
+    keys: Array<{ name: string; expiration?: number; metadata?: unknown }>;
+    list_complete: boolean;
+    cursor?: string;
+  }>;
+}
+
+// KV refuses an expiration less than 60 s ahead (https://developers.cloudflare.com/kv/api/write-key-value-pairs/#expiring-keys)
+const KV_MIN_EXPIRATION_SECONDS = 60;
+
+/**
+ * Cloudflare Workers KV through a namespace binding. Reads for one token run in parallel (one
+ * round trip of wall time). KV is eventually consistent: a write is visible at once in the
+ * location that made it, and elsewhere typically within 60 s, on top of the checker's `ttlMs`.
+ * The value is also kept in the key's metadata so `list` can show it without a read per key.
+ */
+export function createKvStore(namespace: KvNamespaceLike): RevocationStore {
+  return {
+    name: "kv",
+    getMany: function kvGetMany(keys) {
+      if (keys.length === 1) return namespace.get(keys[0]).then((value) => [value]);
+      return Promise.all(keys.map((key) => namespace.get(key)));
+    },
+    put: async function kvPut(key, value, expiresAtSeconds) {
+      const earliest = Math.floor(Date.now() / 1000) + KV_MIN_EXPIRATION_SECONDS;
+      await namespace.put(key, value, { expiration: Math.max(expiresAtSeconds, earliest), metadata: { value } });
+    },
+    delete: async function kvDelete(key) {
+      await namespace.delete(key);
+    },
+    list: async function kvList(prefix) {
+      const found: RevocationStoreEntry[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await namespace.list(cursor === undefined ? { prefix } : { prefix, cursor });
+        for (const key of page.keys) {
+          const metadata = key.metadata as { value?: unknown } | undefined;
+          const value = typeof metadata?.value === "string" ? metadata.value : await namespace.get(key.name);
+          if (value !== null) found.push({ key: key.name, value, expiresAt: key.expiration });
+        }
+        if (page.list_complete || !page.cursor) break;
+        cursor = page.cursor;
+      }
+      return found;
+    },
+  };
+}

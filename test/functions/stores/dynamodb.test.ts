@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { createDynamoDbStore, createNodeStore, createRevocationTable } from "../../../functions/stores/index.ts";
+import { frozenClock } from "../../../shared/clock/index.ts";
+import { ConfigError } from "../../../shared/errors.ts";
+import { createRevocationChecker } from "../../../shared/revocation/index.ts";
+import { startDynalite, startTcpProxy, type DynaliteServer } from "../../harness/index.ts";
+import { describeStoreFaults } from "../../shared/revocation/_fault-suite.ts";
+import { describeStoreContract } from "../../shared/revocation/_store-contract.ts";
+
+const TABLE = "gatehouse-revocations";
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+let dynalite: DynaliteServer;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  const client = new DynamoDBClient({ region: "local", endpoint: dynalite.endpoint, credentials });
+  await createRevocationTable(client, TABLE);
+  await createRevocationTable(client, TABLE); // an existing table is left alone
+  client.destroy();
+});
+afterAll(async () => {
+  await dynalite?.stop();
+});
+
+describeStoreContract("dynamodb", async () => createDynamoDbStore({ table: TABLE, region: "local", endpoint: dynalite.endpoint, credentials }), { shortExpiry: true });
+
+describeStoreFaults("dynamodb", async () => {
+  const proxy = await startTcpProxy({ host: "127.0.0.1", port: dynalite.port });
+  const store = createDynamoDbStore({ table: TABLE, region: "local", endpoint: `http://127.0.0.1:${proxy.port}`, credentials });
+  return {
+    store,
+    proxy,
+    stop: async () => {
+      await store.close();
+      await proxy.stop();
+    },
+  };
+});
+
+describe("dynamodb: table semantics", () => {
+  it("ignores items past their TTL that DynamoDB has not deleted yet", async () => {
+    const client = new DynamoDBClient({ region: "local", endpoint: dynalite.endpoint, credentials });
+    const clock = frozenClock(Date.UTC(2026, 0, 1));
+    const nowS = Date.UTC(2026, 0, 1) / 1000;
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "gh:rv:jti:i:old" }, v: { S: "1" }, exp: { N: String(nowS - 1) } } }));
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "gh:rv:jti:i:new" }, v: { S: "1" }, exp: { N: String(nowS + 60) } } }));
+    const store = createDynamoDbStore({ table: TABLE, client, clock });
+    expect(await store.getMany(["gh:rv:jti:i:old", "gh:rv:jti:i:new"], AbortSignal.timeout(2000))).toEqual([null, "1"]);
+    expect((await store.list("gh:rv:jti:i:")).map((e) => e.key)).toEqual(["gh:rv:jti:i:new"]);
+    client.destroy();
+  });
+
+  it("fails closed with `error` when the table does not exist", async () => {
+    const store = createDynamoDbStore({ table: "missing-table", region: "local", endpoint: dynalite.endpoint, credentials });
+    const checker = createRevocationChecker({ store: { kind: "memory" }, deadlineMs: 2000 }, { store });
+    expect(await checker.check({ iss: "i", sub: "s" })).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "error" });
+    await store.close();
+  });
+
+  it("is built from config or `GATEHOUSE_REVOCATION_TABLE`, and names the missing table", async () => {
+    const store = createNodeStore({ kind: "dynamodb", endpoint: dynalite.endpoint, region: "local" }, { GATEHOUSE_REVOCATION_TABLE: TABLE });
+    expect(store.name).toBe("dynamodb");
+    await store.close?.();
+    expect(() => createNodeStore({ kind: "dynamodb" }, {})).toThrow(ConfigError);
+  });
+});

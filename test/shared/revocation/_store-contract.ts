@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRevocationChecker, revoke, type RevocationStore } from "../../../shared/revocation/index.ts";
+
+export interface ContractOptions {
+  /** Whether entries can be shown to expire within seconds (KV's minimum expiry is 60 s). */
+  readonly shortExpiry: boolean;
+}
+
+let run = 0;
+
+/**
+ * The behaviour every `RevocationStore` must share, run against the real backend: ordered
+ * `getMany` with nulls, put/delete, prefix listing that treats glob characters literally, expiry,
+ * and one store call per checked token.
+ */
+export function describeStoreContract(name: string, open: () => Promise<RevocationStore>, options: ContractOptions): void {
+  describe(`${name}: store contract`, () => {
+    let store: RevocationStore;
+    // Each run writes under its own issuer, so a persistent backend never sees an earlier run's keys
+    const iss = `https://contract-${process.pid}-${++run}.test`;
+    const key = (id: string) => `gh:rv:jti:${encodeURIComponent(iss)}:${id}`;
+    const signal = () => AbortSignal.timeout(5000);
+    const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close?.();
+    });
+
+    it("answers getMany in key order, with null for absent keys", async () => {
+      await store.put(key("b"), "2", inAnHour());
+      await store.put(key("a"), "1", inAnHour());
+      expect(await store.getMany([key("a"), key("missing"), key("b")], signal())).toEqual(["1", null, "2"]);
+      expect(await store.getMany([key("missing")], signal())).toEqual([null]);
+    });
+
+    it("overwrites on put and forgets on delete; deleting an absent key is fine", async () => {
+      await store.put(key("c"), "1", inAnHour());
+      await store.put(key("c"), "2", inAnHour());
+      expect(await store.getMany([key("c")], signal())).toEqual(["2"]);
+      await store.delete(key("c"));
+      await store.delete(key("c"));
+      expect(await store.getMany([key("c")], signal())).toEqual([null]);
+    });
+
+    it("lists entries under a prefix with their expiry, treating glob characters literally", async () => {
+      const exp = inAnHour();
+      await store.put(key("list*1"), "10", exp);
+      await store.put(key("list?2"), "20", exp);
+      await store.put(key("listX"), "30", exp);
+      const listed = await store.list(key("list*"));
+      expect(listed.map((e) => [e.key, e.value])).toEqual([[key("list*1"), "10"]]);
+      expect(Math.abs((listed[0].expiresAt ?? 0) - exp)).toBeLessThanOrEqual(2);
+      const all = await store.list(key("list"));
+      expect(all.map((e) => e.value).sort()).toEqual(["10", "20", "30"]);
+    });
+
+    if (options.shortExpiry) {
+      it("drops an entry once its expiry has passed", async () => {
+        const exp = Math.floor(Date.now() / 1000) + 1;
+        await store.put(key("short"), "1", exp);
+        expect(await store.getMany([key("short")], signal())).toEqual(["1"]);
+        await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 300));
+        expect(await store.getMany([key("short")], signal())).toEqual([null]);
+        expect((await store.list(key("short"))).length).toBe(0);
+      });
+    }
+
+    it("serves the checker: a revoked subject is denied with one store call per token", async () => {
+      let calls = 0;
+      const counted: RevocationStore = { ...store, name: store.name, getMany: (keys, s) => (calls++, store.getMany(keys, s)) };
+      const checker = createRevocationChecker({ store: { kind: "memory" }, deadlineMs: 2000 }, { store: counted });
+      const claims = { iss, sub: "alice", jti: "t1", sid: "s1", client_id: "web", iat: Math.floor(Date.now() / 1000) - 10 };
+      expect(await checker.check(claims)).toMatchObject({ allow: true, outcome: "not_revoked", cached: false });
+      await revoke(store, { iss, sub: "alice" });
+      checker.clearCache();
+      expect(await checker.check(claims)).toMatchObject({ allow: false, outcome: "revoked", revokedBy: "sub" });
+      expect(calls).toBe(2);
+    });
+  });
+}

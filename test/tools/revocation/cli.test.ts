@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createRedisStore, createRevocationTable } from "../../../functions/stores/index.ts";
+import { createRevocationChecker, revocationKey } from "../../../shared/revocation/index.ts";
+import { UsageError } from "../../../tools/cli/command.ts";
+import { freePort, repoRoot, startDynalite, startRedisServer, startUpstashBridge, startWorker, type DynaliteServer, type RedisServer, type UpstashBridge } from "../../harness/index.ts";
+
+const ISS = "https://cli.test";
+
+/** Runs `gatehouse <args>` as the user would, in a child process. Never inherits store env vars. */
+function gatehouse(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(GATEHOUSE_|UPSTASH_|AWS_)/.test(k)),
+  ) as Record<string, string>;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "tools/cli/main.ts", ...args], { cwd: repoRoot, env: { ...clean, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describe("cli: revoke, list and unrevoke against Redis", { timeout: 60_000 }, () => {
+  it("revokes a subject; a checker on the same Redis then denies its tokens", async () => {
+    const run = await gatehouse(["revoke", "--sub", "alice", "--iss", ISS, "--redis", redis.url]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/^revoked sub `alice` of `https:\/\/cli\.test` in redis 127\.0\.0\.1:\d+: tokens issued before \S+Z are refused; entry expires \S+Z\n$/);
+    const store = createRedisStore({ url: redis.url });
+    try {
+      const checker = createRevocationChecker({ store: { kind: "redis" }, deadlineMs: 2000 }, { store });
+      expect(await checker.check({ iss: ISS, sub: "alice", iat: Math.floor(Date.now() / 1000) - 1 })).toMatchObject({ allow: false, revokedBy: "sub" });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("revokes a token by jti until its exp, reading the store from `GATEHOUSE_REDIS_URL`", async () => {
+    const run = await gatehouse(["revoke", "--jti", "tok-9", "--iss", ISS, "--exp", "2030-01-01T00:00:00Z", "--json"], { GATEHOUSE_REDIS_URL: redis.url });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ kind: "jti", id: "tok-9", key: revocationKey("jti", ISS, "tok-9"), expiresAt: 1893456000 });
+  });
+
+  it("revokes a session and a client with an explicit `--before`", async () => {
+    expect((await gatehouse(["revoke", "--sid", "s-1", "--iss", ISS, "--before", "1900000000", "--redis", redis.url])).code).toBe(0);
+    expect((await gatehouse(["revoke", "--client", "web", "--iss", ISS, "--redis", redis.url])).code).toBe(0);
+  });
+
+  it("lists revocations as a table and as JSON, filtered by kind", async () => {
+    const table = await gatehouse(["revocations", "list", "--redis", redis.url]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split("\n")[0]).toMatch(/^KIND\s+ISSUER\s+ID\s+FROM\s+EXPIRES$/);
+    expect(table.stdout).toMatch(/^sid\s+https:\/\/cli\.test\s+s-1\s+2030-03-17T17:46:40Z/m);
+    const json = JSON.parse((await gatehouse(["revocations", "list", "--kind", "jti", "--json", "--redis", redis.url])).stdout);
+    expect(json.map((r: { id: string }) => r.id)).toEqual(["tok-9"]);
+  });
+
+  it("unrevokes, after which the entry is gone", async () => {
+    const run = await gatehouse(["unrevoke", "--sub", "alice", "--iss", ISS, "--redis", redis.url]);
+    expect(run).toMatchObject({ code: 0, stdout: `removed \`${revocationKey("sub", ISS, "alice")}\` from redis 127.0.0.1:${redis.port}\n` });
+    const json = JSON.parse((await gatehouse(["revocations", "list", "--kind", "sub", "--json", "--redis", redis.url])).stdout);
+    expect(json).toEqual([]);
+  });
+});
+
+describe("cli: usage errors", () => {
+  // Checked in-process (starting a child costs seconds on a loaded box); the one child below
+  // shows how main.ts turns a UsageError into exit code 2 and one line on stderr
+  const cases: Array<[string, "revoke" | "revocations", string[], RegExp]> = [
+    ["no target", "revoke", ["--iss", ISS, "--redis", "redis://x:1"], /name exactly one of `--jti`, `--sub`, `--sid`, `--client`/],
+    ["two targets", "revoke", ["--sub", "a", "--jti", "b", "--iss", ISS, "--redis", "redis://x:1"], /exactly one/],
+    ["no issuer", "revoke", ["--sub", "a", "--redis", "redis://x:1"], /`--iss` is required/],
+    ["no store", "revoke", ["--sub", "a", "--iss", ISS], /no store given/],
+    ["two stores", "revoke", ["--sub", "a", "--iss", ISS, "--redis", "redis://x:1", "--dynamodb-table", "t"], /choose one store/],
+    ["bad time", "revoke", ["--sub", "a", "--iss", ISS, "--before", "yesterday", "--redis", "redis://x:1"], /`--before` expects Unix seconds or an ISO 8601 date-time, got `yesterday`/],
+    ["exp on a subject", "revoke", ["--sub", "a", "--iss", ISS, "--exp", "5", "--redis", "redis://x:1"], /`--exp` applies to `--jti`/],
+    ["unknown flag", "revoke", ["--user", "a"], /unknown option `--user`/],
+    ["list without `list`", "revocations", ["--redis", "redis://x:1"], /expected `revocations list`/],
+    ["bad kind", "revocations", ["list", "--kind", "user", "--redis", "redis://x:1"], /`--kind` expects one of/],
+  ];
+  for (const [name, commandName, args, message] of cases) {
+    it(`refuses ${name} with a UsageError`, async () => {
+      const saved = { ...process.env };
+      for (const key of Object.keys(process.env)) if (/^(GATEHOUSE_|UPSTASH_)/.test(key)) delete process.env[key];
+      try {
+        const { command } = await import(`../../../tools/cli/commands/${commandName}.ts`);
+        const error = await command.run(args).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(UsageError);
+        expect((error as Error).message).toMatch(message);
+      } finally {
+        Object.assign(process.env, saved);
+      }
+    });
+  }
+
+  it("exits 2 with one line on stderr for a usage error", async () => {
+    const run = await gatehouse(["revoke", "--sub", "a", "--redis", redis.url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("gatehouse revoke: `--iss` is required: revocations are kept per issuer, as the token's `iss` claim\n");
+  });
+
+  it("exits 1 with one line, not a stack trace, when the store is down", async () => {
+    const run = await gatehouse(["revoke", "--sub", "a", "--iss", ISS, "--redis", `redis://127.0.0.1:${await freePort()}`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/^gatehouse: redis 127\.0\.0\.1:\d+: /);
+  });
+
+  it("never prints a Redis password", async () => {
+    const run = await gatehouse(["revoke", "--sub", "a", "--iss", ISS, "--redis", `redis://:hunter2@127.0.0.1:${await freePort()}`]);
+    expect(run.stdout + run.stderr).not.toContain("hunter2");
+  });
+});
+
+describe("cli: other stores", { timeout: 90_000 }, () => {
+  let bridge: UpstashBridge;
+  let dynalite: DynaliteServer;
+  beforeAll(async () => {
+    bridge = await startUpstashBridge(redis.url);
+    dynalite = await startDynalite();
+    const client = new DynamoDBClient({ region: "local", endpoint: dynalite.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    await createRevocationTable(client, "revocations");
+    client.destroy();
+  });
+  afterAll(async () => {
+    await bridge?.stop();
+    await dynalite?.stop();
+  });
+
+  it("writes through Upstash REST with the token from the environment", async () => {
+    const run = await gatehouse(["revoke", "--jti", "up-1", "--iss", ISS, "--upstash-url", bridge.url], { UPSTASH_REDIS_REST_TOKEN: bridge.token });
+    expect(run).toMatchObject({ code: 0 });
+    const list = JSON.parse((await gatehouse(["revocations", "list", "--json", "--kind", "jti"], { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token })).stdout);
+    expect(list.map((r: { id: string }) => r.id)).toContain("up-1");
+  });
+
+  it("refuses Upstash without a token", async () => {
+    const run = await gatehouse(["revoke", "--jti", "up-2", "--iss", ISS, "--upstash-url", bridge.url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/upstash needs a token/);
+  });
+
+  it("writes to DynamoDB at a local endpoint and lists it back", async () => {
+    const flags = ["--dynamodb-table", "revocations", "--dynamodb-endpoint", dynalite.endpoint];
+    expect((await gatehouse(["revoke", "--client", "cli-app", "--iss", ISS, ...flags])).code).toBe(0);
+    const list = JSON.parse((await gatehouse(["revocations", "list", "--json", ...flags])).stdout);
+    expect(list).toMatchObject([{ kind: "client", id: "cli-app", iss: ISS }]);
+    expect((await gatehouse(["unrevoke", "--client", "cli-app", "--iss", ISS, ...flags])).code).toBe(0);
+    expect(JSON.parse((await gatehouse(["revocations", "list", "--json", ...flags])).stdout)).toEqual([]);
+  });
+
+  it("writes to Miniflare's persisted KV, which a local Worker then reads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gatehouse-kv-"));
+    try {
+      const run = await gatehouse(["revoke", "--jti", "kv-1", "--iss", ISS, "--kv-persist", dir, "--kv-namespace", "local-revocations"]);
+      expect(run).toMatchObject({ code: 0 });
+      const worker = await startWorker({
+        script: `export default { async fetch(request, env) { return new Response(await env.REVOCATIONS.get(new URL(request.url).searchParams.get("key"))); } }`,
+        extra: { kvNamespaces: { REVOCATIONS: "local-revocations" }, kvPersist: dir },
+      });
+      try {
+        const response = await worker.fetch(`/?key=${encodeURIComponent(revocationKey("jti", ISS, "kv-1"))}`);
+        expect(await response.text()).toMatch(/^\d+$/);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
