@@ -1,0 +1,112 @@
+import { systemClock, type Clock } from "../clock/index.ts";
+import { buildAuditRecord, type AuditContext } from "./build-record.ts";
+import { resolveAuditConfig, type AuditConfig } from "./configure.ts";
+import type { DecisionFacts } from "./facts.ts";
+import type { AuditPlatform, AuditRecord } from "./record.ts";
+import type { AuditSink } from "./sink.ts";
+import { stdoutSink } from "./stdout-sink.ts";
+
+/** What the adapter supplies to the audit logger. */
+export interface AuditLoggerDeps {
+  /** Which adapter this is; written as `platform`. */
+  readonly platform: AuditPlatform;
+  /** Where lines go; default `stdoutSink()`. */
+  readonly sink?: AuditSink;
+  /** Time source for `time`; default the system clock. */
+  readonly clock?: Clock;
+  /** Uniform in [0, 1), for allow-line sampling; default `Math.random`. */
+  readonly random?: () => number;
+  /** Makes `decision_id` when the facts carry none; default `crypto.randomUUID`. */
+  readonly randomUUID?: () => string;
+  /** Version of the enforced policy bundle; default `null`. */
+  readonly policyVersion?: string | null;
+  /** Version of the candidate bundle in shadow mode; default `null`. */
+  readonly shadowPolicyVersion?: string | null;
+}
+
+/** Writes one audit line per decision. Made once per function instance by `createAuditLogger`. */
+export interface AuditLogger {
+  /**
+   * Builds the line for a decision and hands it to the sink, unless it is an allow line that
+   * sampling skips. Returns the line written, or `undefined` when skipped. Never throws: a broken
+   * sink or an unexpected fact is counted in `failures` and the decision stands.
+   */
+  log(facts: DecisionFacts): AuditRecord | undefined;
+  /** Builds the line without sampling or writing it (for tests and custom sinks). */
+  build(facts: DecisionFacts): AuditRecord;
+  /** Flushes the sink; never rejects. Workers: `ctx.waitUntil(logger.flush())`; Lambda: await it. */
+  flush(): Promise<void>;
+  /** The sink lines go to. */
+  readonly sink: AuditSink;
+  /** Lines lost to an exception while building or writing (should stay 0). */
+  readonly failures: number;
+}
+
+const randomUUID = () => crypto.randomUUID();
+
+/**
+ * Checks `config` (throwing a `ConfigError` on the first bad field) and returns the logger.
+ * Call once at start; the hash key and defaults are prepared here, not per request.
+ */
+export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLoggerDeps): AuditLogger {
+  const resolved = resolveAuditConfig(config);
+  const sink = deps.sink ?? stdoutSink();
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? Math.random;
+  const makeId = deps.randomUUID ?? randomUUID;
+  const context: AuditContext = {
+    config: resolved,
+    platform: deps.platform,
+    policyVersion: deps.policyVersion ?? null,
+    shadowPolicyVersion: deps.shadowPolicyVersion ?? null,
+  };
+  const rate = resolved.allowSampleRate;
+  let reportedDrops = 0;
+  let failures = 0;
+
+  function build(facts: DecisionFacts, sampleRate = 1): AuditRecord {
+    const id = typeof facts.decisionId === "string" && facts.decisionId.length > 0 ? "" : makeId();
+    return buildAuditRecord(facts, context, clock.now(), id, sampleRate);
+  }
+
+  return {
+    sink,
+    get failures() {
+      return failures;
+    },
+    build: function buildAuditLine(facts) {
+      return build(facts);
+    },
+    log: function logDecision(facts) {
+      try {
+        let sampleRate = 1;
+        // Only clean allow lines are sampled: denies, policy errors and shadow disagreements are the evidence
+        if (rate < 1 && facts.decision === "allow" && !(facts.policy && facts.policy.errors.length > 0)) {
+          const disagrees = facts.shadow != null && facts.shadow.decision !== (facts.policy?.decision ?? facts.decision);
+          if (!disagrees) {
+            if (random() >= rate) return undefined;
+            sampleRate = rate;
+          }
+        }
+        const record = build(facts, sampleRate);
+        const dropped = sink.dropped;
+        if (typeof dropped === "number" && dropped > reportedDrops) {
+          record.audit_dropped = dropped - reportedDrops;
+          reportedDrops = dropped;
+        }
+        sink.write(record);
+        return record;
+      } catch {
+        failures++;
+        return undefined;
+      }
+    },
+    flush: function flushAudit() {
+      try {
+        return sink.flush().catch(() => {});
+      } catch {
+        return Promise.resolve();
+      }
+    },
+  };
+}

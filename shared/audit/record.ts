@@ -1,0 +1,118 @@
+/**
+ * The shape of one audit line. Field names are snake_case and stable: they are documented in
+ * `docs/audit.md` and pinned by `docs/audit-line.schema.json`, which tests validate every line against.
+ * A field that does not apply to a decision is `null`, never missing, so every line has the same keys
+ * (log query engines infer one column per key). Only `claims`, `shadow` and `audit_dropped` are optional.
+ */
+export interface AuditRecord {
+  /** When the decision was made, RFC 3339 in UTC with milliseconds (https://www.rfc-editor.org/rfc/rfc3339). */
+  time: string;
+  /** A fresh UUID v4 per decision (https://www.rfc-editor.org/rfc/rfc9562). */
+  decision_id: string;
+  /** W3C trace-id from `traceparent`, else `cf-ray`, else the platform's request id; `null` if none. */
+  trace_id: string | null;
+  /** Which adapter decided. */
+  platform: AuditPlatform;
+  /** Name of the matched route; `null` when no route matched. */
+  route: string | null;
+  method: string;
+  /** Request path; without the query string unless `includeQuery` is set. */
+  path: string;
+  principal: AuditPrincipal | null;
+  /** Cedar action, e.g. `Action::"read"`; `null` when the pipeline stopped before the policy stage. */
+  action: string | null;
+  /** Cedar resource, e.g. `Document::"42"`. */
+  resource: string | null;
+  decision: AuditDecision;
+  /** The pipeline's reason code for the decision (`allowed`, `public_route`, `expired`, `revoked`, `policy_denied`, …). */
+  decision_reason: string;
+  /** Ids of the policies that decided (Cedar's "reasons"); empty when none did. */
+  reasons: readonly string[];
+  /** Policies that errored during evaluation (skipped per `onForbidError`). */
+  policy_errors: readonly AuditPolicyError[];
+  /** The token stage's reason code (`expired`, `unknown_kid`, …); `null` when the token verified. */
+  auth_error: string | null;
+  revocation: AuditRevocation | null;
+  /** `open`, `closed` or `stale` when the revocation store failed and a fail mode decided; else `null`. */
+  fail_mode_used: AuditFailMode | null;
+  /** Version (content hash) of the enforced policy bundle. */
+  policy_version: string | null;
+  latency_us: AuditLatency;
+  /** Registered claims that identify the token; never the token itself. */
+  token: AuditTokenFacts | null;
+  cache: AuditCacheFacts;
+  /** The client address, kept, truncated, hashed or omitted per `clientIp`. */
+  client_ip: string | null;
+  /** Of the allow lines like this one, the fraction that is written (1 for every deny line). */
+  sample_rate: number;
+  /** Allowlisted claims only (`claims` option); absent when the allowlist is empty. */
+  claims?: Readonly<Record<string, unknown>>;
+  /** The candidate policy set's answer; present only when shadow mode is on. */
+  shadow?: AuditShadow;
+  /** Lines this logger's sink dropped since the last line that reported drops; absent when none. */
+  audit_dropped?: number;
+}
+
+export type AuditPlatform = "worker" | "lambda" | "node";
+export type AuditDecision = "allow" | "deny";
+/** The revocation fail mode that decided while the store was failing (see the revocation stage). */
+export type AuditFailMode = "open" | "closed" | "stale";
+
+export interface AuditPrincipal {
+  /** Cedar entity type, e.g. `User`. */
+  type: string;
+  id: string;
+  /** The token's `iss`. */
+  iss: string | null;
+}
+
+/** One erroring policy; `message` only with `policyErrorDetail: "message"`. */
+export interface AuditPolicyError {
+  policy: string;
+  message?: string;
+}
+
+export interface AuditRevocation {
+  /** Whether the revocation stage ran for this request. */
+  checked: boolean;
+  /** Whether the answer came from the in-memory cache. */
+  cached: boolean;
+  /** The revocation stage's outcome code (`not_revoked`, `revoked`, `unavailable`, …). */
+  outcome: string;
+  /** Time spent in the revocation stage, in ms (µs precision). */
+  ms: number;
+}
+
+/** Stage timings in whole microseconds; a stage that did not run is `null`. */
+export interface AuditLatency {
+  total: number;
+  verify: number | null;
+  revocation: number | null;
+  eval: number | null;
+}
+
+export interface AuditTokenFacts {
+  jti: string | null;
+  /** Seconds since the epoch, as in the token. */
+  iat: number | null;
+  exp: number | null;
+}
+
+export interface AuditCacheFacts {
+  /** Whether the verified-token cache answered; `null` when there is no such cache or no token. */
+  token_hit: boolean | null;
+  /** Age of the JWKS used, in seconds. */
+  jwks_age_s: number | null;
+  /** Age of the revocation answer used, in ms (0 for a fresh lookup). */
+  revocation_age_ms: number | null;
+}
+
+/** What the candidate (shadow) policy set would have decided. */
+export interface AuditShadow {
+  decision: AuditDecision;
+  reasons: readonly string[];
+  errors: readonly AuditPolicyError[];
+  /** Whether the candidate's decision equals the enforced one. */
+  agrees: boolean;
+  policy_version: string | null;
+}

@@ -1,0 +1,18 @@
+import type { AuditRecord } from "./record.ts";
+
+/**
+ * Where audit lines go. Supplied by the adapter; `stdoutSink()` is the plain default.
+ * Invariant: neither method throws or rejects, and `write` never waits on I/O, so a sink can
+ * never change or delay a decision (the logger also guards against sinks that break this).
+ */
+export interface AuditSink {
+  /** Takes one line; serialises or buffers it, and returns at once. */
+  write(record: AuditRecord): void;
+  /**
+   * Sends whatever is buffered and resolves when done (or given up). Workers pass it to
+   * `ctx.waitUntil`; Lambda awaits it before returning, since a frozen sandbox sends nothing.
+   */
+  flush(): Promise<void>;
+  /** Lines dropped so far (buffer full, collector down); reported in a later line as `audit_dropped`. */
+  readonly dropped?: number;
+}
