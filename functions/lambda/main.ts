@@ -1,0 +1,72 @@
+// The deployed function's start-up: read the configuration, build the store, the pipeline and the
+// handler once per sandbox. `npm run build:lambda` generates the entry that calls this with the
+// compiled policies and route table, and exports the result as `handler`.
+import { stdoutSink } from "../../shared/audit/index.ts";
+import type { GatehouseConfig } from "../../shared/config/index.ts";
+import { ConfigError } from "../../shared/errors.ts";
+import { createAuthorizer } from "../../shared/pipeline/index.ts";
+import type { CompiledPolicySet } from "../../shared/policy/index.ts";
+// The store module itself, not the stage index, which would pull the Upstash client into every cold start
+import type { RevocationStore } from "../../shared/revocation/index.ts";
+import { createMemoryStore } from "../../shared/revocation/stores/memory.ts";
+import type { RoutesFile } from "../../shared/routes/index.ts";
+import { createLambdaHandler, type HttpApiCacheCheck, type LambdaHandler } from "./handler.ts";
+
+/** What the build bundles in. */
+export interface LambdaEntryInput {
+  /** The compiled policy module. */
+  readonly policies: CompiledPolicySet;
+  /** The route table, used when the configuration has no `routes`. */
+  readonly routes: RoutesFile;
+  /** The configuration given at build time (`--config`), if any; `GATEHOUSE_CONFIG` overrides it. */
+  readonly config?: unknown;
+  /** The environment; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Builds the handler, once, at module start (the Lambda init phase), so a bad configuration fails
+ * the init with a `ConfigError` naming the field instead of denying requests one by one.
+ *
+ * Environment: `GATEHOUSE_CONFIG` (the `GatehouseConfig` as JSON; overrides the bundled one),
+ * `GATEHOUSE_HTTP_API_CACHE` (`require_route`, the default, or `off`; see `HttpApiCacheCheck`), and
+ * each store's own variables (`GATEHOUSE_REVOCATION_TABLE`, `GATEHOUSE_REDIS_URL`, `UPSTASH_REDIS_REST_*`).
+ * The Upstash, Redis and DynamoDB clients are loaded only when the configuration names them.
+ */
+export async function createLambdaEntry(input: LambdaEntryInput): Promise<LambdaHandler> {
+  const env = input.env ?? process.env;
+  const config = readConfig(env.GATEHOUSE_CONFIG, input.config, input.routes);
+  const httpApiCache = env.GATEHOUSE_HTTP_API_CACHE ?? "require_route";
+  if (httpApiCache !== "require_route" && httpApiCache !== "off") {
+    throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);
+  }
+  let revocationStore: RevocationStore | undefined;
+  const store = config.revocation?.store;
+  if (store?.kind === "memory") {
+    revocationStore = createMemoryStore();
+  } else if (store) {
+    // Loaded only when named: the Upstash, Redis and DynamoDB clients stay out of a cold start that needs none
+    const { createNodeStore } = await import("../stores/index.ts");
+    revocationStore = createNodeStore(store, env);
+  }
+  // The bare JSON line: Lambda's console.log would prefix it with a timestamp and request id
+  const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });
+  const authorize = createAuthorizer(config, { policies: input.policies, auditSink, ...(revocationStore ? { revocationStore } : {}) });
+  return createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: httpApiCache as HttpApiCacheCheck });
+}
+
+function readConfig(fromEnv: string | undefined, bundled: unknown, routes: RoutesFile): GatehouseConfig {
+  let parsed: unknown = bundled;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    try {
+      parsed = JSON.parse(fromEnv);
+    } catch {
+      throw new ConfigError("GATEHOUSE_CONFIG", "expected the gatehouse configuration as a JSON object");
+    }
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError("GATEHOUSE_CONFIG", "expected the gatehouse configuration as a JSON object, in the environment or bundled with `--config`");
+  }
+  const config = parsed as Record<string, unknown>;
+  return (config.routes === undefined ? { ...config, routes } : config) as unknown as GatehouseConfig;
+}

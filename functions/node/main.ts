@@ -1,0 +1,99 @@
+// The forward-auth server as a process: configuration from the environment, the compiled policy
+// module from disk, one pipeline, one server. Run with `node --import tsx functions/node/main.ts`
+// (or bundle it); stops cleanly on SIGINT and SIGTERM.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { stdoutSink, type AuditSink } from "../../shared/audit/index.ts";
+import type { GatehouseConfig } from "../../shared/config/index.ts";
+import { ConfigError } from "../../shared/errors.ts";
+import { createAuthorizer } from "../../shared/pipeline/index.ts";
+import type { CompiledPolicySet } from "../../shared/policy/index.ts";
+import type { RevocationStore } from "../../shared/revocation/index.ts";
+import { createNodeStore } from "../stores/index.ts";
+import type { ClientIpSource, ProxyKind } from "./options.ts";
+import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
+
+/**
+ * Starts the server from `env`:
+ * - `GATEHOUSE_CONFIG_FILE` (a `GatehouseConfig` JSON file) or `GATEHOUSE_CONFIG` (the JSON itself); required.
+ * - `GATEHOUSE_ROUTES_FILE`: route table for a configuration without `routes`; default `policies/routes.json`.
+ * - `GATEHOUSE_POLICIES`: the compiled policy module (`gatehouse build`); default `dist/policies.js`.
+ * - `GATEHOUSE_PROXY` (`nginx`, `traefik` or `envoy`; required), `GATEHOUSE_PATH_PREFIX` (Envoy),
+ *   `GATEHOUSE_CLIENT_IP` (`socket`, `x-forwarded-for`, `x-real-ip`; default `socket`).
+ * - `HOST` (default `127.0.0.1`) and `PORT` (default 9000).
+ * `deps.auditSink` replaces the default stdout sink (tests). Throws `ConfigError` naming the variable or field.
+ */
+export async function startFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, deps: { readonly auditSink?: AuditSink } = {}): Promise<ForwardAuthServer> {
+  const config = readConfig(env);
+  const policiesPath = resolve(env.GATEHOUSE_POLICIES ?? "dist/policies.js");
+  let policies: CompiledPolicySet;
+  try {
+    policies = ((await import(pathToFileURL(policiesPath).href)) as { default: CompiledPolicySet }).default;
+  } catch {
+    throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
+  }
+  const revocationStore: RevocationStore | undefined = config.revocation ? createNodeStore(config.revocation.store, env) : undefined;
+  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}) });
+  const port = env.PORT === undefined ? 9000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
+  const server = await startForwardAuthServer(authorize, {
+    proxy: env.GATEHOUSE_PROXY as ProxyKind,
+    pathPrefix: env.GATEHOUSE_PATH_PREFIX,
+    clientIp: env.GATEHOUSE_CLIENT_IP as ClientIpSource | undefined,
+    flush: () => authorize.flush(),
+    port,
+    hostname: env.HOST ?? "127.0.0.1",
+  });
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await revocationStore?.close?.();
+    },
+  };
+}
+
+function readConfig(env: Readonly<Record<string, string | undefined>>): GatehouseConfig {
+  let text = env.GATEHOUSE_CONFIG;
+  const field = env.GATEHOUSE_CONFIG_FILE ? "GATEHOUSE_CONFIG_FILE" : "GATEHOUSE_CONFIG";
+  if (env.GATEHOUSE_CONFIG_FILE) {
+    try {
+      text = readFileSync(env.GATEHOUSE_CONFIG_FILE, "utf8");
+    } catch {
+      throw new ConfigError(field, `expected a readable file, got \`${env.GATEHOUSE_CONFIG_FILE}\``);
+    }
+  }
+  if (!text) throw new ConfigError("GATEHOUSE_CONFIG_FILE", "expected the path of the gatehouse configuration, or `GATEHOUSE_CONFIG` holding it");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(field, "expected the gatehouse configuration as a JSON object");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(field, "expected the gatehouse configuration as a JSON object");
+  const config = parsed as Record<string, unknown>;
+  if (config.routes !== undefined) return config as unknown as GatehouseConfig;
+  const routesFile = env.GATEHOUSE_ROUTES_FILE ?? "policies/routes.json";
+  try {
+    return { ...config, routes: JSON.parse(readFileSync(routesFile, "utf8")) } as unknown as GatehouseConfig;
+  } catch {
+    throw new ConfigError("GATEHOUSE_ROUTES_FILE", `expected a JSON route table at \`${routesFile}\``);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    const server = await startFromEnv();
+    console.error(`gatehouse forward-auth listening on ${server.url}`);
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`gatehouse forward-auth: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
