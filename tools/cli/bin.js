@@ -5,9 +5,11 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+// Resolved from here, not from the working directory, so the CLI runs in any project folder.
+const tsx = import.meta.resolve("tsx");
 const result = spawnSync(
   process.execPath,
-  ["--no-turbo-inline-js-wasm-calls", "--import", "tsx", main, ...process.argv.slice(2)],
+  ["--no-turbo-inline-js-wasm-calls", "--import", tsx, main, ...process.argv.slice(2)],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

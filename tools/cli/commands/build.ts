@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { parseCommandArgs } from "../args.ts";
+import type { CliCommand } from "../command.ts";
+import { paintFor } from "../color.ts";
+import { compilePolicyProject, formatDiagnostic, RUNTIME_ENTRY } from "../../compiler/index.ts";
+import { analyzeProject, formatDiagnostic as formatProjectDiagnostic, loadProject } from "../../analysis/index.ts";
+import { resolveSetup } from "../../policy-test/index.ts";
+import { generateTypes } from "../../typegen/index.ts";
+import { configFileFrom, policiesDirFrom, reportCompileError, reportFindings } from "./_project.ts";
+
+/** File names `gatehouse build` writes into the output directory. */
+export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts" });
+
+const usage = `usage: gatehouse build [--policies DIR] [--out DIR] [--config FILE] [--shadow DIR] [--strict]
+
+Compiles the Cedar policies to JavaScript, validating them against the schema, then checks the
+claims mapping against what the policies read and analyses routes and actions. Writes
+  DIR/${BUILD_OUTPUTS.policies}         the compiled policy module the functions bundle
+  DIR/${BUILD_OUTPUTS.types}     TypeScript types of requests and entities, from the schema
+  DIR/${BUILD_OUTPUTS.shadow}  with --shadow: the candidate policy set, evaluated beside the enforced one
+
+options:
+  --policies DIR   the policy project; default \`policies\`
+  --out DIR        output directory; default \`dist\`
+  --config FILE    a gatehouse config (json) whose issuers' claims mappings are checked; default the built-in mapping
+  --shadow DIR     also compile a candidate policy project for shadow mode
+  --strict         treat analysis warnings as errors
+
+exit codes: 0 built, 1 policy errors (file:line and Cedar's message) or analysis errors, 2 usage error`;
+
+/** `gatehouse build`: compile, validate, analyse, and write the policy module and its types. */
+export const command: CliCommand = {
+  summary: "compile and validate the policies into dist/ (with claims and route analysis)",
+  usage,
+  async run(args) {
+    const { values } = parseCommandArgs(args, {
+      policies: { type: "string" },
+      out: { type: "string", default: "dist" },
+      config: { type: "string" },
+      shadow: { type: "string" },
+      strict: { type: "boolean", default: false },
+    });
+    const err = paintFor(process.stderr);
+    const policiesDir = policiesDirFrom(values.policies);
+    const shadowDir = values.shadow === undefined ? undefined : policiesDirFrom(values.shadow);
+    const configFile = configFileFrom(values.config);
+    const outDir = resolve(values.out);
+    const outFile = join(outDir, BUILD_OUTPUTS.policies);
+
+    const result = checkProject(policiesDir, configFile, values.strict, err, outFile);
+    if (typeof result === "number") return result;
+
+    let shadow;
+    if (shadowDir !== undefined) {
+      try {
+        shadow = compilePolicyProject({ policiesDir: shadowDir, runtimeImport: runtimeImportFrom(outFile) });
+      } catch (error) {
+        console.error(`shadow policies \`${values.shadow}\`:`);
+        return reportCompileError(error, err, "shadow build");
+      }
+      for (const d of shadow.diagnostics) console.error(err.yellow(`shadow: ${formatDiagnostic(d)}`));
+    }
+
+    // Written only once everything passed, so a failed build never leaves a half-new dist/
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(outFile, result.source);
+    writeFileSync(join(outDir, BUILD_OUTPUTS.types), result.types);
+    if (shadow) writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow.source);
+    const shown = relative(process.cwd(), outFile) || outFile;
+    const warnings = result.warnings > 0 ? `, ${result.warnings} warning${result.warnings === 1 ? "" : "s"}` : "";
+    console.log(`built ${shown}: ${result.policies} polic${result.policies === 1 ? "y" : "ies"}, version ${result.version.slice(0, 12)}${warnings}`);
+    if (shadow) console.log(`built ${relative(process.cwd(), join(outDir, BUILD_OUTPUTS.shadow))}: ${shadow.policies.length} candidate policies, version ${shadow.version.slice(0, 12)}`);
+    return 0;
+  },
+};
+
+/** What a passing check produced (not yet written). */
+export interface CheckedProject {
+  readonly source: string;
+  readonly types: string;
+  readonly version: string;
+  readonly policies: number;
+  readonly warnings: number;
+}
+
+/**
+ * Compile + validate + analyse, printing diagnostics and findings to stderr. Returns the exit code
+ * on failure, else what to write. Shared by `build` and `validate`.
+ */
+export function checkProject(policiesDir: string, configFile: string | undefined, strict: boolean, err: ReturnType<typeof paintFor>, outFile: string): CheckedProject | number {
+  let compiled;
+  try {
+    compiled = compilePolicyProject({ policiesDir, runtimeImport: runtimeImportFrom(outFile) });
+  } catch (error) {
+    return reportCompileError(error, err);
+  }
+  for (const d of compiled.diagnostics) console.error(err.yellow(formatDiagnostic(d)));
+  const loaded = loadProject(policiesDir);
+  if (!loaded.ok) {
+    for (const d of loaded.diagnostics) console.error(err.red(formatProjectDiagnostic(d)));
+    console.error(`build failed: ${loaded.diagnostics.length} error${loaded.diagnostics.length === 1 ? "" : "s"}`);
+    return 1;
+  }
+  const { setup, mappings } = resolveSetup(policiesDir, configFile);
+  const findings = analyzeProject(loaded.project, mappings, { contextHeaders: setup.contextHeaders });
+  const failing = reportFindings(findings, err, strict);
+  if (failing > 0) {
+    console.error(`build failed: ${failing} analysis error${failing === 1 ? "" : "s"}${strict ? " (--strict)" : ""}`);
+    return 1;
+  }
+  return {
+    source: compiled.source,
+    types: generateTypes(loaded.project.schema, { source: "schema.cedarschema" }),
+    version: compiled.version,
+    policies: compiled.policies.length,
+    warnings: compiled.diagnostics.length + findings.length,
+  };
+}
+
+// The generated module imports the runtime relative to where it is written
+function runtimeImportFrom(outFile: string): string {
+  let rel = relative(dirname(outFile), RUNTIME_ENTRY).split(sep).join("/");
+  if (!rel.startsWith(".")) rel = `./${rel}`;
+  return rel;
+}
