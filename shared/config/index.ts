@@ -1,0 +1,3 @@
+// The Gatehouse configuration: one typed, JSON-able object for all three functions, validated once.
+export { validateConfig } from "./validate.ts";
+export type { GatehouseConfig, ResolvedConfig, FailMode } from "./types.ts";

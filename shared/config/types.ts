@@ -1,0 +1,61 @@
+import type { AuditConfig, ResolvedAuditConfig } from "../audit/configure.ts";
+import type { ResolvedRevocationConfig, RevocationConfig, RevocationFailMode } from "../revocation/config.ts";
+import type { PathLimits } from "../routes/normalize.ts";
+import type { RouteSpec, RoutesFile, RouteTable } from "../routes/types.ts";
+import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
+
+/** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
+export type FailMode = RevocationFailMode;
+
+/**
+ * The one configuration that drives the Worker, the Lambda authorizer and the forward-auth server.
+ * Plain JSON (the `--config` file of `gatehouse dev`, the Worker's `GATEHOUSE_CONFIG` var). Keys
+ * starting with `$` (`$schema`, `$comment`) are ignored. Validated once at start by
+ * `validateConfig`; the caller's object is never modified or kept.
+ */
+export interface GatehouseConfig {
+  /** Trusted issuers (issuer, audience, algorithms, keys) and the token cache. Required. */
+  readonly token: TokenConfig;
+  /** The route table (`policies/routes.json`): method + path → Cedar action and resource. Required. */
+  readonly routes: RoutesFile | readonly RouteSpec[];
+  /** The revocation list and its cache. Required: `null` switches the check off, in writing. */
+  readonly revocation: RevocationConfig | null;
+  /** Fail mode of every route that `failModes` does not name; default `closed`. */
+  readonly failMode?: FailMode;
+  /** Fail mode per route, by route name (`"GET /health"` or the route's `name`); each name must exist. */
+  readonly failModes?: Readonly<Record<string, FailMode>>;
+  /** The audit line (client address mode, claim allowlist, sampling); every option has a safe default. */
+  readonly audit?: AuditConfig;
+  /** Where a token is read besides `Authorization: Bearer`. Default: nowhere else. */
+  readonly credential?: {
+    /** Cookie that may carry the token; default `null` (cookies ignored). */
+    readonly cookie?: string | null;
+    /** Query parameter that may carry the token (RFC 6750 §2.3); default `null`. URLs end up in logs: avoid. */
+    readonly queryParam?: string | null;
+  };
+  /** What the pipeline adds to the policy context besides scopes, amr, acr, ip and time. */
+  readonly context?: {
+    /**
+     * Request headers copied into `context.headers` (record of strings, lower-case names); default
+     * none, at most 32. Absent headers are left out. Never list `authorization` or `cookie`.
+     */
+    readonly headers?: readonly string[];
+  };
+  /** Bounds on the request path, see `PathLimits`; defaults 2048 characters and 32 segments. */
+  readonly paths?: Partial<PathLimits>;
+}
+
+/** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
+export interface ResolvedConfig {
+  readonly token: ResolvedTokenConfig;
+  readonly routes: RouteTable;
+  /** Also a valid `RevocationConfig`, so it can be handed to `createRevocationChecker` as is. */
+  readonly revocation: ResolvedRevocationConfig | null;
+  /** Fail mode by route name, for every route. */
+  readonly failModes: ReadonlyMap<string, FailMode>;
+  readonly audit: ResolvedAuditConfig;
+  readonly credential: { readonly cookie: string | null; readonly queryParam: string | null };
+  /** Lower-case header names for `context.headers`. */
+  readonly contextHeaders: readonly string[];
+  readonly paths: PathLimits;
+}

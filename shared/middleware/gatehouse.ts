@@ -1,0 +1,114 @@
+import type { MiddlewareHandler } from "hono";
+import type { GatehouseConfig } from "../config/types.ts";
+import { createAuthorizer, type Authorizer, type AuthorizerDeps } from "../pipeline/create-authorizer.ts";
+import type { Decision } from "../pipeline/types.ts";
+import { ConfigError } from "../errors.ts";
+import { createKvStore, type KvNamespaceLike } from "../revocation/stores/kv.ts";
+import { withIdentityHeaders } from "./identity-headers.ts";
+import { problemResponse } from "./problem.ts";
+import { requestInput } from "./request-input.ts";
+
+/** The Worker's `env` as the middleware reads it: bindings by name. */
+export type WorkerEnv = Readonly<Record<string, unknown>>;
+
+/**
+ * What `gatehouse()` needs besides the configuration: `AuthorizerDeps`. `revocationStore` may be
+ * left out when `config.revocation.store` is `kv` (built from the Worker's KV binding on the first
+ * request) or `memory`; for Upstash pass `createUpstashStore(...)` from `shared/revocation`.
+ */
+export type GatehouseDeps = AuthorizerDeps;
+
+/** Hono variables set by the middleware: the allow decision, for handlers that need the caller. */
+export interface GatehouseVariables {
+  gatehouse: Decision;
+}
+
+/** The part of a Worker's `ExecutionContext` the middleware uses. */
+export interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * Hono middleware that guards the routes it is mounted on: `app.use("/api/*", gatehouse(config, { policies }))`.
+ * A denied request gets a problem+json 401/403/503 and never reaches the handler. An allowed one
+ * reaches it with inbound `x-gatehouse-*` headers replaced by the verified identity headers and the
+ * decision in `c.get("gatehouse")`. Paths are matched as the request has them, so mount it where
+ * the route table's patterns are the full request paths.
+ *
+ * `config` and `deps` may be functions of the Worker's `env`; either way the authorizer is built
+ * once per isolate, on the first request (Workers hand `env` to requests only). A bad configuration
+ * answers every request with 503 and logs the `ConfigError` once: it fails closed, never open.
+ */
+export function gatehouse(
+  config: GatehouseConfig | ((env: WorkerEnv) => GatehouseConfig),
+  deps: GatehouseDeps | ((env: WorkerEnv) => GatehouseDeps),
+): MiddlewareHandler<{ Variables: GatehouseVariables }> {
+  const authorizerFor = lazyAuthorizer(config, deps);
+  return async function gatehouseMiddleware(c, next) {
+    const authorize = authorizerFor((c.env ?? {}) as WorkerEnv);
+    if (authorize === undefined) return problemResponse(configRefused());
+    const request = c.req.raw;
+    const decision = await authorize(requestInput(request));
+    flushLater(executionContext(c), authorize);
+    if (!decision.allow) return problemResponse(decision);
+    c.req.raw = new Request(request, { headers: withIdentityHeaders(request.headers, decision) });
+    c.set("gatehouse", decision);
+    await next();
+  };
+}
+
+/**
+ * The authorizer of an isolate, built on first use from `env` and kept; `undefined` when the
+ * configuration was refused (the `ConfigError` is logged once, and the caller answers 503).
+ */
+export function lazyAuthorizer(
+  config: GatehouseConfig | ((env: WorkerEnv) => GatehouseConfig),
+  deps: GatehouseDeps | ((env: WorkerEnv) => GatehouseDeps),
+): (env: WorkerEnv) => Authorizer | undefined {
+  let authorizer: Authorizer | undefined;
+  let refused = false;
+  return function authorizerFor(env) {
+    if (authorizer !== undefined || refused) return authorizer;
+    try {
+      const resolvedConfig = typeof config === "function" ? config(env) : config;
+      const resolvedDeps = typeof deps === "function" ? deps(env) : deps;
+      const store = resolvedDeps.revocationStore ?? defaultStore(resolvedConfig, env);
+      authorizer = createAuthorizer(resolvedConfig, store === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore: store });
+    } catch (error) {
+      refused = true;
+      console.error(`gatehouse: configuration refused: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return authorizer;
+  };
+}
+
+/** The decision for every request of an isolate whose configuration was refused: fail closed. */
+export function configRefused(): Decision {
+  return { allow: false, status: 503, reason: "config_refused", decisionId: crypto.randomUUID() };
+}
+
+/** Hands the audit flush to the platform so it outlives the response (Workers' `waitUntil`). */
+export function flushLater(ctx: ExecutionContextLike | undefined, authorize: Authorizer): void {
+  const flushing = authorize.flush();
+  if (ctx !== undefined) ctx.waitUntil(flushing);
+}
+
+// Only KV is built here: importing the other stores' clients would put them in every Worker bundle
+function defaultStore(config: GatehouseConfig, env: WorkerEnv) {
+  const store = config.revocation?.store;
+  if (store === undefined || store.kind !== "kv") return undefined;
+  const binding = store.binding ?? "REVOCATIONS";
+  const namespace = env[binding] as Partial<KvNamespaceLike> | undefined;
+  if (typeof namespace?.get !== "function") throw new ConfigError("revocation.store.binding", `expected a KV namespace bound as \`${binding}\``);
+  return createKvStore(namespace as KvNamespaceLike);
+}
+
+// Hono's getter throws outside Workers (Node, tests), where there is nothing to keep alive
+export function executionContext(c: { readonly executionCtx: ExecutionContextLike }): ExecutionContextLike | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,52 @@
+import type { CedarJsonValue } from "../policy/types.ts";
+import { parseIp } from "../policy/ip.ts";
+import type { TokenContext } from "../token/claims.ts";
+import type { AuthorizeInput } from "./types.ts";
+
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+/**
+ * The policy context of one request, in Cedar's JSON encoding:
+ * `scopes` and `amr` (sets of strings, empty when the token has none, so a policy never errors on
+ * a missing one and a `forbid … unless { context.amr.contains("mfa") }` still applies), `acr` when
+ * the token has it, `ip` (a Cedar `ipaddr`) when the platform knows the client address, `time` (a
+ * Cedar `datetime`, the decision time in UTC), `headers` (the allowlisted request headers present)
+ * and `geo` (`{ country, asn }` from Cloudflare's `request.cf`) when there is one.
+ */
+export function buildContext(token: TokenContext, input: AuthorizeInput, nowMs: number, headerNames: readonly string[]): Record<string, CedarJsonValue> {
+  const context: Record<string, CedarJsonValue> = {
+    scopes: token.scopes as string[],
+    amr: (token.amr ?? NO_STRINGS) as string[],
+    time: { __extn: { fn: "datetime", arg: new Date(nowMs).toISOString() } },
+  };
+  if (token.acr !== undefined) context.acr = token.acr;
+  const ip = input.clientIp;
+  if (typeof ip === "string" && isIp(ip)) context.ip = { __extn: { fn: "ip", arg: ip } };
+  if (headerNames.length > 0) {
+    const headers: Record<string, string> = {};
+    for (const name of headerNames) {
+      const value = input.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    context.headers = headers;
+  }
+  const cf = input.cf;
+  if (cf !== undefined && cf !== null) {
+    const geo: Record<string, CedarJsonValue> = {};
+    if (typeof cf.country === "string") geo.country = cf.country;
+    if (typeof cf.asn === "number" && Number.isSafeInteger(cf.asn)) geo.asn = cf.asn;
+    context.geo = geo;
+  }
+  return context;
+}
+
+// A client address the platform gave us that Cedar cannot parse is left out rather than erroring every policy that reads it
+function isIp(text: string): boolean {
+  if (text.length > 45 || text.includes("/")) return false;
+  try {
+    parseIp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+import { createAuditLogger, type AuditLogger } from "../audit/create-logger.ts";
+import type { AuditSink } from "../audit/sink.ts";
+import { stdoutSink } from "../audit/stdout-sink.ts";
+import { systemClock, type Clock } from "../clock/index.ts";
+import { validateConfig } from "../config/validate.ts";
+import type { GatehouseConfig, ResolvedConfig } from "../config/types.ts";
+import { ConfigError } from "../errors.ts";
+import type { CompiledPolicySet } from "../policy/types.ts";
+import { createRevocationChecker, type RevocationChecker } from "../revocation/check.ts";
+import type { RevocationStore } from "../revocation/store.ts";
+import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
+import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
+import { authorize } from "./authorize.ts";
+import type { AuthorizeInput, Decision, Platform } from "./types.ts";
+
+/** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
+export interface AuthorizerDeps {
+  /** The compiled policy module (`dist/policies.js`, bundled at build time). Required. */
+  readonly policies: CompiledPolicySet;
+  /**
+   * The revocation store built by the adapter from `config.revocation.store` (KV, Upstash, Redis,
+   * DynamoDB). May be omitted only for `kind: "memory"` or `revocation: null`.
+   */
+  readonly revocationStore?: RevocationStore;
+  /** Where audit lines go; default `stdoutSink()` (one JSON line per decision on stdout). */
+  readonly auditSink?: AuditSink;
+  /** Time source for token expiry, caches, the policy `time` and the audit line; default the system clock. */
+  readonly clock?: Clock;
+  /** Used for JWKS URIs only; default `globalThis.fetch`. */
+  readonly fetch?: FetchLike;
+  /** Second-level JWKS store (Workers KV), so a cold isolate need not fetch; default none. */
+  readonly jwksPersistence?: JwksPersistence | null;
+  /** Where remote key sets are cached; default the isolate-wide registry. Tests pass their own. */
+  readonly jwksRegistry?: JwksRegistry;
+  /** Makes decision ids; default `crypto.randomUUID`. */
+  readonly randomUUID?: () => string;
+}
+
+/**
+ * Decides one request; never throws, never rejects. Made once per function instance by
+ * `createAuthorizer`; adapters call nothing else.
+ */
+export interface Authorizer {
+  (input: AuthorizeInput): Promise<Decision>;
+  /**
+   * Sends buffered audit lines; never rejects. Workers: `ctx.waitUntil(authorize.flush())`; Lambda:
+   * await it before returning (a frozen sandbox sends nothing).
+   */
+  flush(): Promise<void>;
+  /** The validated configuration (route table, fail modes), for tools and tests. */
+  readonly config: ResolvedConfig;
+  /** The compiled policy module's version (content hash). */
+  readonly policyVersion: string;
+}
+
+/** @internal everything `authorize` needs, built once. */
+export interface Pipeline {
+  readonly config: ResolvedConfig;
+  readonly verifier: TokenVerifier;
+  readonly checker: RevocationChecker | null;
+  readonly policies: CompiledPolicySet;
+  /** One logger per platform (the audit line's `platform` is the input's), sharing one sink. */
+  readonly audit: Readonly<Record<Platform, AuditLogger>>;
+  readonly clock: Clock;
+  readonly randomUUID: () => string;
+}
+
+/**
+ * Validates `config` (throwing `ConfigError` naming the field), builds the route table, the token
+ * verifier, the revocation checker and the audit logger once, and returns `authorize`. Call at
+ * module start (Lambda, Node) or on the first request of an isolate (Workers, whose `env` arrives
+ * with the request).
+ */
+export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps): Authorizer {
+  const resolved = validateConfig(config);
+  const policies = deps.policies;
+  if (typeof policies !== "object" || policies === null || typeof policies.evaluate !== "function") {
+    throw new ConfigError("policies", "expected a compiled policy module (`dist/policies.js`) with `evaluate`");
+  }
+  const clock = deps.clock ?? systemClock;
+  const sink = deps.auditSink ?? stdoutSink();
+  const policyVersion = typeof policies.version === "string" ? policies.version : null;
+  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion });
+  const pipeline: Pipeline = {
+    config: resolved,
+    verifier: createTokenVerifier(resolved.token, {
+      clock,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      persistence: deps.jwksPersistence ?? null,
+      ...(deps.jwksRegistry ? { jwksRegistry: deps.jwksRegistry } : {}),
+    }),
+    checker: resolved.revocation === null
+      ? null
+      : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
+    policies,
+    audit: { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") },
+    clock,
+    randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
+  };
+  const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
+    return authorize(pipeline, input);
+  };
+  const flush = () => pipeline.audit.worker.flush();
+  return Object.assign(run, { flush, config: resolved, policyVersion: String(policies.version) });
+}

@@ -1,0 +1,27 @@
+// The decision pipeline: the one entry point every adapter calls.
+//
+// Once, at start (Lambda, Node: module scope; Workers: first request, when `env` is known):
+//
+//   import { createAuthorizer } from "../../shared/pipeline/index.ts";
+//   import policies from "../../dist/policies.js";          // the compiled policy module
+//   const authorize = createAuthorizer(config, {            // config: GatehouseConfig (JSON)
+//     policies,                                             // required
+//     revocationStore,                                      // built by the adapter from config.revocation.store
+//     auditSink,                                            // default stdoutSink()
+//     clock, fetch, jwksPersistence,                        // defaults: system clock, global fetch, none
+//   });                                                     // throws ConfigError naming the field
+//
+// Per request (never throws, never rejects):
+//
+//   const decision = await authorize({ platform: "lambda", method, path, query, headers, clientIp, requestId });
+//   decision.allow / decision.status (200 | 401 | 403 | 503) / decision.reason (DecisionReason)
+//   decision.identityHeaders (on allow) / decision.wwwAuthenticate (on 401) / decision.context (strings)
+//   await authorize.flush();   // Lambda: before returning; Workers: ctx.waitUntil(authorize.flush())
+//
+// The order of the stages is in authorize.ts.
+export type { AuthorizeInput, Decision, DecisionStatus, HeadersLike, Platform } from "./types.ts";
+export { createAuthorizer, type Authorizer, type AuthorizerDeps } from "./create-authorizer.ts";
+export type { DecisionReason } from "./reasons.ts";
+export { buildContext } from "./context.ts";
+export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";
+export { validateConfig, type GatehouseConfig, type ResolvedConfig, type FailMode } from "../config/index.ts";

@@ -1,0 +1,43 @@
+import type { RouteMatch, Template } from "./types.ts";
+
+/** A Cedar entity reference in Cedar's JSON form. */
+export interface EntityRef {
+  readonly type: string;
+  readonly id: string;
+}
+
+/** The Cedar action and resource a matched route stands for, and the resource entity (Cedar JSON entity format). */
+export interface ResolvedRequest {
+  readonly action: EntityRef;
+  readonly resource: EntityRef;
+  readonly resourceEntity: {
+    readonly uid: EntityRef;
+    readonly attrs: Record<string, string>;
+    readonly parents: readonly EntityRef[];
+  };
+}
+
+const NO_PARENTS: readonly EntityRef[] = Object.freeze([]);
+
+/**
+ * Fills a protected route's resource templates with the matched path parameters. Returns `null`
+ * for a public route, which has no action or resource.
+ */
+export function resolveRequest(match: RouteMatch): ResolvedRequest | null {
+  const { route, params } = match;
+  if (route.action === null || route.resource === null) return null;
+  const resource: EntityRef = { type: route.resource.type, id: fill(route.resource.id, params) };
+  const attrs: Record<string, string> = {};
+  for (const [name, template] of route.resource.attrs) attrs[name] = fill(template, params);
+  return { action: route.action, resource, resourceEntity: { uid: resource, attrs, parents: NO_PARENTS } };
+}
+
+function fill(template: Template, params: readonly string[]): string {
+  if (template.length === 1) {
+    const only = template[0];
+    return typeof only === "number" ? params[only] : only;
+  }
+  let out = "";
+  for (const part of template) out += typeof part === "number" ? params[part] : part;
+  return out;
+}

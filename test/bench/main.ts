@@ -1,0 +1,69 @@
+// `npm run bench -- [--json FILE] [--quick]`: runs every benchmark in one process, one after another
+// (never in parallel: they would compete for the machine's two cores), prints a table per group and,
+// with --json, writes all figures under the keys documented in README.md.
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { benchPolicyEval } from "./policy-eval.ts";
+import { benchJwtVerify } from "./jwt-verify.ts";
+import { benchRevocation } from "./revocation.ts";
+import { benchWorker } from "./worker.ts";
+import { benchColdStart } from "./cold-start.ts";
+import { benchAudit } from "./audit.ts";
+import { printTable } from "./table.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { json: { type: "string" }, quick: { type: "boolean", default: false } },
+});
+const quick = values.quick ?? false;
+const started = Date.now();
+
+function section(title: string): void {
+  console.log(`\n## ${title}`);
+}
+
+section("Policy evaluation: compiled JS vs cedar-wasm statefulIsAuthorized (preparsed), ns per decision");
+const policyEval = await benchPolicyEval({ quick });
+printTable(policyEval, ["set", "policies", "compiled_ns", "cedar_wasm_ns", "ratio"]);
+
+section("JWT verification, ops/s");
+const jwtVerify = await benchJwtVerify({ quick });
+printTable(jwtVerify, ["alg", "uncached_ops_s", "cached_ops_s"]);
+
+section("Revocation lookups on loopback");
+const revocation = await benchRevocation({ quick });
+printTable(revocation, ["store", "p50_us", "p99_us", "cached_ns"]);
+
+section("Audit overhead");
+const audit = await benchAudit({ quick });
+printTable([audit as unknown as Record<string, unknown>], Object.keys(audit));
+
+section("Lambda cold start (new process: import + first decision), ms net of a bare `node -e 0`");
+const coldStart = await benchColdStart({ quick });
+printTable([coldStart as unknown as Record<string, unknown>], Object.keys(coldStart));
+
+section("Worker in Miniflare on loopback (autocannon)");
+const worker = await benchWorker({ quick });
+printTable([worker as unknown as Record<string, unknown>], Object.keys(worker));
+
+const figures = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+  quick,
+  policy_eval: policyEval,
+  jwt_verify: jwtVerify,
+  revocation,
+  worker,
+  bundle: { worker_gzip_bytes: worker.worker_gzip_bytes, lambda_gzip_bytes: coldStart.lambda_gzip_bytes },
+  cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare },
+  audit_overhead_ns: audit.audit_overhead_ns,
+  audit,
+  duration_s: Math.round((Date.now() - started) / 1000),
+};
+
+if (values.json) {
+  writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`\nfigures written to ${values.json}`);
+}
+console.log(`\nbench finished in ${figures.duration_s} s${quick ? " (--quick)" : ""}`);

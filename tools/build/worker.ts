@@ -1,0 +1,98 @@
+// `npm run build:worker [-- --policies DIR --out DIR]`: compiles the policy project and bundles the
+// Worker exactly as it deploys, with `wrangler deploy --dry-run` against infra/wrangler.toml.
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { compilePolicyProject } from "../compiler/index.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Options of `buildWorker`. */
+export interface BuildWorkerOptions {
+  /** The policy project (`.cedar` files, `schema.cedarschema`, `entities.json`, `routes.json`); default `policies/`. */
+  readonly policiesDir?: string;
+  /** Where the bundle goes; default `dist/worker/`. The compiled policies go to `policies.js` beside it. */
+  readonly outDir?: string;
+  /** Print wrangler's output; default false (it is shown when the build fails). */
+  readonly verbose?: boolean;
+}
+
+/** What `buildWorker` produced. */
+export interface BuiltWorker {
+  /** The ES-module bundle to deploy (or to run in Miniflare). */
+  readonly bundlePath: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly policyVersion: string;
+}
+
+/** A build that failed: compile diagnostics or wrangler's own output, in one message. */
+export class BuildError extends Error {
+  override readonly name = "BuildError";
+}
+
+/** Compiles the policies and runs wrangler's dry-run bundle. No network, no login. */
+export async function buildWorker(options: BuildWorkerOptions = {}): Promise<BuiltWorker> {
+  const policiesDir = resolve(options.policiesDir ?? join(ROOT, "policies"));
+  const defaultOut = join(ROOT, "dist", "worker");
+  const outDir = resolve(options.outDir ?? defaultOut);
+  const routesSource = join(policiesDir, "routes.json");
+  if (!existsSync(routesSource)) throw new BuildError(`${routesSource}: expected the route table of the policy project`);
+  // infra/wrangler.toml aliases the two build-time modules to dist/policies.js and dist/routes.json.
+  // Another output directory (dev server, tests, bench) gets its own copy of the file with its own
+  // paths, so concurrent builds never overwrite each other's inputs. (wrangler 4.86 ignores `--alias`
+  // on `deploy`, so the aliases must live in the config file.)
+  const staging = outDir === defaultOut ? join(ROOT, "dist") : outDir;
+  mkdirSync(staging, { recursive: true });
+  const policiesFile = join(staging, "policies.js");
+  const routesFile = join(staging, "routes.json");
+  const compiled = compilePolicyProject({ policiesDir, outFile: policiesFile });
+  copyFileSync(routesSource, routesFile);
+  let configFile = join(ROOT, "infra", "wrangler.toml");
+  if (outDir !== defaultOut) {
+    const derived = readFileSync(configFile, "utf8")
+      .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "functions", "worker", "index.ts"))}`)
+      .replace(/^"@gatehouse\/policies" = .*$/m, `"@gatehouse/policies" = ${JSON.stringify(policiesFile)}`)
+      .replace(/^"@gatehouse\/routes" = .*$/m, `"@gatehouse/routes" = ${JSON.stringify(routesFile)}`);
+    configFile = join(staging, "wrangler.toml");
+    writeFileSync(configFile, derived);
+  }
+  const args = [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", outDir, "--config", configFile];
+  const output = await run(process.execPath, args);
+  if (options.verbose) process.stdout.write(output.text);
+  if (output.code !== 0) throw new BuildError(`wrangler failed (exit ${output.code}):\n${output.text.trim()}`);
+  const bundlePath = join(outDir, "index.js");
+  if (!existsSync(bundlePath)) throw new BuildError(`wrangler wrote no ${bundlePath}:\n${output.text.trim()}`);
+  const bundle = readFileSync(bundlePath);
+  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version };
+}
+
+function run(command: string, args: string[]): Promise<{ code: number; text: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      // no telemetry prompt, no update check, no colour codes in what we show
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", NO_COLOR: "1", FORCE_COLOR: "0", CI: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let text = "";
+    child.stdout.on("data", (chunk) => (text += chunk));
+    child.stderr.on("data", (chunk) => (text += chunk));
+    child.on("error", (error) => resolvePromise({ code: 1, text: String(error) }));
+    child.on("close", (code) => resolvePromise({ code: code ?? 1, text }));
+  });
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, verbose: { type: "boolean" } } });
+  try {
+    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, verbose: values.verbose });
+    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)})`);
+  } catch (error) {
+    console.error(`build:worker: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
