@@ -1,0 +1,22 @@
+// Gatehouse policy runtime: what a compiled policy module imports. No Node, no wasm, no eval.
+export type { CedarJsonValue, CedarRequest, CompiledPolicySet, EntityJson, EntityUidJson, OnForbidError, PolicyError, PolicyInfo, PolicyResult } from "./types.ts";
+export { definePolicySet, prepareEntities } from "./define.ts";
+export type { ActionScopeDef, PolicyDef, PolicySetDef, ScopeDef } from "./define.ts";
+export type { RequestView } from "./ops.ts";
+export * as ops from "./ops.ts";
+export { Entity, RequestEntities, StaticEntities } from "./entities.ts";
+export type { EntityView } from "./entities.ts";
+export { decodeValue, decodeEntityUid } from "./decode.ts";
+export { valueEquals, valueKey } from "./equal.ts";
+export { PolicyEvaluationError } from "./errors.ts";
+export { callExtension, extensionFunctions, isExtensionFunction } from "./extensions.ts";
+export type { ExtensionFunctionName } from "./extensions.ts";
+export { LikePattern } from "./like.ts";
+export type { PatternElem } from "./like.ts";
+export { addLong, subLong, mulLong, negLong, toLong } from "./long.ts";
+export type { Long } from "./long.ts";
+export { CedarRecord, CedarSet, EntityUid, ExtensionValue, typeOfValue } from "./values.ts";
+export type { Value } from "./values.ts";
+export { IpAddr, parseIp } from "./ip.ts";
+export { Decimal, parseDecimal } from "./decimal.ts";
+export { Datetime, Duration, parseDatetime, parseDuration } from "./datetime.ts";

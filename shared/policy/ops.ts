@@ -1,0 +1,257 @@
+// The operators of Cedar's expression language, called by generated policy code. Each checks its
+// operand types exactly as Cedar's evaluator does and throws a PolicyEvaluationError otherwise.
+import { decodeValue } from "./decode.ts";
+import type { EntityView } from "./entities.ts";
+import { setHas, setSubset, valueEquals } from "./equal.ts";
+import { fail, typeError } from "./errors.ts";
+import { extensionFunctions } from "./extensions.ts";
+import { LikePattern, type PatternElem } from "./like.ts";
+import { addLong, mulLong, negLong, subLong, type Long } from "./long.ts";
+import { CedarRecord, CedarSet, EntityUid, ExtensionValue, typeOfValue, type Value } from "./values.ts";
+
+/** What a compiled condition reads: the request and the entities in scope. */
+export interface RequestView {
+  readonly principal: EntityUid;
+  readonly action: EntityUid;
+  readonly resource: EntityUid;
+  readonly context: CedarRecord;
+  readonly entities: EntityView;
+}
+
+/** The operand of `&&`, `||`, `!` and `if` must be a boolean. */
+export function bool(v: Value): boolean {
+  if (typeof v === "boolean") return v;
+  return typeError("bool", typeOfValue(v));
+}
+
+function long(v: Value): Long {
+  if (typeof v === "number" || typeof v === "bigint") return v;
+  return typeError("long", typeOfValue(v));
+}
+
+function entity(v: Value): EntityUid {
+  if (v instanceof EntityUid) return v;
+  return typeError("entity", typeOfValue(v));
+}
+
+function set(v: Value): CedarSet {
+  if (v instanceof CedarSet) return v;
+  return typeError("set", typeOfValue(v));
+}
+
+/** `==` */
+export const eq = valueEquals;
+
+// Operands of the comparison in progress, set by `order` (no tuple allocated per comparison).
+let left: Long = 0;
+let right: Long = 0;
+
+/** Operands of `<`, `<=`, `>`, `>=`: two Longs or two datetimes or two durations. */
+function order(a: Value, b: Value): void {
+  const ta = typeof a;
+  const tb = typeof b;
+  if ((ta === "number" || ta === "bigint") && (tb === "number" || tb === "bigint")) {
+    left = a as Long;
+    right = b as Long;
+    return;
+  }
+  if (a instanceof ExtensionValue && b instanceof ExtensionValue && a.comparable && b.comparable && a.typeName === b.typeName) {
+    left = a.ordinal;
+    right = b.ordinal;
+    return;
+  }
+  if (ta === "number" || ta === "bigint") return typeError("long", typeOfValue(b));
+  if (tb === "number" || tb === "bigint") return typeError("long", typeOfValue(a));
+  if (a instanceof ExtensionValue && a.comparable) return typeError(a.typeName, typeOfValue(b));
+  if (b instanceof ExtensionValue && b.comparable) return typeError(b.typeName, typeOfValue(a));
+  return typeError("one of long, datetime, duration", typeOfValue(a));
+}
+
+/** `<` */
+export function lt(a: Value, b: Value): boolean {
+  if (typeof a === "number" && typeof b === "number") return a < b;
+  order(a, b);
+  return left < right;
+}
+
+/** `<=` */
+export function le(a: Value, b: Value): boolean {
+  if (typeof a === "number" && typeof b === "number") return a <= b;
+  order(a, b);
+  return left <= right;
+}
+
+/** `>` (Cedar's `!(a <= b)`) */
+export function gt(a: Value, b: Value): boolean {
+  return !le(a, b);
+}
+
+/** `>=` (Cedar's `!(a < b)`) */
+export function ge(a: Value, b: Value): boolean {
+  return !lt(a, b);
+}
+
+/** `+` with 64-bit overflow errors */
+export function add(a: Value, b: Value): Long {
+  return addLong(long(a), long(b));
+}
+
+/** `-` with 64-bit overflow errors */
+export function sub(a: Value, b: Value): Long {
+  return subLong(long(a), long(b));
+}
+
+/** `*` with 64-bit overflow errors */
+export function mul(a: Value, b: Value): Long {
+  return mulLong(long(a), long(b));
+}
+
+/** unary `-` */
+export function neg(a: Value): Long {
+  return negLong(long(a));
+}
+
+/**
+ * `a in b`: `b` is an entity or a set of entities (every item is checked first); true when `a`
+ * equals one of them or has it among its transitive ancestors.
+ */
+export function isIn(r: RequestView, a: Value, b: Value): boolean {
+  const uid = entity(a);
+  if (b instanceof EntityUid) return uid.is(b) || r.entities.ancestorsOf(uid).has(b.key);
+  if (!(b instanceof CedarSet)) return typeError("set or entity", typeOfValue(b));
+  for (const x of b.items) entity(x);
+  if (b.items.length === 0) return false;
+  const anc = r.entities.ancestorsOf(uid);
+  for (const x of b.items) {
+    if (uid.is(x as EntityUid) || anc.has((x as EntityUid).key)) return true;
+  }
+  return false;
+}
+
+/** `a is T` */
+export function is(a: Value, type: string): boolean {
+  return entity(a).type === type;
+}
+
+/** `a.name` on a record or an entity; a missing attribute or entity is an error. */
+export function attr(r: RequestView, a: Value, name: string): Value {
+  if (a instanceof CedarRecord) {
+    const v = a.get(name);
+    if (v === undefined) fail(`record does not have the attribute \`${name}\``);
+    return v;
+  }
+  if (a instanceof EntityUid) {
+    const e = r.entities.get(a);
+    if (e === undefined) fail(`entity \`${a}\` does not exist`);
+    const v = e.attrs.get(name);
+    if (v === undefined) fail(`\`${a}\` does not have the attribute \`${name}\``);
+    return v;
+  }
+  return typeError("record or entity", typeOfValue(a));
+}
+
+/** `a has name`; a missing entity has no attributes. */
+export function has(r: RequestView, a: Value, name: string): boolean {
+  if (a instanceof CedarRecord) return a.has(name);
+  if (a instanceof EntityUid) {
+    const e = r.entities.get(a);
+    return e !== undefined && e.attrs.has(name);
+  }
+  return typeError("record or entity", typeOfValue(a));
+}
+
+/** `a.getTag(t)` */
+export function getTag(r: RequestView, a: Value, t: Value): Value {
+  const uid = entity(a);
+  if (typeof t !== "string") return typeError("string", typeOfValue(t));
+  const e = r.entities.get(uid);
+  if (e === undefined) fail(`entity \`${uid}\` does not exist`);
+  const v = e.tags.get(t);
+  if (v === undefined) fail(`\`${uid}\` does not have the tag \`${t}\``);
+  return v;
+}
+
+/** `a.hasTag(t)`; a missing entity has no tags. */
+export function hasTag(r: RequestView, a: Value, t: Value): boolean {
+  const uid = entity(a);
+  if (typeof t !== "string") return typeError("string", typeOfValue(t));
+  const e = r.entities.get(uid);
+  return e !== undefined && e.tags.has(t);
+}
+
+/** `a.contains(b)` */
+export function contains(a: Value, b: Value): boolean {
+  return setHas(set(a), b);
+}
+
+/** `a.containsAll(b)` */
+export function containsAll(a: Value, b: Value): boolean {
+  const x = set(a);
+  return setSubset(set(b), x);
+}
+
+/** `a.containsAny(b)` */
+export function containsAny(a: Value, b: Value): boolean {
+  const x = set(a);
+  const y = set(b);
+  for (const v of y.items) if (setHas(x, v)) return true;
+  return false;
+}
+
+/** `a.isEmpty()` */
+export function isEmpty(a: Value): boolean {
+  return set(a).items.length === 0;
+}
+
+/** `a like pattern` */
+export function like(a: Value, p: LikePattern): boolean {
+  if (typeof a !== "string") return typeError("string", typeOfValue(a));
+  return p.test(a);
+}
+
+/** A set literal. */
+export function makeSet(items: Value[]): CedarSet {
+  return new CedarSet(items);
+}
+
+/** A record literal from `[name, value]` pairs. */
+export function makeRecord(entries: [string, Value][]): CedarRecord {
+  return new CedarRecord(new Map(entries));
+}
+
+/** An entity reference literal (hoisted to module level by the compiler). */
+export function uid(type: string, id: string): EntityUid {
+  return new EntityUid(type, id);
+}
+
+/** A `like` pattern (hoisted to module level by the compiler). */
+export function pattern(elems: PatternElem[]): LikePattern {
+  return new LikePattern(elems);
+}
+
+/**
+ * A constant computed once, when the module loads. If computing it fails (an invalid
+ * `decimal("x")`, say), every evaluation that reaches it fails the same way, as Cedar would.
+ */
+export function constant(make: () => Value): () => Value {
+  let value: Value | undefined;
+  let error: unknown;
+  try {
+    value = make();
+  } catch (e) {
+    error = e;
+  }
+  return () => {
+    if (error !== undefined) throw error;
+    return value!;
+  };
+}
+
+/** Decodes a literal given in Cedar JSON (`{"Value": ...}` in the EST). */
+export const decode = decodeValue;
+
+/** Extension functions (`ip`, `decimal`, `isInRange`, `offset`, ...). */
+export const ext = extensionFunctions;
+
+/** Throws a policy evaluation error (e.g. a call with the wrong number of arguments). */
+export { fail };

@@ -1,0 +1,170 @@
+// Compiled policy evaluation against cedar-wasm's statefulIsAuthorized on a preparsed policy set,
+// on the same requests, for three policy sets: tiny (3), medium (~50, a REST API) and large
+// (1000+, per-tenant). Reports the median ns per decision over several runs.
+import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import type { CedarRequest, CompiledPolicySet, EntityJson } from "../../shared/policy/index.ts";
+import { compilePolicies, loadPolicyModule } from "../../tools/compiler/index.ts";
+
+/** One row of the policy evaluation benchmark. */
+export interface PolicyEvalRow {
+  set: string;
+  policies: number;
+  compiled_ns: number;
+  cedar_wasm_ns: number;
+  ratio: number;
+}
+
+const RESOURCES = ["Order", "Invoice", "Customer", "Product", "Shipment", "Refund", "Report", "Webhook", "ApiKey", "Coupon"];
+const VERBS = ["List", "Read", "Create", "Update", "Delete"];
+const ROLE_FOR: Record<string, string> = { List: "viewer", Read: "viewer", Create: "editor", Update: "editor", Delete: "admin" };
+
+/** Static entities of every benchmark set. */
+export const ROLES: EntityJson[] = [
+  { uid: { type: "Role", id: "viewer" }, attrs: {}, parents: [] },
+  { uid: { type: "Role", id: "editor" }, attrs: {}, parents: [{ type: "Role", id: "viewer" }] },
+  { uid: { type: "Role", id: "admin" }, attrs: {}, parents: [{ type: "Role", id: "editor" }] },
+];
+
+const TINY = `
+@id("viewers-read") permit (principal in Role::"viewer", action == Action::"ReadOrder", resource)
+when { principal.tenant == resource.tenant };
+@id("editors-write") permit (principal in Role::"editor", action == Action::"UpdateOrder", resource)
+when { principal.tenant == resource.tenant && context.scopes.contains("orders:write") };
+@id("forbid-suspended") forbid (principal, action, resource) when { principal.suspended };
+`;
+
+// A REST API: one permit per resource and verb (50), plus guards that apply to every action.
+/** The medium policy set's text (exported for profiling). */
+export function medium(): string {
+  const out: string[] = [];
+  for (const r of RESOURCES) {
+    for (const v of VERBS) {
+      const scope = `${r.toLowerCase()}s:${v === "List" || v === "Read" ? "read" : "write"}`;
+      const mfa = v === "Delete" ? ` && context.amr.contains("mfa")` : "";
+      out.push(
+        `@id("${v.toLowerCase()}-${r.toLowerCase()}")\npermit (principal in Role::"${ROLE_FOR[v]}", action == Action::"${v}${r}", resource is ${r})\n` +
+          `when { context.scopes.contains("${scope}") && principal.tenant == resource.tenant${mfa} };`,
+      );
+    }
+  }
+  out.push(`@id("forbid-suspended")\nforbid (principal, action, resource) when { principal.suspended };`);
+  out.push(`@id("forbid-blocked-networks")\nforbid (principal, action, resource) when { context has ip && context.ip.isInRange(ip("198.51.100.0/24")) };`);
+  out.push(`@id("forbid-after-expiry")\nforbid (principal, action, resource) when { context has time && context.time > datetime("2030-01-01T00:00:00Z") };`);
+  return out.join("\n\n");
+}
+
+// Per-tenant policies: each tenant gets its own grants, pinned in the scope by its Tenant entity.
+function large(tenants: number): string {
+  const out: string[] = [medium()];
+  for (let t = 0; t < tenants; t++) {
+    for (const r of RESOURCES.slice(0, 4)) {
+      out.push(
+        `@id("t${t}-${r.toLowerCase()}")\npermit (principal in Tenant::"t${t}", action in [Action::"Read${r}", Action::"List${r}"], resource in Tenant::"t${t}")\n` +
+          `when { context.scopes.contains("${r.toLowerCase()}s:read") };`,
+      );
+    }
+  }
+  return out.join("\n\n");
+}
+
+interface BenchRequest {
+  request: CedarRequest;
+  entities: EntityJson[];
+}
+
+// The same kind of requests the pipeline makes: a principal from the token with its roles and
+// tenant, a resource from the route, and a context with scopes, amr, ip and time.
+/** The benchmark's requests (exported for profiling). */
+export function requests(tenants: number): BenchRequest[] {
+  const out: BenchRequest[] = [];
+  const roles = ["viewer", "editor", "admin"];
+  for (let i = 0; i < 24; i++) {
+    const r = RESOURCES[i % 4];
+    const v = VERBS[i % VERBS.length];
+    const tenant = `t${(i * 7) % tenants}`;
+    const other = i % 5 === 0 ? `t${(i * 7 + 1) % tenants}` : tenant;
+    out.push({
+      request: {
+        principal: { type: "User", id: `u${i}` },
+        action: { type: "Action", id: `${v}${r}` },
+        resource: { type: r, id: `${r.toLowerCase()}-${i}` },
+        context: {
+          scopes: [`${r.toLowerCase()}s:read`, ...(i % 3 === 0 ? [] : [`${r.toLowerCase()}s:write`])],
+          amr: i % 4 === 0 ? ["pwd"] : ["pwd", "mfa"],
+          ip: { __extn: { fn: "ip", arg: `203.0.113.${i}` } },
+          time: { __extn: { fn: "datetime", arg: "2026-11-22T10:00:00Z" } },
+        },
+      },
+      entities: [
+        { uid: { type: "User", id: `u${i}` }, attrs: { tenant, suspended: i === 11 }, parents: [{ type: "Role", id: roles[i % 3] }, { type: "Tenant", id: tenant }] },
+        { uid: { type: r, id: `${r.toLowerCase()}-${i}` }, attrs: { tenant: other }, parents: [{ type: "Tenant", id: other }] },
+      ],
+    });
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+// ns per decision for each decider: `rounds` timed passes over all requests, each repeated
+// `reps[i]` times. The deciders take turns within a round, so a busy machine slows both alike.
+function measure(reqs: BenchRequest[], deciders: ((r: BenchRequest) => unknown)[], reps: number[], rounds: number): number[] {
+  deciders.forEach((decide, d) => {
+    for (let i = 0; i < reps[d]; i++) for (const r of reqs) decide(r); // warm-up
+  });
+  const samples: number[][] = deciders.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    deciders.forEach((decide, d) => {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < reps[d]; i++) for (const r of reqs) decide(r);
+      samples[d].push(Number(process.hrtime.bigint() - t) / (reps[d] * reqs.length));
+    });
+  }
+  return samples.map(median);
+}
+
+async function benchSet(name: string, text: string, tenants: number, quick: boolean): Promise<PolicyEvalRow> {
+  const compiled = compilePolicies({ policies: [{ file: `${name}.cedar`, text }], entities: ROLES });
+  const set: CompiledPolicySet = await loadPolicyModule(compiled.source);
+  const id = `bench-${name}`;
+  const parsed = cedar.preparsePolicySet(id, { staticPolicies: text });
+  if (parsed.type !== "success") throw new Error(`cedar-wasm could not parse the ${name} set`);
+  const reqs = requests(tenants);
+  const cedarDecide = (r: BenchRequest): string => {
+    const a = cedar.statefulIsAuthorized({
+      ...(r.request as unknown as cedar.StatefulAuthorizationCall),
+      context: r.request.context as cedar.Context,
+      preparsedPolicySetId: id,
+      entities: [...ROLES, ...r.entities] as cedar.Entities,
+    });
+    if (a.type !== "success") throw new Error(a.errors.map((e) => e.message).join("; "));
+    return a.response.decision;
+  };
+  // same answers first: a fast wrong answer is no result
+  for (const r of reqs) {
+    const mine = set.evaluate(r.request, r.entities).decision;
+    const theirs = cedarDecide(r);
+    if (mine !== theirs) throw new Error(`${name}: decisions differ on ${JSON.stringify(r.request)}: ${mine} vs ${theirs}`);
+  }
+  const rounds = quick ? 5 : 11;
+  const [compiledNs, wasmNs] = measure(reqs, [(r) => set.evaluate(r.request, r.entities), cedarDecide], quick ? [500, 5] : [4000, 40], rounds);
+  return {
+    set: name,
+    policies: compiled.policies.length,
+    compiled_ns: Math.round(compiledNs),
+    cedar_wasm_ns: Math.round(wasmNs),
+    ratio: Math.round((wasmNs / compiledNs) * 10) / 10,
+  };
+}
+
+/** Median ns per decision, compiled JS against preparsed cedar-wasm, for tiny, medium and large sets. */
+export async function benchPolicyEval(opts: { quick: boolean }): Promise<PolicyEvalRow[]> {
+  return [
+    await benchSet("tiny", TINY, 8, opts.quick),
+    await benchSet("medium", medium(), 8, opts.quick),
+    await benchSet("large", large(250), 250, opts.quick),
+  ];
+}

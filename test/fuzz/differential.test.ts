@@ -1,0 +1,15 @@
+import fc from "fast-check";
+import { describe, it } from "vitest";
+import { differentialProperty, parserProperty } from "./differential.ts";
+
+// Random policies, entities and requests: the compiled module must decide exactly as cedar-wasm.
+// Longer runs: `npm run fuzz -- --runs N`.
+describe("differential: compiled policies vs cedar-wasm isAuthorized", () => {
+  it("agrees on decision, reasons and errored policies", async () => {
+    await fc.assert(differentialProperty(), { numRuns: 300, seed: 20261122 });
+  }, 120_000);
+
+  it("parses extension values (ip, decimal, datetime, duration) exactly as Cedar", async () => {
+    await fc.assert(parserProperty(), { numRuns: 200, seed: 20261122 });
+  }, 60_000);
+});

@@ -1,0 +1,139 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CedarRequest, CompiledPolicySet, EntityJson, PolicyResult } from "../../shared/policy/index.ts";
+import { compilePolicies, loadPolicyModules, parseJsonLossless } from "../compiler/index.ts";
+
+/** One test case of the corpus (`README.md` of the corpus describes the fields). */
+export interface CorpusTest {
+  name: string;
+  policies: string;
+  policiesJson: Record<string, unknown>;
+  entities: EntityJson[];
+  requests: (CedarRequest & { description: string; decision: "allow" | "deny"; reason: string[]; errors: string[] })[];
+}
+
+/** One request whose result differs from the corpus. */
+export interface ConformanceFailure {
+  test: string;
+  request: string;
+  expected: { decision: string; reasons: string[]; errors: string[] };
+  actual: { decision: string; reasons: string[]; errors: string[] } | { compileError: string };
+}
+
+/** How entities reach the compiled set: embedded as static entities, or passed per request. */
+export type EntityMode = "static" | "request";
+
+/** Which form of the policies is compiled: the ESTs (`policiesJson`) or the Cedar text (`policies`). */
+export type PolicyForm = "json" | "text";
+
+/** Totals of a conformance run. */
+export interface ConformanceReport {
+  passed: number;
+  failed: number;
+  failures: ConformanceFailure[];
+}
+
+/** Reads every `*.jsonl` file of a corpus directory, keeping 64-bit integers exact. */
+export function readCorpus(dir: string): CorpusTest[] {
+  const tests: CorpusTest[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".jsonl")).sort()) {
+    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
+      if (line.trim() !== "") tests.push(parseJsonLossless(line) as CorpusTest);
+    }
+  }
+  return tests;
+}
+
+const sorted = (xs: string[]): string[] => [...new Set(xs)].sort();
+
+function sameSet(a: string[], b: string[]): boolean {
+  const x = sorted(a);
+  const y = sorted(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * Compiles each test's policies through the build's code path (`compilePolicies` → generated
+ * module source → import, batched by `loadPolicyModules`), evaluates every request and compares decision, reasons and errored policy
+ * ids (as sets) with the corpus. Uses Cedar's generated ids, as the corpus does.
+ */
+export async function runConformance(tests: CorpusTest[], modes: EntityMode[] = ["static"], forms: PolicyForm[] = ["json"]): Promise<ConformanceReport> {
+  const report: ConformanceReport = { passed: 0, failed: 0, failures: [] };
+  for (const form of forms) {
+    for (const mode of modes) await runOne(tests, mode, form, report);
+  }
+  return report;
+}
+
+async function runOne(tests: CorpusTest[], mode: EntityMode, form: PolicyForm, report: ConformanceReport): Promise<void> {
+  {
+    // compile every test, then load the modules in batches: one import per test would dominate
+    const sources: (string | Error)[] = tests.map((t) => {
+      try {
+        const policies = form === "json" ? t.policiesJson : [{ file: "policies.cedar", text: t.policies }];
+        return compilePolicies({ policies, entities: mode === "static" ? t.entities : [], idMode: "cedar" }).source;
+      } catch (e) {
+        return e as Error;
+      }
+    });
+    const loaded = await loadPolicyModules(sources.filter((s): s is string => typeof s === "string"));
+    let next = 0;
+    tests.forEach((t, i) => {
+      const src = sources[i];
+      if (src instanceof Error) {
+        for (const r of t.requests) {
+          report.failed++;
+          report.failures.push({
+            test: t.name,
+            request: `${r.description} [${mode}, ${form}]`,
+            expected: { decision: r.decision, reasons: r.reason, errors: r.errors },
+            actual: { compileError: src.message },
+          });
+        }
+        return;
+      }
+      check(t, loaded[next++], mode, form, report);
+    });
+  }
+}
+
+function check(t: CorpusTest, set: CompiledPolicySet, mode: EntityMode, form: PolicyForm, report: ConformanceReport): void {
+  for (const r of t.requests) {
+    const req: CedarRequest = { principal: r.principal, action: r.action, resource: r.resource, context: r.context };
+    let out: PolicyResult;
+    try {
+      out = set.evaluate(req, mode === "request" ? t.entities : undefined);
+    } catch (e) {
+      out = { decision: "deny", reasons: [], errors: [{ policy: "<threw>", message: String(e) }] };
+    }
+    const errors = out.errors.map((e) => e.policy);
+    if (out.decision === r.decision && sameSet(out.reasons, r.reason) && sameSet(errors, r.errors)) {
+      report.passed++;
+      continue;
+    }
+    report.failed++;
+    report.failures.push({
+      test: t.name,
+      request: `${r.description} [${mode}, ${form}]`,
+      expected: { decision: r.decision, reasons: sorted(r.reason), errors: sorted(r.errors) },
+      actual: { decision: out.decision, reasons: sorted(out.reasons), errors: sorted(errors), messages: out.errors.map((e) => `${e.policy}: ${e.message}`) } as ConformanceFailure["actual"],
+    });
+  }
+}
+
+/** Renders one failure as a short diff. */
+export function formatFailure(f: ConformanceFailure): string {
+  const lines = [`✗ ${f.test} — ${f.request}`];
+  if ("compileError" in f.actual) {
+    lines.push(`    compile error: ${f.actual.compileError}`);
+    return lines.join("\n");
+  }
+  const a = f.actual as ConformanceFailure["expected"] & { messages?: string[] };
+  for (const k of ["decision", "reasons", "errors"] as const) {
+    const e = JSON.stringify(f.expected[k]);
+    const g = JSON.stringify(a[k]);
+    if (e !== g) lines.push(`    ${k}: - ${e}`, `    ${" ".repeat(k.length)}  + ${g}`);
+  }
+  if (a.messages && a.messages.length > 0) lines.push(`    messages: ${a.messages.join(" | ")}`);
+  return lines.join("\n");
+}
