@@ -16,6 +16,8 @@ import { createLambdaHandler, type HttpApiCacheCheck, type LambdaHandler } from 
 export interface LambdaEntryInput {
   /** The compiled policy module. */
   readonly policies: CompiledPolicySet;
+  /** Shadow mode: the candidate policy module (`build:lambda -- --shadow DIR`), or `null`/absent for none. */
+  readonly shadowPolicies?: CompiledPolicySet | null;
   /** The route table, used when the configuration has no `routes`. */
   readonly routes: RoutesFile;
   /** The configuration given at build time (`--config`), if any; `GATEHOUSE_CONFIG` overrides it. */
@@ -51,7 +53,7 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   }
   // The bare JSON line: Lambda's console.log would prefix it with a timestamp and request id
   const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });
-  const authorize = createAuthorizer(config, { policies: input.policies, auditSink, ...(revocationStore ? { revocationStore } : {}) });
+  const authorize = createAuthorizer(config, { policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...(revocationStore ? { revocationStore } : {}) });
   return createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: httpApiCache as HttpApiCacheCheck });
 }
 

@@ -2,6 +2,7 @@
 // identity headers, answer the rest with problem+json. Translation only; the decision is the pipeline's.
 import { Hono } from "hono/tiny";
 import policies from "@gatehouse/policies";
+import shadowPolicies from "@gatehouse/shadow-policies";
 import routes from "@gatehouse/routes";
 import { configRefused, executionContext, flushLater, lazyAuthorizer, problemResponse, requestInput, withIdentityHeaders, type WorkerEnv } from "../../shared/middleware/index.ts";
 import { configFromEnv, jwksPersistenceFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
@@ -9,7 +10,7 @@ import { forwardToOrigin } from "./forward.ts";
 
 const authorizerFor = lazyAuthorizer(
   (env: WorkerEnv) => configFromEnv(env as WorkerBindings, routes),
-  (env: WorkerEnv) => ({ policies, jwksPersistence: jwksPersistenceFromEnv(env as WorkerBindings) }),
+  (env: WorkerEnv) => ({ policies, shadowPolicies, jwksPersistence: jwksPersistenceFromEnv(env as WorkerBindings) }),
 );
 
 let origin: Origin | undefined;

@@ -5,6 +5,13 @@ declare module "@gatehouse/policies" {
   export default policies;
 }
 
+// Shadow mode (issue #7): the candidate policy module, or `null` when the build was given no `--shadow DIR`
+declare module "@gatehouse/shadow-policies" {
+  import type { CompiledPolicySet } from "../../shared/policy/index.ts";
+  const shadowPolicies: CompiledPolicySet | null;
+  export default shadowPolicies;
+}
+
 declare module "@gatehouse/routes" {
   import type { RoutesFile } from "../../shared/routes/index.ts";
   const routes: RoutesFile;

@@ -12,6 +12,7 @@ import type { TokenFailureReason } from "../token/reasons.ts";
 import type { JwtClaims, TokenSuccess } from "../token/verify.ts";
 import { buildContext } from "./context.ts";
 import type { Pipeline } from "./create-authorizer.ts";
+import { evaluateShadow } from "./evaluate-shadow.ts";
 import { identityHeaders, principalText } from "./identity.ts";
 import type { DecisionReason } from "./reasons.ts";
 import type { AuthorizeInput, Decision, DecisionStatus } from "./types.ts";
@@ -33,6 +34,8 @@ interface Progress {
   request: ResolvedRequest | null;
   revocation: RevocationCheckResult | null;
   policy: PolicyResult | null;
+  /** The candidate set's answer in shadow mode; evidence for the audit line, never the decision. */
+  shadow: PolicyResult | null;
   verifyMs: number | null;
   evalMs: number | null;
 }
@@ -46,7 +49,7 @@ interface Progress {
 export async function authorize(p: Pipeline, input: AuthorizeInput): Promise<Decision> {
   const at: Progress = {
     started: performance.now(), decisionId: p.randomUUID(), route: null, claims: null, token: null, principal: null,
-    authError: null, request: null, revocation: null, policy: null, verifyMs: null, evalMs: null,
+    authError: null, request: null, revocation: null, policy: null, shadow: null, verifyMs: null, evalMs: null,
   };
   try {
     const path = normalizePath(input.path, p.config.paths);
@@ -88,11 +91,12 @@ export async function authorize(p: Pipeline, input: AuthorizeInput): Promise<Dec
     const request = (at.request = resolveRequest(match));
     if (request === null) return finish(p, input, at, 403, "no_route");
     const evalStarted = performance.now();
-    at.policy = p.policies.evaluate(
-      { principal: mapped.principal.uid, action: request.action, resource: request.resource, context: buildContext(mapped.context, input, p.clock.now(), p.config.contextHeaders) },
-      [mapped.principal as unknown as EntityJson, request.resourceEntity as unknown as EntityJson],
-    );
+    const cedarRequest = { principal: mapped.principal.uid, action: request.action, resource: request.resource, context: buildContext(mapped.context, input, p.clock.now(), p.config.contextHeaders) };
+    const entities = [mapped.principal as unknown as EntityJson, request.resourceEntity as unknown as EntityJson];
+    at.policy = p.policies.evaluate(cedarRequest, entities);
     at.evalMs = performance.now() - evalStarted;
+    // Shadow mode (issue #7): the candidate sees the same request and entities; its answer goes to the audit line only
+    if (p.shadowPolicies !== null) at.shadow = evaluateShadow(p.shadowPolicies, cedarRequest, entities);
     return at.policy.decision === "allow" ? finish(p, input, at, 200, "allowed") : finish(p, input, at, 403, "policy_denied");
   } catch {
     // Invariant: no stage throws for a request; reaching here is a bug, and a bug must not let anyone in
@@ -130,6 +134,7 @@ function finish(p: Pipeline, input: AuthorizeInput, at: Progress, status: Decisi
     revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms },
     failModeUsed: revocation !== null && (revocation.failModeUsed === "open" || revocation.failModeUsed === "closed") ? (revocation.failModeUsed as AuditFailMode) : null,
     policy: at.policy,
+    shadow: at.shadow,
     timingsMs: { total, verify: at.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: at.evalMs },
     cache: at.token === null ? null : { tokenHit: at.token.cache.hit, jwksAgeS: at.token.cache.jwksAgeSeconds ?? null },
   });

@@ -18,6 +18,13 @@ export interface AuthorizerDeps {
   /** The compiled policy module (`dist/policies.js`, bundled at build time). Required. */
   readonly policies: CompiledPolicySet;
   /**
+   * Shadow mode (issue #7): a candidate policy module (`dist/policies.shadow.js`, from
+   * `gatehouse build --shadow DIR`) evaluated on every request that reaches the policies, right
+   * after the enforced set. Only the enforced set decides; the candidate's answer is written to the
+   * audit line's `shadow` field, with `agrees: false` where the two differ. Default none (`null`).
+   */
+  readonly shadowPolicies?: CompiledPolicySet | null;
+  /**
    * The revocation store built by the adapter from `config.revocation.store` (KV, Upstash, Redis,
    * DynamoDB). May be omitted only for `kind: "memory"` or `revocation: null`.
    */
@@ -51,6 +58,8 @@ export interface Authorizer {
   readonly config: ResolvedConfig;
   /** The compiled policy module's version (content hash). */
   readonly policyVersion: string;
+  /** The candidate policy module's version in shadow mode; `null` without one. */
+  readonly shadowPolicyVersion: string | null;
 }
 
 /** @internal everything `authorize` needs, built once. */
@@ -59,6 +68,8 @@ export interface Pipeline {
   readonly verifier: TokenVerifier;
   readonly checker: RevocationChecker | null;
   readonly policies: CompiledPolicySet;
+  /** The candidate set evaluated beside `policies` in shadow mode; `null` (one check per request) without. */
+  readonly shadowPolicies: CompiledPolicySet | null;
   /** One logger per platform (the audit line's `platform` is the input's), sharing one sink. */
   readonly audit: Readonly<Record<Platform, AuditLogger>>;
   readonly clock: Clock;
@@ -77,10 +88,15 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   if (typeof policies !== "object" || policies === null || typeof policies.evaluate !== "function") {
     throw new ConfigError("policies", "expected a compiled policy module (`dist/policies.js`) with `evaluate`");
   }
+  const shadowPolicies = deps.shadowPolicies ?? null;
+  if (shadowPolicies !== null && (typeof shadowPolicies !== "object" || typeof shadowPolicies.evaluate !== "function")) {
+    throw new ConfigError("shadowPolicies", "expected a compiled candidate policy module (`dist/policies.shadow.js`) with `evaluate`, or none");
+  }
   const clock = deps.clock ?? systemClock;
   const sink = deps.auditSink ?? stdoutSink();
   const policyVersion = typeof policies.version === "string" ? policies.version : null;
-  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion });
+  const shadowPolicyVersion = shadowPolicies !== null && typeof shadowPolicies.version === "string" ? shadowPolicies.version : null;
+  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
   const pipeline: Pipeline = {
     config: resolved,
     verifier: createTokenVerifier(resolved.token, {
@@ -93,6 +109,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
       ? null
       : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
     policies,
+    shadowPolicies,
     audit: { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") },
     clock,
     randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
@@ -101,5 +118,5 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     return authorize(pipeline, input);
   };
   const flush = () => pipeline.audit.worker.flush();
-  return Object.assign(run, { flush, config: resolved, policyVersion: String(policies.version) });
+  return Object.assign(run, { flush, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
 }

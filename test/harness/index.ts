@@ -10,3 +10,4 @@ export { startDynalite, type DynaliteServer } from "./dynalite.ts";
 export { mintHmacToken, signRaw, unsignedToken, encodeJson, tamperPayload, tamperHeader, type HmacAlgorithm } from "./hostile-tokens.ts";
 export { startAuditCollector, type AuditCollector, type CollectorBatch } from "./audit-collector.ts";
 export { auditLineErrors, auditSchemaPath } from "./audit-schema.ts";
+export { writeCandidateProject, candidatePolicies, CANDIDATE_DISAGREES_ON } from "./shadow-candidate.ts";

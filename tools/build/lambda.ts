@@ -1,4 +1,4 @@
-// `npm run build:lambda`: compile the policies, bundle the Lambda authorizer into one ES module for
+// `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR]`: compile the policies (and a shadow candidate), bundle the Lambda authorizer into one ES module for
 // Node 20 (dist/lambda/index.mjs, handler `index.handler`) and zip it (dist/lambda/function.zip).
 import { build } from "esbuild";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -19,6 +19,11 @@ export interface BuildLambdaOptions {
   readonly routesFile?: string;
   /** Output directory; default `dist/lambda`. */
   readonly outDir?: string;
+  /**
+   * Shadow mode (issue #7): a candidate policy project bundled beside the enforced one, evaluated on
+   * every request, recorded in the audit line's `shadow` field, never deciding. Default none.
+   */
+  readonly shadowDir?: string;
   /** A module whose default export replaces the compiled policies (benchmarks only); default none. */
   readonly policiesModule?: string;
   /** Packages left out of the bundle and loaded at run time; default none. */
@@ -39,6 +44,8 @@ export interface BuildLambdaResult {
   readonly gzipBytes: number;
   /** Content hash of the compiled policies; `null` with `policiesModule`. */
   readonly policyVersion: string | null;
+  /** Content hash of the candidate policies; `null` without `shadowDir`. */
+  readonly shadowPolicyVersion: string | null;
 }
 
 /** A build problem (bad path, policy compile error), printed as one line by the CLI. */
@@ -54,6 +61,8 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
   const configFile = options.configFile === undefined ? (existsSync("gatehouse.config.json") ? resolve("gatehouse.config.json") : null) : options.configFile && resolve(options.configFile);
   if (!existsSync(routesFile)) throw new BuildError(`routes: no file at \`${routesFile}\``);
   if (configFile && !existsSync(configFile)) throw new BuildError(`config: no file at \`${configFile}\``);
+  const shadowDir = options.shadowDir === undefined ? undefined : resolve(options.shadowDir);
+  if (shadowDir !== undefined && !existsSync(shadowDir)) throw new BuildError(`shadow: no policy project at \`${shadowDir}\``);
   if (configFile) {
     try {
       JSON.parse(readFileSync(configFile, "utf8"));
@@ -71,15 +80,26 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       policiesModule = join(work, "policies.mjs");
       policyVersion = compilePolicyProject({ policiesDir, outFile: policiesModule }).version;
     }
+    let shadowModule: string | undefined;
+    let shadowPolicyVersion: string | null = null;
+    if (shadowDir !== undefined) {
+      shadowModule = join(work, "policies.shadow.mjs");
+      try {
+        shadowPolicyVersion = compilePolicyProject({ policiesDir: shadowDir, outFile: shadowModule }).version;
+      } catch (error) {
+        throw new BuildError(`shadow policies \`${shadowDir}\`: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
     const entry = join(work, "entry.mjs");
     const href = (file: string) => JSON.stringify(pathToFileURL(file).pathname);
     writeFileSync(entry, [
       `import { createLambdaEntry } from ${href(join(repoRoot, "functions/lambda/main.ts"))};`,
       `import policies from ${href(policiesModule)};`,
+      shadowModule ? `import shadowPolicies from ${href(shadowModule)};` : "const shadowPolicies = null;",
       `import routes from ${href(routesFile)};`,
       configFile ? `import config from ${href(configFile)};` : "const config = undefined;",
       // Built during the init phase: a bad configuration fails the init, not each request
-      "export const handler = await createLambdaEntry({ policies, routes, config });",
+      "export const handler = await createLambdaEntry({ policies, shadowPolicies, routes, config });",
       "",
     ].join("\n"));
 
@@ -120,6 +140,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       zipBytes: statSync(zipFile).size,
       gzipBytes: gzipSync(code, { level: 9 }).length,
       policyVersion,
+      shadowPolicyVersion,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -189,10 +210,11 @@ function argValue(args: string[], flag: string): string | undefined {
 
 async function main(args: string[]): Promise<number> {
   try {
-    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out") });
+    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out"), shadowDir: argValue(args, "--shadow") });
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     console.log(`built ${result.bundleFile} (${kib(result.bundleBytes)}, ${kib(result.gzipBytes)} gzip) and ${result.zipFile} (${kib(result.zipBytes)})`);
     if (result.policyVersion) console.log(`policies ${result.policyVersion.slice(0, 12)}`);
+    if (result.shadowPolicyVersion) console.log(`shadow policies ${result.shadowPolicyVersion.slice(0, 12)} (evaluated beside, never deciding)`);
     return 0;
   } catch (error) {
     if (error instanceof Error && (error.name === "BuildError" || error.name === "PolicyCompileError")) {

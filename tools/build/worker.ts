@@ -1,5 +1,6 @@
-// `npm run build:worker [-- --policies DIR --out DIR]`: compiles the policy project and bundles the
-// Worker exactly as it deploys, with `wrangler deploy --dry-run` against infra/wrangler.toml.
+// `npm run build:worker [-- --policies DIR --out DIR --shadow DIR]`: compiles the policy project (and
+// a candidate one for shadow mode) and bundles the Worker exactly as it deploys, with
+// `wrangler deploy --dry-run` against infra/wrangler.toml.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,7 +19,16 @@ export interface BuildWorkerOptions {
   readonly outDir?: string;
   /** Print wrangler's output; default false (it is shown when the build fails). */
   readonly verbose?: boolean;
+  /**
+   * Shadow mode (issue #7): a candidate policy project bundled beside the enforced one, evaluated on
+   * every request, recorded in the audit line, never deciding. Default none: the bundle's
+   * `@gatehouse/shadow-policies` is then `null` and the pipeline skips it.
+   */
+  readonly shadowDir?: string;
 }
+
+/** What the Worker bundles as `@gatehouse/shadow-policies` when no candidate was given. */
+export const NO_SHADOW_MODULE = "// no shadow policy set (build without --shadow)\nexport default null;\n";
 
 /** What `buildWorker` produced. */
 export interface BuiltWorker {
@@ -27,6 +37,8 @@ export interface BuiltWorker {
   readonly bytes: number;
   readonly gzipBytes: number;
   readonly policyVersion: string;
+  /** Content hash of the candidate policies; `null` without `shadowDir`. */
+  readonly shadowPolicyVersion: string | null;
 }
 
 /** A build that failed: compile diagnostics or wrangler's own output, in one message. */
@@ -41,7 +53,8 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   const outDir = resolve(options.outDir ?? defaultOut);
   const routesSource = join(policiesDir, "routes.json");
   if (!existsSync(routesSource)) throw new BuildError(`${routesSource}: expected the route table of the policy project`);
-  // infra/wrangler.toml aliases the two build-time modules to dist/policies.js and dist/routes.json.
+  // infra/wrangler.toml aliases the three build-time modules to dist/policies.js, dist/policies.shadow.js
+  // and dist/routes.json.
   // Another output directory (dev server, tests, bench) gets its own copy of the file with its own
   // paths, so concurrent builds never overwrite each other's inputs. (wrangler 4.86 ignores `--alias`
   // on `deploy`, so the aliases must live in the config file.)
@@ -50,12 +63,27 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   const policiesFile = join(staging, "policies.js");
   const routesFile = join(staging, "routes.json");
   const compiled = compilePolicyProject({ policiesDir, outFile: policiesFile });
+  // Always written, so a shadow set of an earlier build never ships by accident
+  const shadowFile = join(staging, "policies.shadow.js");
+  let shadowPolicyVersion: string | null = null;
+  if (options.shadowDir !== undefined) {
+    const shadowDir = resolve(options.shadowDir);
+    if (!existsSync(shadowDir)) throw new BuildError(`shadow: expected a candidate policy project directory, got \`${shadowDir}\``);
+    try {
+      shadowPolicyVersion = compilePolicyProject({ policiesDir: shadowDir, outFile: shadowFile }).version;
+    } catch (error) {
+      throw new BuildError(`shadow policies \`${shadowDir}\`: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else {
+    writeFileSync(shadowFile, NO_SHADOW_MODULE);
+  }
   copyFileSync(routesSource, routesFile);
   let configFile = join(ROOT, "infra", "wrangler.toml");
   if (outDir !== defaultOut) {
     const derived = readFileSync(configFile, "utf8")
       .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "functions", "worker", "index.ts"))}`)
       .replace(/^"@gatehouse\/policies" = .*$/m, `"@gatehouse/policies" = ${JSON.stringify(policiesFile)}`)
+      .replace(/^"@gatehouse\/shadow-policies" = .*$/m, `"@gatehouse/shadow-policies" = ${JSON.stringify(shadowFile)}`)
       .replace(/^"@gatehouse\/routes" = .*$/m, `"@gatehouse/routes" = ${JSON.stringify(routesFile)}`);
     configFile = join(staging, "wrangler.toml");
     writeFileSync(configFile, derived);
@@ -67,7 +95,7 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   const bundlePath = join(outDir, "index.js");
   if (!existsSync(bundlePath)) throw new BuildError(`wrangler wrote no ${bundlePath}:\n${output.text.trim()}`);
   const bundle = readFileSync(bundlePath);
-  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version };
+  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion };
 }
 
 function run(command: string, args: string[]): Promise<{ code: number; text: string }> {
@@ -87,10 +115,11 @@ function run(command: string, args: string[]): Promise<{ code: number; text: str
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, verbose: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, shadow: { type: "string" }, verbose: { type: "boolean" } } });
   try {
-    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, verbose: values.verbose });
-    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)})`);
+    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, shadowDir: values.shadow, verbose: values.verbose });
+    const shadow = built.shadowPolicyVersion === null ? "" : `, shadow policies ${built.shadowPolicyVersion.slice(0, 12)}`;
+    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)}${shadow})`);
   } catch (error) {
     console.error(`build:worker: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

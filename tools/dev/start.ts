@@ -20,6 +20,11 @@ export interface DevOptions {
   readonly configFile?: string;
   /** A private JWK that signs for the configured first issuer, to print tokens with `configFile`. */
   readonly signingKeyFile?: string;
+  /**
+   * Shadow mode (issue #7): a candidate policy project bundled beside the enforced one; each audit
+   * line records its answer, only the enforced set decides. Default none.
+   */
+  readonly shadowDir?: string;
   /** The project directory holding `.gatehouse/`; default `process.cwd()`. */
   readonly cwd?: string;
   /** Where messages go; default `console.log`. */
@@ -49,6 +54,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
   const port = options.port ?? 8787;
   const policiesDir = resolve(cwd, options.policiesDir ?? "policies");
   if (!existsSync(policiesDir)) throw new ConfigError("--policies", `expected a policy project directory, got \`${policiesDir}\``);
+  const shadowDir = options.shadowDir === undefined ? undefined : resolve(cwd, options.shadowDir);
+  if (shadowDir !== undefined && !existsSync(shadowDir)) throw new ConfigError("--shadow", `expected a candidate policy project directory, got \`${shadowDir}\``);
   const stateDir = join(cwd, ".gatehouse");
   mkdirSync(stateDir, { recursive: true });
 
@@ -85,7 +92,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     servers.push(origin);
 
     const outDir = join(stateDir, "dev", "worker");
-    let built = await buildWorker({ policiesDir, outDir });
+    let built = await buildWorker({ policiesDir, outDir, shadowDir });
     const workerOptions = () => ({
       modules: true,
       scriptPath: built.bundlePath,
@@ -101,7 +108,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
 
     const reload = async () => {
       try {
-        built = await buildWorker({ policiesDir, outDir });
+        built = await buildWorker({ policiesDir, outDir, shadowDir });
         await mf!.setOptions(workerOptions());
         log(`policies rebuilt (version ${built.policyVersion.slice(0, 12)}); worker reloaded`);
       } catch (error) {
@@ -119,6 +126,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     log("");
     log(`gatehouse dev: Worker on ${url} in front of the demo origin ${origin.url}`);
     log(`policies ${policiesDir} (version ${built.policyVersion.slice(0, 12)}), bundle ${built.gzipBytes} bytes gzip; revocations in KV at ${join(stateDir, "kv")}`);
+    if (built.shadowPolicyVersion !== null) log(`shadow mode: candidate policies ${shadowDir} (version ${built.shadowPolicyVersion.slice(0, 12)}) evaluated beside, never deciding; see \`shadow\` in the audit lines`);
     if (signer === undefined) log("no signing key given (--signing-key): bring tokens from your issuer");
     for (const [name, token] of Object.entries(tokens)) log(`${name}=${token}`);
     log("");
