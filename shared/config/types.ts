@@ -2,6 +2,7 @@ import type { AuditConfig, ResolvedAuditConfig } from "../audit/configure.ts";
 import type { ResolvedRevocationConfig, RevocationConfig, RevocationFailMode } from "../revocation/config.ts";
 import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteSpec, RoutesFile, RouteTable } from "../routes/types.ts";
+import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
@@ -43,6 +44,12 @@ export interface GatehouseConfig {
   };
   /** Bounds on the request path, see `PathLimits`; defaults 2048 characters and 32 segments. */
   readonly paths?: Partial<PathLimits>;
+  /**
+   * What a `forbid` policy whose evaluation errors does. `skip` (default) is exact Cedar: the policy
+   * does not apply and the others decide. `deny`: the request is denied (reason `forbid_error`), so a
+   * data or schema mistake cannot silently switch off a guard rail such as tenant isolation.
+   */
+  readonly onForbidError?: OnForbidError;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -58,4 +65,5 @@ export interface ResolvedConfig {
   /** Lower-case header names for `context.headers`. */
   readonly contextHeaders: readonly string[];
   readonly paths: PathLimits;
+  readonly onForbidError: OnForbidError;
 }

@@ -6,7 +6,7 @@ import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
 
-const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths"];
+const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError"];
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 // Headers that carry credentials or are rewritten by Gatehouse itself never reach the policy context
@@ -69,6 +69,9 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     maxSegments: integer(pathsRaw.maxSegments, "paths.maxSegments", DEFAULT_PATH_LIMITS.maxSegments, 1, 1024),
   });
 
+  const onForbidError = config.onForbidError ?? "skip";
+  if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
+
   return Object.freeze({
     token,
     routes,
@@ -78,6 +81,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     credential: Object.freeze(credential),
     contextHeaders: Object.freeze(contextHeaders),
     paths,
+    onForbidError,
   });
 }
 

@@ -97,7 +97,9 @@ export async function authorize(p: Pipeline, input: AuthorizeInput): Promise<Dec
     at.evalMs = performance.now() - evalStarted;
     // Shadow mode (issue #7): the candidate sees the same request and entities; its answer goes to the audit line only
     if (p.shadowPolicies !== null) at.shadow = evaluateShadow(p.shadowPolicies, cedarRequest, entities);
-    return at.policy.decision === "allow" ? finish(p, input, at, 200, "allowed") : finish(p, input, at, 403, "policy_denied");
+    if (at.policy.decision !== "allow") return finish(p, input, at, 403, "policy_denied");
+    if (p.forbidIds !== null && forbidErrored(at.policy, p.forbidIds)) return finish(p, input, at, 403, "forbid_error");
+    return finish(p, input, at, 200, "allowed");
   } catch {
     // Invariant: no stage throws for a request; reaching here is a bug, and a bug must not let anyone in
     try {
@@ -106,6 +108,12 @@ export async function authorize(p: Pipeline, input: AuthorizeInput): Promise<Dec
       return { allow: false, status: 503, reason: "internal_error", decisionId: at.decisionId };
     }
   }
+}
+
+// Strict mode (`onForbidError: "deny"`): a guard that could not be evaluated must not be skipped silently
+function forbidErrored(result: PolicyResult, forbidIds: ReadonlySet<string>): boolean {
+  for (let i = 0; i < result.errors.length; i++) if (forbidIds.has(result.errors[i].policy)) return true;
+  return false;
 }
 
 function deny401(p: Pipeline, input: AuthorizeInput, at: Progress, reason: TokenFailureReason): Decision {

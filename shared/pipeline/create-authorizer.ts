@@ -68,6 +68,8 @@ export interface Pipeline {
   readonly verifier: TokenVerifier;
   readonly checker: RevocationChecker | null;
   readonly policies: CompiledPolicySet;
+  /** Ids of the forbid policies when `onForbidError: "deny"` asks that their errors deny; else `null`. */
+  readonly forbidIds: ReadonlySet<string> | null;
   /** The candidate set evaluated beside `policies` in shadow mode; `null` (one check per request) without. */
   readonly shadowPolicies: CompiledPolicySet | null;
   /** One logger per platform (the audit line's `platform` is the input's), sharing one sink. */
@@ -109,6 +111,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
       ? null
       : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
     policies,
+    forbidIds: resolved.onForbidError === "deny" ? forbidPolicyIds(policies) : null,
     shadowPolicies,
     audit: { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") },
     clock,
@@ -119,4 +122,11 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   };
   const flush = () => pipeline.audit.worker.flush();
   return Object.assign(run, { flush, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+}
+
+// A module compiled with `onForbidError: "deny"` already denies by itself; the config asks the same of any module
+function forbidPolicyIds(policies: CompiledPolicySet): ReadonlySet<string> {
+  const ids = new Set<string>();
+  for (const policy of policies.policies ?? []) if (policy.effect === "forbid") ids.add(policy.id);
+  return ids;
 }

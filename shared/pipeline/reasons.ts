@@ -9,7 +9,7 @@ import type { TokenFailureReason } from "../token/reasons.ts";
  * - 401: a `TokenFailureReason` (`missing_token`, `expired`, `bad_signature`, …, also `claim_type`
  *   and `missing_claim` when the claims cannot become a principal), `revoked`, `invalid_claim`
  *   (an identifying claim the revocation check cannot read).
- * - 403: `policy_denied`, `no_route`, or a path refusal (`path_traversal`, `encoded_separator`,
+ * - 403: `policy_denied`, `forbid_error` (a forbid errored and config `onForbidError` is `deny`), `no_route`, or a path refusal (`path_traversal`, `encoded_separator`,
  *   `empty_segment`, …): a path that cannot be matched safely is treated like an unmatched one.
  * - 503: `jwks_unavailable`, `revocation_unavailable` (route in fail mode `closed`),
  *   `internal_error` (a bug; the request fails closed, never as a 500), `config_refused` (the
@@ -19,6 +19,7 @@ export type DecisionReason =
   | "allowed"
   | "public_route"
   | "policy_denied"
+  | "forbid_error"
   | "internal_error"
   | "config_refused"
   | RouteFailureReason
