@@ -79,7 +79,7 @@ async function measureAsync(fn: () => Promise<unknown>, iterations: number, roun
 
 /** Audit overhead figures; quick mode takes a few seconds, full mode under a minute. */
 export async function benchAudit(opts: { quick: boolean }): Promise<AuditBenchFigures> {
-  const iterations = opts.quick ? 5_000 : 20_000;
+  const iterations = opts.quick ? 2_000 : 20_000;
   const rounds = opts.quick ? 3 : 5;
   const clock = frozenClock(EXAMPLE_START_MS);
 
@@ -141,7 +141,7 @@ export async function benchAudit(opts: { quick: boolean }): Promise<AuditBenchFi
   try {
     const sink = httpBatchSink({ url: collector.url, batchSize: 100, maxBuffer: 1000, flushIntervalMs: 0 });
     const httpLogger = createAuditLogger({}, { platform: "worker", sink, clock });
-    const lines = opts.quick ? 2_000 : 10_000;
+    const lines = opts.quick ? 1_000 : 10_000;
     for (let i = 0; i < 200; i++) httpLogger.log(facts);
     await httpLogger.flush();
     const started = process.hrtime.bigint();

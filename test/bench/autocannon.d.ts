@@ -5,12 +5,16 @@ declare module "autocannon" {
       url: string;
       connections?: number;
       duration?: number;
+      /** Requests to send in all, instead of `duration`. */
+      amount?: number;
       /** Worker threads that send the load; with them, `setupRequest` is a module path. */
       workers?: number;
       requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; setupRequest?: string | ((request: Record<string, unknown>, context: unknown) => Record<string, unknown>) }>;
     }
     interface Histogram {
       average: number;
+      /** Requests only: how many were sent in all. */
+      total: number;
       p50: number;
       p99: number;
     }

@@ -61,7 +61,7 @@ const median = (values: number[]) => {
 };
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/** Builds both bundles, then runs bare, compiled and cedar-wasm processes interleaved; quick: 5 rounds, full: 21. */
+/** Builds both bundles, then runs bare, compiled and cedar-wasm processes interleaved; quick: 3 rounds, full: 21. */
 export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStartFigures> {
   const work = join(repoRoot, ".gatehouse", `bench-cold-start-${process.pid}`);
   mkdirSync(work, { recursive: true });
@@ -86,7 +86,7 @@ export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStar
     // cedar-wasm can abort V8 under Node 20 unless wasm calls are not inlined into JS
     const cedarFlags = ["--no-turbo-inline-js-wasm-calls"];
 
-    const rounds = opts.quick ? 5 : 21;
+    const rounds = opts.quick ? 3 : 21;
     const bare: number[] = [];
     const lambda: number[] = [];
     const lambdaCedar: number[] = [];

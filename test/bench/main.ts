@@ -19,33 +19,51 @@ const { values } = parseArgs({
 const quick = values.quick ?? false;
 const started = Date.now();
 
-function section(title: string): void {
+// Seconds each section took, so a slow quick mode points at its cause
+const sectionSeconds: Record<string, number> = {};
+let sectionStarted = Date.now();
+let sectionName = "";
+
+function section(title: string, name: string): void {
+  endSection();
+  sectionName = name;
+  sectionStarted = Date.now();
   console.log(`\n## ${title}`);
 }
 
-section("Policy evaluation: compiled JS vs cedar-wasm statefulIsAuthorized (preparsed), ns per decision");
+function endSection(): void {
+  if (sectionName === "") return;
+  sectionSeconds[sectionName] = Math.round((Date.now() - sectionStarted) / 100) / 10;
+  console.log(`(${sectionName}: ${sectionSeconds[sectionName]} s)`);
+  sectionName = "";
+}
+
+section("Policy evaluation: compiled JS vs cedar-wasm statefulIsAuthorized (preparsed), ns per decision", "policy_eval");
 const policyEval = await benchPolicyEval({ quick });
 printTable(policyEval, ["set", "policies", "compiled_ns", "cedar_wasm_ns", "ratio"]);
 
-section("JWT verification, ops/s");
+section("JWT verification, ops/s", "jwt_verify");
 const jwtVerify = await benchJwtVerify({ quick });
 printTable(jwtVerify, ["alg", "uncached_ops_s", "cached_ops_s"]);
 
-section("Revocation lookups on loopback");
+section("Revocation lookups on loopback", "revocation");
 const revocation = await benchRevocation({ quick });
 printTable(revocation, ["store", "p50_us", "p99_us", "cached_ns"]);
 
-section("Audit overhead");
+section("Audit overhead", "audit");
 const audit = await benchAudit({ quick });
 printTable([audit as unknown as Record<string, unknown>], Object.keys(audit));
 
-section("Lambda cold start (new process: import + first decision), ms net of a bare `node -e 0`");
+section("Lambda cold start (new process: import + first decision), ms net of a bare `node -e 0`", "cold_start");
 const coldStart = await benchColdStart({ quick });
 printTable([coldStart as unknown as Record<string, unknown>], Object.keys(coldStart));
 
-section("Worker in Miniflare on loopback (autocannon)");
+section("Worker in Miniflare on loopback (autocannon)", "worker");
 const worker = await benchWorker({ quick });
-printTable([worker as unknown as Record<string, unknown>], Object.keys(worker));
+printTable(worker.rows, ["variant", "rps", "p50_ms", "p99_ms", "what"]);
+printTable([worker], ["ratio", "fresh_ratio", "middleware_ratio", "direct_ratio", "worker_gzip_bytes"]);
+
+endSection();
 
 const figures = {
   date: new Date().toISOString(),
@@ -59,6 +77,7 @@ const figures = {
   cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare },
   audit_overhead_ns: audit.audit_overhead_ns,
   audit,
+  section_s: sectionSeconds,
   duration_s: Math.round((Date.now() - started) / 1000),
 };
 

@@ -53,7 +53,7 @@ async function measure(store: RevocationStore, lookups: number, hits: number): P
 
 /** Runs every store in turn; `quick` keeps the whole run to a few seconds. */
 export async function benchRevocation(opts: { quick: boolean }): Promise<RevocationFigures[]> {
-  const lookups = opts.quick ? 150 : 3000;
+  const lookups = opts.quick ? 80 : 3000;
   const hits = opts.quick ? 20_000 : 500_000;
   const figures: RevocationFigures[] = [];
 
@@ -78,7 +78,7 @@ export async function benchRevocation(opts: { quick: boolean }): Promise<Revocat
     await createRevocationTable(client, "bench");
     client.destroy();
     const store = createDynamoDbStore({ table: "bench", region: "local", endpoint: dynalite.endpoint, credentials });
-    figures.push({ store: "dynamodb (dynalite)", ...(await measure(store, Math.min(lookups, opts.quick ? 100 : 1000), hits)) });
+    figures.push({ store: "dynamodb (dynalite)", ...(await measure(store, Math.min(lookups, opts.quick ? 40 : 1000), hits)) });
     await store.close();
   } finally {
     await dynalite.stop();
@@ -89,7 +89,7 @@ export async function benchRevocation(opts: { quick: boolean }): Promise<Revocat
   const worker = await startWorker({ script: await bundleRevocationWorker(), kvNamespaces: ["REVOCATIONS"] });
   try {
     const keys = ["jti", "sub", "sid", "client"].map((kind) => revocationKey(kind as "jti", ISS, "x"));
-    const response = await worker.fetch("/bench", { method: "POST", body: JSON.stringify({ keys, iterations: opts.quick ? 150 : 3000 }) });
+    const response = await worker.fetch("/bench", { method: "POST", body: JSON.stringify({ keys, iterations: opts.quick ? 80 : 3000 }) });
     const sorted = ((await response.json()) as number[]).slice(30).sort((a, b) => a - b);
     const memoryRow = figures[0];
     figures.push({ store: "kv (miniflare, in-worker)", p50_us: round(percentile(sorted, 0.5) * 1000), p99_us: round(percentile(sorted, 0.99) * 1000), cached_ns: memoryRow.cached_ns });

@@ -7,7 +7,9 @@ export function printTable(rows: ReadonlyArray<object>, columns: readonly string
   };
   const body = rows.map((row) => columns.map((column) => cell((row as Record<string, unknown>)[column])));
   const widths = columns.map((column, i) => Math.max(column.length, ...body.map((line) => line[i].length)));
-  const format = (line: readonly string[]) => line.map((text, i) => text.padStart(widths[i])).join("  ");
+  // numbers right-aligned, text (names, descriptions) left-aligned
+  const text = columns.map((column) => rows.some((row) => typeof (row as Record<string, unknown>)[column] === "string"));
+  const format = (line: readonly string[]) => line.map((cellText, i) => (text[i] ? cellText.padEnd(widths[i]) : cellText.padStart(widths[i]))).join("  ").trimEnd();
   console.log(format(columns));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const line of body) console.log(format(line));

@@ -1,5 +1,12 @@
-// The Worker bundle in Miniflare on loopback, side by side with a trivial Worker and with Hono's own
-// `jwk` middleware, under autocannon. Same duration and connections for each; run one after another.
+// The Worker bundle in Miniflare (real workerd) on loopback under autocannon, side by side with
+// baselines that do the same work minus the authorizing, so each ratio compares like with like:
+//   - the Gatehouse Worker forwards allowed requests to an origin Worker through a service binding,
+//     so its baseline is a Worker that only forwards to the same origin (`proxy`);
+//   - `gatehouse()` as Hono middleware in front of a handler answering 200 has no hop, so its
+//     baseline is a Worker answering 200 (`direct`), and with fresh tokens it is compared with Hono's
+//     own `jwk` middleware in front of the same handler.
+// Every variant runs for the same time with the same connections, one after another, in interleaved
+// rounds; the median round is reported.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -10,30 +17,51 @@ import { repoRoot } from "../harness/corpus.ts";
 import { startJwksServer } from "../harness/jwks-server.ts";
 import { createTestKey, mintToken, type TestKey } from "../harness/tokens.ts";
 
+/** One variant's figures. */
+export interface WorkerBenchRow {
+  readonly variant: string;
+  readonly rps: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  /** What the variant does per request, and what it is compared with. */
+  readonly what: string;
+}
+
 export interface WorkerBenchResult {
-  /** Requests/s of a Worker that answers 200 at once. */
+  /** Requests/s of a Worker that answers 200 at once (no hop). */
   baseline_rps: number;
-  /** Requests/s of the Gatehouse bundle, 100 tokens reused, allowed and forwarded to a 200 origin Worker. */
+  /** Requests/s of a Worker that only forwards to an origin Worker (service binding): the Gatehouse Worker's baseline. */
+  proxy_rps: number;
+  /** Requests/s of the Gatehouse bundle, 100 tokens reused, allowed and forwarded to the same origin Worker. */
   gatehouse_rps: number;
-  /** gatehouse_rps / baseline_rps (goal ≥ 0.8). */
+  /** gatehouse_rps / proxy_rps: same forward on both sides (goal ≥ 0.8). */
   ratio: number;
+  /** gatehouse_rps / baseline_rps: the Worker against a Worker that does not forward (not like for like). */
+  direct_ratio: number;
   /** Latency of the reused-token run, ms. */
   p50_ms: number;
   p99_ms: number;
-  /** Requests/s of the Gatehouse bundle with a token never seen before on every request. */
+  /** Requests/s of the Gatehouse bundle with a token never seen before on every request (forwarded). */
   fresh_token_rps: number;
-  /** Requests/s of a Worker with Hono's `jwk` middleware alone, fresh tokens (goal: fresh_token_rps ≥ this). */
+  /** Requests/s of `gatehouse()` middleware before a handler answering 200, fresh token every request. */
+  middleware_fresh_rps: number;
+  /** Requests/s of Hono's `jwk` middleware alone before the same handler, fresh tokens. */
   hono_jwk_rps: number;
-  /** fresh_token_rps / hono_jwk_rps. */
+  /** middleware_fresh_rps / hono_jwk_rps: both no hop (goal ≥ 1). */
   fresh_ratio: number;
-  /** Requests/s of a Worker that only forwards to the same origin Worker: the cost of the proxy hop alone. */
-  proxy_rps: number;
-  /** gatehouse_rps / proxy_rps: what authorizing adds to a proxy. */
-  proxy_ratio: number;
-  /** Requests/s of `gatehouse()` as Hono middleware in front of a handler answering 200 (no hop), 100 reused tokens. */
+  /** Requests/s of `gatehouse()` middleware before a handler answering 200 (no hop), 100 reused tokens. */
   middleware_rps: number;
-  /** middleware_rps / baseline_rps. */
+  /** middleware_rps / baseline_rps: both no hop. */
   middleware_ratio: number;
+  /** The Gatehouse bundle as `gatehouse_rps`, configured with `audit.allowSampleRate: 0.1` (deny lines still all written); full mode only. */
+  sampled_audit_rps: number | null;
+  /**
+   * The Gatehouse bundle with fresh tokens and the revocation list in isolate memory instead of KV:
+   * not a production setup, it shows what Miniflare's KV read per new `jti` costs here. Full mode only.
+   */
+  fresh_memory_revocation_rps: number | null;
+  /** Every variant with its latency and what it does. */
+  rows: WorkerBenchRow[];
   /** The deployable bundle, gzip -9 (goal ≤ 65536). */
   worker_gzip_bytes: number;
 }
@@ -41,11 +69,23 @@ export interface WorkerBenchResult {
 const ISSUER = "https://bench.gatehouse.local";
 const AUDIENCE = "gatehouse-bench";
 const TRIVIAL = 'export default { fetch() { return new Response("ok"); } };';
+const PROXY = "export default { fetch(request, env) { return env.ORIGIN.fetch(request); } };";
 const CONNECTIONS = 16;
+const COMPAT = "2025-09-01";
+// A generous ceiling on what one variant can serve per second here: fresh-token runs get this many
+// distinct tokens per second of load, and a run that used more is reported as such
+const MAX_FRESH_RPS = 2500;
 
-async function honoJwkWorker(key: TestKey, dir: string): Promise<string> {
-  const entry = join(dir, "hono-jwk.ts");
-  writeFileSync(entry, `
+async function bundle(dir: string, name: string, source: string): Promise<string> {
+  const entry = join(dir, `${name}.ts`);
+  writeFileSync(entry, source);
+  const out = join(dir, `${name}.js`);
+  await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", minify: true, outfile: out, nodePaths: [join(repoRoot, "node_modules")], logLevel: "error" });
+  return out;
+}
+
+function honoJwkWorker(key: TestKey, dir: string): Promise<string> {
+  return bundle(dir, "hono-jwk", `
 import { Hono } from "hono/tiny";
 import { jwk } from "hono/jwk";
 const app = new Hono();
@@ -53,17 +93,11 @@ app.use("*", jwk({ keys: [${JSON.stringify(key.publicJwk)}], alg: ["ES256"], ver
 app.all("*", (c) => c.text("ok"));
 export default app;
 `);
-  const out = join(dir, "hono-jwk.js");
-  await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", minify: true, outfile: out, nodePaths: [join(repoRoot, "node_modules")], logLevel: "error" });
-  return out;
 }
 
-const PROXY = 'export default { fetch(request, env) { return env.ORIGIN.fetch(request); } };';
-
 // `gatehouse()` middleware in the same Worker as a handler answering 200, bundled like the Worker is
-async function middlewareWorker(policiesFile: string, dir: string): Promise<string> {
-  const entry = join(dir, "middleware.ts");
-  writeFileSync(entry, `
+function middlewareWorker(policiesFile: string, dir: string): Promise<string> {
+  return bundle(dir, "middleware", `
 import { Hono } from "hono/tiny";
 import { gatehouse } from ${JSON.stringify(join(repoRoot, "shared/middleware/index.ts"))};
 import policies from ${JSON.stringify(policiesFile)};
@@ -73,12 +107,14 @@ app.use("*", gatehouse((env) => ({ ...JSON.parse(env.GATEHOUSE_CONFIG), routes }
 app.all("*", (c) => c.text("ok"));
 export default app;
 `);
-  const out = join(dir, "middleware.js");
-  await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", minify: true, outfile: out, nodePaths: [join(repoRoot, "node_modules")], logLevel: "error" });
-  return out;
 }
 
-async function serve(options: MiniflareOptions): Promise<{ url: string; dispose(): Promise<void> }> {
+interface Server {
+  readonly url: string;
+  dispose(): Promise<void>;
+}
+
+async function serve(options: MiniflareOptions): Promise<Server> {
   // Workers' console output (one audit line per request) is drained, not printed: it is still written by the Worker
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.pipe(process.stderr); }, ...options } as MiniflareOptions);
   const url = (await mf.ready).toString();
@@ -90,30 +126,31 @@ interface Run {
   p50: number;
   p99: number;
   non2xx: number;
+  total: number;
 }
 
 /**
- * Writes an autocannon `setupRequest` module that sends `tokens` in turn. The load runs in a worker
- * thread (`workers: 1`), so this thread stays free to drain workerd's stdout (the audit lines):
- * otherwise the pipe fills while autocannon keeps the thread busy, and workerd stalls on its writes.
+ * Writes an autocannon `setupRequest` module that sends `tokens` in turn from `start`. The load runs
+ * in a worker thread (`workers: 1`), so this thread stays free to drain workerd's stdout (the audit
+ * lines): otherwise the pipe fills while autocannon keeps the thread busy, and workerd stalls on its writes.
  */
-function tokenSetup(dir: string, name: string, tokens: readonly string[]): string {
-  const tokensFile = join(dir, `${name}-tokens.json`);
-  writeFileSync(tokensFile, JSON.stringify(tokens));
+function tokenSetup(dir: string, name: string, tokensFile: string, start: number): string {
   const file = join(dir, `${name}-setup.cjs`);
-  writeFileSync(file, `const tokens = require(${JSON.stringify(tokensFile)});\nlet next = 0;\nmodule.exports = (request) => ({ ...request, headers: { ...request.headers, authorization: "Bearer " + tokens[next++ % tokens.length] } });\n`);
+  writeFileSync(file, `const tokens = require(${JSON.stringify(tokensFile)});\nlet next = ${start};\nmodule.exports = (request) => ({ ...request, headers: { ...request.headers, authorization: "Bearer " + tokens[next++ % tokens.length] } });\n`);
   return file;
 }
 
-async function load(url: string, seconds: number, setupFile: string | null, path: string): Promise<Run> {
+const PATH = "/tenants/acme/orders";
+
+async function load(url: string, setupFile: string | null, run: { seconds: number } | { amount: number }): Promise<Run> {
   const result = await autocannon({
-    url: url.replace(/\/$/, "") + path,
+    url: url.replace(/\/$/, "") + PATH,
     connections: CONNECTIONS,
-    duration: Math.max(1, Math.round(seconds)),
+    ...("seconds" in run ? { duration: Math.max(1, Math.round(run.seconds)) } : { amount: run.amount }),
     workers: 1,
     requests: [setupFile === null ? { method: "GET" } : { method: "GET", setupRequest: setupFile }],
   } as autocannon.Options);
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors, total: result.requests.total };
 }
 
 function median(runs: Run[]): Run {
@@ -122,101 +159,127 @@ function median(runs: Run[]): Run {
   return { ...middle, non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0) };
 }
 
-/** `npm run bench`'s Worker figures. Quick mode: 1 s per variant; full: 6 s per variant in three interleaved rounds. */
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
+
+/**
+ * `npm run bench`'s Worker figures. Quick mode: 1 s per variant, one round, without the two
+ * diagnostic rows (sampled audit, in-memory revocation list); full: 6 s per variant in three interleaved rounds.
+ */
 export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBenchResult> {
-  const seconds = opts.quick ? 1 : 6;
+  const rounds = opts.quick ? 1 : 3;
+  const seconds = opts.quick ? 1 : 2;
   // Under the project: Miniflare names modules relative to the working directory and refuses `..`
   mkdirSync(join(repoRoot, ".gatehouse"), { recursive: true });
   const dir = mkdtempSync(join(repoRoot, ".gatehouse", "bench-worker-"));
   const key = await createTestKey("ES256");
   const jwks = await startJwksServer([key.publicJwk]);
-  const servers: { dispose(): Promise<void> }[] = [];
+  const servers: Server[] = [];
   try {
     const built = await buildWorker({ outDir: join(dir, "worker") });
+    const [middlewareScript, honoScript] = await Promise.all([middlewareWorker(join(dir, "worker", "policies.js"), dir), honoJwkWorker(key, dir)]);
     const claims = { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] };
     const mint = () => mintToken(key, claims, { issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 3600 });
-    const reusedTokens = await Promise.all(Array.from({ length: 100 }, mint));
-    // Enough fresh tokens for the run at a generous rate, minted before it starts
-    const freshCount = opts.quick ? 6_000 : 20_000;
+    const reusedFile = join(dir, "reused.json");
+    writeFileSync(reusedFile, JSON.stringify(await Promise.all(Array.from({ length: 100 }, mint))));
+    // Fresh tokens, minted before any load: each fresh-token run starts at its own offset, so no
+    // Worker sees a token twice unless a run outpaces MAX_FRESH_RPS (reported below)
+    const freshPerRun = MAX_FRESH_RPS * seconds;
     const freshTokens: string[] = [];
-    for (let i = 0; i < freshCount; i++) freshTokens.push(await mint());
-    const reused = tokenSetup(dir, "reused", reusedTokens);
-    const fresh = tokenSetup(dir, "fresh", freshTokens);
+    for (let i = 0; i < freshPerRun * rounds; i++) freshTokens.push(await mint());
+    const freshFile = join(dir, "fresh.json");
+    writeFileSync(freshFile, JSON.stringify(freshTokens));
+    const reused = tokenSetup(dir, "reused", reusedFile, 0);
+    const freshAt = (round: number) => tokenSetup(dir, `fresh-${round}`, freshFile, round * freshPerRun);
 
     const config = {
       token: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwksUri: jwks.url }] },
       revocation: { store: { kind: "kv" } },
     };
-    const baseline = await serve({ modules: true, script: TRIVIAL, compatibilityDate: "2025-09-01" } as MiniflareOptions);
-    servers.push(baseline);
-    const gatehouse = await serve({
+    const origin = { name: "origin", modules: true, script: TRIVIAL, compatibilityDate: COMPAT };
+    const gatehouseWorker = (changes: object) => ({
       workers: [
-        { name: "gatehouse", modules: true, scriptPath: built.bundlePath, compatibilityDate: "2025-09-01", bindings: { GATEHOUSE_CONFIG: JSON.stringify(config) }, kvNamespaces: ["REVOCATIONS"], serviceBindings: { ORIGIN: "origin" } },
-        { name: "origin", modules: true, script: TRIVIAL, compatibilityDate: "2025-09-01" },
+        { name: "gatehouse", modules: true, scriptPath: built.bundlePath, compatibilityDate: COMPAT, bindings: { GATEHOUSE_CONFIG: JSON.stringify({ ...config, ...changes }) }, kvNamespaces: ["REVOCATIONS"], serviceBindings: { ORIGIN: "origin" } },
+        origin,
       ],
-    } as unknown as MiniflareOptions);
-    servers.push(gatehouse);
-    const proxy = await serve({
-      workers: [
-        { name: "proxy", modules: true, script: PROXY, compatibilityDate: "2025-09-01", serviceBindings: { ORIGIN: "origin" } },
-        { name: "origin", modules: true, script: TRIVIAL, compatibilityDate: "2025-09-01" },
-      ],
-    } as unknown as MiniflareOptions);
-    servers.push(proxy);
-    const middleware = await serve({
-      modules: true, scriptPath: await middlewareWorker(join(dir, "worker", "policies.js"), dir), compatibilityDate: "2025-09-01",
-      bindings: { GATEHOUSE_CONFIG: JSON.stringify(config) }, kvNamespaces: ["REVOCATIONS"],
-    } as MiniflareOptions);
-    servers.push(middleware);
-    const honoJwk = await serve({ modules: true, scriptPath: await honoJwkWorker(key, dir), compatibilityDate: "2025-09-01" } as MiniflareOptions);
-    servers.push(honoJwk);
+    }) as unknown as MiniflareOptions;
+    // Started together: each is its own workerd process, and starting is mostly waiting
+    const diagnostics = !opts.quick;
+    const [direct, proxy, gatehouse, middleware, honoJwk, sampled, memoryList] = await Promise.all([
+      serve({ modules: true, script: TRIVIAL, compatibilityDate: COMPAT } as MiniflareOptions),
+      serve({ workers: [{ name: "proxy", modules: true, script: PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
+      serve(gatehouseWorker({})),
+      serve({ modules: true, scriptPath: middlewareScript, compatibilityDate: COMPAT, bindings: { GATEHOUSE_CONFIG: JSON.stringify(config) }, kvNamespaces: ["REVOCATIONS"] } as MiniflareOptions),
+      serve({ modules: true, scriptPath: honoScript, compatibilityDate: COMPAT } as MiniflareOptions),
+      diagnostics ? serve(gatehouseWorker({ audit: { allowSampleRate: 0.1 } })) : null,
+      diagnostics ? serve(gatehouseWorker({ revocation: { store: { kind: "memory" } } })) : null,
+    ]);
+    for (const server of [direct, proxy, gatehouse, middleware, honoJwk, sampled, memoryList]) if (server !== null) servers.push(server);
 
-    const path = "/tenants/acme/orders";
-    // warm-up: JIT, the JWKS fetch, isolate start
-    await load(baseline.url, 1, null, path);
-    await load(gatehouse.url, 1, reused, path);
-    await load(honoJwk.url, 1, reused, path);
-    await load(proxy.url, 1, null, path);
-    await load(middleware.url, 1, reused, path);
+    // Warm-up, a fixed number of requests each: JIT, the JWKS fetch, isolate start
+    // (all at once: warm-up figures are not used)
+    const warm = { amount: opts.quick ? 150 : 1000 };
+    await Promise.all([
+      load(direct.url, null, warm),
+      load(proxy.url, null, warm),
+      ...[gatehouse, middleware, honoJwk, sampled, memoryList].map((server) => (server === null ? null : load(server.url, reused, warm))),
+    ]);
 
-    // Interleaved rounds, so a burst of load from elsewhere on the machine hits every variant alike;
-    // each variant gets the same total time, and the median round is reported
-    const rounds = opts.quick ? 1 : 3;
-    const runs: Record<"base" | "reused" | "fresh" | "hono" | "proxy" | "middleware", Run[]> = { base: [], reused: [], fresh: [], hono: [], proxy: [], middleware: [] };
+    // Interleaved rounds, so a burst of load from elsewhere on the machine hits every variant alike
+    type Name = "direct" | "proxy" | "gatehouse" | "fresh" | "sampled" | "memoryList" | "middleware" | "middlewareFresh" | "hono";
+    const runs: Record<Name, Run[]> = { direct: [], proxy: [], gatehouse: [], fresh: [], sampled: [], memoryList: [], middleware: [], middlewareFresh: [], hono: [] };
+    const time = { seconds };
     for (let round = 0; round < rounds; round++) {
-      runs.base.push(await load(baseline.url, seconds / rounds, null, path));
-      runs.reused.push(await load(gatehouse.url, seconds / rounds, reused, path));
-      runs.fresh.push(await load(gatehouse.url, seconds / rounds, fresh, path));
-      runs.hono.push(await load(honoJwk.url, seconds / rounds, fresh, path));
-      runs.proxy.push(await load(proxy.url, seconds / rounds, null, path));
-      runs.middleware.push(await load(middleware.url, seconds / rounds, reused, path));
+      const fresh = freshAt(round);
+      runs.direct.push(await load(direct.url, null, time));
+      runs.proxy.push(await load(proxy.url, null, time));
+      runs.gatehouse.push(await load(gatehouse.url, reused, time));
+      runs.fresh.push(await load(gatehouse.url, fresh, time));
+      if (sampled !== null) runs.sampled.push(await load(sampled.url, reused, time));
+      if (memoryList !== null) runs.memoryList.push(await load(memoryList.url, fresh, time));
+      runs.middleware.push(await load(middleware.url, reused, time));
+      runs.middlewareFresh.push(await load(middleware.url, fresh, time));
+      runs.hono.push(await load(honoJwk.url, fresh, time));
     }
-    const base = median(runs.base);
-    const reusedRun = median(runs.reused);
-    const freshRun = median(runs.fresh);
-    const honoRun = median(runs.hono);
-    const proxyRun = median(runs.proxy);
-    const middlewareRun = median(runs.middleware);
-    for (const [name, run] of [["gatehouse", reusedRun], ["gatehouse fresh", freshRun], ["hono jwk", honoRun], ["middleware", middlewareRun]] as const) {
-      if (run.non2xx > 0) console.warn(`bench worker: ${name}: ${run.non2xx} requests were not 2xx`);
+    const m = Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length > 0).map(([name, list]) => [name, median(list)])) as Partial<Record<Name, Run>> & Record<"direct" | "proxy" | "gatehouse" | "fresh" | "middleware" | "middlewareFresh" | "hono", Run>;
+    for (const [name, list] of Object.entries(runs)) {
+      const bad = list.reduce((sum, run) => sum + run.non2xx, 0);
+      if (bad > 0) console.warn(`bench worker: ${name}: ${bad} requests were not 2xx`);
+      if ((name === "fresh" || name === "memoryList" || name === "middlewareFresh" || name === "hono") && list.some((run) => run.total > freshPerRun)) {
+        console.warn(`bench worker: ${name}: a run sent more requests than it had fresh tokens; some tokens were reused`);
+      }
     }
+    const row = (variant: string, run: Run, what: string): WorkerBenchRow => ({ variant, rps: run.rps, p50_ms: run.p50, p99_ms: run.p99, what });
     return {
-      baseline_rps: base.rps,
-      gatehouse_rps: reusedRun.rps,
-      ratio: Math.round((reusedRun.rps / base.rps) * 100) / 100,
-      p50_ms: reusedRun.p50,
-      p99_ms: reusedRun.p99,
-      fresh_token_rps: freshRun.rps,
-      hono_jwk_rps: honoRun.rps,
-      fresh_ratio: Math.round((freshRun.rps / honoRun.rps) * 100) / 100,
-      proxy_rps: proxyRun.rps,
-      proxy_ratio: Math.round((reusedRun.rps / proxyRun.rps) * 100) / 100,
-      middleware_rps: middlewareRun.rps,
-      middleware_ratio: Math.round((middlewareRun.rps / base.rps) * 100) / 100,
+      baseline_rps: m.direct.rps,
+      proxy_rps: m.proxy.rps,
+      gatehouse_rps: m.gatehouse.rps,
+      ratio: ratio(m.gatehouse.rps, m.proxy.rps),
+      direct_ratio: ratio(m.gatehouse.rps, m.direct.rps),
+      p50_ms: m.gatehouse.p50,
+      p99_ms: m.gatehouse.p99,
+      fresh_token_rps: m.fresh.rps,
+      middleware_fresh_rps: m.middlewareFresh.rps,
+      hono_jwk_rps: m.hono.rps,
+      fresh_ratio: ratio(m.middlewareFresh.rps, m.hono.rps),
+      middleware_rps: m.middleware.rps,
+      middleware_ratio: ratio(m.middleware.rps, m.direct.rps),
+      sampled_audit_rps: m.sampled?.rps ?? null,
+      fresh_memory_revocation_rps: m.memoryList?.rps ?? null,
+      rows: [
+        row("direct", m.direct, "answers 200; baseline of the middleware rows"),
+        row("proxy", m.proxy, "forwards to an origin Worker answering 200 (service binding); baseline of the gatehouse rows"),
+        row("gatehouse", m.gatehouse, "Gatehouse Worker, 100 reused tokens, allow, audit line to stdout, forwards like proxy"),
+        row("gatehouse_fresh", m.fresh, "as gatehouse, a new token every request (signature check, revocation read for the new jti)"),
+        ...(m.sampled === undefined ? [] : [row("gatehouse_sampled", m.sampled, "as gatehouse, with audit.allowSampleRate 0.1 (allow lines sampled, deny lines all written)")]),
+        ...(m.memoryList === undefined ? [] : [row("gatehouse_fresh_memlist", m.memoryList, "as gatehouse_fresh, revocation list in isolate memory, not KV: not for production, shows Miniflare's KV read cost")]),
+        row("middleware", m.middleware, "gatehouse() Hono middleware before a 200 handler, 100 reused tokens, audit to stdout; vs direct"),
+        row("middleware_fresh", m.middlewareFresh, "as middleware, a new token every request; vs hono_jwk"),
+        row("hono_jwk", m.hono, "Hono jwk() middleware alone before a 200 handler, a new token every request"),
+      ],
       worker_gzip_bytes: built.gzipBytes,
     };
   } finally {
-    for (const server of servers) await server.dispose().catch(() => undefined);
+    await Promise.all(servers.map((server) => server.dispose().catch(() => undefined)));
     await jwks.stop();
     rmSync(dir, { recursive: true, force: true });
   }
