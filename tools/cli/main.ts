@@ -18,10 +18,13 @@ async function loadCommand(name: string): Promise<CliCommand | undefined> {
 
 async function printOverview(): Promise<void> {
   const lines = ["usage: gatehouse <command> [options]", "", "commands:"];
-  for (const name of commandNames()) {
-    const command = await loadCommand(name);
+  // Command modules load their heavy parts only when run, so loading them all here is quick
+  const names = commandNames();
+  const commands = await Promise.all(names.map(loadCommand));
+  names.forEach((name, i) => {
+    const command = commands[i];
     if (command) lines.push(`  ${name.padEnd(14)}${command.summary}`);
-  }
+  });
   lines.push("", "run `gatehouse <command> --help` for a command's options");
   console.log(lines.join("\n"));
 }

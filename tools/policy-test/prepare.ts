@@ -5,7 +5,7 @@ import { validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { compileRoutes, DEFAULT_PATH_LIMITS } from "../../shared/routes/index.ts";
 import { defaultClaimsMapping, type ResolvedClaimsMapping } from "../../shared/token/index.ts";
-import { loadDevConfig } from "../dev/index.ts";
+import { loadDevConfig } from "../dev/load-config.ts";
 import { compilePolicyProject, loadPolicyModule, RUNTIME_ENTRY } from "../compiler/index.ts";
 import type { NamedMapping } from "../analysis/index.ts";
 import type { DecideSetup } from "./types.ts";

@@ -1,21 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { makeProject, runCli, STACK_TRACE } from "./cli.ts";
+import { describe, expect, it, vi } from "vitest";
+import { projectsForFile, runCli, STACK_TRACE } from "./cli.ts";
 
 // Each test spawns the CLI (tsx, cedar-wasm): seconds apiece, more on a loaded machine
 vi.setConfig({ testTimeout: 120_000 });
 
-const projects: { cleanup(): void }[] = [];
-function project(extra: Record<string, string> = {}) {
-  const p = makeProject();
-  for (const [path, text] of Object.entries(extra)) p.write(path, text);
-  projects.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of projects.splice(0)) p.cleanup();
-});
+// Each test has its own project folder, so the tests of a group run concurrently
+const project = projectsForFile();
 
 // A config whose only issuer maps claims differently from the built-in mapping.
 function configWithAttributes(attributes: Record<string, unknown>): string {
@@ -24,7 +16,7 @@ function configWithAttributes(attributes: Record<string, unknown>): string {
   });
 }
 
-describe("gatehouse build: success", () => {
+describe.concurrent("gatehouse build: success", () => {
   it("compiles to dist/, writes the types, and warns about a route no policy permits", async () => {
     const p = project();
     const run = await runCli(["build"], { cwd: p.dir });
@@ -62,7 +54,7 @@ describe("gatehouse build: success", () => {
   });
 });
 
-describe("gatehouse build: user errors", () => {
+describe.concurrent("gatehouse build: user errors", () => {
   it("a syntax error prints file:line and Cedar's message, exits 1 and writes nothing", async () => {
     const p = project({ "policies/broken.cedar": '@id("broken")\npermit (principal, action, resource)\nwhen { principal.tenant == };\n' });
     const run = await runCli(["build"], { cwd: p.dir });

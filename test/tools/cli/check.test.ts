@@ -1,23 +1,15 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { makeProject, runCli } from "./cli.ts";
+import { describe, expect, it, vi } from "vitest";
+import { projectsForFile, runCli } from "./cli.ts";
 
 // Each test spawns the CLI (tsx, cedar-wasm): seconds apiece, more on a loaded machine
 vi.setConfig({ testTimeout: 120_000 });
 
-const projects: { cleanup(): void }[] = [];
-function project(extra: Record<string, string> = {}) {
-  const p = makeProject();
-  for (const [path, text] of Object.entries(extra)) p.write(path, text);
-  projects.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of projects.splice(0)) p.cleanup();
-});
+// Each test has its own project folder, so the tests of a group run concurrently
+const project = projectsForFile();
 
 const RITA = JSON.stringify({ sub: "rita", tenant: "acme", groups: ["reader"], scope: "docs:read" });
 
-describe("gatehouse check", () => {
+describe.concurrent("gatehouse check", () => {
   it("prints the decision and exits 0 on allow", async () => {
     const run = await runCli(["check", "--claims", "rita.json", "GET", "/docs/acme/d1"], { cwd: project({ "rita.json": RITA }).dir });
     expect(run.code).toBe(0);
@@ -61,7 +53,7 @@ describe("gatehouse check", () => {
   });
 });
 
-describe("gatehouse check: user errors", () => {
+describe.concurrent("gatehouse check: user errors", () => {
   it("missing METHOD and PATH is a usage error", async () => {
     const run = await runCli(["check", "--claims", "rita.json"], { cwd: project({ "rita.json": RITA }).dir });
     expect(run.code).toBe(2);

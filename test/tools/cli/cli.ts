@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll } from "vitest";
 import { repoRoot } from "../../harness/index.ts";
 
 export const BIN = join(repoRoot, "tools", "cli", "bin.js");
@@ -109,3 +110,20 @@ export function makeProject(files: Readonly<Record<string, string>> = SMALL_PROJ
 
 /** A stack trace line, which user errors must never print. */
 export const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
+
+/**
+ * Temporary projects for one test file, removed after the whole file: its tests run concurrently
+ * (each spawn is mostly start-up and waiting), so one test's cleanup must not remove another's folder.
+ */
+export function projectsForFile(base: Readonly<Record<string, string>> = SMALL_PROJECT): (extra?: Record<string, string>) => { dir: string; write(path: string, text: string): void } {
+  const made: { cleanup(): void }[] = [];
+  afterAll(() => {
+    for (const p of made.splice(0)) p.cleanup();
+  });
+  return (extra = {}) => {
+    const p = makeProject(base);
+    for (const [path, text] of Object.entries(extra)) p.write(path, text);
+    made.push(p);
+    return p;
+  };
+}

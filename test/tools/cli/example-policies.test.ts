@@ -6,7 +6,8 @@ import { runCli } from "./cli.ts";
 // Each test spawns the CLI (tsx, cedar-wasm): seconds apiece, more on a loaded machine
 vi.setConfig({ testTimeout: 120_000 });
 
-describe("example policies: gatehouse test", () => {
+// The three only read policies/, so they run concurrently
+describe.concurrent("example policies: gatehouse test", () => {
   it("every case in policies/tests passes through the compiled pipeline, covering every policy and route", async () => {
     const run = await runCli(["test", "--coverage"], { cwd: repoRoot });
     expect(run.stderr).toBe("");
@@ -20,5 +21,14 @@ describe("example policies: gatehouse test", () => {
     const run = await runCli(["validate", "--strict"], { cwd: repoRoot });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
+  });
+
+  // The walkthrough (docs/policy-authoring.md) shows file:line of these policies, so they stay as
+  // Cedar's formatter writes them
+  it("the example policies are in Cedar's formatter style: `gatehouse fmt --check` passes", async () => {
+    const run = await runCli(["fmt", "--check", "policies"], { cwd: repoRoot });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+ files already formatted$/);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { makeProject, runCli } from "./cli.ts";
+import { describe, expect, it, vi } from "vitest";
+import { projectsForFile, runCli } from "./cli.ts";
 
 // Each test spawns the CLI (tsx, cedar-wasm): seconds apiece, more on a loaded machine
 vi.setConfig({ testTimeout: 120_000 });
@@ -9,17 +9,10 @@ vi.setConfig({ testTimeout: 120_000 });
 const UNFORMATTED = '// keep me\n@id("p")\npermit(principal,action,resource)when{principal.tenant=="a"};\n';
 const FORMATTED = '// keep me\n@id("p")\npermit (principal, action, resource)\nwhen { principal.tenant == "a" };\n';
 
-const projects: { cleanup(): void }[] = [];
-function project(files: Record<string, string>) {
-  const p = makeProject(files);
-  projects.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of projects.splice(0)) p.cleanup();
-});
+// Each test has its own project folder (with only the files it gives), so the tests run concurrently
+const project = projectsForFile({});
 
-describe("gatehouse fmt", () => {
+describe.concurrent("gatehouse fmt", () => {
   it("--check lists unformatted files, exits 1 and changes nothing", async () => {
     const p = project({ "policies/a.cedar": UNFORMATTED, "policies/b.cedar": FORMATTED });
     const run = await runCli(["fmt", "--check"], { cwd: p.dir });

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { makeProject, runCli, STACK_TRACE } from "./cli.ts";
+import { describe, expect, it, vi } from "vitest";
+import { projectsForFile, runCli, STACK_TRACE } from "./cli.ts";
 
 // Each test spawns the CLI (tsx, cedar-wasm): seconds apiece, more on a loaded machine
 vi.setConfig({ testTimeout: 120_000 });
 
-const projects: { cleanup(): void }[] = [];
-function project(extra: Record<string, string> = {}) {
-  const p = makeProject();
-  for (const [path, text] of Object.entries(extra)) p.write(path, text);
-  projects.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of projects.splice(0)) p.cleanup();
-});
+// Each test has its own project folder, so the tests of a group run concurrently
+const project = projectsForFile();
 
-describe("gatehouse test: success", () => {
+describe.concurrent("gatehouse test: success", () => {
   it("runs every case through the pipeline and ends with the summary", async () => {
     const run = await runCli(["test"], { cwd: project().dir });
     expect(run.code).toBe(0);
@@ -54,7 +46,7 @@ describe("gatehouse test: success", () => {
   });
 });
 
-describe("gatehouse test: user errors", () => {
+describe.concurrent("gatehouse test: user errors", () => {
   it("a failing case shows a diff and exits 1", async () => {
     const p = project({
       "policies/tests/wrong.yaml": `cases:
@@ -97,7 +89,7 @@ describe("gatehouse test: user errors", () => {
   });
 });
 
-describe("gatehouse test: security", () => {
+describe.concurrent("gatehouse test: security", () => {
   it("path tricks are refused by the pipeline's normalisation before any policy runs", async () => {
     const p = project({
       "policies/tests/paths.yaml": `defaults:

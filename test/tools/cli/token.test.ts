@@ -1,24 +1,17 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from "jose";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DEV_AUDIENCE, DEV_ISSUER } from "../../../tools/dev-key/index.ts";
-import { makeProject, runCli } from "./cli.ts";
+import { projectsForFile, runCli } from "./cli.ts";
 
 // Each test spawns the CLI (tsx, cedar-wasm): seconds apiece, more on a loaded machine
 vi.setConfig({ testTimeout: 120_000 });
 
-const projects: { cleanup(): void }[] = [];
-function project() {
-  const p = makeProject({});
-  projects.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of projects.splice(0)) p.cleanup();
-});
+// Each test has its own (empty) project folder, so the tests of a group run concurrently
+const project = projectsForFile({});
 
-describe("gatehouse token", () => {
+describe.concurrent("gatehouse token", () => {
   it("mints a token signed with the dev key that verifies with its public half", async () => {
     const p = project();
     const run = await runCli(["token", "--sub", "alice", "--groups", "editor", "--tenant", "acme", "--scope", "orders:read", "--amr", "mfa", "--ttl", "1h"], { cwd: p.dir });
@@ -58,7 +51,7 @@ describe("gatehouse token", () => {
   });
 });
 
-describe("gatehouse token: security", () => {
+describe.concurrent("gatehouse token: security", () => {
   it("writes the private key readable by the owner only", async () => {
     const p = project();
     await runCli(["token", "--sub", "a"], { cwd: p.dir });

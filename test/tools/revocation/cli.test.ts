@@ -32,7 +32,8 @@ afterAll(async () => {
 });
 
 describe("cli: revoke, list and unrevoke against Redis", { timeout: 60_000 }, () => {
-  it("revokes a subject; a checker on the same Redis then denies its tokens", async () => {
+  // The three revocations are independent (list and unrevoke below read what they wrote), so they run at once
+  it.concurrent("revokes a subject; a checker on the same Redis then denies its tokens", async () => {
     const run = await gatehouse(["revoke", "--sub", "alice", "--iss", ISS, "--redis", redis.url]);
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout).toMatch(/^revoked sub `alice` of `https:\/\/cli\.test` in redis 127\.0\.0\.1:\d+: tokens issued before \S+Z are refused; entry expires \S+Z\n$/);
@@ -45,23 +46,27 @@ describe("cli: revoke, list and unrevoke against Redis", { timeout: 60_000 }, ()
     }
   });
 
-  it("revokes a token by jti until its exp, reading the store from `GATEHOUSE_REDIS_URL`", async () => {
+  it.concurrent("revokes a token by jti until its exp, reading the store from `GATEHOUSE_REDIS_URL`", async () => {
     const run = await gatehouse(["revoke", "--jti", "tok-9", "--iss", ISS, "--exp", "2030-01-01T00:00:00Z", "--json"], { GATEHOUSE_REDIS_URL: redis.url });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ kind: "jti", id: "tok-9", key: revocationKey("jti", ISS, "tok-9"), expiresAt: 1893456000 });
   });
 
-  it("revokes a session and a client with an explicit `--before`", async () => {
-    expect((await gatehouse(["revoke", "--sid", "s-1", "--iss", ISS, "--before", "1900000000", "--redis", redis.url])).code).toBe(0);
-    expect((await gatehouse(["revoke", "--client", "web", "--iss", ISS, "--redis", redis.url])).code).toBe(0);
+  it.concurrent("revokes a session and a client with an explicit `--before`", async () => {
+    const [sid, client] = await Promise.all([
+      gatehouse(["revoke", "--sid", "s-1", "--iss", ISS, "--before", "1900000000", "--redis", redis.url]),
+      gatehouse(["revoke", "--client", "web", "--iss", ISS, "--redis", redis.url]),
+    ]);
+    expect(sid.code).toBe(0);
+    expect(client.code).toBe(0);
   });
 
   it("lists revocations as a table and as JSON, filtered by kind", async () => {
-    const table = await gatehouse(["revocations", "list", "--redis", redis.url]);
+    const [table, jti] = await Promise.all([gatehouse(["revocations", "list", "--redis", redis.url]), gatehouse(["revocations", "list", "--kind", "jti", "--json", "--redis", redis.url])]);
     expect(table.code).toBe(0);
     expect(table.stdout.split("\n")[0]).toMatch(/^KIND\s+ISSUER\s+ID\s+FROM\s+EXPIRES$/);
     expect(table.stdout).toMatch(/^sid\s+https:\/\/cli\.test\s+s-1\s+2030-03-17T17:46:40Z/m);
-    const json = JSON.parse((await gatehouse(["revocations", "list", "--kind", "jti", "--json", "--redis", redis.url])).stdout);
+    const json = JSON.parse(jti.stdout);
     expect(json.map((r: { id: string }) => r.id)).toEqual(["tok-9"]);
   });
 
@@ -103,26 +108,28 @@ describe("cli: usage errors", () => {
     });
   }
 
-  it("exits 2 with one line on stderr for a usage error", async () => {
+  // The children below run at once; the in-process cases above stay one at a time (they edit process.env)
+  it.concurrent("exits 2 with one line on stderr for a usage error", async () => {
     const run = await gatehouse(["revoke", "--sub", "a", "--redis", redis.url]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("gatehouse revoke: `--iss` is required: revocations are kept per issuer, as the token's `iss` claim\n");
   });
 
-  it("exits 1 with one line, not a stack trace, when the store is down", async () => {
+  it.concurrent("exits 1 with one line, not a stack trace, when the store is down", async () => {
     const run = await gatehouse(["revoke", "--sub", "a", "--iss", ISS, "--redis", `redis://127.0.0.1:${await freePort()}`]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/^gatehouse: redis 127\.0\.0\.1:\d+: /);
   });
 
-  it("never prints a Redis password", async () => {
+  it.concurrent("never prints a Redis password", async () => {
     const run = await gatehouse(["revoke", "--sub", "a", "--iss", ISS, "--redis", `redis://:hunter2@127.0.0.1:${await freePort()}`]);
     expect(run.stdout + run.stderr).not.toContain("hunter2");
   });
 });
 
-describe("cli: other stores", { timeout: 90_000 }, () => {
+// Each store is its own, so these run at once (the Redis group above, which shares Redis with the Upstash bridge, is done)
+describe.concurrent("cli: other stores", { timeout: 90_000 }, () => {
   let bridge: UpstashBridge;
   let dynalite: DynaliteServer;
   beforeAll(async () => {

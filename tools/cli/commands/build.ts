@@ -3,11 +3,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
 import { paintFor } from "../color.ts";
-import { compilePolicyProject, formatDiagnostic, RUNTIME_ENTRY } from "../../compiler/index.ts";
-import { analyzeProject, formatDiagnostic as formatProjectDiagnostic, loadProject } from "../../analysis/index.ts";
-import { resolveSetup } from "../../policy-test/index.ts";
-import { generateTypes } from "../../typegen/index.ts";
-import { configFileFrom, policiesDirFrom, reportCompileError, reportFindings } from "./_project.ts";
+import { configFileFrom, policiesDirFrom } from "./_project.ts";
 
 /** File names `gatehouse build` writes into the output directory. */
 export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts" });
@@ -19,6 +15,7 @@ claims mapping against what the policies read and analyses routes and actions. W
   DIR/${BUILD_OUTPUTS.policies}         the compiled policy module the functions bundle
   DIR/${BUILD_OUTPUTS.types}     TypeScript types of requests and entities, from the schema
   DIR/${BUILD_OUTPUTS.shadow}  with --shadow: the candidate policy set, evaluated beside the enforced one
+                             (without: a module exporting null, so no earlier candidate ships)
 
 options:
   --policies DIR   the policy project; default \`policies\`
@@ -48,13 +45,19 @@ export const command: CliCommand = {
     const outDir = resolve(values.out);
     const outFile = join(outDir, BUILD_OUTPUTS.policies);
 
-    const result = checkProject(policiesDir, configFile, values.strict, err, outFile);
+    const result = await checkProject(policiesDir, configFile, values.strict, err, outFile);
     if (typeof result === "number") return result;
+    // Loaded here, not at the top, so `--help` does not load the compiler (and cedar-wasm)
+    const [{ compilePolicyProject, formatDiagnostic, RUNTIME_ENTRY }, { NO_SHADOW_MODULE }, { reportCompileError }] = await Promise.all([
+      import("../../compiler/index.ts"),
+      import("../../build/worker.ts"),
+      import("./_project-report.ts"),
+    ]);
 
     let shadow;
     if (shadowDir !== undefined) {
       try {
-        shadow = compilePolicyProject({ policiesDir: shadowDir, runtimeImport: runtimeImportFrom(outFile) });
+        shadow = compilePolicyProject({ policiesDir: shadowDir, runtimeImport: runtimeImportFrom(outFile, RUNTIME_ENTRY) });
       } catch (error) {
         console.error(`shadow policies \`${values.shadow}\`:`);
         return reportCompileError(error, err, "shadow build");
@@ -66,7 +69,8 @@ export const command: CliCommand = {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(outFile, result.source);
     writeFileSync(join(outDir, BUILD_OUTPUTS.types), result.types);
-    if (shadow) writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow.source);
+    // The Worker bundles this file as `@gatehouse/shadow-policies` (infra/wrangler.toml); `null` means no shadow mode
+    writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow ? shadow.source : NO_SHADOW_MODULE);
     const shown = relative(process.cwd(), outFile) || outFile;
     const warnings = result.warnings > 0 ? `, ${result.warnings} warning${result.warnings === 1 ? "" : "s"}` : "";
     console.log(`built ${shown}: ${result.policies} polic${result.policies === 1 ? "y" : "ies"}, version ${result.version.slice(0, 12)}${warnings}`);
@@ -85,13 +89,22 @@ export interface CheckedProject {
 }
 
 /**
- * Compile + validate + analyse, printing diagnostics and findings to stderr. Returns the exit code
- * on failure, else what to write. Shared by `build` and `validate`.
+ * Compile + validate + analyse, printing diagnostics and findings to stderr. Resolves to the exit
+ * code on failure, else what to write. Shared by `build` and `validate`.
  */
-export function checkProject(policiesDir: string, configFile: string | undefined, strict: boolean, err: ReturnType<typeof paintFor>, outFile: string): CheckedProject | number {
+export async function checkProject(policiesDir: string, configFile: string | undefined, strict: boolean, err: ReturnType<typeof paintFor>, outFile: string): Promise<CheckedProject | number> {
+  // Loaded on first use, so `gatehouse --help` stays quick
+  const [{ compilePolicyProject, formatDiagnostic, RUNTIME_ENTRY }, { analyzeProject, formatDiagnostic: formatProjectDiagnostic, loadProject }, { resolveSetup }, { generateTypes }, { reportCompileError, reportFindings }] =
+    await Promise.all([
+      import("../../compiler/index.ts"),
+      import("../../analysis/index.ts"),
+      import("../../policy-test/index.ts"),
+      import("../../typegen/index.ts"),
+      import("./_project-report.ts"),
+    ]);
   let compiled;
   try {
-    compiled = compilePolicyProject({ policiesDir, runtimeImport: runtimeImportFrom(outFile) });
+    compiled = compilePolicyProject({ policiesDir, runtimeImport: runtimeImportFrom(outFile, RUNTIME_ENTRY) });
   } catch (error) {
     return reportCompileError(error, err);
   }
@@ -119,8 +132,8 @@ export function checkProject(policiesDir: string, configFile: string | undefined
 }
 
 // The generated module imports the runtime relative to where it is written
-function runtimeImportFrom(outFile: string): string {
-  let rel = relative(dirname(outFile), RUNTIME_ENTRY).split(sep).join("/");
+function runtimeImportFrom(outFile: string, runtimeEntry: string): string {
+  let rel = relative(dirname(outFile), runtimeEntry).split(sep).join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
   return rel;
 }

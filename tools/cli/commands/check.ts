@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { paintFor, type Paint } from "../color.ts";
 import type { CedarJsonValue, EntityJson, PolicyInfo } from "../../../shared/policy/index.ts";
-import { decideWithClaims, prepareProject, type DecideOutcome, type DecideSetup } from "../../policy-test/index.ts";
-import { configFileFrom, policiesDirFrom, reportCompileError } from "./_project.ts";
+import type { DecideOutcome, DecideSetup } from "../../policy-test/index.ts";
+import { configFileFrom, policiesDirFrom } from "./_project.ts";
 
 const usage = `usage: gatehouse check (--claims FILE | --principal FILE) METHOD PATH [options]
 
@@ -54,8 +53,14 @@ export const command: CliCommand = {
     if (!/^[A-Za-z]{1,20}$/.test(method)) throw new UsageError(`expected an http method such as \`GET\`, got \`${method}\``);
     if (values.claims === undefined && values.principal === undefined) throw new UsageError("expected `--claims FILE` or `--principal FILE`");
     if (values.claims !== undefined && values.principal !== undefined) throw new UsageError("expected `--claims` or `--principal`, not both");
-    const claims = values.claims === undefined ? undefined : readObject(values.claims, "--claims");
-    const principal = values.principal === undefined ? undefined : (readObject(values.principal, "--principal") as unknown as EntityJson);
+    // Loaded once the arguments are known to be usable, so `--help` does not load the pipeline or cedar-wasm
+    const [{ parse: parseYaml }, { decideWithClaims, prepareProject }, { reportCompileError }] = await Promise.all([
+      import("yaml"),
+      import("../../policy-test/index.ts"),
+      import("./_project-report.ts"),
+    ]);
+    const claims = values.claims === undefined ? undefined : readObject(parseYaml, values.claims, "--claims");
+    const principal = values.principal === undefined ? undefined : (readObject(parseYaml, values.principal, "--principal") as unknown as EntityJson);
     let context: Record<string, CedarJsonValue> | undefined;
     if (values.context !== undefined) {
       try {
@@ -65,7 +70,7 @@ export const command: CliCommand = {
       }
       if (typeof context !== "object" || context === null || Array.isArray(context)) throw new UsageError(`--context: expected a json object, got \`${values.context}\``);
     }
-    const entities = values.entities === undefined ? undefined : readList(values.entities);
+    const entities = values.entities === undefined ? undefined : readList(parseYaml, values.entities);
     const now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (!Number.isFinite(now)) throw new UsageError(`--now: expected an RFC 3339 time such as \`2026-01-01T09:00:00Z\`, got \`${values.now}\``);
 
@@ -163,7 +168,10 @@ function readText(file: string, flag: string): string {
   }
 }
 
-function readObject(file: string, flag: string): Record<string, unknown> {
+/** yaml's `parse`, passed in because the module is loaded only when a command runs. */
+type ParseYaml = (text: string) => unknown;
+
+function readObject(parseYaml: ParseYaml, file: string, flag: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = parseYaml(readText(file, flag));
@@ -174,7 +182,7 @@ function readObject(file: string, flag: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function readList(file: string): EntityJson[] {
+function readList(parseYaml: ParseYaml, file: string): EntityJson[] {
   let value: unknown;
   try {
     value = parseYaml(readText(file, "--entities"));

@@ -1,10 +1,8 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { paintFor } from "../color.ts";
-import { formatDiagnostic, toDiagnostic } from "../../analysis/index.ts";
 
 const usage = `usage: gatehouse fmt [--check] [--line-width N] [PATH ...]
 
@@ -31,6 +29,8 @@ export const command: CliCommand = {
     const lineWidth = integerFlag(values["line-width"], "--line-width", 40, 200);
     const indentWidth = integerFlag(values.indent, "--indent", 1, 8);
     const files = (positionals.length > 0 ? positionals : ["policies"]).flatMap(cedarFiles);
+    // Loaded here, not at the top, so `--help` does not load cedar-wasm
+    const [cedar, { formatDiagnostic, toDiagnostic }] = await Promise.all([import("@cedar-policy/cedar-wasm/nodejs"), import("../../analysis/index.ts")]);
     const err = paintFor(process.stderr);
     let unformatted = 0;
     let broken = 0;

@@ -2,8 +2,7 @@ import { join } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { paintFor } from "../color.ts";
-import { formatReport, loadSuites, prepareProject, runCases } from "../../policy-test/index.ts";
-import { configFileFrom, policiesDirFrom, reportCompileError } from "./_project.ts";
+import { configFileFrom, policiesDirFrom } from "./_project.ts";
 
 const usage = `usage: gatehouse test [--policies DIR] [--config FILE] [--coverage] [--filter TEXT] [--now TIME]
 
@@ -48,6 +47,8 @@ export const command: CliCommand = {
     const configFile = configFileFrom(values.config);
     const now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (!Number.isFinite(now)) throw new UsageError(`--now: expected an RFC 3339 time such as \`2026-01-01T09:00:00Z\`, got \`${values.now}\``);
+    // Loaded here, not at the top, so `--help` does not load the pipeline or cedar-wasm
+    const [{ formatReport, loadSuites, prepareProject, runCases }, { reportCompileError }] = await Promise.all([import("../../policy-test/index.ts"), import("./_project-report.ts")]);
     const suites = loadSuites(join(policiesDir, "tests"), policiesDir);
     if (suites.files.length === 0) {
       console.error("no policy tests: add a suite such as tests/orders.yaml to the policies directory (see `gatehouse test --help`)");

@@ -3,8 +3,6 @@ import { dirname, resolve } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
 import { paintFor } from "../color.ts";
-import { formatDiagnostic, loadProject } from "../../analysis/index.ts";
-import { generateTypes } from "../../typegen/index.ts";
 import { policiesDirFrom } from "./_project.ts";
 
 const usage = `usage: gatehouse types [--policies DIR] [--out FILE]
@@ -24,7 +22,10 @@ export const command: CliCommand = {
   usage,
   async run(args) {
     const { values } = parseCommandArgs(args, { policies: { type: "string" }, out: { type: "string" } });
-    const loaded = loadProject(policiesDirFrom(values.policies));
+    const policiesDir = policiesDirFrom(values.policies);
+    // Loaded here, not at the top, so `--help` does not load cedar-wasm
+    const [{ formatDiagnostic, loadProject }, { generateTypes }] = await Promise.all([import("../../analysis/index.ts"), import("../../typegen/index.ts")]);
+    const loaded = loadProject(policiesDir);
     if (!loaded.ok) {
       const err = paintFor(process.stderr);
       for (const d of loaded.diagnostics) console.error(err.red(formatDiagnostic(d)));

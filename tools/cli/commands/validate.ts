@@ -24,7 +24,7 @@ export const command: CliCommand = {
   async run(args) {
     const { values } = parseCommandArgs(args, { policies: { type: "string" }, config: { type: "string" }, strict: { type: "boolean", default: false } });
     const policiesDir = policiesDirFrom(values.policies);
-    const result = checkProject(policiesDir, configFileFrom(values.config), values.strict, paintFor(process.stderr), join(resolve("dist"), "policies.js"));
+    const result = await checkProject(policiesDir, configFileFrom(values.config), values.strict, paintFor(process.stderr), join(resolve("dist"), "policies.js"));
     if (typeof result === "number") return result;
     console.log(`valid: ${result.policies} polic${result.policies === 1 ? "y" : "ies"}${result.warnings > 0 ? `, ${result.warnings} warning${result.warnings === 1 ? "" : "s"}` : ""}`);
     return 0;
