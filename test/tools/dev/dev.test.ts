@@ -1,5 +1,5 @@
 // `gatehouse dev` as a user runs it: a child process, its printed curl lines replayed with fetch.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,6 +117,32 @@ describe("gatehouse dev", () => {
     const response = await fetch(allow.url, { headers: { authorization: allow.authorization! } });
     expect(response.status).toBe(403);
   }, 90_000);
+
+  // Issue #5: allowed, then the printed `gatehouse revoke` runs, then the same token is denied within ttl
+  it("denies the viewer within the revocation ttl after the printed `gatehouse revoke` runs", async () => {
+    const viewerGet = printedExamples(dev.output).find((e) => e.title.startsWith("policy deny: a viewer reads another"))!;
+    const ownTenant = viewerGet.url.replace("/tenants/globex/orders", "/tenants/acme/orders/o-17");
+    const asViewer = () => fetch(ownTenant, { headers: { authorization: viewerGet.authorization! } }).then(async (r) => (await r.arrayBuffer(), r.status));
+    // the rebuild test above took the viewer's read permit away; a forbid-free route still answers 403, not 401
+    expect(await asViewer()).toBe(403);
+    const printed = /^revoke the viewer: npx gatehouse (revoke .*)$/m.exec(dev.output);
+    expect(printed).not.toBeNull();
+    const commandStarted = performance.now();
+    const run = spawnSync(process.execPath, [join(repoRoot, "tools/cli/bin.js"), ...printed![1].split(" ")], { cwd: project, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const revokedAt = performance.now();
+    let status = 403;
+    while (status === 403 && performance.now() - revokedAt < 10_000) {
+      status = await asViewer();
+      if (status === 403) await new Promise((r) => setTimeout(r, 50));
+    }
+    const propagationMs = Math.round(performance.now() - revokedAt);
+    const sinceStart = Math.round(performance.now() - commandStarted);
+    console.log(`gatehouse revoke reached the dev Worker ${propagationMs} ms after the command returned, ${sinceStart} ms after it started (dev ttl 1000 ms)`);
+    expect(status).toBe(401);
+    // within the ttl, plus slack for polling on a loaded machine
+    expect(propagationMs).toBeLessThan(1000 + 1000);
+  }, 60_000);
 
   it("stops cleanly on Ctrl-C", async () => {
     dev.child.kill("SIGINT");
