@@ -2,9 +2,8 @@ import { fail } from "./errors.ts";
 import { toLong, type Long } from "./long.ts";
 import { ExtensionValue } from "./values.ts";
 
-/** Cedar `datetime`: milliseconds since the Unix epoch, a signed 64-bit integer. */
-export class Datetime extends ExtensionValue {
-  readonly typeName = "datetime";
+/** A signed 64-bit count of milliseconds, ordered by that count: what `datetime` and `duration` share. */
+abstract class MillisecondValue extends ExtensionValue {
   readonly ms: Long;
   constructor(ms: Long) {
     super();
@@ -21,23 +20,14 @@ export class Datetime extends ExtensionValue {
   }
 }
 
+/** Cedar `datetime`: milliseconds since the Unix epoch, a signed 64-bit integer. */
+export class Datetime extends MillisecondValue {
+  readonly typeName = "datetime";
+}
+
 /** Cedar `duration`: a signed 64-bit number of milliseconds. */
-export class Duration extends ExtensionValue {
+export class Duration extends MillisecondValue {
   readonly typeName = "duration";
-  readonly ms: Long;
-  constructor(ms: Long) {
-    super();
-    this.ms = ms;
-  }
-  key(): string {
-    return this.ms.toString();
-  }
-  override get comparable(): boolean {
-    return true;
-  }
-  override get ordinal(): Long {
-    return this.ms;
-  }
 }
 
 const DAY_MS = 86_400_000;
