@@ -11,3 +11,4 @@ export { mintHmacToken, signRaw, unsignedToken, encodeJson, tamperPayload, tampe
 export { startAuditCollector, type AuditCollector, type CollectorBatch } from "./audit-collector.ts";
 export { auditLineErrors, auditSchemaPath } from "./audit-schema.ts";
 export { writeCandidateProject, candidatePolicies, CANDIDATE_DISAGREES_ON } from "./shadow-candidate.ts";
+export { bundleWorkerEntry } from "./bundle-worker.ts";
