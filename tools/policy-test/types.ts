@@ -53,20 +53,12 @@ export interface DecideOutcome {
   readonly result?: PolicyResult;
 }
 
-/** One policy test case, after defaults are applied. */
-export interface PolicyCase {
+/** One policy test case, after defaults are applied: the request to decide and what to expect. */
+export interface PolicyCase extends Omit<DecideInput, "now"> {
   readonly name: string;
   /** Where it was written: `tests/orders.yaml`, and its index in `cases`. */
   readonly file: string;
   readonly index: number;
-  readonly method: string;
-  readonly path: string;
-  readonly claims?: Readonly<Record<string, unknown>>;
-  readonly principal?: EntityJson;
-  readonly context?: Readonly<Record<string, CedarJsonValue>>;
-  readonly entities?: readonly EntityJson[];
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly ip?: string;
   /** The decision time in ms since the epoch; default the suite's `now`, else the run's start. */
   readonly now?: number;
   readonly expect: "allow" | "deny";
