@@ -1,53 +1,57 @@
 /**
- * A bounded LRU of verified tokens, so a token seen again skips signature verification. Keys are
- * SHA-256 digests of the token string: the token itself is never kept, and a collision-resistant
- * hash is required because a collision with a cached token would be an authentication bypass (a
- * fast non-cryptographic hash can be collided on purpose).
+ * A bounded LRU of verified tokens, so a token seen again skips signature verification. Keyed by
+ * the raw token string (issue #22): a `Map` compares whole strings, so no key can be forged to
+ * collide with a cached token (Envoy's `jwt_authn` cache keys by the token the same way), and a
+ * lookup is synchronous, with no digest to compute. The trade-off: tokens are held in this isolate's
+ * memory, for at most their cache lifetime; they are never written anywhere else (docs/hot-path.md).
  */
 export interface TokenCache<T> {
-  /** The digest used as key; compute it once per request. */
-  keyOf(token: string): Promise<string>;
   /** The value if present and `nowMs` is before its expiry; an expired entry is dropped. */
-  get(key: string, nowMs: number): T | undefined;
+  get(token: string, nowMs: number): T | undefined;
   /** Stores `value` until `expiresAtMs`, evicting the least recently used entry when full. */
-  set(key: string, value: T, expiresAtMs: number): void;
+  set(token: string, value: T, expiresAtMs: number): void;
   readonly size: number;
 }
 
 interface Slot<T> {
   readonly value: T;
   readonly expiresAtMs: number;
+  /** The use counter when the slot was last moved to the young end of the map. */
+  touched: number;
 }
 
-const encoder = new TextEncoder();
-
-/** Creates a cache holding at most `maxEntries` tokens (0 disables it: nothing is stored or hashed). */
+/** Creates a cache holding at most `maxEntries` tokens (0 disables it: nothing is stored). */
 export function createTokenCache<T>(maxEntries: number): TokenCache<T> {
-  // A Map iterates in insertion order; re-inserting on a hit makes the first key the least recently used.
+  // A Map iterates in insertion order, so re-inserting on a hit makes the first key the least
+  // recently used. A slot in the younger half of the order is not moved: that delete and insert
+  // would cost more than the lookup, and the slot is still far from eviction.
   const slots = new Map<string, Slot<T>>();
+  const youngHalf = Math.max(1, Math.floor(maxEntries / 2));
+  let uses = 0;
   return {
-    async keyOf(token) {
-      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
-      // 32 code units, one per byte: the cheapest string form of the digest.
-      return String.fromCharCode(...digest);
-    },
-    get(key, nowMs) {
-      const slot = slots.get(key);
+    get(token, nowMs) {
+      const slot = slots.get(token);
       if (slot === undefined) return undefined;
-      slots.delete(key);
-      if (nowMs >= slot.expiresAtMs) return undefined;
-      slots.set(key, slot);
+      if (nowMs >= slot.expiresAtMs) {
+        slots.delete(token);
+        return undefined;
+      }
+      if (uses - slot.touched >= youngHalf) {
+        slots.delete(token);
+        slots.set(token, slot);
+        slot.touched = ++uses;
+      }
       return slot.value;
     },
-    set(key, value, expiresAtMs) {
+    set(token, value, expiresAtMs) {
       if (maxEntries <= 0) return;
-      slots.delete(key);
+      slots.delete(token);
       while (slots.size >= maxEntries) {
         const oldest = slots.keys().next();
         if (oldest.done) break;
         slots.delete(oldest.value);
       }
-      slots.set(key, { value, expiresAtMs });
+      slots.set(token, { value, expiresAtMs, touched: ++uses });
     },
     get size() {
       return slots.size;

@@ -38,6 +38,13 @@ export interface TokenVerifierOptions {
 export interface TokenVerifier {
   /** Verifies one compact JWS. Never throws, never rejects. */
   verify(token: string): Promise<VerifyOutcome>;
+  /**
+   * The verified-token cache's answer for `token`, synchronously: the success `verify` would
+   * return from the cache, or `undefined` when the token is not cached (or has expired there), in
+   * which case call `verify`. Never throws. Lets a fully cached request be decided without an
+   * `await` (issue #22).
+   */
+  verifyCached(token: string): TokenSuccess | undefined;
   readonly config: ResolvedTokenConfig;
 }
 
@@ -91,17 +98,20 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
   const cache = createTokenCache<CachedToken>(resolved.cache.maxEntries);
   const ttlMs = resolved.cache.ttlSeconds * 1000;
 
+  // Expiry is re-checked on every hit: entries expire at min(exp + tolerance, cached + ttl).
+  function cachedSuccess(token: string): TokenSuccess | undefined {
+    const cached = cache.get(token, clock.now());
+    return cached === undefined ? undefined : cached.hit;
+  }
+
   async function verifyToken(token: string): Promise<VerifyOutcome> {
     if (typeof token !== "string" || token.length === 0) return tokenFailure("missing_token", "token");
     // Before any decoding: a 1 MiB token costs one length check.
     if (token.length > maxTokenBytes) return tokenFailure("too_large", "token");
 
-    let cacheKey: string | undefined;
     if (cacheEnabled) {
-      cacheKey = await cache.keyOf(token);
-      // Expiry is re-checked on every hit: entries expire at min(exp + tolerance, cached + ttl).
-      const cached = cache.get(cacheKey, clock.now());
-      if (cached !== undefined) return cached.hit;
+      const cached = cachedSuccess(token);
+      if (cached !== undefined) return cached;
     }
 
     const parts = token.split(".");
@@ -143,12 +153,12 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     }
     deepFreeze(claims);
 
-    if (cacheKey !== undefined) {
+    if (cacheEnabled) {
       const tolerance = issuer.clockToleranceSeconds;
       let expiresAtMs = Math.min(verifiedAt + ttlMs, ((claims.exp as number) + tolerance) * 1000);
       if (issuer.maxAgeSeconds !== null) expiresAtMs = Math.min(expiresAtMs, ((claims.iat as number) + issuer.maxAgeSeconds + tolerance) * 1000);
       const hit: TokenSuccess = Object.freeze({ ok: true, claims, issuer: issuer.name, claimsMapping: issuer.claims, cache: HIT });
-      cache.set(cacheKey, { hit }, expiresAtMs);
+      cache.set(token, { hit }, expiresAtMs);
     }
     const cacheInfo = found.jwksAgeSeconds === undefined ? { hit: false } : { hit: false, jwksAgeSeconds: found.jwksAgeSeconds };
     return { ok: true, claims, issuer: issuer.name, claimsMapping: issuer.claims, cache: cacheInfo };
@@ -156,6 +166,15 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
 
   return {
     config: resolved,
+    verifyCached(token) {
+      // The length bound keeps an oversized string from being hashed as a map key
+      if (!cacheEnabled || typeof token !== "string" || token.length === 0 || token.length > maxTokenBytes) return undefined;
+      try {
+        return cachedSuccess(token);
+      } catch {
+        return undefined;
+      }
+    },
     async verify(token) {
       try {
         return await verifyToken(token);

@@ -2,14 +2,37 @@ import { describe, expect, it } from "vitest";
 import { createTokenCache } from "../../../shared/token/token-cache.ts";
 
 describe("token cache", () => {
-  it("keys by SHA-256, never by the token itself", async () => {
+  // Issue #22: keyed by the whole token string (a Map compares every character), not by a digest
+  it("answers only the exact token string, synchronously", () => {
     const cache = createTokenCache<number>(10);
     const token = "header.payload.signature";
-    const key = await cache.keyOf(token);
-    expect(key).toHaveLength(32);
-    expect(key).not.toContain("payload");
-    expect(await cache.keyOf(token)).toBe(key);
-    expect(await cache.keyOf(`${token}x`)).not.toBe(key);
+    cache.set(token, 1, Infinity);
+    expect(cache.get(["header", "payload", "signature"].join("."), 0)).toBe(1);
+    expect(cache.get(`${token}x`, 0)).toBeUndefined();
+    expect(cache.get(token.slice(0, -1), 0)).toBeUndefined();
+    expect(cache.get(token.replace("payload", "paYload"), 0)).toBeUndefined();
+  });
+
+  it("evicts in least-recently-used order under a long mixed workload", () => {
+    const cache = createTokenCache<number>(8);
+    const used: string[] = [];
+    const touch = (k: string) => {
+      used.splice(used.indexOf(k), 1);
+      used.push(k);
+    };
+    for (let i = 0; i < 400; i++) {
+      const k = `t${(i * 7919) % 13}`;
+      if (cache.get(k, 0) !== undefined) touch(k);
+      else {
+        cache.set(k, i, Infinity);
+        if (used.includes(k)) touch(k);
+        else used.push(k);
+        if (used.length > 8) used.shift();
+      }
+      // the 4 most recently used tokens are always still cached
+      for (const recent of used.slice(-4)) expect(cache.get(recent, 0), recent).toBeDefined();
+      expect(cache.size).toBeLessThanOrEqual(8);
+    }
   });
 
   it("drops an entry at its expiry", () => {

@@ -562,6 +562,24 @@ describe("verified-token cache", () => {
     expectFailure(await verifier.verify(tamperPayload(token, (p) => ({ ...p, role: "admin" }))), "bad_signature", "signature");
   });
 
+  it("answers a cached token synchronously from verifyCached, and nothing else", async () => {
+    const clock = frozenClock(NOW_MS);
+    const verifier = verifierFor([key], { clockToleranceSeconds: 0 }, clock);
+    const token = await mintToken(key, {}, at(NOW_S, { ttlSeconds: 30 }));
+    expect(verifier.verifyCached(token)).toBeUndefined();
+    const first = await verifier.verify(token);
+    const hit = verifier.verifyCached(token);
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit?.cache).toEqual({ hit: true });
+    expect(hit?.claims).toBe(first.ok && first.claims);
+    expect(verifier.verifyCached(tamperPayload(token, (p) => ({ ...p, sub: "admin" })))).toBeUndefined();
+    expect(verifier.verifyCached("x".repeat(9000))).toBeUndefined();
+    // a faster path never serves an expired token
+    clock.advance(30_000);
+    expect(verifier.verifyCached(token)).toBeUndefined();
+    expectFailure(await verifier.verify(token), "expired", "exp");
+  });
+
   it("does not cache failures", async () => {
     const verifier = verifierFor([key]);
     const token = await mintToken(key, {}, at(NOW_S, { audience: "nope" }));
