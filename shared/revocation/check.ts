@@ -57,6 +57,14 @@ export interface RevocationChecker {
    * `deadlineMs`; never rejects. `failMode` is the route's, default `closed`.
    */
   check(claims: RevocationClaims, failMode?: RevocationFailMode): Promise<RevocationCheckResult>;
+  /**
+   * The answer `check` would give from this isolate's cache alone, synchronously, or `undefined`
+   * when it would have to ask the store (then call `check`). Only the last fresh `not_revoked`
+   * answer for the same frozen claims object (the verifier's) is reused: it lasts until the first
+   * of its keys stops being fresh, and any revocation this isolate learns of ends it at once, so it
+   * never outlives what `check` would serve. Never throws (issue #22).
+   */
+  checkCached(claims: RevocationClaims): RevocationCheckResult | undefined;
   /** The circuit breaker's state, for health endpoints and tests. */
   breakerState(): BreakerState;
   /** Forgets every cached answer (tests, or after a bulk `unrevoke`). */
@@ -76,6 +84,18 @@ export interface RevocationCheckerDeps {
 const KINDS: readonly RevocationKind[] = ["jti", "sub", "sid", "client"];
 const CLAIMS = ["jti", "sub", "sid", "client_id"] as const;
 const LOOKUP_FAILED = { error: "error" } as const;
+// The synchronous answer: built once, since a cached "not revoked" carries nothing per request
+const CACHED_NOT_REVOKED: RevocationCheckResult = Object.freeze({ allow: true, outcome: "not_revoked", cached: true, ms: 0 });
+
+/** What one verified claims object needs from this stage, worked out on its first check. */
+interface ClaimsMemo {
+  /** The store keys of its jti, sub, sid and client_id, in that order, with their kinds. */
+  readonly keys: readonly string[];
+  readonly kinds: readonly RevocationKind[];
+  /** Until then (clock ms) the last `not_revoked` answer stands, if `epoch` is still current. */
+  notRevokedUntil: number;
+  epoch: number;
+}
 
 /**
  * Validates `config` (throwing `ConfigError`) and returns a checker with its own bounded cache and
@@ -100,6 +120,10 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
   const lifetimeMs = resolved.maxTokenLifetimeSeconds * 1000;
   const cache = new ValueCache(resolved.cacheMaxEntries);
   const breaker = new CircuitBreaker(resolved.breaker.failureThreshold, resolved.breaker.cooldownMs);
+  // Per frozen claims object (the verifier hands the same one out for a cached token); `epoch`
+  // moves whenever this isolate stores a revoking value or forgets its cache, ending every memo
+  const memos = new WeakMap<object, ClaimsMemo>();
+  let epoch = 0;
   // Issuers are few; their escaped form is computed once
   const issuerKeys = new Map<string, Record<RevocationKind, string>>();
 
@@ -124,23 +148,21 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
 
   async function check(claims: RevocationClaims, failMode: RevocationFailMode = "closed"): Promise<RevocationCheckResult> {
     const started = performance.now();
+    // A revocation learned while this check waits on the store must end the memo this check leaves
+    const startEpoch = epoch;
     try {
-      const issuer = claims.iss === undefined ? "" : claims.iss;
-      if (typeof issuer !== "string") return invalidClaim("iss", started);
-      const keys: string[] = [];
-      const kinds: RevocationKind[] = [];
-      for (let i = 0; i < CLAIMS.length; i++) {
-        const raw = claims[CLAIMS[i]];
-        if (raw === undefined || raw === null) continue;
-        const id = typeof raw === "string" ? raw : typeof raw === "number" && Number.isFinite(raw) ? String(raw) : undefined;
-        if (id === undefined) return invalidClaim(CLAIMS[i], started);
-        keys.push(keyFor(KINDS[i], issuer, id));
-        kinds.push(KINDS[i]);
+      let memo = memos.get(claims);
+      if (memo === undefined) {
+        const found = keysOf(claims);
+        if (typeof found === "string") return invalidClaim(found, started);
+        memo = found;
+        if (Object.isFrozen(claims)) memos.set(claims, memo);
       }
-      // A token with nothing to revoke it by (no jti, sub, sid or client_id) cannot be revoked
-      if (keys.length === 0) return answer(undefined, true, started);
-
+      const { keys, kinds } = memo;
       const now = clock.now();
+      // A token with nothing to revoke it by (no jti, sub, sid or client_id) cannot be revoked
+      if (keys.length === 0) return notRevoked(memo, Infinity, startEpoch, true, started);
+
       const values: Array<string | null> = new Array(keys.length);
       const cachedEntries: Array<CachedValue | undefined> = new Array(keys.length);
       let missing: number[] | undefined;
@@ -157,7 +179,13 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
         }
         (missing ??= []).push(i);
       }
-      if (missing === undefined) return answer(firstRevoking(kinds, values, claims), true, started);
+      if (missing === undefined) {
+        const revokedBy = firstRevoking(kinds, values, claims);
+        if (revokedBy !== undefined) return answer(revokedBy, true, started);
+        let until = Infinity;
+        for (let i = 0; i < cachedEntries.length; i++) until = Math.min(until, cachedEntries[i]!.freshUntil);
+        return notRevoked(memo, until, startEpoch, true, started);
+      }
 
       let storeError: RevocationStoreError;
       if (!breaker.tryAcquire(now)) {
@@ -173,13 +201,21 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
             const i = missing[j];
             const value = reply[j];
             values[i] = value;
+            if (value !== null) epoch++;
             cache.set(keys[i], {
               value,
               freshUntil,
               keepUntil: value === null ? freshUntil + maxStaleMs : keepUntil(kinds[i], value, claims, at, freshUntil),
             });
           }
-          return answer(firstRevoking(kinds, values, claims), false, started);
+          const revokedBy = firstRevoking(kinds, values, claims);
+          if (revokedBy !== undefined) return answer(revokedBy, false, started);
+          let until = freshUntil;
+          for (let i = 0; i < cachedEntries.length; i++) {
+            const entry = cachedEntries[i];
+            if (entry !== undefined && now < entry.freshUntil) until = Math.min(until, entry.freshUntil);
+          }
+          return notRevoked(memo, until, startEpoch, false, started);
         }
         breaker.failed(clock.now());
         storeError = reply.error;
@@ -209,10 +245,41 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
     }
   }
 
+  // The store keys of a token, or the name of the claim that cannot be one
+  function keysOf(claims: RevocationClaims): ClaimsMemo | string {
+    const issuer = claims.iss === undefined ? "" : claims.iss;
+    if (typeof issuer !== "string") return "iss";
+    const keys: string[] = [];
+    const kinds: RevocationKind[] = [];
+    for (let i = 0; i < CLAIMS.length; i++) {
+      const raw = claims[CLAIMS[i]];
+      if (raw === undefined || raw === null) continue;
+      const id = typeof raw === "string" ? raw : typeof raw === "number" && Number.isFinite(raw) ? String(raw) : undefined;
+      if (id === undefined) return CLAIMS[i];
+      keys.push(keyFor(KINDS[i], issuer, id));
+      kinds.push(KINDS[i]);
+    }
+    return { keys, kinds, notRevokedUntil: -Infinity, epoch: -1 };
+  }
+
+  function notRevoked(memo: ClaimsMemo, until: number, atEpoch: number, cached: boolean, started: number): RevocationCheckResult {
+    memo.notRevokedUntil = until;
+    memo.epoch = atEpoch;
+    return { allow: true, outcome: "not_revoked", cached, ms: since(started) };
+  }
+
   return {
     check,
+    checkCached: function checkCached(claims) {
+      const memo = memos.get(claims);
+      if (memo === undefined || memo.epoch !== epoch) return undefined;
+      return clock.now() < memo.notRevokedUntil ? CACHED_NOT_REVOKED : undefined;
+    },
     breakerState: () => breaker.state(clock.now()),
-    clearCache: () => cache.clear(),
+    clearCache: () => {
+      epoch++;
+      cache.clear();
+    },
     store: theStore,
   };
 }

@@ -409,3 +409,82 @@ describe("check: setup", () => {
     expect((await checker.check(token())).allow).toBe(true);
   });
 });
+
+// Issue #22: the synchronous cached answer the pipeline tries before `check`
+describe("checkCached: the synchronous fast path", () => {
+  const frozen = (overrides: Record<string, unknown> = {}) => Object.freeze(token(overrides));
+  // What the pipeline does: the cached answer when there is one, else the store
+  const decide = async (checker: ReturnType<typeof setup>["checker"], claims: object) => checker.checkCached(claims) ?? (await checker.check(claims));
+
+  it("answers a frozen claims object synchronously after one check, until its keys stop being fresh", async () => {
+    const { checker, clock, state } = setup({ ttlMs: 1000 });
+    const claims = frozen();
+    expect(checker.checkCached(claims)).toBeUndefined();
+    await checker.check(claims);
+    expect(checker.checkCached(claims)).toMatchObject({ allow: true, outcome: "not_revoked", cached: true });
+    clock.advance(999);
+    expect(checker.checkCached(claims)?.allow).toBe(true);
+    clock.advance(1);
+    expect(checker.checkCached(claims)).toBeUndefined();
+    expect(state.calls).toHaveLength(1);
+  });
+
+  it("sees a revocation written to the store within ttlMs while the fast path is in use", async () => {
+    const { checker, clock, memory } = setup({ ttlMs: 1000 });
+    const claims = frozen();
+    await checker.check(claims);
+    clock.advance(400);
+    await revoke(memory, { iss: ISS, jti: "tok-1", exp: NOW_S + 240 }, { clock });
+    const revokedAt = clock.now();
+    let deniedAt: number | undefined;
+    for (let step = 0; step < 30 && deniedAt === undefined; step++) {
+      const result = await decide(checker, claims);
+      if (!result.allow) deniedAt = clock.now();
+      else clock.advance(100);
+    }
+    expect(deniedAt).toBeDefined();
+    expect(deniedAt! - revokedAt).toBeLessThanOrEqual(1000);
+    expect(checker.checkCached(claims)).toBeUndefined();
+  });
+
+  it("ends every memo at once when this isolate learns of a revocation through another token", async () => {
+    // A two-entry cache, so the subject's entry is evicted and read again before its memo would end
+    const { checker, memory, clock } = setup({ ttlMs: 60_000, cacheMaxEntries: 2 });
+    const claims = Object.freeze({ iss: ISS, sub: "alice", jti: "tok-1", iat: NOW_S - 60, exp: NOW_S + 240 });
+    await checker.check(claims);
+    expect(checker.checkCached(claims)?.allow).toBe(true);
+    await revoke(memory, { iss: ISS, sub: "alice" }, { clock });
+    await checker.check(Object.freeze({ iss: ISS, sub: "bob", jti: "tok-b", iat: NOW_S - 60, exp: NOW_S + 240 }));
+    // another token of the same subject reads the subject's new entry from the store
+    expect((await checker.check(Object.freeze({ iss: ISS, sub: "alice", jti: "tok-2", iat: NOW_S - 60, exp: NOW_S + 240 }))).allow).toBe(false);
+    expect(checker.checkCached(claims)).toBeUndefined();
+    expect(await checker.check(claims)).toMatchObject({ allow: false, revokedBy: "sub" });
+  });
+
+  it("forgets its answers with clearCache", async () => {
+    const { checker } = setup();
+    const claims = frozen();
+    await checker.check(claims);
+    checker.clearCache();
+    expect(checker.checkCached(claims)).toBeUndefined();
+  });
+
+  it("never memoises a claims object that could still change", async () => {
+    const { checker } = setup();
+    const claims = token();
+    await checker.check(claims);
+    expect(checker.checkCached(claims)).toBeUndefined();
+  });
+
+  it("gives no cached answer for a revoked token or a store error", async () => {
+    const { checker, memory, clock, state } = setup();
+    await revoke(memory, { iss: ISS, jti: "tok-1", exp: NOW_S + 240 }, { clock });
+    const revokedClaims = frozen();
+    expect((await checker.check(revokedClaims)).allow).toBe(false);
+    expect(checker.checkCached(revokedClaims)).toBeUndefined();
+    state.fault = "reject";
+    const other = frozen({ jti: "tok-9", sub: "bob", sid: "s9", client_id: "c9" });
+    expect((await checker.check(other, "open")).outcome).toBe("store_error");
+    expect(checker.checkCached(other)).toBeUndefined();
+  });
+});
