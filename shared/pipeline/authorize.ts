@@ -4,16 +4,17 @@ import type { RevocationCheckResult } from "../revocation/check.ts";
 import { matchRoute } from "../routes/match.ts";
 import { normalizePath } from "../routes/normalize.ts";
 import { resolveRequest, type ResolvedRequest } from "../routes/resolve.ts";
-import type { CompiledRoute } from "../routes/types.ts";
+import type { CompiledRoute, RouteMatch } from "../routes/types.ts";
 import { unauthorizedChallenge } from "../token/challenge.ts";
-import { mapClaims, type PrincipalEntity } from "../token/claims.ts";
+import type { PrincipalEntity, TokenContext } from "../token/claims.ts";
 import { extractCredential } from "../token/extract.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
-import type { JwtClaims, TokenSuccess } from "../token/verify.ts";
+import type { JwtClaims, TokenSuccess, VerifyOutcome } from "../token/verify.ts";
+import type { ClaimsFacts } from "./claims-memo.ts";
 import { buildContext } from "./context.ts";
 import type { Pipeline } from "./create-authorizer.ts";
 import { evaluateShadow } from "./evaluate-shadow.ts";
-import { identityHeaders, principalText } from "./identity.ts";
+import { identityHeaders } from "./identity.ts";
 import type { DecisionReason } from "./reasons.ts";
 import type { AuthorizeInput, Decision, DecisionStatus } from "./types.ts";
 
@@ -30,6 +31,8 @@ interface Progress {
   claims: JwtClaims | null;
   token: TokenSuccess | null;
   principal: PrincipalEntity | null;
+  /** The memoised facts of the verified claims the principal came from. */
+  principalFacts: ClaimsFacts | null;
   authError: TokenFailureReason | null;
   request: ResolvedRequest | null;
   revocation: RevocationCheckResult | null;
@@ -43,12 +46,17 @@ interface Progress {
 /**
  * The decision, in order: path → route (public routes stop here) → credential → token → principal
  * → unmatched route → revocation → request mapping → policies → audit. Each step is its stage's
- * function; each refusal ends the request with its reason. Never throws: anything unexpected is a
- * fail-closed 503 `internal_error`, and every path writes exactly one audit line.
+ * function; each refusal ends the request with its reason. Never throws, never rejects: anything
+ * unexpected is a fail-closed 503 `internal_error`, and every path writes exactly one audit line.
+ *
+ * Fast path (issue #22): the two stages that may wait (token, revocation) first ask their caches
+ * synchronously and continue in the same turn on a hit; only a miss goes through a Promise. So a
+ * request whose token and revocation answer are cached is decided, and its audit line written,
+ * before this function returns, with the Decision itself rather than a Promise.
  */
-export async function authorize(p: Pipeline, input: AuthorizeInput): Promise<Decision> {
+export function authorize(p: Pipeline, input: AuthorizeInput): Decision | Promise<Decision> {
   const at: Progress = {
-    started: performance.now(), decisionId: p.randomUUID(), route: null, claims: null, token: null, principal: null,
+    started: performance.now(), decisionId: p.randomUUID(), route: null, claims: null, token: null, principal: null, principalFacts: null,
     authError: null, request: null, revocation: null, policy: null, shadow: null, verifyMs: null, evalMs: null,
   };
   try {
@@ -67,32 +75,65 @@ export async function authorize(p: Pipeline, input: AuthorizeInput): Promise<Dec
     });
     if (!credential.ok) return deny401(p, input, at, credential.reason);
     const verifyStarted = performance.now();
-    const token = await p.verifier.verify(credential.token);
+    const cached = p.verifier.verifyCached(credential.token);
+    if (cached !== undefined) return afterToken(p, input, at, match, cached, verifyStarted);
+    return p.verifier.verify(credential.token).then(
+      (token) => afterToken(p, input, at, match, token, verifyStarted),
+      () => internalError(p, input, at),
+    );
+  } catch {
+    return internalError(p, input, at);
+  }
+}
+
+// The stages after the token: principal, unmatched route, then revocation (cached answer first)
+function afterToken(p: Pipeline, input: AuthorizeInput, at: Progress, match: RouteMatch | null, token: VerifyOutcome, verifyStarted: number): Decision | Promise<Decision> {
+  try {
     at.verifyMs = performance.now() - verifyStarted;
     // The keys could not be fetched: a dependency is down, not the caller's fault
     if (!token.ok) return token.reason === "jwks_unavailable" ? finish(p, input, at, 503, token.reason, token.reason) : deny401(p, input, at, token.reason);
     at.token = token;
     at.claims = token.claims;
-    const mapped = mapClaims(token.claims, token.claimsMapping);
+    const facts = p.claimsFacts(token.claims, token.claimsMapping);
+    const mapped = facts.mapped;
     if (!mapped.ok) return deny401(p, input, at, mapped.reason);
+    const tokenContext = mapped.context;
     at.principal = mapped.principal;
+    at.principalFacts = facts;
     // Unmatched routes are refused only once the caller is authenticated, so anonymous probing
     // answers 401 everywhere but public routes and learns nothing about the route table
     if (match === null) return finish(p, input, at, 403, "no_route");
 
-    if (p.checker !== null) {
-      at.revocation = await p.checker.check(token.claims, p.config.failModes.get(match.route.name));
-      if (!at.revocation.allow) {
-        const reason = at.revocation.reason ?? "revocation_unavailable";
-        return finish(p, input, at, reason === "revocation_unavailable" ? 503 : 401, reason);
-      }
+    if (p.checker === null) return afterRevocation(p, input, at, match, tokenContext);
+    const known = p.checker.checkCached(token.claims);
+    if (known !== undefined) {
+      at.revocation = known;
+      return afterRevocation(p, input, at, match, tokenContext);
     }
+    return p.checker.check(token.claims, p.config.failModes.get(match.route.name)).then(
+      (revocation) => {
+        at.revocation = revocation;
+        return afterRevocation(p, input, at, match, tokenContext);
+      },
+      () => internalError(p, input, at),
+    );
+  } catch {
+    return internalError(p, input, at);
+  }
+}
 
+// The revocation answer (when checked), request mapping, policies and the decision
+function afterRevocation(p: Pipeline, input: AuthorizeInput, at: Progress, match: RouteMatch, tokenContext: TokenContext): Decision {
+  try {
+    if (at.revocation !== null && !at.revocation.allow) {
+      const reason = at.revocation.reason ?? "revocation_unavailable";
+      return finish(p, input, at, reason === "revocation_unavailable" ? 503 : 401, reason);
+    }
     const request = (at.request = resolveRequest(match));
     if (request === null) return finish(p, input, at, 403, "no_route");
     const evalStarted = performance.now();
-    const cedarRequest = { principal: mapped.principal.uid, action: request.action, resource: request.resource, context: buildContext(mapped.context, input, p.clock.now(), p.config.contextHeaders) };
-    const entities = [mapped.principal as unknown as EntityJson, request.resourceEntity as unknown as EntityJson];
+    const cedarRequest = { principal: at.principal!.uid, action: request.action, resource: request.resource, context: buildContext(tokenContext, input, p.clock.now(), p.config.contextHeaders) };
+    const entities = [at.principal as unknown as EntityJson, request.resourceEntity as unknown as EntityJson];
     at.policy = p.policies.evaluate(cedarRequest, entities);
     at.evalMs = performance.now() - evalStarted;
     // Shadow mode (issue #7): the candidate sees the same request and entities; its answer goes to the audit line only
@@ -101,12 +142,16 @@ export async function authorize(p: Pipeline, input: AuthorizeInput): Promise<Dec
     if (p.forbidIds !== null && forbidErrored(at.policy, p.forbidIds)) return finish(p, input, at, 403, "forbid_error");
     return finish(p, input, at, 200, "allowed");
   } catch {
-    // Invariant: no stage throws for a request; reaching here is a bug, and a bug must not let anyone in
-    try {
-      return finish(p, input, at, 503, "internal_error");
-    } catch {
-      return { allow: false, status: 503, reason: "internal_error", decisionId: at.decisionId };
-    }
+    return internalError(p, input, at);
+  }
+}
+
+// Invariant: no stage throws for a request; reaching here is a bug, and a bug must not let anyone in
+function internalError(p: Pipeline, input: AuthorizeInput, at: Progress): Decision {
+  try {
+    return finish(p, input, at, 503, "internal_error");
+  } catch {
+    return { allow: false, status: 503, reason: "internal_error", decisionId: at.decisionId };
   }
 }
 
@@ -125,8 +170,8 @@ function finish(p: Pipeline, input: AuthorizeInput, at: Progress, status: Decisi
   const principal = at.principal;
   const route = at.route;
   const revocation = at.revocation;
-  const tenant = principal !== null && typeof principal.attrs.tenant === "string" ? principal.attrs.tenant : undefined;
-  const principalString = principal === null ? undefined : principalText(principal.uid.type, principal.uid.id);
+  const tenant = at.principalFacts === null ? undefined : at.principalFacts.tenant;
+  const principalString = at.principalFacts === null ? undefined : at.principalFacts.principalText;
   const total = performance.now() - at.started;
   p.audit[input.platform === "lambda" || input.platform === "node" ? input.platform : "worker"].log({
     decision: allow ? "allow" : "deny",

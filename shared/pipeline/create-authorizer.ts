@@ -11,6 +11,7 @@ import type { RevocationStore } from "../revocation/store.ts";
 import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
 import { authorize } from "./authorize.ts";
+import { createClaimsMemo } from "./claims-memo.ts";
 import type { AuthorizeInput, Decision, Platform } from "./types.ts";
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
@@ -76,6 +77,8 @@ export interface Pipeline {
   readonly audit: Readonly<Record<Platform, AuditLogger>>;
   readonly clock: Clock;
   readonly randomUUID: () => string;
+  /** Principal, context facts and identity text per verified claims object, derived once (issue #22). */
+  readonly claimsFacts: ReturnType<typeof createClaimsMemo>;
 }
 
 /**
@@ -116,9 +119,12 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     audit: { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") },
     clock,
     randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
+    claimsFacts: createClaimsMemo(),
   };
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
-    return authorize(pipeline, input);
+    // A fully cached request is decided synchronously; the Promise only keeps the adapters' contract
+    const decision = authorize(pipeline, input);
+    return decision instanceof Promise ? decision : Promise.resolve(decision);
   };
   const flush = () => pipeline.audit.worker.flush();
   return Object.assign(run, { flush, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });

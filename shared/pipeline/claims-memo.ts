@@ -1,0 +1,38 @@
+import { mapClaims, type MapClaimsOutcome } from "../token/claims.ts";
+import type { ResolvedClaimsMapping } from "../token/config.ts";
+import { principalText } from "./identity.ts";
+
+/** What the pipeline derives from one verified claims object alone. */
+export interface ClaimsFacts {
+  /** The principal and the token's part of the context, or the claim that could not be mapped. */
+  readonly mapped: MapClaimsOutcome;
+  /** `principalText` of the principal (headers, authorizer context); `undefined` when unmapped. */
+  readonly principalText: string | undefined;
+  /** The principal's `tenant` attribute when it is a string. */
+  readonly tenant: string | undefined;
+}
+
+/**
+ * Derives `ClaimsFacts` once per verified claims object (issue #22): the verifier hands out the same
+ * frozen object for every hit of a cached token, so a reused token maps its claims once. A claims
+ * object that is not frozen could change, so it is mapped afresh each time. The memo holds its keys
+ * weakly: an entry goes when the token leaves the verified-token cache.
+ */
+export function createClaimsMemo(): (claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping) => ClaimsFacts {
+  const memo = new WeakMap<object, ClaimsFacts>();
+  return function claimsFacts(claims, mapping) {
+    let facts = memo.get(claims);
+    if (facts === undefined) {
+      facts = factsOf(claims, mapping);
+      if (Object.isFrozen(claims)) memo.set(claims, facts);
+    }
+    return facts;
+  };
+}
+
+function factsOf(claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping): ClaimsFacts {
+  const mapped = mapClaims(claims, mapping);
+  if (!mapped.ok) return { mapped, principalText: undefined, tenant: undefined };
+  const { uid, attrs } = mapped.principal;
+  return { mapped, principalText: principalText(uid.type, uid.id), tenant: typeof attrs.tenant === "string" ? attrs.tenant : undefined };
+}

@@ -1,0 +1,90 @@
+// Issue #22: a request whose token, revocation answer and principal are cached is decided without an
+// `await`. The proof used here: its audit line is already written when `authorize()` returns, which
+// no code path that awaits anything could do. And the fast path must never outlive what the slow
+// path would serve: an expired token, a revocation past `ttlMs`.
+import { describe, expect, it } from "vitest";
+import { frozenClock } from "../../../shared/clock/index.ts";
+import { createMemoryStore, revoke } from "../../../shared/revocation/index.ts";
+import { ISSUER, NOW_MS, input, setup, viewer } from "./fixtures.ts";
+
+const PATH = "/tenants/acme/orders/o-17";
+
+async function fastPathEnv(ttlMs = 1000) {
+  const clock = frozenClock(NOW_MS);
+  const store = createMemoryStore({ clock });
+  const env = await setup({ revocation: { store: { kind: "memory" }, ttlMs } }, { clock, revocationStore: store });
+  return { ...env, clock, store };
+}
+
+/** Calls authorize and reports whether the decision was made before it returned (no microtask turn). */
+async function decideCountingTurns(env: Awaited<ReturnType<typeof fastPathEnv>>, token: string) {
+  const before = env.sink.records.length;
+  const pending = env.authorize(input("GET", PATH, token));
+  const synchronous = env.sink.records.length === before + 1;
+  const decision = await pending;
+  expect(env.sink.records.length).toBe(before + 1);
+  return { decision, synchronous, line: env.sink.records[before] };
+}
+
+describe("fast path: a fully cached request", () => {
+  it("is decided before authorize returns, with the same decision and audit facts as the first", async () => {
+    const env = await fastPathEnv();
+    const token = await env.token(viewer);
+    const first = await decideCountingTurns(env, token);
+    expect(first.synchronous).toBe(false);
+    expect(first.line.cache.token_hit).toBe(false);
+    const again = await decideCountingTurns(env, token);
+    expect(again.synchronous).toBe(true);
+    expect(again.decision).toMatchObject({ allow: true, reason: "allowed", principal: { type: "User", id: "vera", tenant: "acme" }, policies: ["viewers-read-orders"] });
+    expect(again.decision.identityHeaders).toEqual(first.decision.identityHeaders && { ...first.decision.identityHeaders, "x-gatehouse-decision-id": again.decision.decisionId });
+    expect(again.line).toMatchObject({ decision: "allow", principal: { type: "User", id: "vera", iss: ISSUER }, reasons: ["viewers-read-orders"], cache: { token_hit: true } });
+    expect(again.line.revocation).toMatchObject({ checked: true, cached: true, outcome: "not_revoked" });
+  });
+
+  it("takes the slow path again once the revocation answer is no longer fresh", async () => {
+    const env = await fastPathEnv(1000);
+    const token = await env.token(viewer);
+    await decideCountingTurns(env, token);
+    env.clock.advance(999);
+    expect((await decideCountingTurns(env, token)).synchronous).toBe(true);
+    env.clock.advance(1);
+    const slow = await decideCountingTurns(env, token);
+    expect(slow.synchronous).toBe(false);
+    expect(slow.decision.allow).toBe(true);
+    expect((await decideCountingTurns(env, token)).synchronous).toBe(true);
+  });
+
+  it("sees a revocation written to the store within ttlMs while the fast path is in use", async () => {
+    const env = await fastPathEnv(1000);
+    const token = await env.token(viewer, { ttlSeconds: 3600 });
+    await decideCountingTurns(env, token);
+    env.clock.advance(300);
+    await revoke(env.store, { iss: ISSUER, sub: "vera", before: Math.floor(NOW_MS / 1000) + 1 }, { clock: env.clock });
+    const revokedAt = env.clock.now();
+    let fastAfterRevoke = 0;
+    let denied: Awaited<ReturnType<typeof decideCountingTurns>> | undefined;
+    while (denied === undefined && env.clock.now() - revokedAt <= 5000) {
+      const result = await decideCountingTurns(env, token);
+      if (!result.decision.allow) denied = result;
+      else {
+        if (result.synchronous) fastAfterRevoke++;
+        env.clock.advance(50);
+      }
+    }
+    expect(fastAfterRevoke).toBeGreaterThan(0);
+    expect(denied?.decision).toMatchObject({ status: 401, reason: "revoked" });
+    expect(env.clock.now() - revokedAt).toBeLessThanOrEqual(1000);
+  });
+
+  it("never serves an expired token", async () => {
+    const env = await fastPathEnv(60_000);
+    const token = await env.token(viewer, { ttlSeconds: 2 });
+    await decideCountingTurns(env, token);
+    env.clock.advance(1000);
+    expect((await decideCountingTurns(env, token)).synchronous).toBe(true);
+    // past exp plus the issuer's default clock tolerance
+    env.clock.advance(120_000);
+    const expired = await decideCountingTurns(env, token);
+    expect(expired.decision).toMatchObject({ allow: false, status: 401, reason: "expired" });
+  });
+});
