@@ -3,6 +3,7 @@ import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { ResolvedAuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
+import { codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import { traceIdFrom } from "./trace-id.ts";
 
 /** What stays the same for every line a function writes. */
@@ -14,8 +15,6 @@ export interface AuditContext {
   /** Version of the candidate (shadow) bundle, when there is one. */
   readonly shadowPolicyVersion: string | null;
 }
-
-const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /**
  * Builds the audit line for one decision. Reads only what `facts` hold, applies the config (path
@@ -41,7 +40,7 @@ export function buildAuditRecord(
 
   const record: AuditRecord = {
     time: isoTime(timeMs),
-    decision_id: typeof facts.decisionId === "string" && facts.decisionId.length > 0 ? cut(facts.decisionId, 64) : decisionId,
+    decision_id: decisionIdOf(facts, decisionId),
     trace_id: facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : traceIdFrom(request.headers, request.platformRequestId),
     platform: context.platform,
     route: stringOrNull(facts.route, max),
@@ -87,13 +86,7 @@ export function buildAuditRecord(
     sample_rate: sampleRate,
   };
 
-  if (config.claims.length > 0 && claims) {
-    const picked: Record<string, unknown> = {};
-    for (const name of config.claims) {
-      if (Object.hasOwn(claims, name)) picked[name] = claims[name];
-    }
-    record.claims = picked;
-  }
+  if (config.claims.length > 0 && claims) record.claims = pickClaims(claims, config.claims);
   if (isObject(facts.shadow)) {
     const enforced = policy ?? { decision: record.decision, reasons: NO_STRINGS, errors: [] };
     record.shadow = compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail);
@@ -101,86 +94,4 @@ export function buildAuditRecord(
   return record;
 }
 
-// Consecutive decisions often share a millisecond (workerd's clock only moves on I/O): reuse the string
-let lastTimeMs = Number.NaN;
-let lastTime = "";
-
-function isoTime(ms: number): string {
-  if (ms !== lastTimeMs) {
-    lastTime = new Date(ms).toISOString();
-    lastTimeMs = ms;
-  }
-  return lastTime;
-}
-
-function isObject<T>(v: T | null | undefined): v is T & object {
-  return typeof v === "object" && v !== null;
-}
-
-function cut(s: string, max: number): string {
-  return s.length > max ? s.slice(0, max - 1) + "…" : s;
-}
-
-function stringOrNull(v: unknown, max: number): string | null {
-  return typeof v === "string" ? cut(v, max) : null;
-}
-
-// Reason codes are snake_case (STYLE.md); anything else is not copied, so the line stays well formed.
-const CODE = /^[a-z][a-z0-9_]{0,63}$/;
-
-function codeOr(v: unknown, fallback: string): string {
-  return typeof v === "string" && CODE.test(v) ? v : fallback;
-}
-
-function numberOrNull(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
-function micros(ms: number | null | undefined): number | null {
-  return typeof ms === "number" && Number.isFinite(ms) && ms >= 0 ? Math.round(ms * 1000) : null;
-}
-
-function pathOf(path: unknown, query: string | null | undefined, includeQuery: boolean, max: number): string {
-  if (typeof path !== "string") return "";
-  // the pipeline passes the path without its query, but a platform may not split it off
-  let end = path.indexOf("?");
-  const hash = path.indexOf("#");
-  if (hash !== -1 && (end === -1 || hash < end)) end = hash;
-  let out = end === -1 ? path : path.slice(0, end);
-  if (includeQuery) {
-    const q = typeof query === "string" && query.length > 0 ? query : end !== -1 && path[end] === "?" ? path.slice(end + 1) : "";
-    if (q.length > 0) out += "?" + redactQuery(q);
-  }
-  return cut(out, max);
-}
-
-// Parameters that carry credentials (RFC 6750 §2.3 `access_token`, OAuth codes and secrets).
-const SECRET_PARAMS = new Set(["access_token", "id_token", "refresh_token", "token", "code", "client_secret", "password", "jwt"]);
-// Three base64url segments, the first starting as a JSON object (`{"` → `eyJ`): a JWS or JWE.
-const JWT_SHAPED = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
-
-/** The query string with credential parameters and anything shaped like a JWT replaced by `redacted`. */
-export function redactQuery(query: string): string {
-  const parts = query.split("&");
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i];
-    const eq = part.indexOf("=");
-    const rawName = eq === -1 ? part : part.slice(0, eq);
-    const name = decodeLoosely(rawName);
-    if (JWT_SHAPED.test(name) || JWT_SHAPED.test(rawName)) {
-      parts[i] = "redacted";
-    } else if (eq !== -1 && (SECRET_PARAMS.has(name.toLowerCase()) || JWT_SHAPED.test(part) || JWT_SHAPED.test(decodeLoosely(part.slice(eq + 1))))) {
-      parts[i] = `${rawName}=redacted`;
-    }
-  }
-  return parts.join("&");
-}
-
-function decodeLoosely(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, " "));
-  } catch {
-    // malformed percent-encoding: judge the raw text
-    return s;
-  }
-}
+export { redactQuery } from "./fields.ts";

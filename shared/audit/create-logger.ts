@@ -2,6 +2,7 @@ import { systemClock, type Clock } from "../clock/index.ts";
 import { buildAuditRecord, type AuditContext } from "./build-record.ts";
 import { resolveAuditConfig, type AuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
+import { serializeAuditLine } from "./serialize-line.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
 import type { AuditSink } from "./sink.ts";
 import { stdoutSink } from "./stdout-sink.ts";
@@ -28,8 +29,9 @@ export interface AuditLoggerDeps {
 export interface AuditLogger {
   /**
    * Builds the line for a decision and hands it to the sink, unless it is an allow line that
-   * sampling skips. Returns the line written, or `undefined` when skipped. Never throws: a broken
-   * sink or an unexpected fact is counted in `failures` and the decision stands.
+   * sampling skips. A sink with `writeLine` gets the text, serialised straight from the facts, and
+   * `log` returns `undefined`; any other sink gets the record, which `log` returns. Never throws: a
+   * broken sink or an unexpected fact is counted in `failures` and the decision stands.
    */
   log(facts: DecisionFacts): AuditRecord | undefined;
   /** Builds the line without sampling or writing it (for tests and custom sinks). */
@@ -88,12 +90,19 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
             sampleRate = rate;
           }
         }
-        const record = build(facts, sampleRate);
+        let newDrops = 0;
         const dropped = sink.dropped;
         if (typeof dropped === "number" && dropped > reportedDrops) {
-          record.audit_dropped = dropped - reportedDrops;
+          newDrops = dropped - reportedDrops;
           reportedDrops = dropped;
         }
+        const id = typeof facts.decisionId === "string" && facts.decisionId.length > 0 ? "" : makeId();
+        if (sink.writeLine !== undefined) {
+          sink.writeLine(serializeAuditLine(facts, context, clock.now(), id, sampleRate, newDrops));
+          return undefined;
+        }
+        const record = buildAuditRecord(facts, context, clock.now(), id, sampleRate);
+        if (newDrops > 0) record.audit_dropped = newDrops;
         sink.write(record);
         return record;
       } catch {

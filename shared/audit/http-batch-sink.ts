@@ -134,6 +134,16 @@ export function httpBatchSink(options: HttpBatchSinkOptions): HttpBatchSink {
     timer = undefined;
   }
 
+  function enqueue(line: string): void {
+    if (closed || pending.length + inFlightLines >= maxBuffer) {
+      dropped++;
+      return;
+    }
+    pending.push(line);
+    if (pending.length >= batchSize) sendBatch();
+    else if (timer === undefined && flushIntervalMs > 0) startTimer();
+  }
+
   async function flush(): Promise<void> {
     stopTimer();
     while (pending.length > 0) sendBatch();
@@ -143,10 +153,6 @@ export function httpBatchSink(options: HttpBatchSinkOptions): HttpBatchSink {
 
   return {
     write: function writeHttp(record: AuditRecord) {
-      if (closed || pending.length + inFlightLines >= maxBuffer) {
-        dropped++;
-        return;
-      }
       let line: string;
       try {
         line = JSON.stringify(record);
@@ -154,10 +160,9 @@ export function httpBatchSink(options: HttpBatchSinkOptions): HttpBatchSink {
         dropped++;
         return;
       }
-      pending.push(line);
-      if (pending.length >= batchSize) sendBatch();
-      else if (timer === undefined && flushIntervalMs > 0) startTimer();
+      enqueue(line);
     },
+    writeLine: enqueue,
     flush: function flushHttp() {
       return flush().catch(() => {});
     },

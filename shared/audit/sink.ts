@@ -9,6 +9,12 @@ export interface AuditSink {
   /** Takes one line; serialises or buffers it, and returns at once. */
   write(record: AuditRecord): void;
   /**
+   * Takes one line already serialised (one JSON object, no newline). When a sink has it, the logger
+   * writes the line straight from the decision's facts and never builds the `AuditRecord` object
+   * (issue #22); the text is exactly `JSON.stringify` of the record `write` would get.
+   */
+  writeLine?(line: string): void;
+  /**
    * Sends whatever is buffered and resolves when done (or given up). Workers pass it to
    * `ctx.waitUntil`; Lambda awaits it before returning, since a frozen sandbox sends nothing.
    */

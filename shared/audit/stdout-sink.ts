@@ -24,6 +24,13 @@ export function stdoutSink(options: StdoutSinkOptions = {}): AuditSink & { reado
         dropped++;
       }
     },
+    writeLine: function writeStdoutLine(line) {
+      try {
+        writeLine(line);
+      } catch {
+        dropped++;
+      }
+    },
     flush: () => Promise.resolve(),
     get dropped() {
       return dropped;

@@ -132,7 +132,7 @@ function afterRevocation(p: Pipeline, input: AuthorizeInput, at: Progress, match
     const request = (at.request = resolveRequest(match));
     if (request === null) return finish(p, input, at, 403, "no_route");
     const evalStarted = performance.now();
-    const cedarRequest = { principal: at.principal!.uid, action: request.action, resource: request.resource, context: buildContext(tokenContext, input, p.clock.now(), p.config.contextHeaders) };
+    const cedarRequest = { principal: at.principal!.uid, action: request.action, resource: request.resource, context: buildContext(tokenContext, input, p.clock.now(), p.config.contextHeaders, p.parsedContext) };
     const entities = [at.principal as unknown as EntityJson, request.resourceEntity as unknown as EntityJson];
     at.policy = p.policies.evaluate(cedarRequest, entities);
     at.evalMs = performance.now() - evalStarted;

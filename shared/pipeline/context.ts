@@ -1,5 +1,6 @@
 import type { CedarJsonValue } from "../policy/types.ts";
-import { parseIp } from "../policy/ip.ts";
+import { Datetime } from "../policy/datetime.ts";
+import { parseIp, type IpAddr } from "../policy/ip.ts";
 import type { TokenContext } from "../token/claims.ts";
 import type { AuthorizeInput } from "./types.ts";
 
@@ -12,16 +13,23 @@ const NO_STRINGS: readonly string[] = Object.freeze([]);
  * the token has it, `ip` (a Cedar `ipaddr`) when the platform knows the client address, `time` (a
  * Cedar `datetime`, the decision time in UTC), `headers` (the allowlisted request headers present)
  * and `geo` (`{ country, asn }` from Cloudflare's `request.cf`) when there is one.
+ *
+ * `parsed`: `time` and `ip` as the policy runtime's own values rather than their JSON text, for a
+ * policy set built by the same runtime (`ownsPolicySet`), so they are not formatted here only to be
+ * parsed again there (issue #22). Default `false`: plain Cedar JSON, for any consumer.
  */
-export function buildContext(token: TokenContext, input: AuthorizeInput, nowMs: number, headerNames: readonly string[]): Record<string, CedarJsonValue> {
+export function buildContext(token: TokenContext, input: AuthorizeInput, nowMs: number, headerNames: readonly string[], parsed = false): Record<string, CedarJsonValue> {
   const context: Record<string, CedarJsonValue> = {
     scopes: token.scopes as string[],
     amr: (token.amr ?? NO_STRINGS) as string[],
-    time: { __extn: { fn: "datetime", arg: new Date(nowMs).toISOString() } },
+    time: parsed ? new Datetime(nowMs) : { __extn: { fn: "datetime", arg: new Date(nowMs).toISOString() } },
   };
   if (token.acr !== undefined) context.acr = token.acr;
   const ip = input.clientIp;
-  if (typeof ip === "string" && isIp(ip)) context.ip = { __extn: { fn: "ip", arg: ip } };
+  if (typeof ip === "string") {
+    const address = ipOf(ip);
+    if (address !== undefined) context.ip = parsed ? address : { __extn: { fn: "ip", arg: ip } };
+  }
   if (headerNames.length > 0) {
     const headers: Record<string, string> = {};
     for (const name of headerNames) {
@@ -40,13 +48,22 @@ export function buildContext(token: TokenContext, input: AuthorizeInput, nowMs: 
   return context;
 }
 
+// Consecutive requests often come from one address (a client, a load balancer): keep the last one
+let lastIpText: string | undefined;
+let lastIp: IpAddr | undefined;
+
 // A client address the platform gave us that Cedar cannot parse is left out rather than erroring every policy that reads it
-function isIp(text: string): boolean {
-  if (text.length > 45 || text.includes("/")) return false;
-  try {
-    parseIp(text);
-    return true;
-  } catch {
-    return false;
+function ipOf(text: string): IpAddr | undefined {
+  if (text === lastIpText) return lastIp;
+  let address: IpAddr | undefined;
+  if (text.length <= 45 && !text.includes("/")) {
+    try {
+      address = parseIp(text);
+    } catch {
+      address = undefined;
+    }
   }
+  lastIpText = text;
+  lastIp = address;
+  return address;
 }

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "../clock/index.ts";
 import { validateConfig } from "../config/validate.ts";
 import type { GatehouseConfig, ResolvedConfig } from "../config/types.ts";
 import { ConfigError } from "../errors.ts";
+import { ownsPolicySet } from "../policy/define.ts";
 import type { CompiledPolicySet } from "../policy/types.ts";
 import { createRevocationChecker, type RevocationChecker } from "../revocation/check.ts";
 import type { RevocationStore } from "../revocation/store.ts";
@@ -77,6 +78,8 @@ export interface Pipeline {
   readonly audit: Readonly<Record<Platform, AuditLogger>>;
   readonly clock: Clock;
   readonly randomUUID: () => string;
+  /** Whether `policies` (and the shadow set) take parsed `time` and `ip` context values (`ownsPolicySet`). */
+  readonly parsedContext: boolean;
   /** Principal, context facts and identity text per verified claims object, derived once (issue #22). */
   readonly claimsFacts: ReturnType<typeof createClaimsMemo>;
 }
@@ -120,6 +123,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
     claimsFacts: createClaimsMemo(),
+    parsedContext: ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies)),
   };
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
     // A fully cached request is decided synchronously; the Promise only keeps the adapters' contract

@@ -4,7 +4,7 @@ import { parseDecimal } from "./decimal.ts";
 import { callExtension } from "./extensions.ts";
 import { parseIp } from "./ip.ts";
 import { longFrom } from "./long.ts";
-import { CedarRecord, CedarSet, EntityUid, type Value } from "./values.ts";
+import { CedarRecord, CedarSet, EntityUid, ExtensionValue, type Value } from "./values.ts";
 
 /**
  * Converts a value in Cedar's JSON encoding (entity attributes, tags, context) to a runtime
@@ -26,6 +26,8 @@ export function decodeValue(json: unknown): Value {
     }
     case "object":
       if (json === null) fail("null is not a Cedar value");
+      // Already parsed by the caller (the pipeline's `ip` and `time`, issue #22): no format-then-parse
+      if (json instanceof ExtensionValue) return json;
       if (Array.isArray(json)) return new CedarSet(json.map(decodeValue));
       return decodeObject(json as Record<string, unknown>);
   }

@@ -121,12 +121,15 @@ class ActionBucket {
   candidates(r: RequestView): PolicyDef[][] {
     const byPrincipal: PolicyDef[][] = [];
     const np = this.principal.gather(r.principal, r.entities, byPrincipal);
-    if (np === 0) return byPrincipal;
+    // Few enough already: a second index walk would cost more than it could save (issue #22)
+    if (np <= FEW_CANDIDATES) return byPrincipal;
     const byResource: PolicyDef[][] = [];
     const nr = this.resource.gather(r.resource, r.entities, byResource);
     return nr < np ? byResource : byPrincipal;
   }
 }
+
+const FEW_CANDIDATES = 4;
 
 interface Prepared extends RequestView {
   readonly bucket: ActionBucket;
@@ -241,13 +244,26 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     return i;
   });
 
-  return {
+  const set: CompiledPolicySet = {
     evaluate,
     candidates,
     version: def.version,
     policies: info,
     onForbidError: strict ? "deny" : "skip",
   };
+  ownSets.add(set);
+  return set;
+}
+
+const ownSets = new WeakSet<object>();
+
+/**
+ * Whether `set` was built by this copy of the runtime, so its `evaluate` accepts extension values
+ * this copy parsed (`Datetime`, `IpAddr`) in the context. A module bundled with another copy only
+ * knows the JSON forms.
+ */
+export function ownsPolicySet(set: unknown): boolean {
+  return typeof set === "object" && set !== null && ownSets.has(set);
 }
 
 function messageOf(e: unknown): string {

@@ -1,6 +1,6 @@
 // Gatehouse policy runtime: what a compiled policy module imports. No Node, no wasm, no eval.
 export type { CedarJsonValue, CedarRequest, CompiledPolicySet, EntityJson, EntityUidJson, OnForbidError, PolicyError, PolicyInfo, PolicyResult } from "./types.ts";
-export { definePolicySet, prepareEntities } from "./define.ts";
+export { definePolicySet, ownsPolicySet, prepareEntities } from "./define.ts";
 export type { ActionScopeDef, PolicyDef, PolicySetDef, ScopeDef } from "./define.ts";
 export type { RequestView } from "./ops.ts";
 export * as ops from "./ops.ts";

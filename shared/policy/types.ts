@@ -1,3 +1,5 @@
+import type { ExtensionValue } from "./values.ts";
+
 /** An entity reference in Cedar JSON: `{type, id}` (the `__entity` escape is accepted too). */
 export interface EntityUidJson {
   type: string;
@@ -9,6 +11,8 @@ export interface EntityUidJson {
  * parser; plain numbers must be safe integers.
  */
 export type CedarJsonValue =
+  /** An extension value already parsed with this runtime (see `ownsPolicySet`). */
+  | ExtensionValue
   | boolean
   | number
   | bigint

@@ -1,9 +1,10 @@
 /**
  * A bounded LRU of verified tokens, so a token seen again skips signature verification. Keyed by
- * the raw token string (issue #22): a `Map` compares whole strings, so no key can be forged to
- * collide with a cached token (Envoy's `jwt_authn` cache keys by the token the same way), and a
- * lookup is synchronous, with no digest to compute. The trade-off: tokens are held in this isolate's
- * memory, for at most their cache lifetime; they are never written anywhere else (docs/hot-path.md).
+ * the raw token string (issue #22): a hit needs the whole string to be equal, so no token can be
+ * forged to collide with a cached one (Envoy's `jwt_authn` cache keys by the token the same way),
+ * and a lookup is synchronous, with no digest to compute. The trade-off: tokens are held in this
+ * isolate's memory, for at most their cache lifetime, and never written anywhere else
+ * (docs/hot-path.md).
  */
 export interface TokenCache<T> {
   /** The value if present and `nowMs` is before its expiry; an expired entry is dropped. */
@@ -14,6 +15,8 @@ export interface TokenCache<T> {
 }
 
 interface Slot<T> {
+  /** The whole token: the map's key is only its tail. */
+  readonly token: string;
   readonly value: T;
   readonly expiresAtMs: number;
   /** The use counter when the slot was last moved to the young end of the map. */
@@ -22,6 +25,9 @@ interface Slot<T> {
 
 /** Creates a cache holding at most `maxEntries` tokens (0 disables it: nothing is stored). */
 export function createTokenCache<T>(maxEntries: number): TokenCache<T> {
+  // The map is keyed by the token's last characters (its signature's, unpredictable), so a lookup
+  // hashes 48 characters rather than the whole token; the slot's full token is then compared, so
+  // two tokens sharing a tail can only miss or evict each other, never answer for each other.
   // A Map iterates in insertion order, so re-inserting on a hit makes the first key the least
   // recently used. A slot in the younger half of the order is not moved: that delete and insert
   // would cost more than the lookup, and the slot is still far from eviction.
@@ -30,31 +36,39 @@ export function createTokenCache<T>(maxEntries: number): TokenCache<T> {
   let uses = 0;
   return {
     get(token, nowMs) {
-      const slot = slots.get(token);
-      if (slot === undefined) return undefined;
+      const key = bucketOf(token);
+      const slot = slots.get(key);
+      if (slot === undefined || slot.token !== token) return undefined;
       if (nowMs >= slot.expiresAtMs) {
-        slots.delete(token);
+        slots.delete(key);
         return undefined;
       }
       if (uses - slot.touched >= youngHalf) {
-        slots.delete(token);
-        slots.set(token, slot);
+        slots.delete(key);
+        slots.set(key, slot);
         slot.touched = ++uses;
       }
       return slot.value;
     },
     set(token, value, expiresAtMs) {
       if (maxEntries <= 0) return;
-      slots.delete(token);
+      const key = bucketOf(token);
+      slots.delete(key);
       while (slots.size >= maxEntries) {
         const oldest = slots.keys().next();
         if (oldest.done) break;
         slots.delete(oldest.value);
       }
-      slots.set(token, { value, expiresAtMs, touched: ++uses });
+      slots.set(key, { token, value, expiresAtMs, touched: ++uses });
     },
     get size() {
       return slots.size;
     },
   };
+}
+
+const TAIL = 48;
+
+function bucketOf(token: string): string {
+  return token.length <= TAIL ? token : token.slice(token.length - TAIL);
 }

@@ -59,3 +59,15 @@ describe("token cache", () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe("token cache: tokens that share their last characters", () => {
+  it("never answer for each other, whatever their length", () => {
+    const cache = createTokenCache<string>(10);
+    const tail = "s".repeat(100);
+    cache.set(`aaa.${tail}`, "a", Infinity);
+    expect(cache.get(`bbb.${tail}`, 0)).toBeUndefined();
+    cache.set(`bbb.${tail}`, "b", Infinity);
+    expect(cache.get(`bbb.${tail}`, 0)).toBe("b");
+    expect(cache.get(`aaa.${tail}`, 0)).toBeUndefined();
+  });
+});

@@ -1,0 +1,142 @@
+// One hot-path figure, measured alone in this process (issue #22): started by `hot-path.ts` once per
+// figure and round, so no figure shares a JIT, a heap or a GC with another. Prints one JSON line:
+// `{"value": N}`, ns per call (or bytes per call for `pipeline_alloc`).
+//   node --expose-gc --import tsx test/bench/hot-path-figure.ts FIGURE [--quick]
+import { importJWK, jwtVerify, decodeJwt } from "jose";
+import { createAuditLogger, stdoutSink, type DecisionFacts } from "../../shared/audit/index.ts";
+import { frozenClock } from "../../shared/clock/index.ts";
+import { createAuthorizer, type AuthorizeInput } from "../../shared/pipeline/index.ts";
+import { createMemoryStore, createRevocationChecker } from "../../shared/revocation/index.ts";
+import { createJwksRegistry, createTokenVerifier } from "../../shared/token/index.ts";
+import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, EXAMPLE_START_MS, examplePolicies, exampleRoutes } from "../harness/gatehouse-pipeline.ts";
+import { createTestKey, mintToken } from "../harness/index.ts";
+import { decisionPaths } from "../shared/audit/fixtures.ts";
+
+/** The figures this runner knows, each measured in a process of its own. */
+export const HOT_PATH_FIGURES = ["pipeline_reused_token", "jose_verify", "token_cache_hit", "revocation_cache_hit", "audit_line", "pipeline_alloc"] as const;
+export type HotPathFigure = (typeof HOT_PATH_FIGURES)[number];
+
+let blackhole = 0;
+const quick = process.argv.includes("--quick");
+const clock = frozenClock(EXAMPLE_START_MS);
+
+// The same RS256 token for jose and for the pipeline: jose's figure is the anchor
+const key = await createTestKey("RS256", "bench-rs256");
+const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, {
+  issuer: EXAMPLE_ISSUER,
+  audience: EXAMPLE_AUDIENCE,
+  subject: "vera",
+  now: Math.floor(EXAMPLE_START_MS / 1000),
+  ttlSeconds: 3600,
+});
+const header = `Bearer ${token}`;
+
+/** ns per call: the median of `rounds` timed batches after a warm-up batch. */
+function timeSync(fn: () => void, iterations: number, rounds = 5): number {
+  for (let i = 0; i < iterations; i++) fn();
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - started) / iterations);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+}
+
+async function timeAsync(fn: () => Promise<unknown>, iterations: number, rounds = 5): Promise<number> {
+  for (let i = 0; i < iterations; i++) await fn();
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) await fn();
+    samples.push(Number(process.hrtime.bigint() - started) / iterations);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+}
+
+// The production pipeline as a warm Node function runs it: example policies and routes, RS256,
+// memory revocation store, the stdout sink serialising every line (written to nowhere)
+async function warmPipeline() {
+  const authorize = createAuthorizer(
+    {
+      token: { issuers: [{ issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, algorithms: ["RS256"], jwks: { keys: [key.publicJwk] } }] },
+      routes: exampleRoutes(),
+      revocation: { store: { kind: "memory" }, ttlMs: 300_000 },
+    },
+    { policies: await examplePolicies(), revocationStore: createMemoryStore({ clock }), auditSink: stdoutSink({ writeLine: (line) => void (blackhole += line.length) }), clock },
+  );
+  const input: AuthorizeInput = {
+    platform: "node",
+    method: "GET",
+    path: "/tenants/acme/orders/o-17",
+    headers: new Headers({ authorization: header, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }),
+    clientIp: "203.0.113.7",
+  };
+  const first = await authorize(input);
+  if (!first.allow) throw new Error(`bench request denied: ${first.reason}`);
+  return { authorize, input };
+}
+
+async function measure(figure: HotPathFigure): Promise<number> {
+  const n = quick ? 5_000 : 50_000;
+  switch (figure) {
+    case "pipeline_reused_token": {
+      const { authorize, input } = await warmPipeline();
+      // A cached request is decided before authorize returns (test/shared/pipeline/fast-path.test.ts),
+      // so the loop need not await; the count check below proves every call was decided in its turn
+      const before = blackhole;
+      const ns = timeSync(() => void authorize(input), n);
+      if (blackhole === before) throw new Error("the pipeline wrote no audit line");
+      return ns;
+    }
+    case "jose_verify": {
+      const publicKey = await importJWK(key.publicJwk, "RS256");
+      const options = { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, algorithms: ["RS256"], currentDate: new Date(EXAMPLE_START_MS) };
+      return timeAsync(() => jwtVerify(token, publicKey, options), quick ? 300 : 2_000);
+    }
+    case "token_cache_hit": {
+      const verifier = createTokenVerifier({ issuers: [{ issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, algorithms: ["RS256"], jwks: { keys: [key.publicJwk] } }] }, { clock, jwksRegistry: createJwksRegistry() });
+      await verifier.verify(token);
+      // A new string per call, as each request brings its own header: the map must hash it afresh
+      return timeSync(() => void (blackhole += verifier.verifyCached(header.slice(7))!.issuer.length), n * 4);
+    }
+    case "revocation_cache_hit": {
+      const checker = createRevocationChecker({ store: { kind: "memory" }, ttlMs: 300_000 }, { clock, store: createMemoryStore({ clock }) });
+      const claims = Object.freeze(decodeJwt(token));
+      await checker.check(claims);
+      return timeSync(() => void (blackhole += checker.checkCached(claims)!.ms), n * 20);
+    }
+    case "audit_line": {
+      const facts: DecisionFacts = decisionPaths(decodeJwt(token) as Record<string, unknown>).allow_by_policy;
+      const logger = createAuditLogger({}, { platform: "node", sink: stdoutSink({ writeLine: (line) => void (blackhole += line.length) }), clock });
+      return timeSync(() => void logger.log(facts), n);
+    }
+    case "pipeline_alloc":
+      return allocatedPerCall(await warmPipeline(), quick ? 500 : 2_000);
+  }
+}
+
+// Bytes allocated per call: heap growth over `calls` calls with no collection in between (the
+// runner gives this process a young generation large enough; a collection voids the sample)
+async function allocatedPerCall({ authorize, input }: Awaited<ReturnType<typeof warmPipeline>>, calls: number): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with --expose-gc");
+  for (let i = 0; i < calls; i++) void authorize(input);
+  const samples: number[] = [];
+  for (let attempt = 0; attempt < 7 && samples.length < 3; attempt++) {
+    gc();
+    const { getHeapStatistics } = await import("node:v8");
+    const before = getHeapStatistics();
+    for (let i = 0; i < calls; i++) void authorize(input);
+    const after = getHeapStatistics();
+    // a collection in between shows as less used heap than was allocated: skip that sample
+    if (after.used_heap_size > before.used_heap_size) samples.push((after.used_heap_size - before.used_heap_size) / calls);
+  }
+  if (samples.length === 0) throw new Error("every allocation sample was cut by a collection");
+  return samples.sort((a, b) => a - b)[0];
+}
+
+const figure = process.argv[2] as HotPathFigure;
+if (!HOT_PATH_FIGURES.includes(figure)) throw new Error(`unknown figure \`${figure}\`; expected one of ${HOT_PATH_FIGURES.join(", ")}`);
+const value = await measure(figure);
+process.stdout.write(`${JSON.stringify({ value: Math.round(value * 10) / 10, sink: blackhole > 0 ? 1 : 0 })}\n`);

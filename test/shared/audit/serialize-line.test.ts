@@ -1,0 +1,85 @@
+// Issue #22: the audit line written straight from the facts must be byte for byte the line
+// `JSON.stringify(buildAuditRecord(...))` gives, for every decision path, config and hostile value.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { buildAuditRecord, resolveAuditConfig, type AuditConfig, type AuditContext, type DecisionFacts } from "../../../shared/audit/index.ts";
+import { serializeAuditLine } from "../../../shared/audit/serialize-line.ts";
+import { auditLineErrors } from "../../harness/index.ts";
+import { NOW_MS, decisionPaths, sampleClaims } from "./fixtures.ts";
+
+const CONFIGS: AuditConfig[] = [
+  {},
+  { includeQuery: true },
+  { claims: ["email", "tenant", "missing", "groups"] },
+  { policyErrorDetail: "message" },
+  { clientIp: "keep" },
+  { clientIp: "omit" },
+  { clientIp: "hash", clientIpSalt: "0123456789abcdef-salt" },
+  { maxFieldLength: 16 },
+];
+
+function contextFor(config: AuditConfig, shadowPolicyVersion: string | null = null): AuditContext {
+  return { config: resolveAuditConfig(config), platform: "lambda", policyVersion: "v-1234", shadowPolicyVersion };
+}
+
+function expectSameLine(facts: DecisionFacts, context: AuditContext, sampleRate = 1, dropped = 0) {
+  const record = buildAuditRecord(facts, context, NOW_MS, "11111111-2222-4333-8444-555555555555", sampleRate);
+  if (dropped > 0) record.audit_dropped = dropped;
+  const expected = JSON.stringify(record);
+  const line = serializeAuditLine(facts, context, NOW_MS, "11111111-2222-4333-8444-555555555555", sampleRate, dropped);
+  expect(line).toBe(expected);
+  return line;
+}
+
+describe("serializeAuditLine: the same bytes as JSON.stringify of the record", () => {
+  it("for every decision path under every config, and each line passes the schema", () => {
+    for (const config of CONFIGS) {
+      for (const [name, facts] of Object.entries(decisionPaths())) {
+        const line = expectSameLine(facts, contextFor(config));
+        expect(auditLineErrors(line), `${name} ${JSON.stringify(config)}`).toEqual([]);
+      }
+    }
+  });
+
+  it("with shadow answers, sampling and dropped-line counts", () => {
+    const facts = decisionPaths().allow_by_policy;
+    const shadow = { decision: "deny" as const, reasons: ["candidate-forbid"], errors: [{ policy: "p\"1", message: "boom\n" }] };
+    for (const config of CONFIGS) {
+      expectSameLine({ ...facts, shadow }, contextFor(config, "cand-9"), 0.25, 3);
+      expectSameLine({ ...facts, shadow, policy: null }, contextFor(config), 1, 0);
+    }
+  });
+
+  it("for strings JSON must escape, unpaired surrogates, odd numbers and values of the wrong type", () => {
+    const claims = sampleClaims({ iss: 'https://idp"\\\u0001.example', jti: "j\u2028\ud800x", iat: -0, exp: 1e21, email: { nested: ["\u0000"] } });
+    const base = decisionPaths(claims).allow_by_policy;
+    const odd = {
+      ...base,
+      decisionId: "id-\"quoted\"",
+      route: "r\u007f\u0080é",
+      action: 'Action::"read\\n"',
+      principal: { type: "User", id: "vé\ud83d\ude00ra\ud83d" },
+      request: { ...base.request, method: "GE\tT", path: "/a\"b?x=1#frag", query: "token=abc&q=\"", platformRequestId: "req-1" },
+      policy: { decision: "allow" as const, reasons: ["a", 7 as unknown as string], errors: [] },
+      revocation: { checked: true, cached: false, outcome: "Not-A-Code", ms: Number.NaN },
+      timingsMs: { total: Number.POSITIVE_INFINITY, verify: -1, revocation: 0.0004, eval: 1e-7 },
+      cache: { tokenHit: true, jwksAgeS: Number.NaN, revocationAgeMs: -0 },
+    } as DecisionFacts;
+    for (const config of CONFIGS) expectSameLine(odd, contextFor(config));
+  });
+
+  it("for generated facts (fast-check)", () => {
+    const text = fc.string({ unit: "binary", maxLength: 40 });
+    const number = fc.oneof(fc.double(), fc.integer(), fc.constant(-0));
+    fc.assert(
+      fc.property(text, text, text, text, number, number, fc.boolean(), fc.constantFrom(...CONFIGS), (route, id, path, reason, ms, iat, hit, config) => {
+        const facts = decisionPaths(sampleClaims({ jti: id, iat })).allow_by_policy;
+        expectSameLine(
+          { ...facts, route, reason, principal: { type: "User", id }, request: { ...facts.request, path }, timingsMs: { total: ms, verify: ms }, cache: { tokenHit: hit, jwksAgeS: ms } },
+          contextFor(config),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
