@@ -1,4 +1,4 @@
-import type { KeyedHash } from "./hmac-sha256.ts";
+import type { KeyedHash } from "./keyed-hash.ts";
 
 /**
  * How the client address is written: `keep` as given (validated), `truncate` to its /24 (IPv4) or /48

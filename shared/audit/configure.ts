@@ -1,7 +1,7 @@
 import type { ClientIpMode } from "./client-ip.ts";
 import type { PolicyErrorDetail } from "./compare-shadow.ts";
 import { ConfigError } from "../errors.ts";
-import { createHmacSha256, type KeyedHash } from "./hmac-sha256.ts";
+import { createHmacSha256, type KeyedHash } from "./keyed-hash.ts";
 
 /** The `audit` section of the Gatehouse config. Every option is optional; the defaults are safe. */
 export interface AuditConfig {

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { maskClientIp, resolveAuditConfig } from "../../../shared/audit/index.ts";
-import { createHmacSha256 } from "../../../shared/audit/hmac-sha256.ts";
+import { createHmacSha256 } from "../../../shared/audit/keyed-hash.ts";
 
 const SALT = "audit-salt-0123456789";
 const hash = resolveAuditConfig({ clientIp: "hash", clientIpSalt: SALT }).clientIpHash;
@@ -92,12 +92,22 @@ describe("client ip: security", () => {
   });
 });
 
-describe("hmac-sha256: agrees with node:crypto", () => {
+describe("keyed hash (HMAC-SHA-256 from @noble/hashes): agrees with node:crypto", () => {
   it("for keys shorter than, equal to and longer than one block, and multi-block messages", () => {
     for (const key of ["k", "0123456789abcdef", "x".repeat(64), "y".repeat(65), "z".repeat(300), "sel-ключ-鍵"]) {
       const mine = createHmacSha256(key);
       for (const message of ["", "a", "203.0.113.77", "b".repeat(55), "c".repeat(56), "d".repeat(64), "e".repeat(200), "ünïcødé"]) {
         expect(mine.hex(message)).toBe(createHmac("sha256", key).update(message).digest("hex"));
+      }
+    }
+  });
+
+  it("stays exact across more distinct addresses than it remembers, and on repeats", () => {
+    const mine = createHmacSha256("0123456789abcdef-salt", 32);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 1100; i++) {
+        const address = `10.${i >> 8}.${i & 0xff}.${round}`;
+        expect(mine.hex(address)).toBe(createHmac("sha256", "0123456789abcdef-salt").update(address).digest("hex").slice(0, 32));
       }
     }
   });
