@@ -45,8 +45,15 @@ export function stringOrNull(v: unknown, max: number): string | null {
 // Reason codes are snake_case (STYLE.md); anything else is not copied, so the line stays well formed.
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
+// Reason codes come from a small closed set: each is checked once, then found in the set
+const knownCodes = new Set<string>();
+
 export function codeOr(v: unknown, fallback: string): string {
-  return typeof v === "string" && CODE.test(v) ? v : fallback;
+  if (typeof v !== "string") return fallback;
+  if (knownCodes.has(v)) return v;
+  if (!CODE.test(v)) return fallback;
+  if (knownCodes.size < 256) knownCodes.add(v);
+  return v;
 }
 
 export function numberOrNull(v: unknown): number | null {

@@ -63,14 +63,12 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   return line + "}";
 }
 
+// Quote, backslash and controls must be escaped (RFC 8259 §7); JSON.stringify also escapes an
+// unpaired surrogate, so any surrogate takes the exact path
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 function str(s: string): string {
-  // Quote, backslash and controls must be escaped (RFC 8259 §7); JSON.stringify also escapes an
-  // unpaired surrogate, so any surrogate takes the exact path. A loop beats a regex on short strings.
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
-  }
-  return '"' + s + '"';
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
 }
 
 function strOrNull(s: string | null): string {
