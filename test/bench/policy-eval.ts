@@ -1,17 +1,30 @@
 // Compiled policy evaluation against cedar-wasm's statefulIsAuthorized on a preparsed policy set,
 // on the same requests, for three policy sets: tiny (3), medium (~50, a REST API) and large
-// (1000+, per-tenant). Reports the median ns per decision over several runs.
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+// (1000+, per-tenant). Each decider runs in a process of its own (policy-eval-figure.ts; issue #22:
+// beside cedar-wasm and the other sets, the compiled figure read 3× slower than it is), the two
+// taking turns over several rounds. Reports the median ns per decision and its range.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { CedarRequest, CompiledPolicySet, EntityJson } from "../../shared/policy/index.ts";
 import { compilePolicies, loadPolicyModule } from "../../tools/compiler/index.ts";
+import { interleave, ratios, runIsolated, spread } from "./isolated.ts";
+
+const FIGURE_SCRIPT = fileURLToPath(new URL("./policy-eval-figure.ts", import.meta.url));
 
 /** One row of the policy evaluation benchmark. */
 export interface PolicyEvalRow {
   set: string;
   policies: number;
+  /** Median CPU ns per decision, each decider in its own process. */
   compiled_ns: number;
   cedar_wasm_ns: number;
+  /** cedar_wasm_ns / compiled_ns, median of per-round ratios. */
   ratio: number;
+  /** [min, max] over rounds. */
+  compiled_range: [number, number];
+  ratio_range: [number, number];
 }
 
 const RESOURCES = ["Order", "Invoice", "Customer", "Product", "Shipment", "Refund", "Report", "Webhook", "ApiKey", "Coupon"];
@@ -25,7 +38,7 @@ export const ROLES: EntityJson[] = [
   { uid: { type: "Role", id: "admin" }, attrs: {}, parents: [{ type: "Role", id: "editor" }] },
 ];
 
-const TINY = `
+export const TINY = `
 @id("viewers-read") permit (principal in Role::"viewer", action == Action::"ReadOrder", resource)
 when { principal.tenant == resource.tenant };
 @id("editors-write") permit (principal in Role::"editor", action == Action::"UpdateOrder", resource)
@@ -54,7 +67,7 @@ export function medium(): string {
 }
 
 // Per-tenant policies: each tenant gets its own grants, pinned in the scope by its Tenant entity.
-function large(tenants: number): string {
+export function large(tenants: number): string {
   const out: string[] = [medium()];
   for (let t = 0; t < tenants; t++) {
     for (const r of RESOURCES.slice(0, 4)) {
@@ -67,7 +80,7 @@ function large(tenants: number): string {
   return out.join("\n\n");
 }
 
-interface BenchRequest {
+export interface BenchRequest {
   request: CedarRequest;
   entities: EntityJson[];
 }
@@ -104,69 +117,59 @@ export function requests(tenants: number): BenchRequest[] {
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-// ns per decision for each decider: `rounds` timed passes over all requests, each repeated
-// `reps[i]` times. The deciders take turns within a round, so a busy machine slows both alike.
-function measure(reqs: BenchRequest[], deciders: ((r: BenchRequest) => unknown)[], reps: number[], rounds: number): number[] {
-  deciders.forEach((decide, d) => {
-    for (let i = 0; i < reps[d]; i++) for (const r of reqs) decide(r); // warm-up
-  });
-  const samples: number[][] = deciders.map(() => []);
-  for (let round = 0; round < rounds; round++) {
-    deciders.forEach((decide, d) => {
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < reps[d]; i++) for (const r of reqs) decide(r);
-      samples[d].push(Number(process.hrtime.bigint() - t) / (reps[d] * reqs.length));
-    });
-  }
-  return samples.map(median);
-}
-
-async function benchSet(name: string, text: string, tenants: number, quick: boolean): Promise<PolicyEvalRow> {
-  const compiled = compilePolicies({ policies: [{ file: `${name}.cedar`, text }], entities: ROLES });
-  const set: CompiledPolicySet = await loadPolicyModule(compiled.source);
-  const id = `bench-${name}`;
-  const parsed = cedar.preparsePolicySet(id, { staticPolicies: text });
-  if (parsed.type !== "success") throw new Error(`cedar-wasm could not parse the ${name} set`);
-  const reqs = requests(tenants);
-  const cedarDecide = (r: BenchRequest): string => {
-    const a = cedar.statefulIsAuthorized({
-      ...(r.request as unknown as cedar.StatefulAuthorizationCall),
-      context: r.request.context as cedar.Context,
-      preparsedPolicySetId: id,
-      entities: [...ROLES, ...r.entities] as cedar.Entities,
-    });
-    if (a.type !== "success") throw new Error(a.errors.map((e) => e.message).join("; "));
-    return a.response.decision;
-  };
-  // same answers first: a fast wrong answer is no result
+// Decisions must agree before anything is timed: a fast wrong answer is no result
+async function checkSameDecisions(name: string, text: string, set: CompiledPolicySet, reqs: BenchRequest[]): Promise<void> {
+  const cedar = await import("@cedar-policy/cedar-wasm/nodejs");
   for (const r of reqs) {
     const mine = set.evaluate(r.request, r.entities).decision;
-    const theirs = cedarDecide(r);
-    if (mine !== theirs) throw new Error(`${name}: decisions differ on ${JSON.stringify(r.request)}: ${mine} vs ${theirs}`);
+    const answer = cedar.isAuthorized({
+      ...(r.request as unknown as Parameters<typeof cedar.isAuthorized>[0]),
+      context: r.request.context as never,
+      policies: { staticPolicies: text },
+      entities: [...ROLES, ...r.entities] as never,
+    });
+    if (answer.type !== "success") throw new Error(answer.errors.map((e) => e.message).join("; "));
+    if (mine !== answer.response.decision) throw new Error(`${name}: decisions differ on ${JSON.stringify(r.request)}: ${mine} vs ${answer.response.decision}`);
   }
-  const rounds = quick ? 3 : 11;
-  const [compiledNs, wasmNs] = measure(reqs, [(r) => set.evaluate(r.request, r.entities), cedarDecide], quick ? [300, 2] : [4000, 40], rounds);
+}
+
+async function benchSet(name: string, text: string, tenants: number, quick: boolean, dir: string): Promise<PolicyEvalRow> {
+  const compiled = compilePolicies({ policies: [{ file: `${name}.cedar`, text }], entities: ROLES });
+  await checkSameDecisions(name, text, await loadPolicyModule(compiled.source), requests(tenants));
+  const sourceFile = join(dir, `${name}.js`);
+  const textFile = join(dir, `${name}.cedar`);
+  writeFileSync(sourceFile, compiled.source);
+  writeFileSync(textFile, text);
+  const args = (decider: string, file: string) => [decider, file, String(tenants), ...(quick ? ["--quick"] : [])];
+  const samples = await interleave(
+    { compiled: () => runIsolated(FIGURE_SCRIPT, args("compiled", sourceFile)), wasm: () => runIsolated(FIGURE_SCRIPT, args("wasm", textFile)) },
+    quick ? 3 : 5,
+  );
+  const compiledSpread = spread(samples.compiled);
+  const ratioSpread = spread(ratios(samples.wasm, samples.compiled), 1);
   return {
     set: name,
     policies: compiled.policies.length,
-    compiled_ns: Math.round(compiledNs),
-    cedar_wasm_ns: Math.round(wasmNs),
-    ratio: Math.round((wasmNs / compiledNs) * 10) / 10,
+    compiled_ns: compiledSpread.median,
+    cedar_wasm_ns: spread(samples.wasm).median,
+    ratio: ratioSpread.median,
+    compiled_range: [compiledSpread.min, compiledSpread.max],
+    ratio_range: [ratioSpread.min, ratioSpread.max],
   };
 }
 
 /** Median ns per decision, compiled JS against preparsed cedar-wasm, for tiny, medium and large sets. */
 export async function benchPolicyEval(opts: { quick: boolean }): Promise<PolicyEvalRow[]> {
-  return [
-    await benchSet("tiny", TINY, 8, opts.quick),
-    await benchSet("medium", medium(), 8, opts.quick),
-    // Quick mode: 40 tenants (213 policies) rather than 250 (1053), because compiling the full set
-    // takes ~10 s on a 2-core machine; the `policies` column shows which was measured
-    await benchSet("large", large(opts.quick ? 40 : 250), opts.quick ? 40 : 250, opts.quick),
-  ];
+  const dir = mkdtempSync(join(tmpdir(), "gatehouse-bench-policies-"));
+  try {
+    return [
+      await benchSet("tiny", TINY, 8, opts.quick, dir),
+      await benchSet("medium", medium(), 8, opts.quick, dir),
+      // Quick mode: 40 tenants (213 policies) rather than 250 (1053), because compiling the full set
+      // takes ~10 s on a 2-core machine; the `policies` column shows which was measured
+      await benchSet("large", large(opts.quick ? 40 : 250), opts.quick ? 40 : 250, opts.quick, dir),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
