@@ -1,6 +1,8 @@
-// `npm run bench -- [--json FILE] [--quick]`: runs every benchmark in one process, one after another
-// (never in parallel: they would compete for the machine's two cores), prints a table per group and,
-// with --json, writes all figures under the keys documented in README.md.
+// `npm run bench -- [--json FILE] [--quick]`: runs every benchmark one after another (never in
+// parallel: they would compete for the machine's two cores), prints a table per group and, with
+// --json, writes all figures under the keys documented in README.md. The hot-path and policy figures
+// run each in a process of their own (isolated.ts); `goals` lists every goal of issue #22 with the
+// figure measured. `node --import tsx test/bench/readme.ts FILE` regenerates README's tables from it.
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -10,6 +12,8 @@ import { benchRevocation } from "./revocation.ts";
 import { benchWorker } from "./worker.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchAudit } from "./audit.ts";
+import { goalsOf } from "./goals.ts";
+import { benchHotPath } from "./hot-path.ts";
 import { printTable } from "./table.ts";
 
 const { values } = parseArgs({
@@ -40,7 +44,14 @@ function endSection(): void {
 
 section("Policy evaluation: compiled JS vs cedar-wasm statefulIsAuthorized (preparsed), ns per decision", "policy_eval");
 const policyEval = await benchPolicyEval({ quick });
-printTable(policyEval, ["set", "policies", "compiled_ns", "cedar_wasm_ns", "ratio"]);
+printTable(policyEval, ["set", "policies", "compiled_ns", "cedar_wasm_ns", "ratio", "compiled_range", "ratio_range"]);
+
+section("Hot path, each figure in its own process (CPU ns per call, medians over interleaved rounds)", "hot_path");
+const hotPath = await benchHotPath({ quick });
+printTable(
+  Object.entries(hotPath.spread).map(([figure, s]) => ({ figure, median: s.median, min: s.min, max: s.max })),
+  ["figure", "median", "min", "max"],
+);
 
 section("JWT verification, ops/s", "jwt_verify");
 const jwtVerify = await benchJwtVerify({ quick });
@@ -69,6 +80,8 @@ const figures = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
   quick,
+  goals: goalsOf({ hotPath, policyEval, worker, coldStart }),
+  hot_path: hotPath,
   policy_eval: policyEval,
   jwt_verify: jwtVerify,
   revocation,
@@ -85,4 +98,6 @@ if (values.json) {
   writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
   console.log(`\nfigures written to ${values.json}`);
 }
+console.log("\nGoals (issue #22):");
+printTable(figures.goals, ["figure", "value", "goal", "met"]);
 console.log(`\nbench finished in ${figures.duration_s} s${quick ? " (--quick)" : ""}`);
