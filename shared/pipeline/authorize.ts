@@ -133,7 +133,8 @@ function afterRevocation(p: Pipeline, input: AuthorizeInput, at: Progress, match
     if (request === null) return finish(p, input, at, 403, "no_route");
     const evalStarted = performance.now();
     const cedarRequest = { principal: at.principal!.uid, action: request.action, resource: request.resource, context: buildContext(tokenContext, input, p.clock.now(), p.config.contextHeaders, p.parsedContext) };
-    const entities = [at.principal as unknown as EntityJson, request.resourceEntity as unknown as EntityJson];
+    // The principal's entity is built once per token (claims-memo.ts); the runtime accepts its own `Entity`s
+    const entities = [at.principalFacts!.entity as EntityJson, request.resourceEntity as unknown as EntityJson];
     at.policy = p.policies.evaluate(cedarRequest, entities);
     at.evalMs = performance.now() - evalStarted;
     // Shadow mode (issue #7): the candidate sees the same request and entities; its answer goes to the audit line only

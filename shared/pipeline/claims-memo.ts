@@ -1,3 +1,5 @@
+import { Entity } from "../policy/entities.ts";
+import type { EntityJson } from "../policy/types.ts";
 import { mapClaims, type MapClaimsOutcome } from "../token/claims.ts";
 import type { ResolvedClaimsMapping } from "../token/config.ts";
 import { principalText } from "./identity.ts";
@@ -10,29 +12,42 @@ export interface ClaimsFacts {
   readonly principalText: string | undefined;
   /** The principal's `tenant` attribute when it is a string. */
   readonly tenant: string | undefined;
+  /**
+   * The principal as the policy runtime's own entity (uid, parents and attributes decoded once, then
+   * reused by every request of the token), or its JSON form when the policy set was built by another
+   * runtime copy; `undefined` when unmapped.
+   */
+  readonly entity: Entity | EntityJson | undefined;
 }
 
 /**
  * Derives `ClaimsFacts` once per verified claims object (issue #22): the verifier hands out the same
  * frozen object for every hit of a cached token, so a reused token maps its claims once. A claims
  * object that is not frozen could change, so it is mapped afresh each time. The memo holds its keys
- * weakly: an entry goes when the token leaves the verified-token cache.
+ * weakly: an entry goes when the token leaves the verified-token cache. `ownEntities`: the policy
+ * set takes this runtime's `Entity` objects (`ownsPolicySet`).
  */
-export function createClaimsMemo(): (claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping) => ClaimsFacts {
+export function createClaimsMemo(ownEntities: boolean): (claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping) => ClaimsFacts {
   const memo = new WeakMap<object, ClaimsFacts>();
   return function claimsFacts(claims, mapping) {
     let facts = memo.get(claims);
     if (facts === undefined) {
-      facts = factsOf(claims, mapping);
+      facts = factsOf(claims, mapping, ownEntities);
       if (Object.isFrozen(claims)) memo.set(claims, facts);
     }
     return facts;
   };
 }
 
-function factsOf(claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping): ClaimsFacts {
+function factsOf(claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping, ownEntities: boolean): ClaimsFacts {
   const mapped = mapClaims(claims, mapping);
-  if (!mapped.ok) return { mapped, principalText: undefined, tenant: undefined };
+  if (!mapped.ok) return { mapped, principalText: undefined, tenant: undefined, entity: undefined };
   const { uid, attrs } = mapped.principal;
-  return { mapped, principalText: principalText(uid.type, uid.id), tenant: typeof attrs.tenant === "string" ? attrs.tenant : undefined };
+  const json = mapped.principal as unknown as EntityJson;
+  return {
+    mapped,
+    principalText: principalText(uid.type, uid.id),
+    tenant: typeof attrs.tenant === "string" ? attrs.tenant : undefined,
+    entity: ownEntities ? new Entity(json) : json,
+  };
 }

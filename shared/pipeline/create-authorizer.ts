@@ -78,7 +78,7 @@ export interface Pipeline {
   readonly audit: Readonly<Record<Platform, AuditLogger>>;
   readonly clock: Clock;
   readonly randomUUID: () => string;
-  /** Whether `policies` (and the shadow set) take parsed `time` and `ip` context values (`ownsPolicySet`). */
+  /** Whether `policies` (and the shadow set) take this runtime's parsed `time`/`ip` values and entities (`ownsPolicySet`). */
   readonly parsedContext: boolean;
   /** Principal, context facts and identity text per verified claims object, derived once (issue #22). */
   readonly claimsFacts: ReturnType<typeof createClaimsMemo>;
@@ -104,6 +104,8 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const sink = deps.auditSink ?? stdoutSink();
   const policyVersion = typeof policies.version === "string" ? policies.version : null;
   const shadowPolicyVersion = shadowPolicies !== null && typeof shadowPolicies.version === "string" ? shadowPolicies.version : null;
+  // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
+  const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
   const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
   const pipeline: Pipeline = {
     config: resolved,
@@ -122,8 +124,8 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     audit: { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") },
     clock,
     randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
-    claimsFacts: createClaimsMemo(),
-    parsedContext: ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies)),
+    claimsFacts: createClaimsMemo(ownRuntime),
+    parsedContext: ownRuntime,
   };
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
     // A fully cached request is decided synchronously; the Promise only keeps the adapters' contract
