@@ -59,7 +59,7 @@ export function benchSection(run: BenchJson): string {
       ["heap allocated per pipeline call, bytes", n(run.hot_path.pipeline_alloc_bytes), range("pipeline_alloc_bytes")],
     ]),
   );
-  out.push("**Policy evaluation**, CPU ns per decision on the same requests, compiled JS against cedar-wasm `statefulIsAuthorized` with a preparsed policy set, each in its own process:");
+  out.push("**Policy evaluation**, CPU ns per decision on the same requests, compiled JS (given the context as the pipeline builds it, `ip` and `time` already parsed) against cedar-wasm `statefulIsAuthorized` with a preparsed policy set (given the JSON), each in its own process:");
   out.push(
     table(["set", "policies", "compiled", "compiled range", "cedar-wasm", "ratio", "ratio range"], ["---", "---:", "---:", "---:", "---:", "---:", "---:"],
       run.policy_eval.map((r) => [r.set, n(r.policies), n(r.compiled_ns), `${n(r.compiled_range?.[0])}–${n(r.compiled_range?.[1])}`, n(r.cedar_wasm_ns), `${n(r.ratio)}×`, `${n(r.ratio_range?.[0])}–${n(r.ratio_range?.[1])}`])),
