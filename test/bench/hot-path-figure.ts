@@ -71,7 +71,7 @@ async function warmPipeline() {
       routes: exampleRoutes(),
       revocation: { store: { kind: "memory" }, ttlMs: 300_000 },
     },
-    { policies: await examplePolicies(), revocationStore: createMemoryStore({ clock }), auditSink: stdoutSink({ writeLine: (line) => void (blackhole += line.length) }), clock },
+    { policies: await examplePolicies(), revocationStore: createMemoryStore(), auditSink: stdoutSink({ writeLine: (line) => void (blackhole += line.length) }), clock },
   );
   const input: AuthorizeInput = {
     platform: "node",
@@ -109,7 +109,7 @@ async function measure(figure: HotPathFigure): Promise<number> {
       return timeSync(() => void (blackhole += verifier.verifyCached(header.slice(7))!.issuer.length), n * 4);
     }
     case "revocation_cache_hit": {
-      const checker = createRevocationChecker({ store: { kind: "memory" }, ttlMs: 300_000 }, { clock, store: createMemoryStore({ clock }) });
+      const checker = createRevocationChecker({ store: { kind: "memory" }, ttlMs: 300_000 }, { clock, store: createMemoryStore() });
       const claims = Object.freeze(decodeJwt(token));
       await checker.check(claims);
       return timeSync(() => void (blackhole += checker.checkCached(claims)!.ms), n * 20);

@@ -11,7 +11,7 @@ const PATH = "/tenants/acme/orders/o-17";
 
 async function fastPathEnv(ttlMs = 1000) {
   const clock = frozenClock(NOW_MS);
-  const store = createMemoryStore({ clock });
+  const store = createMemoryStore();
   const env = await setup({ revocation: { store: { kind: "memory" }, ttlMs } }, { clock, revocationStore: store });
   return { ...env, clock, store };
 }
