@@ -28,10 +28,8 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   line += ',"platform":' + str(context.platform) + ',"route":' + strOrNull(stringOrNull(facts.route, max));
   line += ',"method":' + str(typeof request.method === "string" ? cut(request.method, 16) : "");
   line += ',"path":' + str(pathOf(request.path, request.query, config.includeQuery, max));
-  const principal = facts.principal;
-  line += ',"principal":' + (isObject(principal)
-    ? '{"type":' + str(cut(String(principal.type), max)) + ',"id":' + str(cut(String(principal.id), max)) + ',"iss":' + strOrNull(claims ? stringOrNull(claims.iss, max) : null) + "}"
-    : "null");
+  const token = tokenParts(facts.principal, claims, max);
+  line += ',"principal":' + token.principal;
   line += ',"action":' + strOrNull(stringOrNull(facts.action, max)) + ',"resource":' + strOrNull(stringOrNull(facts.resource, max));
   line += ',"decision":"' + decision + '","decision_reason":' + str(codeOr(facts.reason, "unknown"));
   line += ',"reasons":' + strings(policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
@@ -47,9 +45,7 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   line += ',"policy_version":' + strOrNull(context.policyVersion);
   line += ',"latency_us":{"total":' + num(micros(timings?.total) ?? 0) + ',"verify":' + numOrNull(micros(timings?.verify)) +
     ',"revocation":' + numOrNull(micros(timings?.revocation)) + ',"eval":' + numOrNull(micros(timings?.eval)) + "}";
-  line += ',"token":' + (claims
-    ? '{"jti":' + strOrNull(stringOrNull(claims.jti, max)) + ',"iat":' + numOrNull(numberOrNull(claims.iat)) + ',"exp":' + numOrNull(numberOrNull(claims.exp)) + "}"
-    : "null");
+  line += ',"token":' + token.token;
   line += ',"cache":{"token_hit":' + (typeof cache?.tokenHit === "boolean" ? String(cache.tokenHit) : "null") +
     ',"jwks_age_s":' + numOrNull(numberOrNull(cache?.jwksAgeS)) + ',"revocation_age_ms":' + numOrNull(numberOrNull(cache?.revocationAgeMs)) + "}";
   line += ',"client_ip":' + strOrNull(maskClientIp(request.clientIp, config.clientIp, config.clientIpHash)) + ',"sample_rate":' + num(sampleRate);
@@ -66,6 +62,37 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
 // Quote, backslash and controls must be escaped (RFC 8259 §7); JSON.stringify also escapes an
 // unpaired surrogate, so any surrogate takes the exact path
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** The `principal` and `token` values of a line: they depend on the verified claims alone. */
+interface TokenParts {
+  readonly principal: string;
+  readonly token: string;
+  readonly of: object | null | undefined;
+  readonly max: number;
+}
+
+// Per frozen claims object (the verifier's, reused by every request of a cached token), so a
+// reused token's principal and token fields are serialised once (issue #22)
+const partsByClaims = new WeakMap<object, TokenParts>();
+
+function tokenParts(principal: DecisionFacts["principal"], claims: Readonly<Record<string, unknown>> | null, max: number): TokenParts {
+  if (claims !== null) {
+    const known = partsByClaims.get(claims);
+    if (known !== undefined && known.of === principal && known.max === max) return known;
+  }
+  const parts: TokenParts = {
+    principal: isObject(principal)
+      ? '{"type":' + str(cut(String(principal.type), max)) + ',"id":' + str(cut(String(principal.id), max)) + ',"iss":' + strOrNull(claims ? stringOrNull(claims.iss, max) : null) + "}"
+      : "null",
+    token: claims
+      ? '{"jti":' + strOrNull(stringOrNull(claims.jti, max)) + ',"iat":' + numOrNull(numberOrNull(claims.iat)) + ',"exp":' + numOrNull(numberOrNull(claims.exp)) + "}"
+      : "null",
+    of: principal,
+    max,
+  };
+  if (claims !== null && Object.isFrozen(claims) && (principal === null || principal === undefined || Object.isFrozen(principal))) partsByClaims.set(claims, parts);
+  return parts;
+}
 
 function str(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';

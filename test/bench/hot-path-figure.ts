@@ -115,7 +115,10 @@ async function measure(figure: HotPathFigure): Promise<number> {
       return timeSync(() => void (blackhole += checker.checkCached(claims)!.ms), n * 20);
     }
     case "audit_line": {
-      const facts: DecisionFacts = decisionPaths(decodeJwt(token) as Record<string, unknown>).allow_by_policy;
+      // As the pipeline hands them over: frozen verified claims, a frozen principal uid, its decision id
+      const claims = Object.freeze(decodeJwt(token) as Record<string, unknown>);
+      const base = decisionPaths(claims).allow_by_policy;
+      const facts: DecisionFacts = { ...base, decisionId: crypto.randomUUID(), principal: Object.freeze({ type: "User", id: "vera" }) };
       const logger = createAuditLogger({}, { platform: "node", sink: stdoutSink({ writeLine: (line) => void (blackhole += line.length) }), clock });
       return timeSync(() => void logger.log(facts), n);
     }

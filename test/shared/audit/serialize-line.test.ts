@@ -68,6 +68,17 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     for (const config of CONFIGS) expectSameLine(odd, contextFor(config));
   });
 
+  it("for a frozen claims object seen again (its fields are serialised once), under other configs and principals", () => {
+    const claims = Object.freeze(sampleClaims({ jti: "j-memo", iss: "https://idp.example.test/" + "x".repeat(40) }));
+    const principal = Object.freeze({ type: "User", id: "memo-user-with-a-rather-long-id" });
+    const facts = { ...decisionPaths(claims).allow_by_policy, principal };
+    for (let round = 0; round < 2; round++) {
+      for (const config of CONFIGS) expectSameLine(facts, contextFor(config));
+      expectSameLine({ ...facts, principal: Object.freeze({ type: "Admin", id: "other" }) }, contextFor({}));
+      expectSameLine({ ...facts, principal: null }, contextFor({}));
+    }
+  });
+
   it("for generated facts (fast-check)", () => {
     const text = fc.string({ unit: "binary", maxLength: 40 });
     const number = fc.oneof(fc.double(), fc.integer(), fc.constant(-0));
