@@ -3,7 +3,7 @@ import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { ResolvedAuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
-import { codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
+import { claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import { traceIdFrom } from "./trace-id.ts";
 
 /** What stays the same for every line a function writes. */
@@ -32,7 +32,7 @@ export function buildAuditRecord(
   const { config } = context;
   const max = config.maxFieldLength;
   const request = facts.request;
-  const claims = isObject(facts.claims) ? facts.claims : null;
+  const claims = claimsOf(facts);
   const policy = facts.policy ?? null;
   const revocation = facts.revocation ?? null;
   const cache = facts.cache ?? null;

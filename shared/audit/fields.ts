@@ -9,6 +9,11 @@ export function decisionIdOf(facts: DecisionFacts, fallback: string): string {
   return typeof facts.decisionId === "string" && facts.decisionId.length > 0 ? cut(facts.decisionId, 64) : fallback;
 }
 
+/** The verified claims the facts carry, or `null`. */
+export function claimsOf(facts: DecisionFacts): Readonly<Record<string, unknown>> | null {
+  return isObject(facts.claims) ? facts.claims : null;
+}
+
 /** The allowlisted claims present in `claims`, in allowlist order. */
 export function pickClaims(claims: Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, unknown> {
   const picked: Record<string, unknown> = {};

@@ -1,7 +1,7 @@
 import { maskClientIp } from "./client-ip.ts";
 import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { AuditContext } from "./build-record.ts";
-import { codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
+import { claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import type { DecisionFacts } from "./facts.ts";
 import { traceIdFrom } from "./trace-id.ts";
 
@@ -14,13 +14,10 @@ import { traceIdFrom } from "./trace-id.ts";
  */
 export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, timeMs: number, decisionId: string, sampleRate = 1, dropped = 0): string {
   const { config } = context;
+  const { request, revocation, cache, timingsMs: timings } = facts;
   const max = config.maxFieldLength;
-  const request = facts.request;
-  const claims = isObject(facts.claims) ? facts.claims : null;
+  const claims = claimsOf(facts);
   const policy = facts.policy ?? null;
-  const revocation = facts.revocation ?? null;
-  const cache = facts.cache ?? null;
-  const timings = facts.timingsMs;
   const decision = facts.decision === "allow" ? "allow" : "deny";
 
   let line = '{"time":"' + isoTime(timeMs) + '","decision_id":' + str(decisionIdOf(facts, decisionId));

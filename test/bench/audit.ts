@@ -13,8 +13,8 @@ import { createAuditLogger, httpBatchSink, type AuditRecord, type AuditSink, typ
 import { frozenClock } from "../../shared/clock/index.ts";
 import { createAuthorizer, type AuthorizeInput } from "../../shared/pipeline/index.ts";
 import { createMemoryStore } from "../../shared/revocation/index.ts";
-import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, EXAMPLE_START_MS, examplePolicies, exampleRoutes } from "../harness/gatehouse-pipeline.ts";
-import { createTestKey, mintToken, startAuditCollector } from "../harness/index.ts";
+import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, EXAMPLE_START_MS, examplePolicies, exampleRoutes, mintExampleViewerToken } from "../harness/gatehouse-pipeline.ts";
+import { createTestKey, startAuditCollector } from "../harness/index.ts";
 import { decisionPaths } from "../shared/audit/fixtures.ts";
 
 export interface AuditBenchFigures {
@@ -85,13 +85,7 @@ export async function benchAudit(opts: { quick: boolean }): Promise<AuditBenchFi
 
   // Realistic facts: a policy allow with a real token's claims, trace header and client address
   const key = await createTestKey("ES256");
-  const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, {
-    issuer: EXAMPLE_ISSUER,
-    audience: EXAMPLE_AUDIENCE,
-    subject: "vera",
-    now: Math.floor(EXAMPLE_START_MS / 1000),
-    ttlSeconds: 3600,
-  });
+  const token = await mintExampleViewerToken(key);
   const facts: DecisionFacts = decisionPaths(decodeJwt(token) as Record<string, unknown>).allow_by_policy;
 
   const logger = createAuditLogger({}, { platform: "worker", sink: serialisingSink, clock });

@@ -8,8 +8,8 @@ import { frozenClock } from "../../shared/clock/index.ts";
 import { createAuthorizer, type AuthorizeInput } from "../../shared/pipeline/index.ts";
 import { createMemoryStore, createRevocationChecker } from "../../shared/revocation/index.ts";
 import { createJwksRegistry, createTokenVerifier } from "../../shared/token/index.ts";
-import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, EXAMPLE_START_MS, examplePolicies, exampleRoutes } from "../harness/gatehouse-pipeline.ts";
-import { createTestKey, mintToken } from "../harness/index.ts";
+import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, EXAMPLE_START_MS, examplePolicies, exampleRoutes, mintExampleViewerToken } from "../harness/gatehouse-pipeline.ts";
+import { createTestKey } from "../harness/index.ts";
 import { decisionPaths } from "../shared/audit/fixtures.ts";
 
 /** The figures this runner knows, each measured in a process of its own. */
@@ -22,13 +22,7 @@ const clock = frozenClock(EXAMPLE_START_MS);
 
 // The same RS256 token for jose and for the pipeline: jose's figure is the anchor
 const key = await createTestKey("RS256", "bench-rs256");
-const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, {
-  issuer: EXAMPLE_ISSUER,
-  audience: EXAMPLE_AUDIENCE,
-  subject: "vera",
-  now: Math.floor(EXAMPLE_START_MS / 1000),
-  ttlSeconds: 3600,
-});
+const token = await mintExampleViewerToken(key);
 const header = `Bearer ${token}`;
 
 // CPU time, not wall time: on a shared machine a process waits for a core, and wall time would count

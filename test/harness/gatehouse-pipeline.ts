@@ -27,6 +27,17 @@ export function examplePolicies(): Promise<CompiledPolicySet> {
   return compiled;
 }
 
+/** A token of vera, viewer of acme (scope `orders:read`, amr `pwd`), valid for an hour from the frozen start: the benchmarks' request. */
+export function mintExampleViewerToken(key: TestKey): Promise<string> {
+  return mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, {
+    issuer: EXAMPLE_ISSUER,
+    audience: EXAMPLE_AUDIENCE,
+    subject: "vera",
+    now: Math.floor(EXAMPLE_START_MS / 1000),
+    ttlSeconds: 3600,
+  });
+}
+
 /** The example route table (`policies/routes.json`). */
 export function exampleRoutes(): GatehouseConfig["routes"] {
   return JSON.parse(readFileSync(join(repoRoot, "policies", "routes.json"), "utf8")) as GatehouseConfig["routes"];
