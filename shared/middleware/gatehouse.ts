@@ -2,7 +2,9 @@ import type { MiddlewareHandler } from "hono";
 import type { GatehouseConfig } from "../config/types.ts";
 import { createAuthorizer, type Authorizer, type AuthorizerDeps } from "../pipeline/create-authorizer.ts";
 import type { Decision } from "../pipeline/types.ts";
+import { validateConfig } from "../config/validate.ts";
 import { ConfigError } from "../errors.ts";
+import type { RevocationStoreConfig } from "../revocation/config.ts";
 import { createKvStore, type KvNamespaceLike } from "../revocation/stores/kv.ts";
 import { withIdentityHeaders } from "./identity-headers.ts";
 import { problemResponse } from "./problem.ts";
@@ -71,8 +73,10 @@ export function lazyAuthorizer(
     if (authorizer !== undefined || refused) return authorizer;
     try {
       const resolvedConfig = typeof config === "function" ? config(env) : config;
+      // The whole configuration before any store, key set or sink is built from it (#21)
+      const checked = validateConfig(resolvedConfig);
       const resolvedDeps = typeof deps === "function" ? deps(env) : deps;
-      const store = resolvedDeps.revocationStore ?? defaultStore(resolvedConfig, env);
+      const store = resolvedDeps.revocationStore ?? defaultStore(checked.revocation?.store, env);
       authorizer = createAuthorizer(resolvedConfig, store === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore: store });
     } catch (error) {
       refused = true;
@@ -94,8 +98,7 @@ export function flushLater(ctx: ExecutionContextLike | undefined, authorize: Aut
 }
 
 // Only KV is built here: importing the other stores' clients would put them in every Worker bundle
-function defaultStore(config: GatehouseConfig, env: WorkerEnv) {
-  const store = config.revocation?.store;
+function defaultStore(store: RevocationStoreConfig | undefined, env: WorkerEnv) {
   if (store === undefined || store.kind !== "kv") return undefined;
   const binding = store.binding ?? "REVOCATIONS";
   const namespace = env[binding] as Partial<KvNamespaceLike> | undefined;
