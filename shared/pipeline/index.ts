@@ -22,6 +22,7 @@
 export type { AuthorizeInput, Decision, DecisionStatus, HeadersLike, Platform } from "./types.ts";
 export { createAuthorizer, type Authorizer, type AuthorizerDeps } from "./create-authorizer.ts";
 export type { DecisionReason } from "./reasons.ts";
+export { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 export { buildContext } from "./context.ts";
 export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";
 export { validateConfig, type GatehouseConfig, type ResolvedConfig, type FailMode } from "../config/index.ts";
