@@ -151,7 +151,8 @@ function finish(p: Pipeline, input: AuthorizeInput, at: Progress, status: Decisi
   if (route !== null) decision.route = route.pattern;
   if (principal !== null) decision.principal = tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
   if (at.policy !== null) decision.policies = at.policy.reasons;
-  if (allow && principal !== null) decision.identityHeaders = identityHeaders(principalString!, tenant, at.decisionId);
+  // Every identity header on every allow, empty when there is nothing to say (#21)
+  if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, at.decisionId);
   if (status === 401) decision.wwwAuthenticate = authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID;
   return decision;
 }
