@@ -12,7 +12,7 @@ const PATH = "/tenants/acme/orders/o-17";
 
 async function degraded(failMode: "stale" | "closed" = "stale") {
   const clock = frozenClock(NOW_MS);
-  const faulty = withFaults(createMemoryStore({ clock }));
+  const faulty = withFaults(createMemoryStore());
   const env = await setup(
     { failMode, revocation: { store: { kind: "memory" }, ttlMs: 1000, maxStaleMs: 60_000, deadlineMs: 20, breaker: { failureThreshold: 3, cooldownMs: 5000 } } },
     { revocationStore: faulty.store, clock },
