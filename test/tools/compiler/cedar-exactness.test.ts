@@ -11,7 +11,7 @@ const request = (context: Record<string, unknown> = {}): CedarRequest => ({
   principal: { type: "U", id: "a" },
   action: { type: "A", id: "a" },
   resource: { type: "R", id: "a" },
-  context,
+  context: context as CedarRequest["context"],
 });
 
 type Outcome = { decision: string; reasons: string[]; errors: string[] };
