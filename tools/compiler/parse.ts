@@ -128,6 +128,9 @@ function placeParts(source: string, parts: string[]): { text: string; at: number
   return placed.sort((a, b) => (a.at < 0 ? 1 : b.at < 0 ? -1 : a.at - b.at));
 }
 
+// 1-based line of offset `at` (undefined for -1, a part not found in the source).
+const lineAt = (text: string, at: number): number | undefined => (at >= 0 ? text.slice(0, at).split("\n").length : undefined);
+
 /**
  * Parses policy sources with cedar-wasm into ESTs, numbering them `policy0`, `policy1`, ... in
  * order. Parse errors come back as diagnostics with file, line and Cedar's message.
@@ -141,8 +144,8 @@ export function parsePolicySources(sources: PolicySource[]): { policies: ParsedP
       diagnostics.push(...cedarDiagnostics(parts.errors, src.text, src.file));
       continue;
     }
-    if (parts.policy_templates.length > 0) {
-      diagnostics.push({ severity: "error", file: src.file, message: "policy templates are not supported" });
+    for (const { at } of placeParts(src.text, parts.policy_templates).slice(0, 1)) {
+      diagnostics.push({ severity: "error", file: src.file, line: lineAt(src.text, at), message: "policy templates are not supported" });
     }
     // cedar-wasm returns the parts ordered by their ids as strings (policy0, policy1, policy10,
     // policy2, ...), so they are put back in source order, where Cedar's ids come from
@@ -151,7 +154,7 @@ export function parsePolicySources(sources: PolicySource[]): { policies: ParsedP
       diagnostics.push({ severity: "warning", file: src.file, message: "cannot locate every policy in the source: generated ids and lines may be off" });
     }
     for (const { text, at } of placed) {
-      const line = at >= 0 ? src.text.slice(0, at).split("\n").length : undefined;
+      const line = lineAt(src.text, at);
       const cedarId = `policy${policies.length}`;
       const json = cedar.policyToJson(text);
       if (json.type === "failure") {

@@ -66,8 +66,8 @@ describe("build errors", () => {
   });
 
   it("rejects templates", () => {
-    const e = compileError(() => compilePolicies({ policies: "permit(principal == ?principal, action, resource);" }));
-    expect(e.diagnostics[0].message).toContain("templates");
+    const e = compileError(() => compilePolicies({ policies: [{ file: "t.cedar", text: "permit(principal, action, resource);\npermit(principal == ?principal, action, resource);" }] }));
+    expect(e.diagnostics[0]).toMatchObject({ file: "t.cedar", line: 2, message: expect.stringContaining("templates") });
   });
 });
 
