@@ -102,6 +102,22 @@ const leaf: Text = fc.oneof(
   { weight: 1, arbitrary: extCall },
 );
 
+// Probes of the JSON data at `v` and `w` (where contexts, attributes and tags put escape objects,
+// mixed and near misses): tests whose answer depends on whether Cedar read an escape or a record.
+const DATA_KEYS = ["v", "w"] as const;
+const EXT_VALUES = ['decimal("1.5")', 'decimal("-1.5")', 'ip("10.0.0.1")', 'ip("::1")', 'datetime("2024-01-01")', 'duration("1d")', 'duration("-1h")'];
+const dataRef: Text = fc.oneof(
+  fc.tuple(fc.constantFrom("context", "principal", "resource"), fc.constantFrom(...DATA_KEYS)).map(([v, k]) => `${v}.${k}`),
+  fc.tuple(fc.constantFrom("principal", "resource"), fc.constantFrom(...DATA_KEYS)).map(([v, k]) => `${v}.getTag("${k}")`),
+);
+const dataProbe: Text = fc.oneof(
+  seq(dataRef, ws, "is", ws, fc.constantFrom(...TYPES)),
+  seq(dataRef, ws, "has", ws, fc.constantFrom("x", "y", "__entity", "__extn", "__expr", "fn", "arg", "type", "id", "extra")),
+  seq(dataRef, tr, fc.constantFrom("==", "!="), tr, fc.oneof(entityLit, fc.constantFrom(...EXT_VALUES), dataRef)),
+  seq(dataRef, ws, "in", ws, entityLit),
+  seq(dataRef, fc.constantFrom(".__entity.id", '["__extn"].fn', ".__entity", ".x", ".y", ".isIpv4()", ".lessThan(decimal(\"2.0\"))", " < datetime(\"2025-01-01\")", '.contains(1)')),
+);
+
 const BINARY = ["==", "!=", "<", "<=", ">", ">=", "&&", "||", "+", "-", "*"];
 const METHODS0 = ["isEmpty", "isIpv4", "isIpv6", "isLoopback", "isMulticast", "toDate", "toTime", "toMilliseconds", "toDays"];
 const METHODS1 = ["contains", "containsAll", "containsAny", "getTag", "hasTag", "isInRange", "lessThan", "greaterThanOrEqual", "offset", "durationSince"];
@@ -131,6 +147,7 @@ export const exprText: Text = fc.letrec<{ expr: string }>((tie) => {
       { weight: 1, arbitrary: seq(operand, tr, ".", tr, fc.constantFrom(...METHODS1), tr, "(", tr, e, tr, ")") },
       { weight: 3, arbitrary: record },
       { weight: 2, arbitrary: literalProbe },
+      { weight: 3, arbitrary: dataProbe },
       { weight: 1, arbitrary: seq("(", tr, record, tr, ")", access) },
       { weight: 2, arbitrary: set },
     ),
@@ -165,7 +182,7 @@ export const policyText: Text = seq(
   annotations,
   fc.constantFrom("permit", "forbid"),
   tr, "(", tr, principalScope, tr, ",", tr, actionScope, tr, ",", tr, principalScope.map((s) => s.replace(/^principal/, "resource")), tr, ")",
-  fc.array(seq(ws, fc.constantFrom("when", "unless"), tr, "{", tr, exprText, tr, "}"), { maxLength: 2 }).map((cs) => cs.join("")),
+  fc.array(seq(ws, fc.constantFrom("when", "unless"), tr, "{", tr, fc.oneof({ weight: 3, arbitrary: exprText }, { weight: 1, arbitrary: dataProbe }), tr, "}"), { maxLength: 2 }).map((cs) => cs.join("")),
   tr, ";",
 );
 
@@ -180,10 +197,8 @@ const SAFE_INTS = [0, 1, -1, 7, 2 ** 31, Number.MAX_SAFE_INTEGER, -Number.MAX_SA
 /** Escape objects: well formed, mixed with other keys, and near misses (Cedar reads those as records). */
 const escapeJson = (inner: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => {
   const VALID: Record<string, string[]> = { ip: ["10.0.0.1", "::1", "10.0.0.0/8"], decimal: ["1.5", "-1.5"], datetime: ["2024-01-01"], duration: ["1d", "-1h"] };
-  const extn = fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...Object.keys(VALID)).chain((fn) => fc.constantFrom(...VALID[fn]).map((arg) => ({ fn, arg }))) },
-    { weight: 1, arbitrary: fc.constantFrom(...Object.keys(VALID)).chain((fn) => fc.constantFrom("1.5", "10.0.0.1", "2024-01-01", "1d").map((arg) => ({ fn, arg }))) },
-  );
+  // valid arguments only: one bad constructor call anywhere makes Cedar refuse the whole request
+  const extn = fc.constantFrom(...Object.keys(VALID)).chain((fn) => fc.constantFrom(...VALID[fn]).map((arg) => ({ fn, arg })));
   return fc.oneof(
     uidJson.map((u) => ({ __entity: u })),
     extn.map((e) => ({ __extn: e })),
@@ -223,6 +238,18 @@ const rank = (u: { type: string; id: string }): number => UNIVERSE.findIndex((x)
 // an entity uid in either of Cedar's JSON forms
 const uidForm = (u: { type: string; id: string }): fc.Arbitrary<unknown> => fc.constantFrom<unknown>(u, { __entity: u });
 
+// A record of JSON data: random fields, and at `v` and `w` mostly escape objects of every kind.
+const dataRecord = (maxKeys: number): fc.Arbitrary<Record<string, unknown>> =>
+  fc
+    .tuple(fc.dictionary(fc.constantFrom(...ATTRS), rawValueArb, { maxKeys }), ...DATA_KEYS.map(() => fc.option(fc.oneof({ weight: 3, arbitrary: escapeJson(rawValueArb) }, { weight: 1, arbitrary: rawValueArb }), { nil: undefined })))
+    .map(([rest, ...data]) => {
+      const out = { ...rest };
+      DATA_KEYS.forEach((k, i) => {
+        if (data[i] !== undefined) out[k] = data[i];
+      });
+      return out;
+    });
+
 /** Entities as JSON text: distinct uids, acyclic parents, attributes and tags from `rawValueArb`. */
 export const entitiesJsonText: Text = fc
   .uniqueArray(fc.constantFrom(...UNIVERSE), { maxLength: 6, selector: (u) => `${u.type}::${u.id}` })
@@ -233,9 +260,9 @@ export const entitiesJsonText: Text = fc
         return fc.record(
           {
             uid: uidForm(uid),
-            attrs: fc.dictionary(fc.constantFrom(...ATTRS), rawValueArb, { maxKeys: 4 }),
+            attrs: dataRecord(3),
             parents: later.length === 0 ? fc.constant([]) : fc.uniqueArray(fc.constantFrom(...later), { maxLength: 2, selector: (u) => `${u.type}::${u.id}` }).chain((ps) => fc.tuple(...ps.map(uidForm))),
-            tags: fc.dictionary(fc.constantFrom(...ATTRS), rawValueArb, { maxKeys: 2 }),
+            tags: dataRecord(1),
           },
           { requiredKeys: ["uid", "attrs", "parents"] },
         );
@@ -253,7 +280,7 @@ export const textCaseArb = fc.record({
       principal: uidJson,
       action: fc.record({ type: fc.constant("Action"), id: fc.constantFrom(...ACTIONS) }),
       resource: uidJson,
-      context: fc.dictionary(fc.constantFrom(...ATTRS), rawValueArb, { maxKeys: 3 }).map((c) => JSON.stringify(c)),
+      context: dataRecord(2).map((c) => JSON.stringify(c)),
     }),
     { minLength: 1, maxLength: 3 },
   ),
