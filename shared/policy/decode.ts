@@ -9,8 +9,9 @@ import { CedarRecord, CedarSet, EntityUid, type Value } from "./values.ts";
 /**
  * Converts a value in Cedar's JSON encoding (entity attributes, tags, context) to a runtime
  * value: `{"__entity": {type, id}}` is an entity reference, `{"__extn": {fn, arg | args}}` an
- * extension value (each only as the object's sole key), arrays are sets and other objects records. Integers may arrive as bigint
- * (from a lossless JSON parser) or as JS numbers, which must then be safe integers.
+ * extension value (each only as the object's sole key), arrays are sets and other objects
+ * records. Integers may arrive as bigint (from a lossless JSON parser) or as JS numbers, which
+ * must then be safe integers.
  * Records decode their attributes lazily. Throws a policy evaluation error on bad input.
  */
 export function decodeValue(json: unknown): Value {
