@@ -37,6 +37,12 @@ export function decodeValue(json: unknown): Value {
 // (`{type, id}` strings; `fn` a string with `arg`, or with an `args` array); any other object,
 // including a near miss, is a record (cedar-policy-core/src/entities/json/value.rs, #23).
 function decodeObject(obj: Record<string, unknown>): Value {
+  // the common case first, in a function small enough to inline: a record with no escape key
+  if (!Object.hasOwn(obj, "__entity") && !Object.hasOwn(obj, "__extn") && !Object.hasOwn(obj, "__expr")) return CedarRecord.fromJson(obj, decodeValue);
+  return decodeEscape(obj);
+}
+
+function decodeEscape(obj: Record<string, unknown>): Value {
   if (Object.hasOwn(obj, "__entity")) {
     const e = obj.__entity as { type?: unknown; id?: unknown } | null;
     if (typeof e === "object" && e !== null && typeof e.type === "string" && typeof e.id === "string" && !Array.isArray(e) && soleKey(obj)) {
