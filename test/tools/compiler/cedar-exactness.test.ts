@@ -118,3 +118,13 @@ describe("E: JSON objects mixing an escape key with other keys are records #23",
     await expectCedar(when(`context.v has __expr`), ALLOW, { v: { __expr: "1", x: 1 } });
   });
 });
+
+describe("found by the text fuzz: a `//` comment ended by a carriage return #23", () => {
+  it("numbers and locates the policies after it as Cedar does", async () => {
+    const text = `//\rpermit(principal, action, resource) when { context.a };\npermit(principal, action, resource) when { context.b };`;
+    await expectCedar(text, { decision: "allow", reasons: ["policy0"], errors: ["policy1"] }, { a: true });
+    const r = compilePolicies({ policies: [{ file: "cr.cedar", text }], idMode: "cedar" });
+    expect(r.policies.map((p) => [p.cedarId, p.line])).toEqual([["policy0", 1], ["policy1", 2]]);
+    expect(r.diagnostics).toEqual([]);
+  });
+});
