@@ -35,7 +35,8 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   line += ',"auth_error":' + (facts.authError == null ? "null" : str(codeOr(facts.authError, "unknown")));
   line += ',"revocation":' + (revocation
     ? '{"checked":' + (revocation.checked === true) + ',"cached":' + (revocation.cached === true) + ',"outcome":' + str(codeOr(revocation.outcome, "unknown")) +
-      ',"ms":' + (Number.isFinite(revocation.ms) && revocation.ms >= 0 ? num(Math.round(revocation.ms * 1000) / 1000) : "0") + "}"
+      ',"ms":' + (Number.isFinite(revocation.ms) && revocation.ms >= 0 ? num(Math.round(revocation.ms * 1000) / 1000) : "0") +
+      ',"store_error":' + (revocation.storeError == null ? "null" : str(codeOr(revocation.storeError, "unknown"))) + "}"
     : "null");
   const failMode = facts.failModeUsed;
   line += ',"fail_mode_used":' + (failMode === "open" || failMode === "closed" || failMode === "stale" ? '"' + failMode + '"' : "null");

@@ -4,6 +4,7 @@ import { CircuitBreaker, type BreakerState } from "./breaker.ts";
 import { ValueCache, type CachedValue } from "./cache.ts";
 import { resolveRevocationConfig, type RevocationConfig, type RevocationFailMode } from "./config.ts";
 import { isPlainPart, parseBefore, revocationKey, type RevocationKind } from "./keys.ts";
+import { storeErrorOf } from "./store-error.ts";
 import type { RevocationStore } from "./store.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 
@@ -21,8 +22,12 @@ export interface RevocationClaims {
 /** Why a request was denied at this stage. */
 export type RevocationReason = "revoked" | "revocation_unavailable" | "invalid_claim";
 
-/** Why the store gave no usable answer. */
-export type RevocationStoreError = "timeout" | "error" | "bad_reply" | "breaker_open";
+/**
+ * Why the store gave no usable answer: `timeout` (no reply within `deadlineMs`), `breaker_open`
+ * (not asked: the circuit breaker is open), `bad_reply` (an error reply, or values of the wrong
+ * shape), `connection` (it could not be reached, or the connection failed).
+ */
+export type RevocationStoreError = "timeout" | "breaker_open" | "bad_reply" | "connection";
 
 /** The checker's answer for one token. Never thrown, always returned. */
 export interface RevocationCheckResult {
@@ -48,6 +53,12 @@ export interface RevocationCheckResult {
   readonly failModeUsed?: RevocationFailMode;
   /** Set when the store gave no answer: why. */
   readonly storeError?: RevocationStoreError;
+  /**
+   * Age of the answer used, in ms: 0 for a fresh store reply, else the age of the oldest cached
+   * answer it rests on (a cache hit, or with `failModeUsed: "stale"` the stale answer served).
+   * Absent when nothing was looked up (no identifying claim, an invalid one, the store failed).
+   */
+  readonly ageMs?: number;
 }
 
 /** Built once at start by `createRevocationChecker`; `check` is called once per request. */
@@ -83,9 +94,8 @@ export interface RevocationCheckerDeps {
 
 const KINDS: readonly RevocationKind[] = ["jti", "sub", "sid", "client"];
 const CLAIMS = ["jti", "sub", "sid", "client_id"] as const;
-const LOOKUP_FAILED = { error: "error" } as const;
-// The synchronous answer: built once, since a cached "not revoked" carries nothing per request
-const CACHED_NOT_REVOKED: RevocationCheckResult = Object.freeze({ allow: true, outcome: "not_revoked", cached: true, ms: 0 });
+// The synchronous answer for a token with nothing to revoke it by: built once
+const NOTHING_TO_REVOKE: RevocationCheckResult = Object.freeze({ allow: true, outcome: "not_revoked", cached: true, ms: 0 });
 
 /** What one verified claims object needs from this stage, worked out on its first check. */
 interface ClaimsMemo {
@@ -166,14 +176,17 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
       const values: Array<string | null> = new Array(keys.length);
       const cachedEntries: Array<CachedValue | undefined> = new Array(keys.length);
       let missing: number[] | undefined;
+      // Every entry was stored fresh for `ttlMs`, so its age is how far `now` is past `freshUntil - ttlMs`
+      let ageMs = 0;
       for (let i = 0; i < keys.length; i++) {
         const entry = cache.get(keys[i], now);
         cachedEntries[i] = entry;
         if (entry !== undefined) {
           // A cached revocation decides at once, fresh or not: waiting never unrevokes a token
-          if (entry.value !== null && revokes(kinds[i], entry.value, claims)) return answer(kinds[i], true, started);
+          if (entry.value !== null && revokes(kinds[i], entry.value, claims)) return answer(kinds[i], true, started, ageOf(entry, now, ttlMs));
           if (now < entry.freshUntil) {
             values[i] = entry.value;
+            ageMs = Math.max(ageMs, ageOf(entry, now, ttlMs));
             continue;
           }
         }
@@ -181,10 +194,10 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
       }
       if (missing === undefined) {
         const revokedBy = firstRevoking(kinds, values, claims);
-        if (revokedBy !== undefined) return answer(revokedBy, true, started);
+        if (revokedBy !== undefined) return answer(revokedBy, true, started, ageMs);
         let until = Infinity;
         for (let i = 0; i < cachedEntries.length; i++) until = Math.min(until, cachedEntries[i]!.freshUntil);
-        return notRevoked(memo, until, startEpoch, true, started);
+        return notRevoked(memo, until, startEpoch, true, started, ageMs);
       }
 
       let storeError: RevocationStoreError;
@@ -209,13 +222,13 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
             });
           }
           const revokedBy = firstRevoking(kinds, values, claims);
-          if (revokedBy !== undefined) return answer(revokedBy, false, started);
+          if (revokedBy !== undefined) return answer(revokedBy, false, started, ageMs);
           let until = freshUntil;
           for (let i = 0; i < cachedEntries.length; i++) {
             const entry = cachedEntries[i];
             if (entry !== undefined && now < entry.freshUntil) until = Math.min(until, entry.freshUntil);
           }
-          return notRevoked(memo, until, startEpoch, false, started);
+          return notRevoked(memo, until, startEpoch, false, started, ageMs);
         }
         breaker.failed(clock.now());
         storeError = reply.error;
@@ -230,18 +243,19 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
             break;
           }
           values[i] = entry.value;
+          ageMs = Math.max(ageMs, ageOf(entry, now, ttlMs));
         }
         if (usable) {
           const revokedBy = firstRevoking(kinds, values, claims);
           return revokedBy === undefined
-            ? { allow: true, outcome: "not_revoked", cached: true, ms: since(started), failModeUsed: "stale", storeError }
-            : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached: true, ms: since(started), failModeUsed: "stale", storeError };
+            ? { allow: true, outcome: "not_revoked", cached: true, ms: since(started), failModeUsed: "stale", storeError, ageMs }
+            : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached: true, ms: since(started), failModeUsed: "stale", storeError, ageMs };
         }
       }
       return unavailable(failMode === "open" ? "open" : "closed", storeError, started);
     } catch {
       // Unreachable by design; if a bug lands here the token is refused, never waved through
-      return unavailable("closed", "error", started);
+      return unavailable("closed", "connection", started);
     }
   }
 
@@ -262,10 +276,10 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
     return { keys, kinds, notRevokedUntil: -Infinity, epoch: -1 };
   }
 
-  function notRevoked(memo: ClaimsMemo, until: number, atEpoch: number, cached: boolean, started: number): RevocationCheckResult {
+  function notRevoked(memo: ClaimsMemo, until: number, atEpoch: number, cached: boolean, started: number, ageMs?: number): RevocationCheckResult {
     memo.notRevokedUntil = until;
     memo.epoch = atEpoch;
-    return { allow: true, outcome: "not_revoked", cached, ms: since(started) };
+    return { allow: true, outcome: "not_revoked", cached, ms: since(started), ageMs };
   }
 
   return {
@@ -273,7 +287,11 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
     checkCached: function checkCached(claims) {
       const memo = memos.get(claims);
       if (memo === undefined || memo.epoch !== epoch) return undefined;
-      return clock.now() < memo.notRevokedUntil ? CACHED_NOT_REVOKED : undefined;
+      const until = memo.notRevokedUntil;
+      if (until === Infinity) return NOTHING_TO_REVOKE;
+      const now = clock.now();
+      // The age `check` would report: since the oldest of the answers read, i.e. the first to go stale
+      return now < until ? { allow: true, outcome: "not_revoked", cached: true, ms: 0, ageMs: Math.max(0, now - (until - ttlMs)) } : undefined;
     },
     breakerState: () => breaker.state(clock.now()),
     clearCache: () => {
@@ -321,13 +339,13 @@ function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: num
     let pending: Promise<Array<string | null>>;
     try {
       pending = store.getMany(keys, controller.signal, nowMs);
-    } catch {
-      settle(LOOKUP_FAILED);
+    } catch (error) {
+      settle({ error: storeErrorOf(error) });
       return;
     }
     Promise.resolve(pending).then(
       (values) => settle(isReply(values, keys.length) ? values : { error: "bad_reply" }),
-      () => settle(LOOKUP_FAILED),
+      (error: unknown) => settle({ error: storeErrorOf(error) }),
     );
   });
 }
@@ -338,10 +356,14 @@ function isReply(values: unknown, length: number): values is Array<string | null
   return true;
 }
 
-function answer(revokedBy: RevocationKind | undefined, cached: boolean, started: number): RevocationCheckResult {
+function answer(revokedBy: RevocationKind | undefined, cached: boolean, started: number, ageMs?: number): RevocationCheckResult {
   return revokedBy === undefined
-    ? { allow: true, outcome: "not_revoked", cached, ms: since(started) }
-    : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached, ms: since(started) };
+    ? { allow: true, outcome: "not_revoked", cached, ms: since(started), ageMs }
+    : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached, ms: since(started), ageMs };
+}
+
+function ageOf(entry: CachedValue, now: number, ttlMs: number): number {
+  return Math.max(0, now - (entry.freshUntil - ttlMs));
 }
 
 function unavailable(failModeUsed: "open" | "closed", storeError: RevocationStoreError, started: number): RevocationCheckResult {

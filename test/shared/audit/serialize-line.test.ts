@@ -47,6 +47,7 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     for (const config of CONFIGS) {
       expectSameLine({ ...facts, shadow }, contextFor(config, "cand-9"), 0.25, 3);
       expectSameLine({ ...facts, shadow, policy: null }, contextFor(config), 1, 0);
+      expectSameLine({ ...facts, revocation: { checked: true, cached: false, outcome: "store_error", ms: 50.0004, storeError: "timeout" } }, contextFor(config));
     }
   });
 
@@ -61,7 +62,7 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
       principal: { type: "User", id: "vé\ud83d\ude00ra\ud83d" },
       request: { ...base.request, method: "GE\tT", path: "/a\"b?x=1#frag", query: "token=abc&q=\"", platformRequestId: "req-1" },
       policy: { decision: "allow" as const, reasons: ["a", 7 as unknown as string], errors: [] },
-      revocation: { checked: true, cached: false, outcome: "Not-A-Code", ms: Number.NaN },
+      revocation: { checked: true, cached: false, outcome: "Not-A-Code", ms: Number.NaN, storeError: "Bad Error" },
       timingsMs: { total: Number.POSITIVE_INFINITY, verify: -1, revocation: 0.0004, eval: 1e-7 },
       cache: { tokenHit: true, jwksAgeS: Number.NaN, revocationAgeMs: -0 },
     } as DecisionFacts;
