@@ -422,7 +422,11 @@ describe("checkCached: the synchronous fast path", () => {
     expect(checker.checkCached(claims)).toBeUndefined();
     await checker.check(claims);
     expect(checker.checkCached(claims)).toMatchObject({ allow: true, outcome: "not_revoked", cached: true });
-    clock.advance(999);
+    clock.advance(300);
+    // the age `check` would report: since the store was read
+    expect(checker.checkCached(claims)?.ageMs).toBe(300);
+    expect((await checker.check(claims)).ageMs).toBe(300);
+    clock.advance(699);
     expect(checker.checkCached(claims)?.allow).toBe(true);
     clock.advance(1);
     expect(checker.checkCached(claims)).toBeUndefined();
