@@ -18,10 +18,15 @@
 //   decision.identityHeaders (on allow) / decision.wwwAuthenticate (on 401) / decision.context (strings)
 //   await authorize.flush();   // Lambda: before returning; Workers: ctx.waitUntil(authorize.flush())
 //
-// The order of the stages is in authorize.ts.
+// The order of the stages is in order.ts; compose.ts runs them, each stage is one file in stages/.
 export type { AuthorizeInput, Decision, DecisionStatus, HeadersLike, Platform } from "./types.ts";
 export { createAuthorizer, type Authorizer, type AuthorizerDeps } from "./create-authorizer.ts";
-export type { DecisionReason } from "./reasons.ts";
+export { DECISION_REASONS, REASONS_BY_STATUS, type DecisionDetail, type DecisionReason } from "./reasons.ts";
+export { pipelineStages, type StageSwaps } from "./order.ts";
+export { createDecide, decisionOf, type DecideState } from "./authorize.ts";
+export type { PipelineParts, DecideParts } from "./parts.ts";
+export { isPromise, type MaybePromise, type NamedStage, type RequestState, type Stage, type StageName, type Verdict } from "./state.ts";
+export { forbidPolicyIds } from "./stages/decision.ts";
 export { buildContext } from "./context.ts";
 export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";
 export { validateConfig, type GatehouseConfig, type ResolvedConfig, type FailMode } from "../config/index.ts";
