@@ -169,6 +169,6 @@ describe("answers", () => {
     expect(simpleResponse(odd)).toEqual({ isAuthorized: true, context: { decisionId: allow.decisionId, reason: "allowed", ok: "yes", n: 3, b: false } });
   });
   it("answers a simple deny for every denial status", () => {
-    for (const status of [401, 403, 503] as const) expect(simpleResponse(deny(status, "x")).isAuthorized).toBe(false);
+    for (const status of [401, 403, 503] as const) expect(simpleResponse(deny(status, "policy_denied")).isAuthorized).toBe(false);
   });
 });
