@@ -5,7 +5,7 @@ import { ValueCache, type CachedValue } from "./cache.ts";
 import { resolveRevocationConfig, type RevocationConfig, type RevocationFailMode } from "./config.ts";
 import { isPlainPart, parseBefore, revocationKey, type RevocationKind } from "./keys.ts";
 import type { RevocationStore } from "./store.ts";
-import { createMemoryStore } from "./stores/memory.ts";
+import { memoryStore } from "./stores/memory.ts";
 
 /** The verified JWT payload; only these claims are read. */
 export interface RevocationClaims {
@@ -93,7 +93,7 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
     if (resolved.store.kind !== "memory") {
       throw new ConfigError("revocation.store", `a \`${resolved.store.kind}\` store must be built by the adapter and passed in`);
     }
-    store = createMemoryStore({ clock });
+    store = memoryStore.create({}, { env: {}, clock });
   }
   const theStore = store;
   const { ttlMs, deadlineMs, maxStaleMs } = resolved;

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from "../../clock/index.ts";
+import type { StoreKind } from "../store-kind.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
 
 /** Options for `createMemoryStore`. */
@@ -46,3 +47,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): RevocationS
     },
   };
 }
+
+/** `{ kind: "memory" }`: no options; entries expire by the pipeline's clock. */
+export const memoryStore: StoreKind<Record<string, never>> = {
+  kind: "memory",
+  parse: () => ({}),
+  create: (_options, deps) => createMemoryStore(deps.clock === undefined ? {} : { clock: deps.clock }),
+  describe: () => "memory",
+};
