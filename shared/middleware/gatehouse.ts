@@ -3,7 +3,7 @@ import type { GatehouseConfig } from "../config/types.ts";
 import { createAuthorizer, type Authorizer, type AuthorizerDeps } from "../pipeline/create-authorizer.ts";
 import type { Decision } from "../pipeline/types.ts";
 import { ConfigError } from "../errors.ts";
-import { neutralStores, openStore, type StoreRegistry } from "../revocation/registry.ts";
+import { edgeStores, openStore, type StoreRegistry } from "../revocation/registry.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { isPromise, type MaybePromise } from "../pipeline/state.ts";
 import { withIdentityHeaders } from "./identity-headers.ts";
@@ -16,8 +16,9 @@ export type WorkerEnv = Readonly<Record<string, unknown>>;
 /**
  * What `gatehouse()` needs besides the configuration: `AuthorizerDeps`. `revocationStore` may be
  * left out: the store `config.revocation.store` names is then opened on the first request through
- * the runtime-neutral registry (`memory`, `kv` from the Worker's binding, `upstash` from its vars).
- * `stores` replaces that registry (Node adds `redis` and `dynamodb`: `nodeStores`).
+ * `stores`, default `edgeStores` (`memory`, `kv` from the Worker's binding). `neutralStores` adds
+ * `upstash` (from the Worker's vars; its client then joins the bundle); Node's `nodeStores` adds
+ * `redis` and `dynamodb`.
  */
 export type GatehouseDeps = AuthorizerDeps & { readonly stores?: StoreRegistry };
 
@@ -85,7 +86,7 @@ export function lazyAuthorizer(
       const build = (revocationStore: RevocationStore | undefined) => createAuthorizer(resolvedConfig, revocationStore === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore });
       const section = resolvedConfig.revocation?.store;
       if (resolvedDeps.revocationStore !== undefined || section === undefined) return (authorizer = build(resolvedDeps.revocationStore));
-      const opened = openStore(stores ?? neutralStores, section, { env, ...(resolvedDeps.clock ? { clock: resolvedDeps.clock } : {}) });
+      const opened = openStore(stores ?? edgeStores, section, { env, ...(resolvedDeps.clock ? { clock: resolvedDeps.clock } : {}) });
       if (!isPromise(opened)) return (authorizer = build(opened.store));
       authorizer = opened
         .then((later) => (authorizer = build(later.store)))

@@ -39,7 +39,7 @@ export { unrevoke } from "./unrevoke.ts";
 export { listRevocations, type ListedRevocation } from "./list.ts";
 export type { RevocationTarget } from "./target.ts";
 export { RevocationInputError } from "./errors.ts";
-export { neutralStores, openStore, openKind, loadStoreKinds, type OpenedStore, type StoreEntry, type StoreRegistry } from "./registry.ts";
+export { edgeStores, neutralStores, openStore, openKind, loadStoreKinds, type OpenedStore, type StoreEntry, type StoreRegistry } from "./registry.ts";
 export { optionFrom, requiredOption, type StoreDeps, type StoreEnv, type StoreFlag, type StoreKind } from "./store-kind.ts";
 export { createMemoryStore, memoryStore, type MemoryStoreOptions } from "./stores/memory.ts";
 export { createUpstashStore, upstashStore, type UpstashStoreOptions } from "./stores/upstash.ts";

@@ -21,9 +21,21 @@ export interface OpenedStore {
 }
 
 /**
- * The kinds that run everywhere (workerd, Lambda, Node) and need no Node API: `memory`, `kv` and
- * `upstash` (its client loaded when named). Node adds `redis` and `dynamodb` in functions/stores.
+ * The kinds that need no client library: `memory` and `kv` (a Worker binding). The Worker's and the
+ * middleware's default, so a Worker bundle carries no store client it was not asked for (a bundler
+ * inlines even a lazily imported one: Upstash's client alone is ~24 KB gzipped).
  */
+export const edgeStores: StoreRegistry = {
+  memory: memoryStore,
+  kv: kvStore,
+};
+
+/**
+ * The kinds that run everywhere (workerd, Lambda, Node) and need no Node API: `memory`, `kv` and
+ * `upstash` (its client loaded when named). Pass it as the middleware's `stores` to open Upstash
+ * from a Worker's vars. Node adds `redis` and `dynamodb` in functions/stores.
+ */
+// Listed out rather than spread, so a bundle that does not use it can drop it, Upstash's client with it
 export const neutralStores: StoreRegistry = {
   memory: memoryStore,
   kv: kvStore,

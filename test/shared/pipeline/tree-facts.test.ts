@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeStores } from "../../../functions/stores/registry.ts";
-import { neutralStores } from "../../../shared/revocation/index.ts";
+import { edgeStores, neutralStores } from "../../../shared/revocation/index.ts";
 import { cliStores } from "../../../tools/revocation/open-store.ts";
 import { repoRoot } from "../../harness/index.ts";
 
@@ -67,7 +67,8 @@ describe("tree facts", () => {
     for (const file of builders) expect({ file, kind: /export const \w+Store: StoreKind</.test(text.get(file)!) }).toEqual({ file, kind: true });
   });
 
-  it("the registries: runtime-neutral kinds everywhere, Node's add redis and dynamodb, the CLI's swap kv for Miniflare's", () => {
+  it("the registries: client-free kinds for Workers, runtime-neutral kinds everywhere, Node's add redis and dynamodb, the CLI's swap kv for Miniflare's", () => {
+    expect(Object.keys(edgeStores)).toEqual(["memory", "kv"]);
     expect(Object.keys(neutralStores)).toEqual(["memory", "kv", "upstash"]);
     expect(Object.keys(nodeStores)).toEqual(["memory", "kv", "upstash", "redis", "dynamodb"]);
     expect(Object.keys(cliStores)).toEqual(Object.keys(nodeStores));
