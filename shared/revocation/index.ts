@@ -41,6 +41,6 @@ export type { RevocationTarget } from "./target.ts";
 export { RevocationInputError } from "./errors.ts";
 export { edgeStores, neutralStores, openStore, openKind, loadStoreKinds, type OpenedStore, type StoreEntry, type StoreRegistry } from "./registry.ts";
 export { optionFrom, requiredOption, type StoreDeps, type StoreEnv, type StoreFlag, type StoreKind } from "./store-kind.ts";
-export { createMemoryStore, memoryStore, type MemoryStoreOptions } from "./stores/memory.ts";
+export { createMemoryStore, memoryStore } from "./stores/memory.ts";
 export { createUpstashStore, upstashStore, type UpstashStoreOptions } from "./stores/upstash.ts";
 export { createKvStore, kvStore, type KvNamespaceLike } from "./stores/kv.ts";

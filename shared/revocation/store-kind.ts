@@ -1,4 +1,3 @@
-import type { Clock } from "../clock/index.ts";
 import { ConfigError } from "../errors.ts";
 import type { RevocationStore } from "./store.ts";
 
@@ -17,11 +16,9 @@ export interface StoreFlag {
   readonly env?: string;
 }
 
-/** What a store kind is given besides its options. */
+/** What a store kind is given besides its options. A store holds no clock: each read brings its time (issue #14). */
 export interface StoreDeps {
   readonly env: StoreEnv;
-  /** Decides when entries expire, for stores that expire entries themselves; default the system clock. */
-  readonly clock?: Clock;
 }
 
 /**

@@ -67,7 +67,7 @@ export async function runDevLambda(options: DevLambdaOptions = {}): Promise<Repl
     revocation: { store: { kind: "memory" }, ttlMs: REVOCATION_TTL_MS },
   };
   // Kept by this command so the replay can revoke the token in it
-  const { store } = await openStore(neutralStores, config.revocation!.store, { env: {}, clock });
+  const { store } = await openStore(neutralStores, config.revocation!.store, { env: {} });
   // The audit lines stay in memory: the table is what this command shows
   const authorize = createAuthorizer(config, { policies, revocationStore: store, auditSink: memorySink(), clock });
   const handler = createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: "require_route", warn: () => {} });

@@ -58,7 +58,7 @@ beforeAll(async () => {
     const { setup } = await prepareProject({ policiesDir, configFile });
     const clock = frozenClock(BASE_MS);
     const production: GatehouseConfig = { ...config, routes: exampleRoutes, revocation: { store: { kind: "memory" } } } as GatehouseConfig;
-    const authorize = createAuthorizer(production, { policies: setup.policies, clock, auditSink: memorySink(), revocationStore: createMemoryStore({ clock }) });
+    const authorize = createAuthorizer(production, { policies: setup.policies, clock, auditSink: memorySink(), revocationStore: createMemoryStore() });
     sides.set(`${project}/${onForbidError}`, { setup, authorize, clock });
   }
 }, 120_000);

@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 function parts(overrides: Partial<PipelineParts> = {}) {
   const clock = frozenClock(NOW_MS);
-  const store = createMemoryStore({ clock });
+  const store = createMemoryStore();
   const base: PipelineParts = {
     routes: compileRoutes(exampleRoutes),
     paths: DEFAULT_PATH_LIMITS,

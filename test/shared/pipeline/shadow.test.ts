@@ -6,8 +6,7 @@ import type { Decision } from "../../../shared/pipeline/index.ts";
 import type { CedarRequest, CompiledPolicySet, EntityJson } from "../../../shared/policy/index.ts";
 import { compilePolicies, loadPolicyModule } from "../../../tools/compiler/index.ts";
 import { auditLineErrors, candidatePolicies } from "../../harness/index.ts";
-import { frozenClock } from "../../../shared/clock/index.ts";
-import { NOW_MS, admin, input, setup, viewer } from "./fixtures.ts";
+import { admin, input, setup, viewer } from "./fixtures.ts";
 
 type Env = Awaited<ReturnType<typeof setup>>;
 
@@ -119,10 +118,8 @@ describe("shadow mode: requests that never reach the policies", () => {
   it("a revoked token: no shadow field, the candidate is not evaluated", async () => {
     const { createMemoryStore, revoke } = await import("../../../shared/revocation/index.ts");
     const candidate = recording(await candidatePolicies());
-    // The store reads the same frozen clock as the pipeline: an entry revoked at NOW_MS must not expire by the wall clock
-    const clock = frozenClock(NOW_MS);
-    const store = createMemoryStore({ clock });
-    const env = await setup({}, { shadowPolicies: candidate.set, revocationStore: store, clock });
+    const store = createMemoryStore();
+    const env = await setup({}, { shadowPolicies: candidate.set, revocationStore: store });
     const token = await env.token(viewer);
     await revoke(store, { iss: "https://dev.gatehouse.local", sub: "vera" }, { clock: env.clock });
     const { decision, line } = await decide(env, "GET", "/tenants/acme/orders/o-17", token);

@@ -14,26 +14,26 @@ function checkerWith(store: RevocationStore) {
 describe("revocation stage", () => {
   it("goes on when nothing revokes the token, recording the answer", async () => {
     const state = authenticatedState("GET", "/tenants/acme/orders");
-    expect(await revocationStage(checkerWith(createMemoryStore({ clock })), failModes)(state)).toBeUndefined();
+    expect(await revocationStage(checkerWith(createMemoryStore()), failModes)(state)).toBeUndefined();
     expect(state.revocation).toMatchObject({ allow: true, outcome: "not_revoked" });
   });
 
   it("refuses a revoked subject with 401 revoked, naming what matched", async () => {
-    const store = createMemoryStore({ clock });
+    const store = createMemoryStore();
     await revoke(store, { iss: ISS, sub: "vera" }, { clock });
     const state = authenticatedState("GET", "/tenants/acme/orders");
     expect(await revocationStage(checkerWith(store), failModes)(state)).toEqual({ status: 401, reason: "revoked", detail: { stage: "revocation", revokedBy: "sub" } });
   });
 
   it("answers 503 revocation_unavailable under fail mode closed, naming the store and why", async () => {
-    const down: RevocationStore = { ...createMemoryStore({ clock }), name: "redis", getMany: () => Promise.reject(new Error("connection reset")) };
+    const down: RevocationStore = { ...createMemoryStore(), name: "redis", getMany: () => Promise.reject(new Error("connection reset")) };
     const state = authenticatedState("GET", "/tenants/acme/orders");
     expect(await revocationStage(checkerWith(down), failModes)(state)).toEqual({ status: 503, reason: "revocation_unavailable", detail: { stage: "revocation", store: "redis", storeError: "error" } });
   });
 
   it("refuses an identifying claim it cannot read with 401 invalid_claim, naming it", async () => {
     const state = authenticatedState("GET", "/tenants/acme/orders", { iss: ISS, sub: "vera", tenant: "acme", groups: ["viewer"], jti: { nested: true } });
-    expect(await revocationStage(checkerWith(createMemoryStore({ clock })), failModes)(state)).toMatchObject({ status: 401, reason: "invalid_claim", detail: { claim: "jti" } });
+    expect(await revocationStage(checkerWith(createMemoryStore()), failModes)(state)).toMatchObject({ status: 401, reason: "invalid_claim", detail: { claim: "jti" } });
   });
 
   it("passes when revocation is switched off (`revocation: null`)", () => {
