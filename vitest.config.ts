@@ -9,6 +9,7 @@ import { defineConfig } from "vitest/config";
 // A new test file that starts a process goes here.
 const PROCESS = [
   "test/functions/lambda/build.test.ts",
+  "test/functions/node/identity-headers.e2e.test.ts",
   "test/functions/stores/redis.test.ts",
   "test/functions/worker/**/*.test.ts",
   "test/harness/harness.test.ts",

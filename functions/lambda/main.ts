@@ -4,7 +4,7 @@
 import { stdoutSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
-import { createAuthorizer } from "../../shared/pipeline/index.ts";
+import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore } from "../../shared/revocation/registry.ts";
 import type { RevocationStore } from "../../shared/revocation/store.ts";
@@ -38,12 +38,14 @@ export interface LambdaEntryInput {
 export async function createLambdaEntry(input: LambdaEntryInput): Promise<LambdaHandler> {
   const env = input.env ?? process.env;
   const config = readConfig(env.GATEHOUSE_CONFIG, input.config, input.routes);
+  // The whole configuration first, before any store or sink is built (#21)
+  const resolved = validateConfig(config);
   const httpApiCache = env.GATEHOUSE_HTTP_API_CACHE ?? "require_route";
   if (httpApiCache !== "require_route" && httpApiCache !== "off") {
     throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);
   }
   // The registry loads the Upstash, Redis or DynamoDB client only when the configuration names it
-  const store = config.revocation?.store;
+  const store = resolved.revocation?.store;
   const revocationStore: RevocationStore | undefined = store ? (await openStore(nodeStores, store, { env })).store : undefined;
   // The bare JSON line: Lambda's console.log would prefix it with a timestamp and request id
   const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });

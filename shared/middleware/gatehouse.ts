@@ -1,7 +1,11 @@
 import type { MiddlewareHandler } from "hono";
 import type { GatehouseConfig } from "../config/types.ts";
+import { createAuditLogger, type AuditLogger } from "../audit/create-logger.ts";
+import type { AuditSink } from "../audit/sink.ts";
 import { createAuthorizer, type Authorizer, type AuthorizerDeps } from "../pipeline/create-authorizer.ts";
+import { refuseRequest, type RefusedRequest } from "../pipeline/refuse.ts";
 import type { Decision } from "../pipeline/types.ts";
+import { validateConfig } from "../config/validate.ts";
 import { ConfigError } from "../errors.ts";
 import { edgeStores, openStore, type StoreRegistry } from "../revocation/registry.ts";
 import type { RevocationStore } from "../revocation/store.ts";
@@ -51,8 +55,13 @@ export function gatehouse(
   return async function gatehouseMiddleware(c, next) {
     let authorize = authorizerFor((c.env ?? {}) as WorkerEnv);
     if (isPromise(authorize)) authorize = await authorize;
-    if (authorize === undefined) return problemResponse(configRefused());
     const request = c.req.raw;
+    if (authorize === undefined) {
+      const sink = typeof deps === "function" ? undefined : deps.auditSink;
+      const refused = configRefused(requestInput(request), sink);
+      if (sink !== undefined) executionContext(c)?.waitUntil(sink.flush().catch(() => undefined));
+      return problemResponse(refused);
+    }
     const decision = await authorize(requestInput(request));
     flushLater(executionContext(c), authorize);
     if (!decision.allow) return problemResponse(decision);
@@ -82,11 +91,13 @@ export function lazyAuthorizer(
     if (authorizer !== undefined || refused) return authorizer;
     try {
       const resolvedConfig = typeof config === "function" ? config(env) : config;
+      // The whole configuration before any store, key set or sink is built from it (#21)
+      const checked = validateConfig(resolvedConfig);
       const { stores, ...resolvedDeps } = typeof deps === "function" ? deps(env) : deps;
       const build = (revocationStore: RevocationStore | undefined) => createAuthorizer(resolvedConfig, revocationStore === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore });
-      const section = resolvedConfig.revocation?.store;
+      const section = checked.revocation?.store;
       if (resolvedDeps.revocationStore !== undefined || section === undefined) return (authorizer = build(resolvedDeps.revocationStore));
-      const opened = openStore(stores ?? edgeStores, section, { env, ...(resolvedDeps.clock ? { clock: resolvedDeps.clock } : {}) });
+      const opened = openStore(stores ?? edgeStores, section, { env });
       if (!isPromise(opened)) return (authorizer = build(opened.store));
       authorizer = opened
         .then((later) => (authorizer = build(later.store)))
@@ -101,9 +112,22 @@ export function lazyAuthorizer(
   };
 }
 
-/** The decision for every request of an isolate whose configuration was refused: fail closed. */
-export function configRefused(): Decision {
-  return { allow: false, status: 503, reason: "config_refused", decisionId: crypto.randomUUID() };
+const refusalLoggers = new WeakMap<AuditSink, AuditLogger>();
+let stdoutRefusals: AuditLogger | undefined;
+
+/**
+ * The decision for every request of an isolate whose configuration was refused: fail closed (503),
+ * with its one audit line (#21) on `sink`, default stdout, in the default audit format (the
+ * configured one was refused with the rest).
+ */
+export function configRefused(request: RefusedRequest = { platform: "worker" }, sink?: AuditSink): Decision {
+  let audit: AuditLogger | undefined;
+  if (sink === undefined) audit = stdoutRefusals ??= createAuditLogger(undefined, { platform: "worker" });
+  else {
+    audit = refusalLoggers.get(sink);
+    if (audit === undefined) refusalLoggers.set(sink, (audit = createAuditLogger(undefined, { platform: "worker", sink })));
+  }
+  return refuseRequest(audit, crypto.randomUUID(), request, "config_refused", 503);
 }
 
 /** Hands the audit flush to the platform so it outlives the response (Workers' `waitUntil`). */

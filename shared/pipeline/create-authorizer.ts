@@ -15,7 +15,8 @@ import { pipelineStages } from "./order.ts";
 import { forbidPolicyIds } from "./stages/decision.ts";
 import type { PipelineParts } from "./parts.ts";
 import type { MaybePromise } from "./state.ts";
-import type { AuthorizeInput, Decision, Platform } from "./types.ts";
+import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
+import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -64,6 +65,12 @@ export interface Authorizer {
    * await it before returning (a frozen sandbox sends nothing).
    */
   flush(): Promise<void>;
+  /**
+   * For a request the adapter turns away before deciding (a malformed event, an unbound cache key,
+   * an ARN with wildcards, a proxy that named no request): writes its one audit line and returns
+   * the deny `Decision` with a decision id; `status` defaults to 403. Never throws.
+   */
+  refuse(request: RefusedRequest, reason: RefusalReason, status?: DecisionStatus): Decision;
   /** The validated configuration (route table, fail modes), for tools and tests. */
   readonly config: ResolvedConfig;
   /** The compiled policy module's version (content hash). */
@@ -114,7 +121,8 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
   };
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
-  const decideState = createDecide(pipelineStages(parts), { audit, randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()) });
+  const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
+  const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
   const decide = function decide(input: AuthorizeInput): MaybePromise<Decision> {
     return decisionOf(decideState(input));
   };
@@ -122,5 +130,9 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     return Promise.resolve(decide(input));
   };
   const flush = () => audit.worker.flush();
-  return Object.assign(run, { decide, flush, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+  const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
+    const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
+    return refuseRequest(audit[platform], randomUUID(), request, reason, status);
+  };
+  return Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
 }

@@ -1,4 +1,3 @@
-import type { AuditFailMode } from "../audit/record.ts";
 import type { CompiledRoute } from "../routes/types.ts";
 import { unauthorizedChallenge } from "../token/challenge.ts";
 import { identityHeaders, principalText } from "./identity.ts";
@@ -35,19 +34,21 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     resource: request === null ? null : `${request.resource.type}::${JSON.stringify(request.resource.id)}`,
     claims: state.claims,
     authError: state.authError,
-    revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms },
-    failModeUsed: revocation !== null && (revocation.failModeUsed === "open" || revocation.failModeUsed === "closed") ? (revocation.failModeUsed as AuditFailMode) : null,
+    revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms, storeError: revocation.storeError ?? null },
+    // `stale` too (#21): an answer served from an expired cache entry must not read as an ordinary hit
+    failModeUsed: revocation === null ? null : revocation.failModeUsed ?? null,
     policy: state.policy,
     shadow: state.shadow,
     timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
-    cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null },
+    cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
   });
   // Built field by field rather than with spreads: this runs once per request
   const decision: { -readonly [K in keyof Decision]: Decision[K] } = { allow, status, reason, decisionId: state.decisionId, context: contextFor(state.decisionId, principalString, tenant, route) };
   if (route !== null) decision.route = route.pattern;
   if (principal !== null) decision.principal = tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
   if (state.policy !== null) decision.policies = state.policy.reasons;
-  if (allow && principal !== null) decision.identityHeaders = identityHeaders(principalString!, tenant, state.decisionId);
+  // Every identity header on every allow, empty when there is nothing to say (#21)
+  if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
   if (status === 401) decision.wwwAuthenticate = state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID;
   return decision;
 }

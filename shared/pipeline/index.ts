@@ -18,6 +18,11 @@
 //   decision.identityHeaders (on allow) / decision.wwwAuthenticate (on 401) / decision.context (strings)
 //   await authorize.flush();   // Lambda: before returning; Workers: ctx.waitUntil(authorize.flush())
 //
+// A request the adapter turns away before deciding (malformed event, unbound cache key, ARN with
+// wildcards, a proxy that named no request) still gets its one audit line and a decision id:
+//
+//   const decision = authorize.refuse({ platform: "lambda", requestId }, "malformed_event", 401);
+//
 // The order of the stages is in order.ts; compose.ts runs them, each stage is one file in stages/.
 export type { AuthorizeInput, Decision, DecisionStatus, HeadersLike, Platform } from "./types.ts";
 export { createAuthorizer, type Authorizer, type AuthorizerDeps } from "./create-authorizer.ts";
@@ -27,6 +32,7 @@ export { createDecide, decisionOf, type DecideState } from "./authorize.ts";
 export type { PipelineParts, DecideParts } from "./parts.ts";
 export { isPromise, type MaybePromise, type NamedStage, type RequestState, type Stage, type StageName, type Verdict } from "./state.ts";
 export { forbidPolicyIds } from "./stages/decision.ts";
+export { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 export { buildContext } from "./context.ts";
 export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";
 export { validateConfig, type GatehouseConfig, type ResolvedConfig, type FailMode } from "../config/index.ts";

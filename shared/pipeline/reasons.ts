@@ -1,4 +1,5 @@
 import type { RevocationReason, RevocationStoreError } from "../revocation/check.ts";
+import type { RefusalReason } from "./refuse.ts";
 import type { RouteFailureReason } from "../routes/reasons.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
 import type { StageName } from "./state.ts";
@@ -16,6 +17,9 @@ import type { StageName } from "./state.ts";
  * - 503: `jwks_unavailable`, `revocation_unavailable` (route in fail mode `closed`),
  *   `internal_error` (a bug; the request fails closed, never as a 500), `config_refused` (the
  *   Worker's configuration failed validation on the isolate's first request; see its log).
+ * - Refused by an adapter before the pipeline ran (`Authorizer.refuse`, one audit line each):
+ *   `malformed_event`, `cache_key_unbound`, `wildcard_in_arn`, `proxy_misconfigured` (403 unless
+ *   the adapter's platform answers otherwise), `config_refused` and `internal_error` (503).
  */
 export type DecisionReason =
   | "allowed"
@@ -24,6 +28,7 @@ export type DecisionReason =
   | "forbid_error"
   | "internal_error"
   | "config_refused"
+  | RefusalReason
   | RouteFailureReason
   | TokenFailureReason
   | RevocationReason;
@@ -57,8 +62,9 @@ export interface DecisionDetail {
 /** The reasons of each HTTP status, for docs and tests. */
 export const REASONS_BY_STATUS = {
   200: ["allowed", "public_route"],
-  401: ["missing_token", "malformed", "too_large", "alg_not_allowed", "unknown_crit", "unknown_kid", "key_unusable", "bad_signature", "expired", "not_yet_valid", "too_old", "wrong_issuer", "wrong_audience", "wrong_typ", "missing_claim", "claim_type", "revoked", "invalid_claim"],
-  403: ["policy_denied", "forbid_error", "no_route", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding"],
+  401: ["missing_token", "malformed", "too_large", "alg_not_allowed", "unknown_crit", "unknown_kid", "key_unusable", "bad_signature", "expired", "not_yet_valid", "issued_in_future", "too_old", "wrong_issuer", "wrong_audience", "wrong_typ", "missing_claim", "claim_type", "revoked", "invalid_claim"],
+  // The adapters' refusals (`Authorizer.refuse`) are 403 unless the platform answers otherwise
+  403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding"],
   503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused"],
 } as const satisfies Record<200 | 401 | 403 | 503, readonly DecisionReason[]>;
 

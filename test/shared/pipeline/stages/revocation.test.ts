@@ -28,7 +28,7 @@ describe("revocation stage", () => {
   it("answers 503 revocation_unavailable under fail mode closed, naming the store and why", async () => {
     const down: RevocationStore = { ...createMemoryStore(), name: "redis", getMany: () => Promise.reject(new Error("connection reset")) };
     const state = authenticatedState("GET", "/tenants/acme/orders");
-    expect(await revocationStage(checkerWith(down), failModes)(state)).toEqual({ status: 503, reason: "revocation_unavailable", detail: { stage: "revocation", store: "redis", storeError: "error" } });
+    expect(await revocationStage(checkerWith(down), failModes)(state)).toEqual({ status: 503, reason: "revocation_unavailable", detail: { stage: "revocation", store: "redis", storeError: "connection" } });
   });
 
   it("refuses an identifying claim it cannot read with 401 invalid_claim, naming it", async () => {
