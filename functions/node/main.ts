@@ -9,8 +9,8 @@ import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
-import type { RevocationStore } from "../../shared/revocation/index.ts";
-import { createNodeStore } from "../stores/index.ts";
+import { openStore, type RevocationStore } from "../../shared/revocation/index.ts";
+import { nodeStores } from "../stores/registry.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
 
@@ -35,7 +35,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   } catch {
     throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
   }
-  const revocationStore: RevocationStore | undefined = resolved.revocation ? createNodeStore(resolved.revocation.store, env) : undefined;
+  const revocationStore: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
   const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}) });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);

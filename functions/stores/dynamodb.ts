@@ -8,7 +8,9 @@ import {
   UpdateTimeToLiveCommand,
   type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
-import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/index.ts";
+import { ConfigError } from "../../shared/errors.ts";
+import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/store.ts";
+import { optionFrom, requiredOption, type StoreKind } from "../../shared/revocation/store-kind.ts";
 
 /** Options for `createDynamoDbStore`. */
 export interface DynamoDbStoreOptions {
@@ -133,3 +135,30 @@ export async function createRevocationTable(client: DynamoDBClient, table: strin
     if (name !== "UnknownOperationException" && name !== "ValidationException") throw error;
   }
 }
+
+/**
+ * `{ kind: "dynamodb", table?, region?, endpoint? }`: `table` defaults to `GATEHOUSE_REVOCATION_TABLE`,
+ * `region` to `AWS_REGION` (or `local` with an endpoint), `endpoint` to `GATEHOUSE_DYNAMODB_ENDPOINT`.
+ * A local endpoint (dynalite, DynamoDB Local) checks no signature, so without AWS credentials in the
+ * environment it gets a placeholder pair rather than making the user invent one. Node only.
+ */
+export const dynamodbStore: StoreKind<DynamoDbStoreOptions> = {
+  kind: "dynamodb",
+  cli: {
+    select: { flag: "dynamodb-table", field: "table", env: "GATEHOUSE_REVOCATION_TABLE", help: "NAME  DynamoDB table" },
+    options: [
+      { flag: "dynamodb-endpoint", field: "endpoint", env: "GATEHOUSE_DYNAMODB_ENDPOINT", help: "URL  local endpoint" },
+      { flag: "region", field: "region", env: "AWS_REGION", help: "REGION" },
+    ],
+  },
+  parse(section, env, name) {
+    const table = requiredOption(section, env, "table", "GATEHOUSE_REVOCATION_TABLE", name, "the table name");
+    const endpoint = optionFrom(section, env, "endpoint", "GATEHOUSE_DYNAMODB_ENDPOINT");
+    const region = optionFrom(section, env, "region", "AWS_REGION") ?? optionFrom({}, env, "region", "AWS_DEFAULT_REGION") ?? (endpoint ? "local" : undefined);
+    if (region === undefined) throw new ConfigError(name("region"), "expected an AWS region, or `AWS_REGION` in the environment");
+    const local = endpoint !== undefined && env.AWS_ACCESS_KEY_ID === undefined && env.AWS_PROFILE === undefined;
+    return { table, region, ...(endpoint === undefined ? {} : { endpoint }), ...(local ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}) };
+  },
+  create: (options) => createDynamoDbStore(options),
+  describe: (options) => `dynamodb table ${options.table}`,
+};

@@ -1,5 +1,7 @@
 import { Redis } from "ioredis";
-import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/index.ts";
+import { ConfigError } from "../../shared/errors.ts";
+import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/store.ts";
+import { requiredOption, type StoreKind } from "../../shared/revocation/store-kind.ts";
 import { expiresAtFromTtl, globForPrefix } from "../../shared/revocation/stores/redis-glob.ts";
 
 /** Options for `createRedisStore`. */
@@ -79,3 +81,19 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
   };
 }
+
+/** `{ kind: "redis", url? }`: Redis over TCP; `url` defaults to `GATEHOUSE_REDIS_URL`. Node only. */
+export const redisStore: StoreKind<RedisStoreOptions> = {
+  kind: "redis",
+  cli: { select: { flag: "redis", field: "url", env: "GATEHOUSE_REDIS_URL", help: "URL  Redis over TCP" }, options: [] },
+  parse(section, env, name) {
+    const url = requiredOption(section, env, "url", "GATEHOUSE_REDIS_URL", name, "a `redis://` url");
+    if (!/^rediss?:\/\//.test(url)) throw new ConfigError(name("url"), "expected a `redis://` or `rediss://` url");
+    return { url };
+  },
+  create: (options) => createRedisStore(options),
+  describe(options) {
+    const { hostname, port } = new URL(options.url);
+    return `redis ${hostname}:${port || 6379}`;
+  },
+};

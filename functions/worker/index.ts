@@ -5,6 +5,7 @@ import policies from "@gatehouse/policies";
 import shadowPolicies from "@gatehouse/shadow-policies";
 import routes from "@gatehouse/routes";
 import { configRefused, executionContext, flushLater, lazyAuthorizer, problemResponse, requestInput, withIdentityHeaders, type WorkerEnv } from "../../shared/middleware/index.ts";
+import { isPromise } from "../../shared/pipeline/state.ts";
 import { configFromEnv, jwksPersistenceFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
 import { forwardToOrigin } from "./forward.ts";
 
@@ -28,7 +29,8 @@ function originFor(env: WorkerBindings): Origin | undefined {
 const app = new Hono<{ Bindings: WorkerBindings }>();
 
 app.all("*", async (c) => {
-  const authorize = authorizerFor(c.env as unknown as WorkerEnv);
+  let authorize = authorizerFor(c.env as unknown as WorkerEnv);
+  if (isPromise(authorize)) authorize = await authorize;
   const target = originFor(c.env);
   const request = c.req.raw;
   // Refused for its configuration, but still one audit line per request (#21)

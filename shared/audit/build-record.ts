@@ -3,7 +3,7 @@ import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { ResolvedAuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
-import { claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
+import { auditDetail, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import { traceIdFrom } from "./trace-id.ts";
 
 /** What stays the same for every line a function writes. */
@@ -57,6 +57,7 @@ export function buildAuditRecord(
     resource: stringOrNull(facts.resource, max),
     decision: facts.decision === "allow" ? "allow" : "deny",
     decision_reason: codeOr(facts.reason, "unknown"),
+    detail: isObject(facts.detail) ? auditDetail(facts.detail, max) : null,
     reasons: policy && Array.isArray(policy.reasons) ? policy.reasons : NO_STRINGS,
     policy_errors: policyErrors(policy?.errors, config.policyErrorDetail),
     auth_error: facts.authError == null ? null : codeOr(facts.authError, "unknown"),

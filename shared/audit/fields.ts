@@ -1,6 +1,7 @@
 // Field rules shared by `buildAuditRecord` and `serializeAuditLine`, so the record and the line
 // written straight from the facts cannot drift apart.
 import type { DecisionFacts } from "./facts.ts";
+import type { AuditDetail } from "./record.ts";
 
 export const NO_STRINGS: readonly string[] = Object.freeze([]);
 
@@ -12,6 +13,22 @@ export function decisionIdOf(facts: DecisionFacts, fallback: string): string {
 /** The verified claims the facts carry, or `null`. */
 export function claimsOf(facts: DecisionFacts): Readonly<Record<string, unknown>> | null {
   return isObject(facts.claims) ? facts.claims : null;
+}
+
+/** The detail's fields that are well formed, in a fixed order, capped like every other field. */
+export function auditDetail(detail: NonNullable<DecisionFacts["detail"]>, max: number): AuditDetail | null {
+  const out: AuditDetail = {};
+  if (detail.stage !== undefined) out.stage = codeOr(detail.stage, "unknown");
+  if (typeof detail.field === "string") out.field = cut(detail.field, max);
+  if (typeof detail.claim === "string") out.claim = cut(detail.claim, max);
+  if (typeof detail.segment === "number" && Number.isInteger(detail.segment) && detail.segment >= 0) out.segment = detail.segment;
+  if (typeof detail.issuer === "string") out.issuer = cut(detail.issuer, max);
+  if (typeof detail.store === "string") out.store = cut(detail.store, max);
+  if (detail.storeError !== undefined) out.store_error = codeOr(detail.storeError, "unknown");
+  if (typeof detail.revokedBy === "string") out.revoked_by = codeOr(detail.revokedBy, "unknown");
+  if (Array.isArray(detail.policies)) out.policies = detail.policies.map((id) => cut(String(id), max));
+  if (typeof detail.message === "string") out.message = cut(detail.message, max);
+  return out;
 }
 
 /** The allowlisted claims present in `claims`, in allowlist order. */

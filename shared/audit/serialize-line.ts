@@ -1,7 +1,7 @@
 import { maskClientIp } from "./client-ip.ts";
 import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { AuditContext } from "./build-record.ts";
-import { claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
+import { auditDetail, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import type { DecisionFacts } from "./facts.ts";
 import { traceIdFrom } from "./trace-id.ts";
 
@@ -29,6 +29,8 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   line += ',"principal":' + token.principal;
   line += ',"action":' + strOrNull(stringOrNull(facts.action, max)) + ',"resource":' + strOrNull(stringOrNull(facts.resource, max));
   line += ',"decision":"' + decision + '","decision_reason":' + str(codeOr(facts.reason, "unknown"));
+  // Only refusals carry a detail, and few of them: the generic serialiser is exact for it
+  line += ',"detail":' + (isObject(facts.detail) ? JSON.stringify(auditDetail(facts.detail, max)) : "null");
   line += ',"reasons":' + strings(policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
   const errors = policyErrors(policy?.errors, config.policyErrorDetail);
   line += ',"policy_errors":' + (errors.length === 0 ? "[]" : JSON.stringify(errors));

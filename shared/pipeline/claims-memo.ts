@@ -1,7 +1,6 @@
 import { Entity } from "../policy/entities.ts";
 import type { EntityJson } from "../policy/types.ts";
-import { mapClaims, type MapClaimsOutcome } from "../token/claims.ts";
-import type { ResolvedClaimsMapping } from "../token/config.ts";
+import type { MapClaimsOutcome } from "../token/claims.ts";
 import { principalText } from "./identity.ts";
 
 /** What the pipeline derives from one verified claims object alone. */
@@ -20,6 +19,14 @@ export interface ClaimsFacts {
   readonly entity: Entity | EntityJson | undefined;
 }
 
+/** Remembers `ClaimsFacts` per verified claims object; made by `createClaimsMemo`. */
+export interface ClaimsMemo {
+  /** What was remembered for this claims object, if anything. */
+  get(claims: object): ClaimsFacts | undefined;
+  /** Completes `mapped` (the claims' `mapClaims` outcome) into facts, and remembers them when `claims` is frozen. */
+  remember(claims: object, mapped: MapClaimsOutcome): ClaimsFacts;
+}
+
 /**
  * Derives `ClaimsFacts` once per verified claims object (issue #22): the verifier hands out the same
  * frozen object for every hit of a cached token, so a reused token maps its claims once. A claims
@@ -27,20 +34,19 @@ export interface ClaimsFacts {
  * weakly: an entry goes when the token leaves the verified-token cache. `ownEntities`: the policy
  * set takes this runtime's `Entity` objects (`ownsPolicySet`).
  */
-export function createClaimsMemo(ownEntities: boolean): (claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping) => ClaimsFacts {
+export function createClaimsMemo(ownEntities: boolean): ClaimsMemo {
   const memo = new WeakMap<object, ClaimsFacts>();
-  return function claimsFacts(claims, mapping) {
-    let facts = memo.get(claims);
-    if (facts === undefined) {
-      facts = factsOf(claims, mapping, ownEntities);
+  return {
+    get: (claims) => memo.get(claims),
+    remember(claims, mapped) {
+      const facts = factsOf(mapped, ownEntities);
       if (Object.isFrozen(claims)) memo.set(claims, facts);
-    }
-    return facts;
+      return facts;
+    },
   };
 }
 
-function factsOf(claims: Readonly<Record<string, unknown>>, mapping: ResolvedClaimsMapping, ownEntities: boolean): ClaimsFacts {
-  const mapped = mapClaims(claims, mapping);
+function factsOf(mapped: MapClaimsOutcome, ownEntities: boolean): ClaimsFacts {
   if (!mapped.ok) return { mapped, principalText: undefined, tenant: undefined, entity: undefined };
   const { uid, attrs } = mapped.principal;
   // Shared by every request of the token from now on (and memoised on by the audit line): never changed

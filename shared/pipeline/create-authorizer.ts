@@ -11,7 +11,11 @@ import { createRevocationChecker, type RevocationChecker } from "../revocation/c
 import type { RevocationStore } from "../revocation/store.ts";
 import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
-import { authorize } from "./authorize.ts";
+import { createDecide, decisionOf } from "./authorize.ts";
+import { pipelineStages } from "./order.ts";
+import { forbidPolicyIds } from "./stages/decision.ts";
+import type { PipelineParts } from "./parts.ts";
+import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
@@ -53,6 +57,12 @@ export interface AuthorizerDeps {
 export interface Authorizer {
   (input: AuthorizeInput): Promise<Decision>;
   /**
+   * The same decision, answered synchronously when no stage had to wait (token, revocation answer
+   * and principal cached; issue #22): a `Decision`, or a Promise of one after a JWKS fetch or a
+   * store round trip. Never throws, never rejects.
+   */
+  decide(input: AuthorizeInput): MaybePromise<Decision>;
+  /**
    * Sends buffered audit lines; never rejects. Workers: `ctx.waitUntil(authorize.flush())`; Lambda:
    * await it before returning (a frozen sandbox sends nothing).
    */
@@ -69,26 +79,6 @@ export interface Authorizer {
   readonly policyVersion: string;
   /** The candidate policy module's version in shadow mode; `null` without one. */
   readonly shadowPolicyVersion: string | null;
-}
-
-/** @internal everything `authorize` needs, built once. */
-export interface Pipeline {
-  readonly config: ResolvedConfig;
-  readonly verifier: TokenVerifier;
-  readonly checker: RevocationChecker | null;
-  readonly policies: CompiledPolicySet;
-  /** Ids of the forbid policies when `onForbidError: "deny"` asks that their errors deny; else `null`. */
-  readonly forbidIds: ReadonlySet<string> | null;
-  /** The candidate set evaluated beside `policies` in shadow mode; `null` (one check per request) without. */
-  readonly shadowPolicies: CompiledPolicySet | null;
-  /** One logger per platform (the audit line's `platform` is the input's), sharing one sink. */
-  readonly audit: Readonly<Record<Platform, AuditLogger>>;
-  readonly clock: Clock;
-  readonly randomUUID: () => string;
-  /** Whether `policies` (and the shadow set) take this runtime's parsed `time`/`ip` values and entities (`ownsPolicySet`). */
-  readonly parsedContext: boolean;
-  /** Principal, context facts and identity text per verified claims object, derived once (issue #22). */
-  readonly claimsFacts: ReturnType<typeof createClaimsMemo>;
 }
 
 /**
@@ -114,8 +104,10 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
   const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
   const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
-  const pipeline: Pipeline = {
-    config: resolved,
+  const parts: PipelineParts = {
+    routes: resolved.routes,
+    paths: resolved.paths,
+    credential: { cookie: resolved.credential.cookie, queryParam: resolved.credential.queryParam, maxTokenBytes: resolved.token.maxTokenBytes },
     verifier: createTokenVerifier(resolved.token, {
       clock,
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
@@ -125,31 +117,28 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     checker: resolved.revocation === null
       ? null
       : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
+    failModes: resolved.failModes,
+    contextHeaders: resolved.contextHeaders,
     policies,
-    forbidIds: resolved.onForbidError === "deny" ? forbidPolicyIds(policies) : null,
+    forbidIds: forbidPolicyIds(policies, resolved.onForbidError),
     shadowPolicies,
-    audit: { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") },
     clock,
-    randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
   };
-  const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
-    // A fully cached request is decided synchronously; the Promise only keeps the adapters' contract
-    const decision = authorize(pipeline, input);
-    return decision instanceof Promise ? decision : Promise.resolve(decision);
+  const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
+  const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
+  const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
+  const decide = function decide(input: AuthorizeInput): MaybePromise<Decision> {
+    return decisionOf(decideState(input));
   };
-  const flush = () => pipeline.audit.worker.flush();
+  const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
+    return Promise.resolve(decide(input));
+  };
+  const flush = () => audit.worker.flush();
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
-    return refuseRequest(pipeline.audit[platform], pipeline.randomUUID(), request, reason, status);
+    return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
-  return Object.assign(run, { flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
-}
-
-// A module compiled with `onForbidError: "deny"` already denies by itself; the config asks the same of any module
-function forbidPolicyIds(policies: CompiledPolicySet): ReadonlySet<string> {
-  const ids = new Set<string>();
-  for (const policy of policies.policies ?? []) if (policy.effect === "forbid") ids.add(policy.id);
-  return ids;
+  return Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
 }

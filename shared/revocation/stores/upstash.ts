@@ -1,4 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
+import { ConfigError } from "../../errors.ts";
+import { requiredOption, type StoreKind } from "../store-kind.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
 import { expiresAtFromTtl, globForPrefix } from "./redis-glob.ts";
 
@@ -65,4 +67,31 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
   };
+}
+
+/**
+ * `{ kind: "upstash", url?, token? }`: `url` defaults to `UPSTASH_REDIS_REST_URL` and `token` to
+ * `UPSTASH_REDIS_REST_TOKEN` (keep the token out of config files and command lines).
+ */
+export const upstashStore: StoreKind<UpstashStoreOptions> = {
+  kind: "upstash",
+  cli: {
+    select: { flag: "upstash-url", field: "url", env: "UPSTASH_REDIS_REST_URL", help: "URL  Upstash REST" },
+    options: [{ flag: "upstash-token", field: "token", env: "UPSTASH_REDIS_REST_TOKEN", help: "TOKEN  (prefer the env var)" }],
+  },
+  parse(section, env, name) {
+    const url = requiredOption(section, env, "url", "UPSTASH_REDIS_REST_URL", name, "the Upstash REST url");
+    if (!/^https?:\/\//.test(url)) throw new ConfigError(name("url"), "expected an `https://` url");
+    return { url, token: requiredOption(section, env, "token", "UPSTASH_REDIS_REST_TOKEN", name, "the Upstash REST token") };
+  },
+  create: (options) => createUpstashStore(options),
+  describe: (options) => `upstash ${hostOf(options.url)}`,
+};
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "?";
+  }
 }

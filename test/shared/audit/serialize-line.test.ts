@@ -87,7 +87,7 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
       fc.property(text, text, text, text, number, number, fc.boolean(), fc.constantFrom(...CONFIGS), (route, id, path, reason, ms, iat, hit, config) => {
         const facts = decisionPaths(sampleClaims({ jti: id, iat })).allow_by_policy;
         expectSameLine(
-          { ...facts, route, reason, principal: { type: "User", id }, request: { ...facts.request, path }, timingsMs: { total: ms, verify: ms }, cache: { tokenHit: hit, jwksAgeS: ms } },
+          { ...facts, route, reason: reason as DecisionFacts["reason"], principal: { type: "User", id }, request: { ...facts.request, path }, timingsMs: { total: ms, verify: ms }, cache: { tokenHit: hit, jwksAgeS: ms } },
           contextFor(config),
         );
       }),
