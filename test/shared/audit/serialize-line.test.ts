@@ -57,6 +57,7 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     const odd = {
       ...base,
       decisionId: "id-\"quoted\"",
+      detail: { stage: "token", field: "e\"xp", claim: "groups\u0001", segment: 2, store: "redis", storeError: "Timeout!", revokedBy: "sub", policies: ["p1", "p\u2028"], message: "x".repeat(40) },
       route: "r\u007f\u0080é",
       action: 'Action::"read\\n"',
       principal: { type: "User", id: "vé\ud83d\ude00ra\ud83d" },
@@ -65,7 +66,7 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
       revocation: { checked: true, cached: false, outcome: "Not-A-Code", ms: Number.NaN, storeError: "Bad Error" },
       timingsMs: { total: Number.POSITIVE_INFINITY, verify: -1, revocation: 0.0004, eval: 1e-7 },
       cache: { tokenHit: true, jwksAgeS: Number.NaN, revocationAgeMs: -0 },
-    } as DecisionFacts;
+    } as unknown as DecisionFacts;
     for (const config of CONFIGS) expectSameLine(odd, contextFor(config));
   });
 
