@@ -10,7 +10,7 @@ import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import type { RevocationStore } from "../../shared/revocation/index.ts";
-import { createNodeStore } from "../stores/index.ts";
+import { createMemoryStore } from "../../shared/revocation/stores/memory.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
 
@@ -33,7 +33,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   } catch {
     throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
   }
-  const revocationStore: RevocationStore | undefined = config.revocation ? createNodeStore(config.revocation.store, env) : undefined;
+  const revocationStore = await storeFor(config, env);
   const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}) });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
@@ -82,7 +82,18 @@ function readConfig(env: Readonly<Record<string, string | undefined>>): Gatehous
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+// The store clients (ioredis, the AWS SDK, Upstash) load only when the configuration names a store
+// that needs one: optional peers of the package, absent from most installs
+async function storeFor(config: GatehouseConfig, env: Readonly<Record<string, string | undefined>>): Promise<RevocationStore | undefined> {
+  const store = config.revocation?.store;
+  if (store === undefined) return undefined;
+  if (store.kind === "memory") return createMemoryStore();
+  const { createNodeStore } = await import("../stores/index.ts");
+  return createNodeStore(store, env);
+}
+
+/** Runs the server as a process (this file, or the package's `gatehouse-forward-auth` bin): stops on SIGINT/SIGTERM, exits 1 on a configuration error. */
+export async function serveFromEnv(): Promise<void> {
   try {
     const server = await startFromEnv();
     console.error(`gatehouse forward-auth listening on ${server.url}`);
@@ -97,3 +108,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     throw error;
   }
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await serveFromEnv();

@@ -1,6 +1,9 @@
 import { UsageError } from "../cli/command.ts";
-import { createDynamoDbStore, createRedisStore } from "../../functions/stores/index.ts";
-import { createKvStore, createUpstashStore, type KvNamespaceLike, type RevocationStore } from "../../shared/revocation/index.ts";
+import type { KvNamespaceLike } from "../../shared/revocation/stores/kv.ts";
+import type { RevocationStore } from "../../shared/revocation/store.ts";
+
+// Each store's client loads only when its flag is used: ioredis, the AWS SDK and Upstash are
+// optional peers of the installed package, and `gatehouse --help` loads every command (#15)
 
 /** The store-selection flags shared by `revoke`, `unrevoke` and `revocations`, for `parseCommandArgs`. */
 export const storeFlags = {
@@ -65,6 +68,7 @@ export async function openStore(values: StoreFlagValues, env: NodeJS.ProcessEnv 
     case "--redis": {
       const url = values.redis ?? env.GATEHOUSE_REDIS_URL ?? "";
       if (!/^rediss?:\/\//.test(url)) throw new UsageError("`--redis` expects a `redis://` or `rediss://` url");
+      const { createRedisStore } = await import("../../functions/stores/redis.ts");
       const store = createRedisStore({ url });
       const { hostname, port } = new URL(url);
       return { store, description: `redis ${hostname}:${port || 6379}`, close: () => store.close() };
@@ -74,6 +78,7 @@ export async function openStore(values: StoreFlagValues, env: NodeJS.ProcessEnv 
       const token = values["upstash-token"] ?? env.UPSTASH_REDIS_REST_TOKEN;
       if (!/^https?:\/\//.test(url)) throw new UsageError("`--upstash-url` expects an `https://` url");
       if (!token) throw new UsageError("upstash needs a token: set `UPSTASH_REDIS_REST_TOKEN` or pass `--upstash-token`");
+      const { createUpstashStore } = await import("../../shared/revocation/stores/upstash.ts");
       return { store: createUpstashStore({ url, token }), description: `upstash ${new URL(url).host}`, close: async () => {} };
     }
     case "--dynamodb-table": {
@@ -83,6 +88,7 @@ export async function openStore(values: StoreFlagValues, env: NodeJS.ProcessEnv 
       if (!region) throw new UsageError("dynamodb needs a region: pass `--region` or set `AWS_REGION`");
       // A local endpoint (dynalite, DynamoDB Local) checks no signature; don't make the user invent keys
       const credentials = endpoint && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? { accessKeyId: "local", secretAccessKey: "local" } : undefined;
+      const { createDynamoDbStore } = await import("../../functions/stores/dynamodb.ts");
       const store = createDynamoDbStore({ table, region, endpoint, credentials });
       return { store, description: `dynamodb table ${table}`, close: () => store.close() };
     }
@@ -91,7 +97,7 @@ export async function openStore(values: StoreFlagValues, env: NodeJS.ProcessEnv 
       const namespaceId = values["kv-namespace"] ?? "REVOCATIONS";
       // Miniflare keeps a persisted KV namespace in `DIR/kv/<id>`; opening it with the same
       // directory and id is how `wrangler dev` and the local Worker see this write
-      const { Miniflare } = await import("miniflare");
+      const [{ Miniflare }, { createKvStore }] = await Promise.all([import("miniflare"), import("../../shared/revocation/stores/kv.ts")]);
       const mf = new Miniflare({
         modules: true,
         script: "export default { fetch() { return new Response(null, { status: 204 }) } }",

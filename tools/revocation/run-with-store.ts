@@ -1,5 +1,5 @@
 import { UsageError } from "../cli/command.ts";
-import { RevocationInputError } from "../../shared/revocation/index.ts";
+import { RevocationInputError } from "../../shared/revocation/errors.ts";
 import { openStore, type OpenedStore } from "./open-store.ts";
 
 /**

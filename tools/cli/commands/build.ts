@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
+import { PACKAGED, PACKAGE_POLICY_RUNTIME } from "../../package/mode.ts";
 import { paintFor } from "../color.ts";
 import { configFileFrom, policiesDirFrom } from "./_project.ts";
 
@@ -131,8 +132,10 @@ export async function checkProject(policiesDir: string, configFile: string | und
   };
 }
 
-// The generated module imports the runtime relative to where it is written
+// The generated module imports the runtime relative to where it is written; from the installed
+// package, by the package's name
 function runtimeImportFrom(outFile: string, runtimeEntry: string): string {
+  if (PACKAGED) return PACKAGE_POLICY_RUNTIME;
   let rel = relative(dirname(outFile), runtimeEntry).split(sep).join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
   return rel;
