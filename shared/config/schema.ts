@@ -11,7 +11,7 @@ const nonEmpty = v.pipe(v.string(), v.minLength(1));
 const claimPath = v.union([nonEmpty, v.pipe(v.array(nonEmpty), v.minLength(1))]);
 const failMode = v.picklist(["closed", "open", "stale"]);
 const algorithm = v.picklist(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519", "HS256", "HS384", "HS512"]);
-const jwkSet = v.object({ keys: v.array(v.looseObject({ kty: v.string() })) });
+const jwkSet = v.object({ keys: v.array(v.looseObject({ kty: v.optional(v.string()) })) });
 
 const claimsMapping = v.strictObject({
   principalType: v.optional(nonEmpty),
