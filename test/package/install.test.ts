@@ -156,6 +156,37 @@ describe("gatehouse init, then build, test and dev", () => {
     ok(gatehouse(["init", node, "--target", "node"]));
     expect(JSON.parse(readFileSync(join(node, "package.json"), "utf8")).scripts.start).toContain("gatehouse-forward-auth");
   });
+
+  it("the node target's start line serves forward-auth from a CommonJS-typed project", async () => {
+    // Inside the consumer, so `gatehouse` resolves from its node_modules; `npm init` writes "type": "commonjs"
+    const project = join(consumer, "forward-auth");
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), '{ "name": "fa", "type": "commonjs" }\n');
+    ok(gatehouse(["init", "--target", "node"], project));
+    ok(gatehouse(["build", "--config", "gatehouse.config.json"], project));
+    const start = JSON.parse(readFileSync(join(project, "package.json"), "utf8")).scripts.start as string;
+    const env = Object.fromEntries(start.split(" ").filter((word) => word.includes("=")).map((word) => word.split("=")));
+    const child = spawn(join(consumer, "node_modules", ".bin", "gatehouse-forward-auth"), [], { cwd: project, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env, PORT: "0" } });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match) (clearInterval(timer), resolve(match[1]));
+          if (child.exitCode !== null) (clearInterval(timer), reject(new Error(`forward-auth exited ${child.exitCode}:\n${output}`)));
+        }, 100);
+      });
+      const ask = (path: string) => fetch(`${url}/auth`, { headers: { "x-original-uri": path, "x-original-method": "GET" } });
+      expect((await ask("/health")).status).toBe(200);
+      expect((await ask("/tenants/acme/orders")).status).toBe(401);
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
 });
 
 describe("the runtime entry points", () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
@@ -72,6 +72,9 @@ export const command: CliCommand = {
     writeFileSync(join(outDir, BUILD_OUTPUTS.types), result.types);
     // The Worker bundles this file as `@gatehouse/shadow-policies` (infra/wrangler.toml); `null` means no shadow mode
     writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow ? shadow.source : NO_SHADOW_MODULE);
+    // The modules are ES modules whatever the user's package.json says (`npm init` writes
+    // "type": "commonjs"), so Node loads dist/policies.js as one (the forward-auth server imports it)
+    if (PACKAGED && !existsSync(join(outDir, "package.json"))) writeFileSync(join(outDir, "package.json"), '{ "type": "module" }\n');
     const shown = relative(process.cwd(), outFile) || outFile;
     const warnings = result.warnings > 0 ? `, ${result.warnings} warning${result.warnings === 1 ? "" : "s"}` : "";
     console.log(`built ${shown}: ${result.policies} polic${result.policies === 1 ? "y" : "ies"}, version ${result.version.slice(0, 12)}${warnings}`);
