@@ -1,10 +1,34 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
-// Tests that assert wall-clock bounds (a deadline plus ~20 ms of slack) against real sockets and
-// proxies. They run after the rest, one file at a time, so the CLI tests' child processes (or a
-// second timed file) cannot starve them; they take ~30 s so.
-const TIMED = ["test/shared/revocation/**/*.test.ts", "test/shared/token/jwks.test.ts", "test/shared/audit/http-batch-sink.test.ts", "test/functions/stores/**/*.test.ts"];
+// Test files that start an external process: redis-server, workerd (Miniflare), a spawned CLI,
+// conformance runner or bundle runner. Every other file is in the `unit` project, which CI also
+// runs with the clock shifted a year ahead and a year back (`faketime`, issue #14); libfaketime is
+// preloaded into every child process and breaks redis-server and workerd, so these stay out of it
+// and derive every timestamp from the real clock at run time instead.
+// A new test file that starts a process goes here.
+const PROCESS = [
+  "test/functions/lambda/build.test.ts",
+  "test/functions/stores/redis.test.ts",
+  "test/functions/worker/**/*.test.ts",
+  "test/harness/harness.test.ts",
+  "test/package/**/*.test.ts",
+  "test/shared/audit/workerd.test.ts",
+  "test/shared/revocation/stores/kv.test.ts",
+  "test/shared/revocation/stores/upstash.test.ts",
+  "test/shared/token/workerd.test.ts",
+  "test/tools/audit/cli.test.ts",
+  "test/tools/cli/**/*.test.ts",
+  "test/tools/conformance.test.ts",
+  "test/tools/dev/**/*.test.ts",
+  "test/tools/revocation/cli.test.ts",
+];
+
+// Process files that also assert wall-clock bounds (a store's deadline plus ~20 ms of slack against
+// real sockets): they run after the rest, one at a time, so the CLI tests' child processes cannot
+// starve them. The in-process timed files (revocation checker, JWKS cache, HTTP audit sink) are in
+// `unit`, which runs after the process files, when nothing else loads the machine.
+const TIMED = ["test/shared/revocation/stores/kv.test.ts", "test/shared/revocation/stores/upstash.test.ts", "test/functions/stores/redis.test.ts"];
 const EXCLUDE = ["test/bench/**", "node_modules/**"];
 const cores = availableParallelism();
 
@@ -16,14 +40,18 @@ const common = {
   pool: "forks" as const,
 };
 
+// Vitest's default is one worker fewer than the cores: a single worker on a 2-core CI box. Most of
+// the process files mostly wait (on child processes, servers, workerd), so one worker more than the
+// cores keeps the cores busy. GATEHOUSE_TEST_WORKERS=N overrides it (measuring, a busy box).
+const processWorkers = Number(process.env.GATEHOUSE_TEST_WORKERS) || cores + 1;
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...common, name: "timed", include: TIMED, exclude: EXCLUDE, sequence: { groupOrder: 1 }, maxWorkers: 1 } },
-      // Vitest's default is one worker fewer than the cores: a single worker on a 2-core CI box. Most
-      // of these files mostly wait (on child processes, servers, workerd), so one worker more than
-      // the cores keeps the cores busy. GATEHOUSE_TEST_WORKERS=N overrides it (measuring, a busy box).
-      { test: { ...common, name: "main", include: ["test/**/*.test.ts"], exclude: [...EXCLUDE, ...TIMED], sequence: { groupOrder: 0 }, maxWorkers: Number(process.env.GATEHOUSE_TEST_WORKERS) || cores + 1 } },
+      { test: { ...common, name: "process", include: PROCESS, exclude: [...EXCLUDE, ...TIMED], sequence: { groupOrder: 0 }, maxWorkers: processWorkers } },
+      // No external process: safe under faketime (issue #14)
+      { test: { ...common, name: "unit", include: ["test/**/*.test.ts"], exclude: [...EXCLUDE, ...PROCESS, ...TIMED], sequence: { groupOrder: 1 }, maxWorkers: cores } },
+      { test: { ...common, name: "timed", include: TIMED, exclude: EXCLUDE, sequence: { groupOrder: 2 }, maxWorkers: 1 } },
     ],
   },
 });

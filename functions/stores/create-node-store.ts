@@ -1,4 +1,3 @@
-import { systemClock, type Clock } from "../../shared/clock/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { createStoreFromConfig, type RevocationStore, type RevocationStoreConfig } from "../../shared/revocation/index.ts";
 import { createDynamoDbStore } from "./dynamodb.ts";
@@ -10,7 +9,7 @@ import { createRedisStore } from "./redis.ts";
  * `GATEHOUSE_REVOCATION_TABLE`, `GATEHOUSE_DYNAMODB_ENDPOINT`, `AWS_REGION` and the Upstash
  * variables from `env` when config leaves them out. Throws `ConfigError`. Call once at start.
  */
-export function createNodeStore(config: RevocationStoreConfig, env: Readonly<Record<string, string | undefined>> = process.env, clock: Clock = systemClock): RevocationStore {
+export function createNodeStore(config: RevocationStoreConfig, env: Readonly<Record<string, string | undefined>> = process.env): RevocationStore {
   switch (config.kind) {
     case "redis": {
       const url = config.url ?? env.GATEHOUSE_REDIS_URL;
@@ -20,9 +19,9 @@ export function createNodeStore(config: RevocationStoreConfig, env: Readonly<Rec
     case "dynamodb": {
       const table = config.table ?? env.GATEHOUSE_REVOCATION_TABLE;
       if (!table) throw new ConfigError("revocation.store.table", "expected the table name, or `GATEHOUSE_REVOCATION_TABLE` in the environment");
-      return createDynamoDbStore({ table, region: config.region ?? env.AWS_REGION, endpoint: config.endpoint ?? env.GATEHOUSE_DYNAMODB_ENDPOINT, clock });
+      return createDynamoDbStore({ table, region: config.region ?? env.AWS_REGION, endpoint: config.endpoint ?? env.GATEHOUSE_DYNAMODB_ENDPOINT });
     }
     default:
-      return createStoreFromConfig(config, env, clock);
+      return createStoreFromConfig(config, env);
   }
 }

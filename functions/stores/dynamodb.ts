@@ -8,7 +8,6 @@ import {
   UpdateTimeToLiveCommand,
   type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
-import { systemClock, type Clock } from "../../shared/clock/index.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/index.ts";
 
 /** Options for `createDynamoDbStore`. */
@@ -23,8 +22,6 @@ export interface DynamoDbStoreOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** A client built by the caller (credentials, tracing); `region` and `endpoint` are then ignored. */
   readonly client?: DynamoDBClient;
-  /** Decides which entries have expired; default the system clock. */
-  readonly clock?: Clock;
 }
 
 /** A DynamoDB store, with `close` to release the SDK client's sockets. */
@@ -42,7 +39,6 @@ const PROJECTION = { ProjectionExpression: "pk, v, #exp", ExpressionAttributeNam
  * so every read also drops items whose `exp` has passed.
  */
 export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStore {
-  const clock = options.clock ?? systemClock;
   const table = options.table;
   const client =
     options.client ??
@@ -63,7 +59,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
 
   return {
     name: "dynamodb",
-    getMany: async function dynamoDbGetMany(keys, signal) {
+    getMany: async function dynamoDbGetMany(keys, signal, nowMs) {
       const found = new Map<string, Record<string, AttributeValue>>();
       let pending: Array<Record<string, AttributeValue>> = keys.map((key) => ({ pk: { S: key } }));
       // Unprocessed keys come back under throttling; ask again while the deadline allows
@@ -75,7 +71,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
         for (const item of reply.Responses?.[table] ?? []) if (item.pk?.S !== undefined) found.set(item.pk.S, item);
         pending = reply.UnprocessedKeys?.[table]?.Keys ?? [];
       }
-      const nowSeconds = clock.now() / 1000;
+      const nowSeconds = nowMs / 1000;
       return keys.map((key) => live(found.get(key), nowSeconds));
     },
     put: async function dynamoDbPut(key, value, expiresAtSeconds) {
@@ -84,7 +80,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
     delete: async function dynamoDbDelete(key) {
       await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: key } } }));
     },
-    list: async function dynamoDbList(prefix) {
+    list: async function dynamoDbList(prefix, nowMs) {
       const found: RevocationStoreEntry[] = [];
       let start: Record<string, AttributeValue> | undefined;
       do {
@@ -97,7 +93,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
             ...PROJECTION,
           }),
         );
-        const nowSeconds = clock.now() / 1000;
+        const nowSeconds = nowMs / 1000;
         for (const item of page.Items ?? []) {
           const value = live(item, nowSeconds);
           if (value !== null && item.pk?.S !== undefined) found.push({ key: item.pk.S, value, expiresAt: Number(item.exp?.N) || undefined });

@@ -57,7 +57,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     delete: async function redisDelete(key) {
       await client.del(key);
     },
-    list: async function redisList(prefix) {
+    list: async function redisList(prefix, nowMs) {
       const found: RevocationStoreEntry[] = [];
       let cursor = "0";
       do {
@@ -67,10 +67,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const pipeline = client.pipeline();
         for (const key of keys) pipeline.get(key).ttl(key);
         const replies = (await pipeline.exec()) ?? [];
-        const now = Date.now();
         for (let i = 0; i < keys.length; i++) {
           const [error, value] = replies[2 * i] ?? [];
-          if (!error && typeof value === "string") found.push({ key: keys[i], value, expiresAt: expiresAtFromTtl(replies[2 * i + 1]?.[1], now) });
+          if (!error && typeof value === "string") found.push({ key: keys[i], value, expiresAt: expiresAtFromTtl(replies[2 * i + 1]?.[1], nowMs) });
         }
       } while (cursor !== "0");
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

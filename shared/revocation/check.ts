@@ -93,7 +93,7 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
     if (resolved.store.kind !== "memory") {
       throw new ConfigError("revocation.store", `a \`${resolved.store.kind}\` store must be built by the adapter and passed in`);
     }
-    store = createMemoryStore({ clock });
+    store = createMemoryStore();
   }
   const theStore = store;
   const { ttlMs, deadlineMs, maxStaleMs } = resolved;
@@ -164,7 +164,7 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
         storeError = "breaker_open";
       } else {
         const wanted = missing.length === keys.length ? keys : missing.map((i) => keys[i]);
-        const reply = await lookup(theStore, wanted, deadlineMs);
+        const reply = await lookup(theStore, wanted, deadlineMs, now);
         if (Array.isArray(reply)) {
           breaker.succeeded();
           const at = clock.now();
@@ -240,7 +240,7 @@ function firstRevoking(kinds: readonly RevocationKind[], values: ReadonlyArray<s
 }
 
 // Races the store against the deadline. Resolves, never rejects: the values, or why there are none.
-function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: number): Promise<Array<string | null> | { error: RevocationStoreError }> {
+function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: number, nowMs: number): Promise<Array<string | null> | { error: RevocationStoreError }> {
   return new Promise((resolve) => {
     const controller = new AbortController();
     const timer = setTimeout(() => {
@@ -253,7 +253,7 @@ function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: num
     };
     let pending: Promise<Array<string | null>>;
     try {
-      pending = store.getMany(keys, controller.signal);
+      pending = store.getMany(keys, controller.signal, nowMs);
     } catch {
       settle(LOOKUP_FAILED);
       return;

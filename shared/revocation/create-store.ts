@@ -1,4 +1,3 @@
-import { systemClock, type Clock } from "../clock/index.ts";
 import { ConfigError } from "../errors.ts";
 import type { RevocationStoreConfig } from "./config.ts";
 import type { RevocationStore } from "./store.ts";
@@ -12,10 +11,10 @@ import { createUpstashStore } from "./stores/upstash.ts";
  * and `dynamodb` need Node and live in `functions/stores` (`createNodeStore`). Throws
  * `ConfigError` naming the missing field. Call once at start.
  */
-export function createStoreFromConfig(config: RevocationStoreConfig, env: Readonly<Record<string, unknown>> = {}, clock: Clock = systemClock): RevocationStore {
+export function createStoreFromConfig(config: RevocationStoreConfig, env: Readonly<Record<string, unknown>> = {}): RevocationStore {
   switch (config.kind) {
     case "memory":
-      return createMemoryStore({ clock });
+      return createMemoryStore();
     case "upstash": {
       const url = config.url ?? env.UPSTASH_REDIS_REST_URL;
       const token = config.token ?? env.UPSTASH_REDIS_REST_TOKEN;

@@ -37,6 +37,6 @@ export { listRevocations, type ListedRevocation } from "./list.ts";
 export type { RevocationTarget } from "./target.ts";
 export { RevocationInputError } from "./errors.ts";
 export { createStoreFromConfig } from "./create-store.ts";
-export { createMemoryStore, type MemoryStoreOptions } from "./stores/memory.ts";
+export { createMemoryStore } from "./stores/memory.ts";
 export { createUpstashStore, type UpstashStoreOptions } from "./stores/upstash.ts";
 export { createKvStore, type KvNamespaceLike } from "./stores/kv.ts";

@@ -1,4 +1,5 @@
 import { parseRevocationKey, revocationKeyPrefix, type RevocationKind } from "./keys.ts";
+import { systemClock, type Clock } from "../clock/index.ts";
 import type { RevocationStore } from "./store.ts";
 
 /** One live revocation, as `listRevocations` answers it. */
@@ -17,11 +18,12 @@ export interface ListedRevocation {
 /**
  * Every live revocation, optionally of one kind and issuer; the library form of
  * `gatehouse revocations list`. Scans the store, so it is for admin tools, never the request path.
+ * `clock` says which entries are still live; default the system clock.
  */
-export async function listRevocations(store: RevocationStore, filter: { kind?: RevocationKind; iss?: string } = {}): Promise<ListedRevocation[]> {
+export async function listRevocations(store: RevocationStore, filter: { kind?: RevocationKind; iss?: string } = {}, clock: Clock = systemClock): Promise<ListedRevocation[]> {
   const prefix = revocationKeyPrefix(filter.kind, filter.kind === undefined ? undefined : filter.iss);
   const found: ListedRevocation[] = [];
-  for (const entry of await store.list(prefix)) {
+  for (const entry of await store.list(prefix, clock.now())) {
     const parsed = parseRevocationKey(entry.key);
     if (parsed === undefined) continue;
     if (filter.iss !== undefined && parsed.issuer !== filter.iss) continue;

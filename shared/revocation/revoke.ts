@@ -37,7 +37,8 @@ export interface RevocationRecord {
  */
 export async function revoke(store: RevocationStore, target: RevocationTarget, options: RevokeOptions = {}): Promise<RevocationRecord> {
   const resolved = resolveTarget(target);
-  const nowSeconds = Math.floor((options.clock ?? systemClock).now() / 1000);
+  const nowMs = (options.clock ?? systemClock).now();
+  const nowSeconds = Math.floor(nowMs / 1000);
   const lifetime = options.maxTokenLifetimeSeconds ?? 86_400;
   let value: number;
   let expiresAt: number;
@@ -47,7 +48,7 @@ export async function revoke(store: RevocationStore, target: RevocationTarget, o
     expiresAt = Math.max(resolved.time ?? nowSeconds + lifetime, nowSeconds + 1);
   } else {
     value = resolved.time ?? nowSeconds + 1;
-    const [existing] = await store.getMany([resolved.key], AbortSignal.timeout(10_000));
+    const [existing] = await store.getMany([resolved.key], AbortSignal.timeout(10_000), nowMs);
     const existingBefore = existing == null ? undefined : parseBefore(existing);
     if (existingBefore !== undefined && existingBefore > value) value = existingBefore;
     expiresAt = Math.max(value + lifetime, nowSeconds + 1);

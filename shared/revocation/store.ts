@@ -4,6 +4,8 @@
  * (see `keys.ts`) and the same string values, so an entry written by the CLI to Redis reads the
  * same through Upstash.
  *
+ * A store holds no clock of its own: every time it needs comes from its caller.
+ *
  * Implementations must never throw synchronously and never leave a rejection unhandled; the checker
  * races `getMany` against its deadline and treats any rejection as `store_error`.
  */
@@ -14,15 +16,17 @@ export interface RevocationStore {
    * Reads every key in one round trip (Redis `MGET`, DynamoDB `BatchGetItem`, KV reads in
    * parallel). Answers one entry per key, in order: the stored value, or `null` when absent or
    * expired. `signal` aborts the request once the checker's deadline has passed; stores whose
-   * client cannot be aborted may ignore it.
+   * client cannot be aborted may ignore it. `nowMs` is the caller's clock: a store that decides
+   * expiry itself (memory, DynamoDB's lagging TTL) judges by it, so it can never disagree with the
+   * checker about what has expired (issue #14); stores whose server expires entries ignore it.
    */
-  getMany(keys: readonly string[], signal: AbortSignal): Promise<Array<string | null>>;
+  getMany(keys: readonly string[], signal: AbortSignal, nowMs: number): Promise<Array<string | null>>;
   /** Writes `value` under `key`, to expire by itself at `expiresAtSeconds` (Unix seconds). */
   put(key: string, value: string, expiresAtSeconds: number): Promise<void>;
   /** Removes `key`; removing an absent key is not an error. */
   delete(key: string): Promise<void>;
-  /** Every live entry whose key starts with `prefix`, for `gatehouse revocations list`. */
-  list(prefix: string): Promise<RevocationStoreEntry[]>;
+  /** Every entry live at `nowMs` whose key starts with `prefix`, for `gatehouse revocations list`. */
+  list(prefix: string, nowMs: number): Promise<RevocationStoreEntry[]>;
   /** Releases connections (TCP clients, Miniflare); absent where there is nothing to release. */
   close?(): Promise<void>;
 }

@@ -55,21 +55,33 @@ interface JwksEntry {
   restore: Flight | null;
 }
 
-/** Remote key sets by JWKS URI. One per isolate is the point; tests make their own. */
+/**
+ * Remote key sets by JWKS URI. One per isolate is the point; tests make their own. Entries carry
+ * fetch times of one clock, so a registry serves verifiers of that clock only: the first verifier
+ * binds it, and a verifier with another clock is refused (issue #14).
+ */
 export interface JwksRegistry {
   readonly entries: Map<string, JwksEntry>;
+  /** The clock the entries' times were read from; `null` until a verifier binds it. */
+  clock: Clock | null;
 }
 
 /** Creates an empty key-set registry (for tests, or to isolate tenants). */
 export function createJwksRegistry(): JwksRegistry {
-  return { entries: new Map() };
+  return { entries: new Map(), clock: null };
 }
 
+const sharedRegistries = new WeakMap<Clock, JwksRegistry>();
+
 /**
- * The isolate-wide registry verifiers use by default. Module scope outlives one request in workerd,
- * Lambda and Node, so keys are fetched once per isolate, not once per request.
+ * The isolate-wide registry verifiers of `clock` use by default. Module scope outlives one request
+ * in workerd, Lambda and Node, so keys are fetched once per isolate, not once per request.
  */
-export const sharedJwksRegistry: JwksRegistry = createJwksRegistry();
+export function sharedJwksRegistry(clock: Clock): JwksRegistry {
+  let registry = sharedRegistries.get(clock);
+  if (registry === undefined) sharedRegistries.set(clock, (registry = { entries: new Map(), clock }));
+  return registry;
+}
 
 const MAX_JWKS_BYTES = 512 * 1024;
 const MAX_KEYS = 100;

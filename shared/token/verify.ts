@@ -1,5 +1,6 @@
 import { jwtVerify, type JWTPayload } from "jose";
 import { systemClock, type Clock } from "../clock/index.ts";
+import { ConfigError } from "../errors.ts";
 import { validateTokenConfig, type ResolvedClaimsMapping, type ResolvedIssuer, type ResolvedTokenConfig, type TokenConfig } from "./config.ts";
 import { decodeJsonSegment, deepFreeze } from "./internal.ts";
 import { createKeyResolver, sharedJwksRegistry, type FetchLike, type JwksPersistence, type JwksRegistry, type KeyLookup } from "./jwks.ts";
@@ -68,7 +69,7 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     clock,
     fetch: options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)),
     persistence: options.persistence ?? null,
-    registry: options.jwksRegistry ?? sharedJwksRegistry,
+    registry: bindRegistry(options.jwksRegistry ?? sharedJwksRegistry(clock), clock),
   };
   const runtimes = new Map<string, IssuerRuntime>();
   for (const [iss, issuer] of resolved.issuers) {
@@ -196,4 +197,12 @@ function failureOf(error: unknown, issuerName: string): TokenFailure {
   // jose raises TypeError for a key it will not use with this algorithm (e.g. RSA under 2048 bits).
   if (error instanceof TypeError) return tokenFailure("key_unusable", "kid", issuerName);
   return tokenFailure("malformed", "token", issuerName);
+}
+
+// A registry's cached fetch times belong to one clock; sharing it across clocks would make keys look
+// fresh forever or stale at once
+function bindRegistry(registry: JwksRegistry, clock: Clock): JwksRegistry {
+  if (registry.clock === null) registry.clock = clock;
+  else if (registry.clock !== clock) throw new ConfigError("jwksRegistry", "expected a key-set registry used with this verifier's clock only");
+  return registry;
 }

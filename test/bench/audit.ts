@@ -119,7 +119,7 @@ export async function benchAudit(opts: { quick: boolean }): Promise<AuditBenchFi
     clientIp: "203.0.113.7",
   };
   const withSink = (sink: AuditSink) =>
-    createAuthorizer(config, { policies, revocationStore: createMemoryStore({ clock }), auditSink: sink, clock });
+    createAuthorizer(config, { policies, revocationStore: createMemoryStore(), auditSink: sink, clock });
   const serialising = withSink(serialisingSink);
   const discarding = withSink(discardingSink);
   const check = await serialising(input);

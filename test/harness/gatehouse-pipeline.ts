@@ -56,7 +56,7 @@ export interface TestPipelineOptions {
 export async function createTestPipeline(options: TestPipelineOptions = {}): Promise<TestPipeline> {
   const key = await createTestKey("ES256");
   const clock = frozenClock(EXAMPLE_START_MS);
-  const store = options.store ?? createMemoryStore({ clock });
+  const store = options.store ?? createMemoryStore();
   const audit = memorySink();
   const config: GatehouseConfig = {
     token: { issuers: [{ issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },

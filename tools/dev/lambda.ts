@@ -62,7 +62,7 @@ export async function runDevLambda(options: DevLambdaOptions = {}): Promise<Repl
   // Minted before the clock starts, so the token is never issued in the simulated future
   const token = await mintDevToken({ privateKey: key.privateKey, alg: "ES256", kid: key.kid, issuer: DEV_ISSUER, audience: DEV_AUDIENCE }, { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] });
   const clock = frozenClock(Date.now());
-  const store = createMemoryStore({ clock });
+  const store = createMemoryStore();
   const config: GatehouseConfig = {
     token: { issuers: [{ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },
     routes: JSON.parse(readFileSync(routesFile, "utf8")) as GatehouseConfig["routes"],

@@ -32,6 +32,7 @@ export function createKvStore(namespace: KvNamespaceLike): RevocationStore {
       return Promise.all(keys.map((key) => namespace.get(key)));
     },
     put: async function kvPut(key, value, expiresAtSeconds) {
+      // KV refuses an expiration under 60 s from now by its own (real) clock, whatever clock the caller keeps
       const earliest = Math.floor(Date.now() / 1000) + KV_MIN_EXPIRATION_SECONDS;
       await namespace.put(key, value, { expiration: Math.max(expiresAtSeconds, earliest), metadata: { value } });
     },

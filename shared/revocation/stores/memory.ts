@@ -1,24 +1,16 @@
-import { systemClock, type Clock } from "../../clock/index.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
-
-/** Options for `createMemoryStore`. */
-export interface MemoryStoreOptions {
-  /** Decides when entries expire; default the system clock. */
-  readonly clock?: Clock;
-}
 
 /**
  * The plain default store: a Map in this isolate. For development and tests; it is not shared
  * between isolates or processes, so a revocation written elsewhere never reaches it.
  */
-export function createMemoryStore(options: MemoryStoreOptions = {}): RevocationStore {
-  const clock = options.clock ?? systemClock;
+export function createMemoryStore(): RevocationStore {
   const entries = new Map<string, { value: string; expiresAt: number }>();
 
-  function live(key: string): { value: string; expiresAt: number } | undefined {
+  function live(key: string, nowMs: number): { value: string; expiresAt: number } | undefined {
     const entry = entries.get(key);
     if (entry === undefined) return undefined;
-    if (clock.now() >= entry.expiresAt * 1000) {
+    if (nowMs >= entry.expiresAt * 1000) {
       entries.delete(key);
       return undefined;
     }
@@ -27,8 +19,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): RevocationS
 
   return {
     name: "memory",
-    getMany: async function memoryGetMany(keys) {
-      return keys.map((key) => live(key)?.value ?? null);
+    getMany: async function memoryGetMany(keys, _signal, nowMs) {
+      return keys.map((key) => live(key, nowMs)?.value ?? null);
     },
     put: async function memoryPut(key, value, expiresAtSeconds) {
       entries.set(key, { value, expiresAt: expiresAtSeconds });
@@ -36,10 +28,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): RevocationS
     delete: async function memoryDelete(key) {
       entries.delete(key);
     },
-    list: async function memoryList(prefix) {
+    list: async function memoryList(prefix, nowMs) {
       const found: RevocationStoreEntry[] = [];
       for (const key of [...entries.keys()]) {
-        const entry = key.startsWith(prefix) ? live(key) : undefined;
+        const entry = key.startsWith(prefix) ? live(key, nowMs) : undefined;
         if (entry !== undefined) found.push({ key, value: entry.value, expiresAt: entry.expiresAt });
       }
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -47,7 +47,7 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
     delete: async function upstashDelete(key) {
       await redis.del(key);
     },
-    list: async function upstashList(prefix) {
+    list: async function upstashList(prefix, nowMs) {
       const found: RevocationStoreEntry[] = [];
       let cursor = "0";
       do {
@@ -57,10 +57,9 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
         const pipeline = redis.pipeline();
         for (const key of keys) pipeline.get(key).ttl(key);
         const replies = await pipeline.exec<unknown[]>();
-        const now = Date.now();
         for (let i = 0; i < keys.length; i++) {
           const value = replies[2 * i];
-          if (typeof value === "string") found.push({ key: keys[i], value, expiresAt: expiresAtFromTtl(replies[2 * i + 1], now) });
+          if (typeof value === "string") found.push({ key: keys[i], value, expiresAt: expiresAtFromTtl(replies[2 * i + 1], nowMs) });
         }
       } while (cursor !== "0");
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

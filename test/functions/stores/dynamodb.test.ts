@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { createDynamoDbStore, createNodeStore, createRevocationTable } from "../../../functions/stores/index.ts";
-import { frozenClock } from "../../../shared/clock/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
 import { createRevocationChecker } from "../../../shared/revocation/index.ts";
 import { startDynalite, startTcpProxy, type DynaliteServer } from "../../harness/index.ts";
@@ -41,13 +40,14 @@ describeStoreFaults("dynamodb", async () => {
 describe("dynamodb: table semantics", () => {
   it("ignores items past their TTL that DynamoDB has not deleted yet", async () => {
     const client = new DynamoDBClient({ region: "local", endpoint: dynalite.endpoint, credentials });
-    const clock = frozenClock(Date.UTC(2026, 0, 1));
-    const nowS = Date.UTC(2026, 0, 1) / 1000;
+    // DynamoDB never judges `exp` itself: the store judges by the caller's time, whatever the date
+    const nowMs = Date.UTC(2026, 0, 1);
+    const nowS = nowMs / 1000;
     await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "gh:rv:jti:i:old" }, v: { S: "1" }, exp: { N: String(nowS - 1) } } }));
     await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "gh:rv:jti:i:new" }, v: { S: "1" }, exp: { N: String(nowS + 60) } } }));
-    const store = createDynamoDbStore({ table: TABLE, client, clock });
-    expect(await store.getMany(["gh:rv:jti:i:old", "gh:rv:jti:i:new"], AbortSignal.timeout(2000))).toEqual([null, "1"]);
-    expect((await store.list("gh:rv:jti:i:")).map((e) => e.key)).toEqual(["gh:rv:jti:i:new"]);
+    const store = createDynamoDbStore({ table: TABLE, client });
+    expect(await store.getMany(["gh:rv:jti:i:old", "gh:rv:jti:i:new"], AbortSignal.timeout(2000), nowMs)).toEqual([null, "1"]);
+    expect((await store.list("gh:rv:jti:i:", nowMs)).map((e) => e.key)).toEqual(["gh:rv:jti:i:new"]);
     client.destroy();
   });
 

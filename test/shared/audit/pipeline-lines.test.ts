@@ -50,7 +50,7 @@ describe("pipeline audit lines: every path", () => {
 
   it("writes valid lines for revocation outcomes: revoked, and a store that is down (fail closed)", async () => {
     const clock = frozenClock(NOW_MS);
-    const store = createMemoryStore({ clock });
+    const store = createMemoryStore();
     const env = await setup({}, { revocationStore: store, clock });
     const token = await env.token({ ...viewer, sub: "mallory" });
     await revoke(store, { iss: ISSUER, sub: "mallory" }, { clock });

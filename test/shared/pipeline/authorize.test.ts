@@ -153,7 +153,7 @@ describe("authorize: authentication", () => {
 describe("authorize: revocation", () => {
   it("denies a revoked subject with 401 revoked", async () => {
     const env0 = await setup();
-    const store = createMemoryStore({ clock: env0.clock });
+    const store = createMemoryStore();
     const env = await setup({}, { revocationStore: store, clock: env0.clock });
     const token = await env.token(viewer);
     expect((await env.authorize(input("GET", "/tenants/acme/orders", token))).allow).toBe(true);

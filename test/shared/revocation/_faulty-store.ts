@@ -12,13 +12,13 @@ export function withFaults(inner: RevocationStore) {
   const state = {
     fault: "none" as Fault,
     slowMs: 0,
-    calls: [] as Array<{ keys: string[]; signal: AbortSignal }>,
+    calls: [] as Array<{ keys: string[]; signal: AbortSignal; nowMs: number }>,
     lateRejections: 0,
   };
   const store: RevocationStore = {
     name: "faulty",
-    getMany(keys, signal) {
-      state.calls.push({ keys: [...keys], signal });
+    getMany(keys, signal, nowMs) {
+      state.calls.push({ keys: [...keys], signal, nowMs });
       switch (state.fault) {
         case "reject":
           return Promise.reject(new Error("injected failure"));
@@ -37,12 +37,12 @@ export function withFaults(inner: RevocationStore) {
             }, state.slowMs),
           );
         default:
-          return inner.getMany(keys, signal);
+          return inner.getMany(keys, signal, nowMs);
       }
     },
     put: (key, value, exp) => inner.put(key, value, exp),
     delete: (key) => inner.delete(key),
-    list: (prefix) => inner.list(prefix),
+    list: (prefix, nowMs) => inner.list(prefix, nowMs),
   };
   return { store, state };
 }

@@ -32,17 +32,17 @@ export function describeStoreContract(name: string, open: () => Promise<Revocati
     it("answers getMany in key order, with null for absent keys", async () => {
       await store.put(key("b"), "2", inAnHour());
       await store.put(key("a"), "1", inAnHour());
-      expect(await store.getMany([key("a"), key("missing"), key("b")], signal())).toEqual(["1", null, "2"]);
-      expect(await store.getMany([key("missing")], signal())).toEqual([null]);
+      expect(await store.getMany([key("a"), key("missing"), key("b")], signal(), Date.now())).toEqual(["1", null, "2"]);
+      expect(await store.getMany([key("missing")], signal(), Date.now())).toEqual([null]);
     });
 
     it("overwrites on put and forgets on delete; deleting an absent key is fine", async () => {
       await store.put(key("c"), "1", inAnHour());
       await store.put(key("c"), "2", inAnHour());
-      expect(await store.getMany([key("c")], signal())).toEqual(["2"]);
+      expect(await store.getMany([key("c")], signal(), Date.now())).toEqual(["2"]);
       await store.delete(key("c"));
       await store.delete(key("c"));
-      expect(await store.getMany([key("c")], signal())).toEqual([null]);
+      expect(await store.getMany([key("c")], signal(), Date.now())).toEqual([null]);
     });
 
     it("lists entries under a prefix with their expiry, treating glob characters literally", async () => {
@@ -50,10 +50,10 @@ export function describeStoreContract(name: string, open: () => Promise<Revocati
       await store.put(key("list*1"), "10", exp);
       await store.put(key("list?2"), "20", exp);
       await store.put(key("listX"), "30", exp);
-      const listed = await store.list(key("list*"));
+      const listed = await store.list(key("list*"), Date.now());
       expect(listed.map((e) => [e.key, e.value])).toEqual([[key("list*1"), "10"]]);
       expect(Math.abs((listed[0].expiresAt ?? 0) - exp)).toBeLessThanOrEqual(2);
-      const all = await store.list(key("list"));
+      const all = await store.list(key("list"), Date.now());
       expect(all.map((e) => e.value).sort()).toEqual(["10", "20", "30"]);
     });
 
@@ -61,16 +61,16 @@ export function describeStoreContract(name: string, open: () => Promise<Revocati
       it("drops an entry once its expiry has passed", async () => {
         const exp = Math.floor(Date.now() / 1000) + 1;
         await store.put(key("short"), "1", exp);
-        expect(await store.getMany([key("short")], signal())).toEqual(["1"]);
+        expect(await store.getMany([key("short")], signal(), Date.now())).toEqual(["1"]);
         await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 300));
-        expect(await store.getMany([key("short")], signal())).toEqual([null]);
-        expect((await store.list(key("short"))).length).toBe(0);
+        expect(await store.getMany([key("short")], signal(), Date.now())).toEqual([null]);
+        expect((await store.list(key("short"), Date.now())).length).toBe(0);
       });
     }
 
     it("serves the checker: a revoked subject is denied with one store call per token", async () => {
       let calls = 0;
-      const counted: RevocationStore = { ...store, name: store.name, getMany: (keys, s) => (calls++, store.getMany(keys, s)) };
+      const counted: RevocationStore = { ...store, name: store.name, getMany: (keys, s, nowMs) => (calls++, store.getMany(keys, s, nowMs)) };
       const checker = createRevocationChecker({ store: { kind: "memory" }, deadlineMs: 2000 }, { store: counted });
       const claims = { iss, sub: "alice", jti: "t1", sid: "s1", client_id: "web", iat: Math.floor(Date.now() / 1000) - 10 };
       expect(await checker.check(claims)).toMatchObject({ allow: true, outcome: "not_revoked", cached: false });

@@ -17,7 +17,7 @@ const ISS = "https://idp.example";
 
 function setup(overrides: Partial<RevocationConfig> = {}) {
   const clock = frozenClock(T0);
-  const memory = createMemoryStore({ clock });
+  const memory = createMemoryStore();
   const { store, state } = withFaults(memory);
   const checker = createRevocationChecker({ store: { kind: "memory" }, ...overrides }, { store, clock });
   return { clock, memory, store, state, checker };

@@ -25,8 +25,7 @@ async function serve(keys: TestKey[]): Promise<JwksServer> {
 }
 
 /** A remote issuer with the verified-token cache off, so every call reaches the key lookup. */
-function remote(server: JwksServer, overrides: Partial<IssuerConfig> = {}, persistence: JwksPersistence | null = null, registry = createJwksRegistry()) {
-  const clock = frozenClock(NOW_MS);
+function remote(server: JwksServer, overrides: Partial<IssuerConfig> = {}, persistence: JwksPersistence | null = null, registry = createJwksRegistry(), clock = frozenClock(NOW_MS)) {
   const verifier = createTokenVerifier(
     tokenConfig([{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwksUri: server.url, ...overrides }], { cache: null }),
     { clock, persistence, jwksRegistry: registry },
@@ -63,9 +62,11 @@ describe("fetching and caching keys", () => {
 
   it("shares keys between verifiers of the same isolate", async () => {
     const server = await serve([key]);
+    // One isolate, one clock: a registry serves the verifiers of one clock only
     const registry = createJwksRegistry();
-    const first = remote(server, {}, null, registry);
-    const second = remote(server, {}, null, registry);
+    const clock = frozenClock(NOW_MS);
+    const first = remote(server, {}, null, registry, clock);
+    const second = remote(server, {}, null, registry, clock);
     expect(reasonOf(await first.verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
     expect(reasonOf(await second.verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
     expect(server.requests).toHaveLength(1);

@@ -10,6 +10,8 @@ import { UsageError } from "../../../tools/cli/command.ts";
 import { freePort, repoRoot, startDynalite, startRedisServer, startUpstashBridge, startWorker, type DynaliteServer, type RedisServer, type UpstashBridge } from "../../harness/index.ts";
 
 const ISS = "https://cli.test";
+// A "revoked before" an hour from now, taken from the real clock: the entry lives as long as real Redis keeps it
+const SID_BEFORE = Math.floor(Date.now() / 1000) + 3600;
 
 /** Runs `gatehouse <args>` as the user would, in a child process. Never inherits store env vars. */
 function gatehouse(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -34,27 +36,31 @@ afterAll(async () => {
 describe("cli: revoke, list and unrevoke against Redis", { timeout: 60_000 }, () => {
   // The three revocations are independent (list and unrevoke below read what they wrote), so they run at once
   it.concurrent("revokes a subject; a checker on the same Redis then denies its tokens", async () => {
+    // A token issued before the command runs: a CLI start slowed by a busy machine must not move its iat past the revocation
+    const iat = Math.floor(Date.now() / 1000) - 1;
     const run = await gatehouse(["revoke", "--sub", "alice", "--iss", ISS, "--redis", redis.url]);
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout).toMatch(/^revoked sub `alice` of `https:\/\/cli\.test` in redis 127\.0\.0\.1:\d+: tokens issued before \S+Z are refused; entry expires \S+Z\n$/);
     const store = createRedisStore({ url: redis.url });
     try {
       const checker = createRevocationChecker({ store: { kind: "redis" }, deadlineMs: 2000 }, { store });
-      expect(await checker.check({ iss: ISS, sub: "alice", iat: Math.floor(Date.now() / 1000) - 1 })).toMatchObject({ allow: false, revokedBy: "sub" });
+      expect(await checker.check({ iss: ISS, sub: "alice", iat })).toMatchObject({ allow: false, revokedBy: "sub" });
     } finally {
       await store.close();
     }
   });
 
   it.concurrent("revokes a token by jti until its exp, reading the store from `GATEHOUSE_REDIS_URL`", async () => {
-    const run = await gatehouse(["revoke", "--jti", "tok-9", "--iss", ISS, "--exp", "2030-01-01T00:00:00Z", "--json"], { GATEHOUSE_REDIS_URL: redis.url });
+    // Real Redis expires by the real clock: the token's exp is a year from now, whatever the date
+    const exp = Math.floor(Date.now() / 1000) + 365 * 86_400;
+    const run = await gatehouse(["revoke", "--jti", "tok-9", "--iss", ISS, "--exp", new Date(exp * 1000).toISOString(), "--json"], { GATEHOUSE_REDIS_URL: redis.url });
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ kind: "jti", id: "tok-9", key: revocationKey("jti", ISS, "tok-9"), expiresAt: 1893456000 });
+    expect(JSON.parse(run.stdout)).toMatchObject({ kind: "jti", id: "tok-9", key: revocationKey("jti", ISS, "tok-9"), expiresAt: exp });
   });
 
   it.concurrent("revokes a session and a client with an explicit `--before`", async () => {
     const [sid, client] = await Promise.all([
-      gatehouse(["revoke", "--sid", "s-1", "--iss", ISS, "--before", "1900000000", "--redis", redis.url]),
+      gatehouse(["revoke", "--sid", "s-1", "--iss", ISS, "--before", String(SID_BEFORE), "--redis", redis.url]),
       gatehouse(["revoke", "--client", "web", "--iss", ISS, "--redis", redis.url]),
     ]);
     expect(sid.code).toBe(0);
@@ -65,7 +71,7 @@ describe("cli: revoke, list and unrevoke against Redis", { timeout: 60_000 }, ()
     const [table, jti] = await Promise.all([gatehouse(["revocations", "list", "--redis", redis.url]), gatehouse(["revocations", "list", "--kind", "jti", "--json", "--redis", redis.url])]);
     expect(table.code).toBe(0);
     expect(table.stdout.split("\n")[0]).toMatch(/^KIND\s+ISSUER\s+ID\s+FROM\s+EXPIRES$/);
-    expect(table.stdout).toMatch(/^sid\s+https:\/\/cli\.test\s+s-1\s+2030-03-17T17:46:40Z/m);
+    expect(table.stdout).toMatch(new RegExp(`^sid\\s+https://cli\\.test\\s+s-1\\s+${new Date(SID_BEFORE * 1000).toISOString().replace(".000Z", "Z")}`, "m"));
     const json = JSON.parse(jti.stdout);
     expect(json.map((r: { id: string }) => r.id)).toEqual(["tok-9"]);
   });

@@ -81,7 +81,7 @@ describe("upstash: protocol", () => {
     const store = createUpstashStore({ url: bridge.url, token: bridge.token });
     const aborted = new AbortController();
     aborted.abort();
-    const [a, b] = await Promise.allSettled([store.getMany(["k1"], aborted.signal), store.getMany(["k2"], AbortSignal.timeout(2000))]);
+    const [a, b] = await Promise.allSettled([store.getMany(["k1"], aborted.signal, Date.now()), store.getMany(["k2"], AbortSignal.timeout(2000), Date.now())]);
     expect(a.status).toBe("rejected");
     expect(b).toEqual({ status: "fulfilled", value: [null] });
   });
