@@ -22,7 +22,7 @@ let consumer: string;
 let packed: { filename: string; size: number; files: { path: string }[] };
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 180_000 });
+  return spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", npm_config_update_notifier: "false", ...env }, timeout: 180_000 });
 }
 
 function ok(result: SpawnSyncReturns<string>): string {
