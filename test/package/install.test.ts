@@ -29,6 +29,30 @@ function ok(result: SpawnSyncReturns<string>): string {
   return result.stdout;
 }
 
+/** Starts a server process and waits until its output matches `ready` (group 1: its url). */
+async function startServer(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, ready: RegExp) {
+  const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", ...env } });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill("SIGINT");
+    await exited;
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = ready.exec(output);
+      if (match) (clearInterval(timer), resolve(match[1]));
+      if (child.exitCode !== null) (clearInterval(timer), reject(new Error(`${command} exited ${child.exitCode}:\n${output}`)));
+    }, 100);
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return { url, output: () => output, stop };
+}
+
 const gatehouse = (args: string[], cwd = consumer) => run(process.execPath, [join(consumer, "node_modules", ".bin", "gatehouse"), ...args], cwd);
 
 beforeAll(() => {
@@ -120,29 +144,18 @@ describe("gatehouse init, then build, test and dev", () => {
   });
 
   it("dev serves the Worker: /health 200, a guarded route 401 without a token", async () => {
-    const child = spawn(process.execPath, [join(consumer, "node_modules", ".bin", "gatehouse"), "dev", "--port", "0"], { cwd: consumer, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
+    const server = await startServer(process.execPath, [join(consumer, "node_modules", ".bin", "gatehouse"), "dev", "--port", "0"], consumer, {}, /Worker on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*ready;/);
+    const { url } = server;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setInterval(() => {
-          const match = /Worker on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (match && output.includes("ready;")) (clearInterval(timer), resolve(match[1]));
-          if (child.exitCode !== null) (clearInterval(timer), reject(new Error(`dev exited ${child.exitCode}:\n${output}`)));
-        }, 100);
-      });
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const denied = await fetch(`${url}/tenants/acme/orders`);
       expect(denied.status).toBe(401);
       expect(denied.headers.get("www-authenticate")).toMatch(/^Bearer/);
-      const viewer = /^VIEWER=(\S+)$/m.exec(output)![1];
+      const viewer = /^VIEWER=(\S+)$/m.exec(server.output())![1];
       expect((await fetch(`${url}/tenants/acme/orders`, { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(200);
-      console.log(`init project's Worker bundle: ${/bundle (\d+) bytes gzip/.exec(output)?.[1]} bytes gzip`);
+      console.log(`init project's Worker bundle: ${/bundle (\d+) bytes gzip/.exec(server.output())?.[1]} bytes gzip`);
     } finally {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGINT");
-      await exited;
+      await server.stop();
     }
   });
 
@@ -167,25 +180,14 @@ describe("gatehouse init, then build, test and dev", () => {
     ok(gatehouse(["build", "--config", "gatehouse.config.json"], project));
     const start = JSON.parse(readFileSync(join(project, "package.json"), "utf8")).scripts.start as string;
     const env = Object.fromEntries(start.split(" ").filter((word) => word.includes("=")).map((word) => word.split("=")));
-    const child = spawn(join(consumer, "node_modules", ".bin", "gatehouse-forward-auth"), [], { cwd: project, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env, PORT: "0" } });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
+    const server = await startServer(join(consumer, "node_modules", ".bin", "gatehouse-forward-auth"), [], project, { ...env, PORT: "0" }, /listening on (http:\/\/\S+)/);
+    const { url } = server;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setInterval(() => {
-          const match = /listening on (http:\/\/\S+)/.exec(output);
-          if (match) (clearInterval(timer), resolve(match[1]));
-          if (child.exitCode !== null) (clearInterval(timer), reject(new Error(`forward-auth exited ${child.exitCode}:\n${output}`)));
-        }, 100);
-      });
       const ask = (path: string) => fetch(`${url}/auth`, { headers: { "x-original-uri": path, "x-original-method": "GET" } });
       expect((await ask("/health")).status).toBe(200);
       expect((await ask("/tenants/acme/orders")).status).toBe(401);
     } finally {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      await server.stop();
     }
   });
 });
