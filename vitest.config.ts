@@ -9,6 +9,7 @@ import { defineConfig } from "vitest/config";
 // A new test file that starts a process goes here.
 const PROCESS = [
   "test/functions/lambda/build.test.ts",
+  "test/functions/node/identity-headers.e2e.test.ts",
   "test/functions/stores/redis.test.ts",
   "test/functions/worker/**/*.test.ts",
   "test/harness/harness.test.ts",
@@ -24,11 +25,12 @@ const PROCESS = [
   "test/tools/revocation/cli.test.ts",
 ];
 
-// Process files that also assert wall-clock bounds (a store's deadline plus ~20 ms of slack against
-// real sockets): they run after the rest, one at a time, so the CLI tests' child processes cannot
-// starve them. The in-process timed files (revocation checker, JWKS cache, HTTP audit sink) are in
+// The store fault suites: each asserts a store's deadline (50 ms plus ~20 ms of slack) against real
+// sockets, so they run after the rest, one at a time, where no other file can starve them. All but
+// DynamoDB's (dynalite runs in this process, and its suite flaked beside parallel unit files) start
+// a process. The in-process timed files (revocation checker, JWKS cache, HTTP audit sink) are in
 // `unit`, which runs after the process files, when nothing else loads the machine.
-const TIMED = ["test/shared/revocation/stores/kv.test.ts", "test/shared/revocation/stores/upstash.test.ts", "test/functions/stores/redis.test.ts"];
+const TIMED = ["test/shared/revocation/stores/kv.test.ts", "test/shared/revocation/stores/upstash.test.ts", "test/functions/stores/redis.test.ts", "test/functions/stores/dynamodb.test.ts"];
 const EXCLUDE = ["test/bench/**", "node_modules/**"];
 const cores = availableParallelism();
 

@@ -1,13 +1,16 @@
 // The Lambda entry point's logic: recognise the event, translate, decide, answer. No decision logic here.
-import type { AuthorizeInput, Decision } from "../../shared/pipeline/types.ts";
-import { record } from "./headers.ts";
+import type { Authorizer } from "../../shared/pipeline/create-authorizer.ts";
+import type { RefusalReason, RefusedRequest } from "../../shared/pipeline/refuse.ts";
+import type { AuthorizeInput, Decision, DecisionStatus } from "../../shared/pipeline/types.ts";
+import { record, text } from "./headers.ts";
 import { fromHttpEvent } from "./http-event.ts";
+import { hasIamWildcard } from "./method-arn.ts";
 import { fromRequestEvent } from "./request-event.ts";
 import { iamPolicyResponse, simpleResponse, type IamPolicyResponse, type SimpleResponse } from "./respond.ts";
 import { fromTokenEvent } from "./token-event.ts";
 
-/** The pipeline's one entry point, as `createAuthorizer(config, deps)` returns it. */
-export type Authorize = (input: AuthorizeInput) => Promise<Decision>;
+/** The pipeline's entry point and its `refuse`, as `createAuthorizer(config, deps)` returns them. */
+export type Authorize = ((input: AuthorizeInput) => Promise<Decision>) & Pick<Authorizer, "refuse">;
 
 /**
  * What the handler requires of an HTTP API's authorizer cache before it answers `isAuthorized: true`.
@@ -40,7 +43,8 @@ export type LambdaHandler = (event: unknown, context?: unknown) => Promise<Lambd
  * Builds the handler for REST `TOKEN`, REST `REQUEST` and HTTP API (payload 2.0, simple responses)
  * authorizer events. Malformed events are denied: a REST event without a usable `methodArn`, or an
  * event of no known shape, throws `Unauthorized` (API Gateway's 401); an HTTP API event answers
- * `isAuthorized: false`. Nothing else is thrown, whatever the input.
+ * `isAuthorized: false`; a `methodArn` holding an IAM wildcard (`*`, `?`) gets a Deny. Nothing else
+ * is thrown, whatever the input. Every invocation, refusals included, writes exactly one audit line.
  */
 export function createLambdaHandler(authorize: Authorize, options: LambdaHandlerOptions = {}): LambdaHandler {
   const requireRoute = (options.httpApiCache ?? "require_route") === "require_route";
@@ -53,7 +57,16 @@ export function createLambdaHandler(authorize: Authorize, options: LambdaHandler
       return await authorize(input);
     } catch {
       // The pipeline answers every request with a Decision; reaching here is a bug, so fail closed
-      return { allow: false, status: 503, reason: "internal_error", decisionId: crypto.randomUUID() };
+      return authorize.refuse(input, "internal_error", 503);
+    } finally {
+      if (flush) await flush().catch(() => undefined);
+    }
+  }
+
+  // Refused before the pipeline: still one audit line and a decision id (#21)
+  async function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Promise<Decision> {
+    try {
+      return authorize.refuse(request, reason, status);
     } finally {
       if (flush) await flush().catch(() => undefined);
     }
@@ -68,12 +81,17 @@ export function createLambdaHandler(authorize: Authorize, options: LambdaHandler
           warned = true;
           warn("gatehouse: http api authorizer: identity sources must include `$context.httpMethod` and `$context.path`, or set httpApiCache to `off` with caching disabled: denying");
         }
-        return { isAuthorized: false, context: { reason: "cache_key_unbound" } };
+        return simpleResponse(await refuse(input, "cache_key_unbound"));
       }
       return simpleResponse(await decide(input));
     }
     const rest = body?.type === "TOKEN" ? fromTokenEvent(body) : body?.type === "REQUEST" ? fromRequestEvent(body) : undefined;
-    if (!rest) throw new Error("Unauthorized");
+    if (!rest) {
+      await refuse({ platform: "lambda", requestId: text(record(body?.requestContext)?.requestId) }, "malformed_event", 401);
+      throw new Error("Unauthorized");
+    }
+    // IAM reads `*` and `?` in a Resource as wildcards: an Allow naming this ARN would cover others (#21)
+    if (hasIamWildcard(rest.methodArn)) return iamPolicyResponse(await refuse(rest.input, "wildcard_in_arn"), rest.methodArn);
     return iamPolicyResponse(await decide(rest.input), rest.methodArn);
   };
 }

@@ -4,7 +4,7 @@
 import { stdoutSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
-import { createAuthorizer } from "../../shared/pipeline/index.ts";
+import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 // The store module itself, not the stage index, which would pull the Upstash client into every cold start
 import type { RevocationStore } from "../../shared/revocation/index.ts";
@@ -38,12 +38,14 @@ export interface LambdaEntryInput {
 export async function createLambdaEntry(input: LambdaEntryInput): Promise<LambdaHandler> {
   const env = input.env ?? process.env;
   const config = readConfig(env.GATEHOUSE_CONFIG, input.config, input.routes);
+  // The whole configuration first, before any store or sink is built (#21)
+  const resolved = validateConfig(config);
   const httpApiCache = env.GATEHOUSE_HTTP_API_CACHE ?? "require_route";
   if (httpApiCache !== "require_route" && httpApiCache !== "off") {
     throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);
   }
   let revocationStore: RevocationStore | undefined;
-  const store = config.revocation?.store;
+  const store = resolved.revocation?.store;
   if (store?.kind === "memory") {
     revocationStore = createMemoryStore();
   } else if (store) {

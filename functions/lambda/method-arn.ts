@@ -40,3 +40,17 @@ export function parseMethodArn(arn: unknown): MethodArn | undefined {
     path: resource.slice(third),
   };
 }
+
+/** Whether `arn` holds a character IAM matches as a wildcard in a policy's `Resource` (`*` or `?`). */
+export function hasIamWildcard(arn: string): boolean {
+  return arn.includes("*") || arn.includes("?");
+}
+
+/**
+ * `arn` as a `Resource` that names nothing but itself: IAM has no escape for a literal `*` or `?`,
+ * so they are percent-encoded. Used for Deny statements only (an ARN with wildcards is never allowed),
+ * where a Resource matching no request still leaves that request denied.
+ */
+export function literalIamResource(arn: string): string {
+  return hasIamWildcard(arn) ? arn.replace(/\*/g, "%2A").replace(/\?/g, "%3F") : arn;
+}

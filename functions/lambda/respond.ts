@@ -1,5 +1,6 @@
 // What API Gateway accepts back from an authorizer, built from the pipeline's `Decision`.
 import type { Decision } from "../../shared/pipeline/types.ts";
+import { hasIamWildcard, literalIamResource } from "./method-arn.ts";
 
 /** Authorizer context: API Gateway refuses nested values, so only strings, numbers and booleans. */
 export type AuthorizerContext = Record<string, string | number | boolean>;
@@ -42,17 +43,20 @@ export function authorizerContext(decision: Decision): AuthorizerContext {
 /**
  * REST answer for a decision on exactly `methodArn`. Never a wildcard: API Gateway caches this
  * policy under the identity sources and re-evaluates it against later requests' ARNs, so a policy
- * naming only this ARN cannot allow another method or path from the cache.
+ * naming only this ARN cannot allow another method or path from the cache. An ARN holding `*` or `?`
+ * (IAM wildcards, possibly from the request path) is never allowed, whatever the decision, and its
+ * Deny names it with those characters percent-encoded (#21).
  * A 401 throws `Unauthorized`, the one error API Gateway turns into 401 instead of 500
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html).
  */
 export function iamPolicyResponse(decision: Decision, methodArn: string): IamPolicyResponse {
   if (decision.status === 401) throw new Error("Unauthorized");
+  const allow = decision.allow && !hasIamWildcard(methodArn);
   return {
     principalId: decision.principal?.id ?? "anonymous",
     policyDocument: {
       Version: "2012-10-17",
-      Statement: [{ Action: "execute-api:Invoke", Effect: decision.allow ? "Allow" : "Deny", Resource: [methodArn] }],
+      Statement: [{ Action: "execute-api:Invoke", Effect: allow ? "Allow" : "Deny", Resource: [literalIamResource(methodArn)] }],
     },
     context: authorizerContext(decision),
   };

@@ -7,9 +7,9 @@ import { pathToFileURL } from "node:url";
 import { stdoutSink, type AuditSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
-import { createAuthorizer } from "../../shared/pipeline/index.ts";
+import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
-import type { RevocationStore } from "../../shared/revocation/index.ts";
+import type { RevocationStore, RevocationStoreConfig } from "../../shared/revocation/index.ts";
 import { createMemoryStore } from "../../shared/revocation/stores/memory.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
@@ -26,6 +26,8 @@ import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
  */
 export async function startFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, deps: { readonly auditSink?: AuditSink } = {}): Promise<ForwardAuthServer> {
   const config = readConfig(env);
+  // The whole configuration first: a bad store kind must name itself, not fail inside a store factory (#21)
+  const resolved = validateConfig(config);
   const policiesPath = resolve(env.GATEHOUSE_POLICIES ?? "dist/policies.js");
   let policies: CompiledPolicySet;
   try {
@@ -33,7 +35,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   } catch {
     throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
   }
-  const revocationStore = await storeFor(config, env);
+  const revocationStore = await storeFor(resolved.revocation?.store, env);
   const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}) });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
@@ -84,8 +86,7 @@ function readConfig(env: Readonly<Record<string, string | undefined>>): Gatehous
 
 // The store clients (ioredis, the AWS SDK, Upstash) load only when the configuration names a store
 // that needs one: optional peers of the package, absent from most installs
-async function storeFor(config: GatehouseConfig, env: Readonly<Record<string, string | undefined>>): Promise<RevocationStore | undefined> {
-  const store = config.revocation?.store;
+async function storeFor(store: RevocationStoreConfig | undefined, env: Readonly<Record<string, string | undefined>>): Promise<RevocationStore | undefined> {
   if (store === undefined) return undefined;
   if (store.kind === "memory") return createMemoryStore();
   const { createNodeStore } = await import("../stores/index.ts");

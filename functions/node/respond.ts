@@ -21,8 +21,8 @@ export function proxyResponse(decision: Decision): Response {
   return new Response(body, { status: decision.status, headers });
 }
 
-/** The proxy did not say which request it asks about: refused before deciding. */
-export function misconfiguredProxyResponse(): Response {
-  const body = JSON.stringify({ type: "about:blank", title: "Forbidden", status: 403, detail: "the proxy did not name the original request" });
-  return new Response(body, { status: 403, headers: { "content-type": "application/problem+json", "cache-control": "no-store" } });
+/** The proxy did not say which request it asks about: refused before deciding (`decisionId` of its audit line). */
+export function misconfiguredProxyResponse(decisionId: string): Response {
+  const body = JSON.stringify({ type: "about:blank", title: "Forbidden", status: 403, detail: "the proxy did not name the original request", decision_id: decisionId });
+  return new Response(body, { status: 403, headers: { "content-type": "application/problem+json", "cache-control": "no-store", "x-gatehouse-decision-id": decisionId } });
 }

@@ -1,13 +1,14 @@
 import { serve, type HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import type { AddressInfo } from "node:net";
+import type { Authorizer } from "../../shared/pipeline/create-authorizer.ts";
 import type { AuthorizeInput, Decision } from "../../shared/pipeline/types.ts";
 import { resolveForwardAuthOptions, type ForwardAuthOptions } from "./options.ts";
 import { fromProxyRequest } from "./request.ts";
 import { misconfiguredProxyResponse, proxyResponse } from "./respond.ts";
 
-/** The pipeline's one entry point, as `createAuthorizer(config, deps)` returns it. */
-export type Authorize = (input: AuthorizeInput) => Promise<Decision>;
+/** The pipeline's entry point and its `refuse`, as `createAuthorizer(config, deps)` returns them. */
+export type Authorize = ((input: AuthorizeInput) => Promise<Decision>) & Pick<Authorizer, "refuse">;
 
 /**
  * The forward-auth app: every method and path is an auth request from the configured proxy.
@@ -20,14 +21,20 @@ export function createForwardAuthApp(authorize: Authorize, options: ForwardAuthO
     const incoming = c.env?.incoming;
     // The raw request-target: `c.req.url` went through `new URL`, which already resolved `..`
     const target = incoming?.url ?? new URL(c.req.url).pathname;
-    const input = fromProxyRequest({ method: c.req.method, target, headers: c.req.raw.headers, socketIp: incoming?.socket?.remoteAddress }, resolved);
-    if (!input) return misconfiguredProxyResponse();
+    const request = { method: c.req.method, target, headers: c.req.raw.headers, socketIp: incoming?.socket?.remoteAddress };
+    const input = fromProxyRequest(request, resolved);
+    if (!input) {
+      // Refused before deciding, but still audited (#21): the line names the auth request as it came
+      const refused = authorize.refuse({ platform: "node", method: request.method, path: target, headers: request.headers, clientIp: request.socketIp }, "proxy_misconfigured");
+      if (resolved.flush) await resolved.flush().catch(() => undefined);
+      return misconfiguredProxyResponse(refused.decisionId);
+    }
     let decision: Decision;
     try {
       decision = await authorize(input);
     } catch {
       // The pipeline answers every request with a Decision; reaching here is a bug, so fail closed
-      decision = { allow: false, status: 503, reason: "internal_error", decisionId: crypto.randomUUID() };
+      decision = authorize.refuse(input, "internal_error", 503);
     }
     if (resolved.flush) await resolved.flush().catch(() => undefined);
     return proxyResponse(decision);

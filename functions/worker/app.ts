@@ -50,8 +50,14 @@ export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBin
   app.all("*", async (c) => {
     const authorize = authorizerFor(c.env as unknown as WorkerEnv);
     const target = originFor(c.env);
-    if (authorize === undefined || target === undefined) return problemResponse(configRefused());
     const request = c.req.raw;
+    // Refused for its configuration, but still one audit line per request (#21)
+    if (authorize === undefined) return problemResponse(configRefused(requestInput(request)));
+    if (target === undefined) {
+      const refused = authorize.refuse(requestInput(request), "config_refused", 503);
+      flushLater(executionContext(c), authorize);
+      return problemResponse(refused);
+    }
     const decision = await authorize(requestInput(request));
     flushLater(executionContext(c), authorize);
     if (!decision.allow) return problemResponse(decision);

@@ -67,6 +67,7 @@ export function buildAuditRecord(
           cached: revocation.cached === true,
           outcome: codeOr(revocation.outcome, "unknown"),
           ms: Number.isFinite(revocation.ms) && revocation.ms >= 0 ? Math.round(revocation.ms * 1000) / 1000 : 0,
+          store_error: revocation.storeError == null ? null : codeOr(revocation.storeError, "unknown"),
         }
       : null,
     fail_mode_used: facts.failModeUsed === "open" || facts.failModeUsed === "closed" || facts.failModeUsed === "stale" ? facts.failModeUsed : null,

@@ -58,6 +58,8 @@ export interface DecisionFacts {
     readonly outcome: string;
     /** Time spent in the revocation stage, in ms. */
     readonly ms: number;
+    /** Why the store gave no answer (`timeout`, `breaker_open`, `bad_reply`, `connection`), when it gave none. */
+    readonly storeError?: string | null;
   } | null;
   readonly failModeUsed?: AuditFailMode | null;
   /** The enforced policy set's answer. */

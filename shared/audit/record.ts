@@ -81,6 +81,11 @@ export interface AuditRevocation {
   outcome: string;
   /** Time spent in the revocation stage, in ms (µs precision). */
   ms: number;
+  /**
+   * Why the store gave no answer, when it gave none: `timeout`, `breaker_open`, `bad_reply` or
+   * `connection`; `null` when it answered or was not asked because the cache did.
+   */
+  store_error: string | null;
 }
 
 /** Stage timings in whole microseconds; a stage that did not run is `null`. */

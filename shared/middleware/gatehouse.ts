@@ -1,8 +1,13 @@
 import type { MiddlewareHandler } from "hono";
 import type { GatehouseConfig } from "../config/types.ts";
+import { createAuditLogger, type AuditLogger } from "../audit/create-logger.ts";
+import type { AuditSink } from "../audit/sink.ts";
 import { createAuthorizer, type Authorizer, type AuthorizerDeps } from "../pipeline/create-authorizer.ts";
+import { refuseRequest, type RefusedRequest } from "../pipeline/refuse.ts";
 import type { Decision } from "../pipeline/types.ts";
+import { validateConfig } from "../config/validate.ts";
 import { ConfigError } from "../errors.ts";
+import type { RevocationStoreConfig } from "../revocation/config.ts";
 import { createKvStore, type KvNamespaceLike } from "../revocation/stores/kv.ts";
 import { withIdentityHeaders } from "./identity-headers.ts";
 import { problemResponse } from "./problem.ts";
@@ -46,8 +51,13 @@ export function gatehouse(
   const authorizerFor = lazyAuthorizer(config, deps);
   return async function gatehouseMiddleware(c, next) {
     const authorize = authorizerFor((c.env ?? {}) as WorkerEnv);
-    if (authorize === undefined) return problemResponse(configRefused());
     const request = c.req.raw;
+    if (authorize === undefined) {
+      const sink = typeof deps === "function" ? undefined : deps.auditSink;
+      const refused = configRefused(requestInput(request), sink);
+      if (sink !== undefined) executionContext(c)?.waitUntil(sink.flush().catch(() => undefined));
+      return problemResponse(refused);
+    }
     const decision = await authorize(requestInput(request));
     flushLater(executionContext(c), authorize);
     if (!decision.allow) return problemResponse(decision);
@@ -71,8 +81,10 @@ export function lazyAuthorizer(
     if (authorizer !== undefined || refused) return authorizer;
     try {
       const resolvedConfig = typeof config === "function" ? config(env) : config;
+      // The whole configuration before any store, key set or sink is built from it (#21)
+      const checked = validateConfig(resolvedConfig);
       const resolvedDeps = typeof deps === "function" ? deps(env) : deps;
-      const store = resolvedDeps.revocationStore ?? defaultStore(resolvedConfig, env);
+      const store = resolvedDeps.revocationStore ?? defaultStore(checked.revocation?.store, env);
       authorizer = createAuthorizer(resolvedConfig, store === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore: store });
     } catch (error) {
       refused = true;
@@ -82,9 +94,22 @@ export function lazyAuthorizer(
   };
 }
 
-/** The decision for every request of an isolate whose configuration was refused: fail closed. */
-export function configRefused(): Decision {
-  return { allow: false, status: 503, reason: "config_refused", decisionId: crypto.randomUUID() };
+const refusalLoggers = new WeakMap<AuditSink, AuditLogger>();
+let stdoutRefusals: AuditLogger | undefined;
+
+/**
+ * The decision for every request of an isolate whose configuration was refused: fail closed (503),
+ * with its one audit line (#21) on `sink`, default stdout, in the default audit format (the
+ * configured one was refused with the rest).
+ */
+export function configRefused(request: RefusedRequest = { platform: "worker" }, sink?: AuditSink): Decision {
+  let audit: AuditLogger | undefined;
+  if (sink === undefined) audit = stdoutRefusals ??= createAuditLogger(undefined, { platform: "worker" });
+  else {
+    audit = refusalLoggers.get(sink);
+    if (audit === undefined) refusalLoggers.set(sink, (audit = createAuditLogger(undefined, { platform: "worker", sink })));
+  }
+  return refuseRequest(audit, crypto.randomUUID(), request, "config_refused", 503);
 }
 
 /** Hands the audit flush to the platform so it outlives the response (Workers' `waitUntil`). */
@@ -94,8 +119,7 @@ export function flushLater(ctx: ExecutionContextLike | undefined, authorize: Aut
 }
 
 // Only KV is built here: importing the other stores' clients would put them in every Worker bundle
-function defaultStore(config: GatehouseConfig, env: WorkerEnv) {
-  const store = config.revocation?.store;
+function defaultStore(store: RevocationStoreConfig | undefined, env: WorkerEnv) {
   if (store === undefined || store.kind !== "kv") return undefined;
   const binding = store.binding ?? "REVOCATIONS";
   const namespace = env[binding] as Partial<KvNamespaceLike> | undefined;

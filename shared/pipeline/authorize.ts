@@ -1,4 +1,3 @@
-import type { AuditFailMode } from "../audit/record.ts";
 import type { EntityJson, PolicyResult } from "../policy/types.ts";
 import type { RevocationCheckResult } from "../revocation/check.ts";
 import { matchRoute } from "../routes/match.ts";
@@ -139,19 +138,21 @@ function finish(p: Pipeline, input: AuthorizeInput, at: Progress, status: Decisi
     resource: at.request === null ? null : `${at.request.resource.type}::${JSON.stringify(at.request.resource.id)}`,
     claims: at.claims,
     authError,
-    revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms },
-    failModeUsed: revocation !== null && (revocation.failModeUsed === "open" || revocation.failModeUsed === "closed") ? (revocation.failModeUsed as AuditFailMode) : null,
+    revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms, storeError: revocation.storeError ?? null },
+    // `stale` too (#21): an answer served from an expired cache entry must not read as an ordinary hit
+    failModeUsed: revocation === null ? null : revocation.failModeUsed ?? null,
     policy: at.policy,
     shadow: at.shadow,
     timingsMs: { total, verify: at.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: at.evalMs },
-    cache: at.token === null ? null : { tokenHit: at.token.cache.hit, jwksAgeS: at.token.cache.jwksAgeSeconds ?? null },
+    cache: at.token === null ? null : { tokenHit: at.token.cache.hit, jwksAgeS: at.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
   });
   // Built field by field rather than with spreads: this runs once per request
   const decision: { -readonly [K in keyof Decision]: Decision[K] } = { allow, status, reason, decisionId: at.decisionId, context: contextFor(at.decisionId, principalString, tenant, route) };
   if (route !== null) decision.route = route.pattern;
   if (principal !== null) decision.principal = tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
   if (at.policy !== null) decision.policies = at.policy.reasons;
-  if (allow && principal !== null) decision.identityHeaders = identityHeaders(principalString!, tenant, at.decisionId);
+  // Every identity header on every allow, empty when there is nothing to say (#21)
+  if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, at.decisionId);
   if (status === 401) decision.wwwAuthenticate = authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID;
   return decision;
 }

@@ -11,7 +11,8 @@ import type { RevocationStore } from "../revocation/store.ts";
 import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
 import { authorize } from "./authorize.ts";
-import type { AuthorizeInput, Decision, Platform } from "./types.ts";
+import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
+import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -54,6 +55,12 @@ export interface Authorizer {
    * await it before returning (a frozen sandbox sends nothing).
    */
   flush(): Promise<void>;
+  /**
+   * For a request the adapter turns away before deciding (a malformed event, an unbound cache key,
+   * an ARN with wildcards, a proxy that named no request): writes its one audit line and returns
+   * the deny `Decision` with a decision id; `status` defaults to 403. Never throws.
+   */
+  refuse(request: RefusedRequest, reason: RefusalReason, status?: DecisionStatus): Decision;
   /** The validated configuration (route table, fail modes), for tools and tests. */
   readonly config: ResolvedConfig;
   /** The compiled policy module's version (content hash). */
@@ -121,7 +128,11 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     return authorize(pipeline, input);
   };
   const flush = () => pipeline.audit.worker.flush();
-  return Object.assign(run, { flush, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+  const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
+    const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
+    return refuseRequest(pipeline.audit[platform], pipeline.randomUUID(), request, reason, status);
+  };
+  return Object.assign(run, { flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
 }
 
 // A module compiled with `onForbidError: "deny"` already denies by itself; the config asks the same of any module

@@ -2,16 +2,15 @@
 export const IDENTITY_HEADER_PREFIX = "x-gatehouse-";
 
 /**
- * `x-gatehouse-principal` (`principalText`: `User::"vera"`, Cedar's own notation),
- * `x-gatehouse-tenant` (the principal's `tenant` attribute, when it is a string) and
- * `x-gatehouse-decision-id`. Values are
- * printable ASCII: anything else is written as a JSON `\uXXXX` escape, so a claim can never inject a
- * header line or a byte a proxy would refuse (RFC 9110 §5.5).
+ * `x-gatehouse-principal` (`principalText`: `User::"vera"`, Cedar's own notation; empty on a public
+ * route), `x-gatehouse-tenant` (the principal's `tenant` attribute when it is a string, else empty)
+ * and `x-gatehouse-decision-id`. All three are always present (#21): a proxy that copies only the
+ * headers the auth answer has (Envoy's `allowed_upstream_headers`) would otherwise let a client's own
+ * `x-gatehouse-tenant` through. Values are printable ASCII: anything else is written as a JSON
+ * `\uXXXX` escape, so a claim can never inject a header line or a byte a proxy would refuse (RFC 9110 §5.5).
  */
 export function identityHeaders(principal: string, tenant: string | undefined, decisionId: string): Record<string, string> {
-  const headers: Record<string, string> = { "x-gatehouse-principal": principal, "x-gatehouse-decision-id": decisionId };
-  if (tenant !== undefined) headers["x-gatehouse-tenant"] = asciiHeaderValue(tenant);
-  return headers;
+  return { "x-gatehouse-principal": principal, "x-gatehouse-tenant": tenant === undefined ? "" : asciiHeaderValue(tenant), "x-gatehouse-decision-id": decisionId };
 }
 
 /** `Type::"id"` with the id JSON-quoted and reduced to printable ASCII. */

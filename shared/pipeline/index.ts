@@ -18,10 +18,16 @@
 //   decision.identityHeaders (on allow) / decision.wwwAuthenticate (on 401) / decision.context (strings)
 //   await authorize.flush();   // Lambda: before returning; Workers: ctx.waitUntil(authorize.flush())
 //
+// A request the adapter turns away before deciding (malformed event, unbound cache key, ARN with
+// wildcards, a proxy that named no request) still gets its one audit line and a decision id:
+//
+//   const decision = authorize.refuse({ platform: "lambda", requestId }, "malformed_event", 401);
+//
 // The order of the stages is in authorize.ts.
 export type { AuthorizeInput, Decision, DecisionStatus, HeadersLike, Platform } from "./types.ts";
 export { createAuthorizer, type Authorizer, type AuthorizerDeps } from "./create-authorizer.ts";
 export type { DecisionReason } from "./reasons.ts";
+export { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 export { buildContext } from "./context.ts";
 export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";
 export { validateConfig, type GatehouseConfig, type ResolvedConfig, type FailMode } from "../config/index.ts";

@@ -1,4 +1,5 @@
 import type { RevocationReason } from "../revocation/check.ts";
+import type { RefusalReason } from "./refuse.ts";
 import type { RouteFailureReason } from "../routes/reasons.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
 
@@ -14,6 +15,9 @@ import type { TokenFailureReason } from "../token/reasons.ts";
  * - 503: `jwks_unavailable`, `revocation_unavailable` (route in fail mode `closed`),
  *   `internal_error` (a bug; the request fails closed, never as a 500), `config_refused` (the
  *   Worker's configuration failed validation on the isolate's first request; see its log).
+ * - Refused by an adapter before the pipeline ran (`Authorizer.refuse`, one audit line each):
+ *   `malformed_event`, `cache_key_unbound`, `wildcard_in_arn`, `proxy_misconfigured` (403 unless
+ *   the adapter's platform answers otherwise), `config_refused` and `internal_error` (503).
  */
 export type DecisionReason =
   | "allowed"
@@ -22,6 +26,7 @@ export type DecisionReason =
   | "forbid_error"
   | "internal_error"
   | "config_refused"
+  | RefusalReason
   | RouteFailureReason
   | TokenFailureReason
   | RevocationReason;

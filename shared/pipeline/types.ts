@@ -52,7 +52,7 @@ export interface Decision {
   readonly principal?: { readonly type: string; readonly id: string; readonly tenant?: string };
   /** Policies that decided (their ids). */
   readonly policies?: readonly string[];
-  /** Headers to forward to the origin on allow (`x-gatehouse-principal`, ...). */
+  /** Headers to forward to the origin, on every allow: `x-gatehouse-principal`, `-tenant`, `-decision-id`, each present (empty when unknown). */
   readonly identityHeaders?: Readonly<Record<string, string>>;
   /** For 401: the RFC 6750 `WWW-Authenticate` value. */
   readonly wwwAuthenticate?: string;

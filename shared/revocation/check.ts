@@ -4,6 +4,7 @@ import { CircuitBreaker, type BreakerState } from "./breaker.ts";
 import { ValueCache, type CachedValue } from "./cache.ts";
 import { resolveRevocationConfig, type RevocationConfig, type RevocationFailMode } from "./config.ts";
 import { isPlainPart, parseBefore, revocationKey, type RevocationKind } from "./keys.ts";
+import { storeErrorOf } from "./store-error.ts";
 import type { RevocationStore } from "./store.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 
@@ -21,8 +22,12 @@ export interface RevocationClaims {
 /** Why a request was denied at this stage. */
 export type RevocationReason = "revoked" | "revocation_unavailable" | "invalid_claim";
 
-/** Why the store gave no usable answer. */
-export type RevocationStoreError = "timeout" | "error" | "bad_reply" | "breaker_open";
+/**
+ * Why the store gave no usable answer: `timeout` (no reply within `deadlineMs`), `breaker_open`
+ * (not asked: the circuit breaker is open), `bad_reply` (an error reply, or values of the wrong
+ * shape), `connection` (it could not be reached, or the connection failed).
+ */
+export type RevocationStoreError = "timeout" | "breaker_open" | "bad_reply" | "connection";
 
 /** The checker's answer for one token. Never thrown, always returned. */
 export interface RevocationCheckResult {
@@ -48,6 +53,12 @@ export interface RevocationCheckResult {
   readonly failModeUsed?: RevocationFailMode;
   /** Set when the store gave no answer: why. */
   readonly storeError?: RevocationStoreError;
+  /**
+   * Age of the answer used, in ms: 0 for a fresh store reply, else the age of the oldest cached
+   * answer it rests on (a cache hit, or with `failModeUsed: "stale"` the stale answer served).
+   * Absent when nothing was looked up (no identifying claim, an invalid one, the store failed).
+   */
+  readonly ageMs?: number;
 }
 
 /** Built once at start by `createRevocationChecker`; `check` is called once per request. */
@@ -75,7 +86,6 @@ export interface RevocationCheckerDeps {
 
 const KINDS: readonly RevocationKind[] = ["jti", "sub", "sid", "client"];
 const CLAIMS = ["jti", "sub", "sid", "client_id"] as const;
-const LOOKUP_FAILED = { error: "error" } as const;
 
 /**
  * Validates `config` (throwing `ConfigError`) and returns a checker with its own bounded cache and
@@ -144,20 +154,23 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
       const values: Array<string | null> = new Array(keys.length);
       const cachedEntries: Array<CachedValue | undefined> = new Array(keys.length);
       let missing: number[] | undefined;
+      // Every entry was stored fresh for `ttlMs`, so its age is how far `now` is past `freshUntil - ttlMs`
+      let ageMs = 0;
       for (let i = 0; i < keys.length; i++) {
         const entry = cache.get(keys[i], now);
         cachedEntries[i] = entry;
         if (entry !== undefined) {
           // A cached revocation decides at once, fresh or not: waiting never unrevokes a token
-          if (entry.value !== null && revokes(kinds[i], entry.value, claims)) return answer(kinds[i], true, started);
+          if (entry.value !== null && revokes(kinds[i], entry.value, claims)) return answer(kinds[i], true, started, ageOf(entry, now, ttlMs));
           if (now < entry.freshUntil) {
             values[i] = entry.value;
+            ageMs = Math.max(ageMs, ageOf(entry, now, ttlMs));
             continue;
           }
         }
         (missing ??= []).push(i);
       }
-      if (missing === undefined) return answer(firstRevoking(kinds, values, claims), true, started);
+      if (missing === undefined) return answer(firstRevoking(kinds, values, claims), true, started, ageMs);
 
       let storeError: RevocationStoreError;
       if (!breaker.tryAcquire(now)) {
@@ -179,7 +192,7 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
               keepUntil: value === null ? freshUntil + maxStaleMs : keepUntil(kinds[i], value, claims, at, freshUntil),
             });
           }
-          return answer(firstRevoking(kinds, values, claims), false, started);
+          return answer(firstRevoking(kinds, values, claims), false, started, ageMs);
         }
         breaker.failed(clock.now());
         storeError = reply.error;
@@ -194,18 +207,19 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
             break;
           }
           values[i] = entry.value;
+          ageMs = Math.max(ageMs, ageOf(entry, now, ttlMs));
         }
         if (usable) {
           const revokedBy = firstRevoking(kinds, values, claims);
           return revokedBy === undefined
-            ? { allow: true, outcome: "not_revoked", cached: true, ms: since(started), failModeUsed: "stale", storeError }
-            : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached: true, ms: since(started), failModeUsed: "stale", storeError };
+            ? { allow: true, outcome: "not_revoked", cached: true, ms: since(started), failModeUsed: "stale", storeError, ageMs }
+            : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached: true, ms: since(started), failModeUsed: "stale", storeError, ageMs };
         }
       }
       return unavailable(failMode === "open" ? "open" : "closed", storeError, started);
     } catch {
       // Unreachable by design; if a bug lands here the token is refused, never waved through
-      return unavailable("closed", "error", started);
+      return unavailable("closed", "connection", started);
     }
   }
 
@@ -254,13 +268,13 @@ function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: num
     let pending: Promise<Array<string | null>>;
     try {
       pending = store.getMany(keys, controller.signal, nowMs);
-    } catch {
-      settle(LOOKUP_FAILED);
+    } catch (error) {
+      settle({ error: storeErrorOf(error) });
       return;
     }
     Promise.resolve(pending).then(
       (values) => settle(isReply(values, keys.length) ? values : { error: "bad_reply" }),
-      () => settle(LOOKUP_FAILED),
+      (error: unknown) => settle({ error: storeErrorOf(error) }),
     );
   });
 }
@@ -271,10 +285,14 @@ function isReply(values: unknown, length: number): values is Array<string | null
   return true;
 }
 
-function answer(revokedBy: RevocationKind | undefined, cached: boolean, started: number): RevocationCheckResult {
+function answer(revokedBy: RevocationKind | undefined, cached: boolean, started: number, ageMs?: number): RevocationCheckResult {
   return revokedBy === undefined
-    ? { allow: true, outcome: "not_revoked", cached, ms: since(started) }
-    : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached, ms: since(started) };
+    ? { allow: true, outcome: "not_revoked", cached, ms: since(started), ageMs }
+    : { allow: false, outcome: "revoked", reason: "revoked", revokedBy, cached, ms: since(started), ageMs };
+}
+
+function ageOf(entry: CachedValue, now: number, ttlMs: number): number {
+  return Math.max(0, now - (entry.freshUntil - ttlMs));
 }
 
 function unavailable(failModeUsed: "open" | "closed", storeError: RevocationStoreError, started: number): RevocationCheckResult {

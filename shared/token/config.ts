@@ -71,7 +71,7 @@ export interface IssuerConfig {
   jwksPreload?: JwkSet;
   /** Shared secret for HS* service tokens, as UTF-8; at least as many bytes as the hash (32 for HS256). */
   secret?: string;
-  /** Allowed clock skew for `exp`, `nbf` and `iat`, in seconds; default 30, from 0 to 300. */
+  /** Allowed clock skew for `exp`, `nbf` and `iat` (a future `iat` is refused on every issuer), in seconds; default 30, from 0 to 300. */
   clockToleranceSeconds?: number;
   /** Refuse tokens whose `iat` is older than this, in seconds; default `null` (no limit), from 1 to 31536000. Makes `iat` required. */
   maxAgeSeconds?: number | null;

@@ -2,6 +2,7 @@ import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock/index.ts";
 import type { JwkSet, ResolvedIssuer, ResolvedKeySource } from "./config.ts";
 import { deepFreeze, isRecord } from "./internal.ts";
+import { readLimitedText } from "./read-limited.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
 
 /** The subset of `fetch` the JWKS cache uses; inject one in tests or to add tracing. */
@@ -88,9 +89,10 @@ const MAX_KEYS = 100;
 
 /**
  * Builds the key lookup for one issuer. Remote issuers share the registry entry of their JWKS URI:
- * one fetch at a time (single flight), a refresh when the set is older than `jwksCacheSeconds`, at
- * most one fetch per `jwksCooldownMs` for unknown `kid`s or after a failure, and the last good set
- * for up to `jwksMaxStaleSeconds` when the endpoint fails, then `jwks_unavailable`.
+ * one fetch at a time (single flight), a refresh when the set is older than `jwksCacheSeconds` that
+ * runs in the background while the cached set keeps answering (stale-while-revalidate, for up to
+ * `jwksMaxStaleSeconds` past freshness), at most one fetch per `jwksCooldownMs` for unknown `kid`s or
+ * after a failure, and past the max stale age a wait for the endpoint, then `jwks_unavailable`.
  * Only the configured URI is fetched: the token's `jku`, `x5u`, `jwk` and `x5c` are never read.
  */
 export function createKeyResolver(issuer: ResolvedIssuer, deps: KeyResolverDeps): (alg: string, kid: string | undefined) => Promise<KeyLookup> {
@@ -141,8 +143,14 @@ async function remoteKey(
   if (entry.keys === null || now - entry.fetchedAtMs >= source.freshMs) {
     // After a failure, wait out the cooldown: an outage then costs one timeout per cooldown, not one per request.
     if (entry.inflight !== null || now - entry.lastAttemptMs >= source.cooldownMs) {
-      await refresh(entry, source, deps);
-      now = clock.now();
+      // Stale-while-revalidate (#21): keys within their max stale age answer now, while one refresh
+      // runs behind them; only keys past it (or none) make the request wait for the endpoint
+      if (entry.keys !== null && now - entry.fetchedAtMs < source.freshMs + source.maxStaleMs) {
+        startRefresh(entry, source, deps);
+      } else {
+        await refresh(entry, source, deps);
+        now = clock.now();
+      }
     }
   }
   if (entry.keys === null || now - entry.fetchedAtMs >= source.freshMs + source.maxStaleMs) {
@@ -161,10 +169,16 @@ async function remoteKey(
   return importFor(match, alg, issuerName, Math.max(0, Math.floor((now - entry.fetchedAtMs) / 1000)));
 }
 
+/** Starts a refresh, or answers the one in flight, and waits for it at most until its deadline. */
 function refresh(entry: JwksEntry, source: Extract<ResolvedKeySource, { kind: "remote" }>, deps: KeyResolverDeps): Promise<void> {
+  return join(startRefresh(entry, source, deps), source.timeoutMs, deps.clock);
+}
+
+/** The refresh in flight for `entry`, started now if there is none (single flight). Never rejects. */
+function startRefresh(entry: JwksEntry, source: Extract<ResolvedKeySource, { kind: "remote" }>, deps: KeyResolverDeps): Flight {
   const now = deps.clock.now();
   // A flight older than its deadline belongs to a request the runtime cancelled: start a new one.
-  if (entry.inflight !== null && now - entry.inflight.startedMs <= source.timeoutMs) return join(entry.inflight, source.timeoutMs, deps.clock);
+  if (entry.inflight !== null && now - entry.inflight.startedMs <= source.timeoutMs) return entry.inflight;
   entry.lastAttemptMs = now;
   const flight = fetchJwks(source, deps.fetch).then((jwks) => {
     if (jwks === undefined) return;
@@ -185,7 +199,7 @@ function refresh(entry: JwksEntry, source: Extract<ResolvedKeySource, { kind: "r
     startedMs: now,
   };
   entry.inflight = current;
-  return join(current, source.timeoutMs, deps.clock);
+  return current;
 }
 
 /**
@@ -205,25 +219,21 @@ function join(flight: Flight, timeoutMs: number, clock: Clock): Promise<void> {
 /** Fetches and checks the key set; `undefined` on any failure (never throws, never rejects). */
 async function fetchJwks(source: Extract<ResolvedKeySource, { kind: "remote" }>, fetchFn: FetchLike): Promise<JwkSet | undefined> {
   try {
+    // One deadline for the headers and the whole body
+    const signal = AbortSignal.timeout(source.timeoutMs);
     const response = await fetchFn(source.uri, {
       method: "GET",
       headers: { accept: "application/jwk-set+json, application/json" },
       // A redirect would make us fetch a URL nobody configured.
       redirect: "manual",
-      signal: AbortSignal.timeout(source.timeoutMs),
+      signal,
     });
     if (response.status < 200 || response.status > 299) {
       await response.body?.cancel().catch(() => undefined);
       return undefined;
     }
-    const declared = Number(response.headers.get("content-length") ?? "0");
-    if (declared > MAX_JWKS_BYTES) {
-      await response.body?.cancel().catch(() => undefined);
-      return undefined;
-    }
-    const text = await response.text();
-    if (text.length > MAX_JWKS_BYTES) return undefined;
-    return publicKeysOf(JSON.parse(text));
+    const text = await readLimitedText(response, MAX_JWKS_BYTES, signal);
+    return text === undefined ? undefined : publicKeysOf(JSON.parse(text));
   } catch {
     return undefined;
   }

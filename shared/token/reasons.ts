@@ -11,7 +11,9 @@
  * - `key_unusable`: the matching key could not be used (e.g. an RSA key under 2048 bits).
  * - `bad_signature`: the signature does not verify; also any tampered header or payload.
  * - `expired`: `exp` has passed (beyond the clock tolerance).
- * - `not_yet_valid`: `nbf`, or `iat` when a max age is set, lies in the future.
+ * - `not_yet_valid`: `nbf` lies in the future (beyond the clock tolerance).
+ * - `issued_in_future`: `iat` lies in the future (beyond the clock tolerance); checked on every
+ *   issuer, with or without `maxAgeSeconds` (RFC 8725 §3.10, #21).
  * - `too_old`: `iat` is older than the issuer's `maxAgeSeconds`.
  * - `wrong_issuer`: `iss` is missing or not a configured issuer.
  * - `wrong_audience`: `aud` is missing or names none of the issuer's audiences.
@@ -31,6 +33,7 @@ export type TokenFailureReason =
   | "bad_signature"
   | "expired"
   | "not_yet_valid"
+  | "issued_in_future"
   | "too_old"
   | "wrong_issuer"
   | "wrong_audience"

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "../clock/index.ts";
 import { ConfigError } from "../errors.ts";
 import { validateTokenConfig, type ResolvedClaimsMapping, type ResolvedIssuer, type ResolvedTokenConfig, type TokenConfig } from "./config.ts";
 import { decodeJsonSegment, deepFreeze } from "./internal.ts";
+import { issuedInFuture } from "./issued-at.ts";
 import { createKeyResolver, sharedJwksRegistry, type FetchLike, type JwksPersistence, type JwksRegistry, type KeyLookup } from "./jwks.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
 import { createTokenCache } from "./token-cache.ts";
@@ -142,6 +143,7 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     } catch (error) {
       return failureOf(error, issuer.name);
     }
+    if (issuedInFuture(claims.iat, verifiedAt, issuer.clockToleranceSeconds)) return tokenFailure("issued_in_future", "iat", issuer.name);
     deepFreeze(claims);
 
     if (cacheKey !== undefined) {
@@ -184,7 +186,8 @@ function failureOf(error: unknown, issuerName: string): TokenFailure {
       if (field === "typ") return tokenFailure("wrong_typ", "typ", issuerName);
       if (reason === "missing") return tokenFailure("missing_claim", field, issuerName);
       if (reason === "invalid") return tokenFailure("claim_type", field, issuerName);
-      if (field === "nbf" || field === "iat") return tokenFailure("not_yet_valid", field, issuerName);
+      if (field === "iat") return tokenFailure("issued_in_future", "iat", issuerName);
+      if (field === "nbf") return tokenFailure("not_yet_valid", "nbf", issuerName);
       return tokenFailure("claim_type", field, issuerName);
     }
     case "ERR_JOSE_ALG_NOT_ALLOWED":

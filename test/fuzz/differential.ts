@@ -3,8 +3,10 @@
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { PolicyJson } from "@cedar-policy/cedar-wasm/nodejs";
 import fc from "fast-check";
-import type { CedarRequest, EntityJson } from "../../shared/policy/index.ts";
-import { compilePolicies, loadPolicyModule, PolicyCompileError } from "../../tools/compiler/index.ts";
+import type { CedarRequest, EntityJson, PolicyResult } from "../../shared/policy/index.ts";
+import { compilePolicies, loadPolicyModule, parseJsonLossless, PolicyCompileError } from "../../tools/compiler/index.ts";
+import { textFeatures } from "./text-features.ts";
+import { textCaseArb, type TextCase } from "./text-arbitraries.ts";
 import { caseArb, DATETIME_TEXT, DECIMAL_TEXT, DURATION_TEXT, IP_TEXT, type DifferentialCase } from "./arbitraries.ts";
 
 /** How the case's entities reach the compiled set. */
@@ -39,23 +41,92 @@ export async function checkCase(c: DifferentialCase, placement: EntityPlacement)
   for (const r of c.requests) {
     const want = cedar.isAuthorized({ ...(r as unknown as cedar.AuthorizationCall), policies: { staticPolicies: text }, entities: c.entities as cedar.Entities });
     if (want.type === "failure") continue; // e.g. entity data Cedar rejects as a whole
-    const got = set.evaluate(r as CedarRequest, requestEntities);
-    const wantErrors = sorted(want.response.diagnostics.errors.map((e) => e.policyId));
-    const gotErrors = sorted(got.errors.map((e) => e.policy));
-    const wantReasons = sorted(want.response.diagnostics.reason);
-    const gotReasons = sorted(got.reasons);
-    if (want.response.decision !== got.decision || JSON.stringify(wantReasons) !== JSON.stringify(gotReasons) || JSON.stringify(wantErrors) !== JSON.stringify(gotErrors)) {
-      return [
-        `placement: ${placement}`,
-        `policies:\n${text}`,
-        `entities: ${JSON.stringify(c.entities)}`,
-        `request: ${JSON.stringify(r)}`,
-        `cedar:    ${want.response.decision} reasons=${JSON.stringify(wantReasons)} errors=${JSON.stringify(wantErrors)} ${want.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join(" | ")}`,
-        `compiled: ${got.decision} reasons=${JSON.stringify(gotReasons)} errors=${JSON.stringify(gotErrors)} ${got.errors.map((e) => `${e.policy}: ${e.message}`).join(" | ")}`,
-      ].join("\n");
-    }
+    const diff = compareOutcome(want.response, set.evaluate(r as CedarRequest, requestEntities));
+    if (diff !== undefined) return [`placement: ${placement}`, `policies:\n${text}`, `entities: ${JSON.stringify(c.entities)}`, `request: ${JSON.stringify(r)}`, diff].join("\n");
   }
   return undefined;
+}
+
+// Decision, determining policies and errored policies of both sides, or undefined when equal.
+// `idOf` maps a compiled policy id back to Cedar's generated one.
+function compareOutcome(want: cedar.Response, got: PolicyResult, idOf = (id: string): string => id): string | undefined {
+  const wantErrors = sorted(want.diagnostics.errors.map((e) => e.policyId));
+  const gotErrors = sorted(got.errors.map((e) => idOf(e.policy)));
+  const wantReasons = sorted(want.diagnostics.reason);
+  const gotReasons = sorted(got.reasons.map(idOf));
+  if (want.decision === got.decision && JSON.stringify(wantReasons) === JSON.stringify(gotReasons) && JSON.stringify(wantErrors) === JSON.stringify(gotErrors)) return undefined;
+  return [
+    `cedar:    ${want.decision} reasons=${JSON.stringify(wantReasons)} errors=${JSON.stringify(wantErrors)} ${want.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join(" | ")}`,
+    `compiled: ${got.decision} reasons=${JSON.stringify(gotReasons)} errors=${JSON.stringify(gotErrors)} ${got.errors.map((e) => `${e.policy}: ${e.message}`).join(" | ")}`,
+  ].join("\n");
+}
+
+/** What the text runs covered: cases, requests compared, and cases per feature group. */
+export interface TextStats {
+  cases: number;
+  /** Cases whose policy text Cedar refused, and the compiler too. */
+  refusedByBoth: number;
+  /** Requests decided by both sides and compared. */
+  requests: number;
+  /** Requests Cedar refused as a whole (entity or context data it rejects): not comparable. */
+  requestsRefused: number;
+  decisions: Record<string, number>;
+  /** Compared requests where Cedar reported at least one erroring policy. */
+  withErrors: number;
+  features: Record<string, number>;
+}
+
+export const textStats: TextStats = { cases: 0, refusedByBoth: 0, requests: 0, requestsRefused: 0, decisions: {}, withErrors: 0, features: {} };
+
+/**
+ * Checks one text case (policy text; entities and contexts as JSON text) in annotation id mode,
+ * so `@id` strings reach the generated module. Both sides must refuse the same policy texts.
+ */
+export async function checkTextCase(c: TextCase, placement: EntityPlacement): Promise<string | undefined> {
+  textStats.cases++;
+  for (const f of textFeatures(c)) textStats.features[f] = (textStats.features[f] ?? 0) + 1;
+  const cedarRefuses = cedar.checkParsePolicySet({ staticPolicies: c.policies }).type === "failure";
+  // Cedar's side reads JSON with JSON.parse (cedar-wasm takes no bigint), the compiled side losslessly
+  const entities = JSON.parse(c.entities) as EntityJson[];
+  const lossless = parseJsonLossless(c.entities) as EntityJson[];
+  const half = Math.ceil(lossless.length / 2);
+  const staticEntities = placement === "static" ? lossless : placement === "split" ? lossless.slice(0, half) : [];
+  const requestEntities = placement === "static" ? [] : placement === "split" ? lossless.slice(half) : lossless;
+  let set;
+  try {
+    set = await loadPolicyModule(compilePolicies({ policies: [{ file: "fuzz.cedar", text: c.policies }], entities: staticEntities }).source);
+  } catch (e) {
+    if (cedarRefuses && e instanceof PolicyCompileError) {
+      textStats.refusedByBoth++;
+      return undefined;
+    }
+    return `compile failed (${cedarRefuses ? "Cedar refuses too" : "Cedar accepts"}): ${(e as Error).message}\n${c.policies}`;
+  }
+  if (cedarRefuses) return `compiled policy text Cedar refuses:\n${c.policies}`;
+  const cedarIdOf = new Map(set.policies.map((p) => [p.id, p.cedarId]));
+  for (const r of c.requests) {
+    const context = JSON.parse(r.context) as cedar.Context;
+    const want = cedar.isAuthorized({ principal: r.principal, action: r.action, resource: r.resource, context, policies: { staticPolicies: c.policies }, entities: entities as cedar.Entities });
+    if (want.type === "failure") {
+      textStats.requestsRefused++;
+      continue;
+    }
+    textStats.requests++;
+    textStats.decisions[want.response.decision] = (textStats.decisions[want.response.decision] ?? 0) + 1;
+    if (want.response.diagnostics.errors.length > 0) textStats.withErrors++;
+    const request = { ...r, context: parseJsonLossless(r.context) } as CedarRequest;
+    const diff = compareOutcome(want.response, set.evaluate(request, requestEntities), (id) => cedarIdOf.get(id) ?? id);
+    if (diff !== undefined) return [`placement: ${placement}`, `policies:\n${c.policies}`, `entities: ${c.entities}`, `request: ${JSON.stringify(r)}`, diff].join("\n");
+  }
+  return undefined;
+}
+
+/** The fast-check property over text cases. */
+export function textProperty(): fc.IAsyncProperty<[TextCase, EntityPlacement]> {
+  return fc.asyncProperty(textCaseArb, fc.constantFrom<EntityPlacement>("static", "request", "split"), async (c, placement) => {
+    const diff = await checkTextCase(c, placement);
+    if (diff !== undefined) throw new Error(`compiled module differs from cedar-wasm:\n${diff}`);
+  });
 }
 
 /** The fast-check property: compiled and Cedar agree on every generated case. */

@@ -138,9 +138,9 @@ export function compilePolicies(opts: CompilePoliciesOptions): CompileResult {
   const onForbidError = opts.onForbidError ?? "skip";
   let source: string;
   try {
-    source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY });
+    source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY, entitiesFile: opts.entitiesFile });
   } catch (e) {
-    if (e instanceof GenerateError) throw new PolicyCompileError([...diagnostics, { severity: "error", message: e.message }]);
+    if (e instanceof GenerateError) throw new PolicyCompileError([...diagnostics, { severity: "error", ...e.site, message: e.message }]);
     throw e;
   }
   const policies: PolicyInfo[] = gen.map((g) => {

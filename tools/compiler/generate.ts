@@ -1,6 +1,6 @@
 import { extensionFunctions, isExtensionFunction } from "../../shared/policy/index.ts";
 import type { OnForbidError } from "../../shared/policy/index.ts";
-import { toJsLiteral } from "./json.ts";
+import { jsString, stringifyLossless, toJsLiteral } from "./json.ts";
 
 /** A policy ready for code generation: its EST (integers beyond 2^53 as bigint) and metadata. */
 export interface GeneratePolicy {
@@ -23,17 +23,29 @@ export interface GenerateInput {
   onForbidError: OnForbidError;
   /** Module specifier the generated code imports the runtime (`shared/policy/index.ts`) from. */
   runtimeImport: string;
+  /** Where `entities` came from, for errors. */
+  entitiesFile?: string;
 }
 
 // The JSON EST is loosely typed here: the generator checks each shape as it meets it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- EST nodes are walked by key
 type Est = any;
 
+/** Where a generate error lies, in the terms of `Diagnostic`. */
+export interface GenerateErrorSite {
+  file?: string;
+  line?: number;
+  policy?: string;
+}
+
 /** The EST could not be compiled (an unknown operator, a template slot, a lossy integer). */
 export class GenerateError extends Error {
-  constructor(message: string) {
+  /** The policy (or entities file) concerned, once known. */
+  readonly site: GenerateErrorSite | undefined;
+  constructor(message: string, site?: GenerateErrorSite) {
     super(message);
     this.name = "GenerateError";
+    this.site = site;
   }
 }
 
@@ -76,9 +88,10 @@ function isBooleanExpr(e: Est): boolean {
   return BOOLEAN_KEYS.has(k);
 }
 
-// Keeps generated comments on their line: a line terminator inside `//` would end the comment.
-function commentSafe(s: string): string {
-  return s.replace(/[\r\n\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+// Text shown in generated `//` comments, one comment per line. Splitting at every line
+// terminator JavaScript knows is all a line comment needs: nothing else can end it.
+function commentLines(text: string, prefix: string): string[] {
+  return text.split(/\r\n|[\r\n\u2028\u2029]/).map((line) => `${prefix}${line}`);
 }
 
 class Emitter {
@@ -88,6 +101,12 @@ class Emitter {
   private readonly uids = new Map<string, string>();
   private readonly patterns = new Map<string, string>();
   private readonly constants = new Map<string, string>();
+
+  // A name from the EST (attribute, entity type) as a string literal.
+  name(v: Est, what: string): string {
+    if (typeof v !== "string") throw new GenerateError(`malformed ${what} ${stringifyLossless(v)}`);
+    return jsString(v);
+  }
 
   op(name: string): string {
     this.opsUsed.add(name);
@@ -105,7 +124,7 @@ class Emitter {
     if (name === undefined) {
       name = `E${this.uids.size}`;
       this.uids.set(key, name);
-      this.consts.push(`const ${name} = ${this.op("uid")}(${JSON.stringify(type)}, ${JSON.stringify(id)});`);
+      this.consts.push(`const ${name} = ${this.op("uid")}(${jsString(type)}, ${jsString(id)});`);
     }
     return name;
   }
@@ -135,7 +154,7 @@ class Emitter {
   entityRef(e: Est): string {
     const u = e && typeof e === "object" && "__entity" in e ? e.__entity : e;
     if (!u || typeof u.type !== "string" || typeof u.id !== "string") {
-      throw new GenerateError(`malformed entity reference ${JSON.stringify(e)}`);
+      throw new GenerateError(`malformed entity reference ${stringifyLossless(e)}`);
     }
     return this.uid(u.type, u.id);
   }
@@ -145,7 +164,7 @@ class Emitter {
       case "boolean":
         return { code: String(v), constant: true };
       case "string":
-        return { code: JSON.stringify(v), constant: true };
+        return { code: jsString(v), constant: true };
       case "number":
         if (!Number.isSafeInteger(v)) {
           throw new GenerateError(`integer literal ${v} is not exact: parse the EST with a lossless JSON parser`);
@@ -164,9 +183,9 @@ class Emitter {
 
   // Compiles an EST expression to a JS expression; `constant` when it reads no variable.
   expr(e: Est): { code: string; constant: boolean } {
-    if (!e || typeof e !== "object" || Array.isArray(e)) throw new GenerateError(`malformed expression ${JSON.stringify(e)}`);
+    if (!e || typeof e !== "object" || Array.isArray(e)) throw new GenerateError(`malformed expression ${stringifyLossless(e)}`);
     const keys = Object.keys(e);
-    if (keys.length !== 1) throw new GenerateError(`expression must have exactly one key, got ${JSON.stringify(keys)}`);
+    if (keys.length !== 1) throw new GenerateError(`expression must have exactly one key, got ${stringifyLossless(keys)}`);
     const k = keys[0];
     const a = e[k];
     if (!BUILTIN_KEYS.has(k)) return this.call(k, a);
@@ -209,7 +228,7 @@ class Emitter {
       }
       case ".": {
         const x = this.expr(a.left);
-        return { code: `${this.op("attr")}(r, ${x.code}, ${JSON.stringify(a.attr)})`, constant: false };
+        return { code: `${this.op("attr")}(r, ${x.code}, ${this.name(a.attr, "attribute")})`, constant: false };
       }
       case "has":
         return this.has(a);
@@ -220,7 +239,7 @@ class Emitter {
       }
       case "is": {
         const x = this.expr(a.left);
-        const test = `${this.op("is")}(${x.code}, ${JSON.stringify(a.entity_type)})`;
+        const test = `${this.op("is")}(${x.code}, ${this.name(a.entity_type, "entity type")})`;
         if (a.in === undefined || a.in === null) return { code: test, constant: x.constant };
         // Cedar desugars `e is T in E` to `e is T && e in E`
         const target = this.expr(a.in);
@@ -241,7 +260,7 @@ class Emitter {
       }
       case "Record": {
         const entries = Object.entries(a as Record<string, Est>).map(([name, x]) => [name, this.expr(x)] as const);
-        const code = `${this.op("makeRecord")}([${entries.map(([name, x]) => `[${JSON.stringify(name)}, ${x.code}]`).join(", ")}])`;
+        const code = `${this.op("makeRecord")}([${entries.map(([name, x]) => `[${jsString(name)}, ${x.code}]`).join(", ")}])`;
         const constant = entries.every(([, x]) => x.constant);
         return { code: constant ? this.constant(code) : code, constant };
       }
@@ -258,8 +277,8 @@ class Emitter {
     let base = this.expr(a.left).code;
     const tests: string[] = [];
     attrs.forEach((name, i) => {
-      if (i > 0) base = `${this.op("attr")}(r, ${base}, ${JSON.stringify(attrs[i - 1])})`;
-      tests.push(`${this.op("has")}(r, ${base}, ${JSON.stringify(name)})`);
+      if (i > 0) base = `${this.op("attr")}(r, ${base}, ${this.name(attrs[i - 1], "attribute")})`;
+      tests.push(`${this.op("has")}(r, ${base}, ${this.name(name, "attribute")})`);
     });
     return { code: tests.length === 1 ? tests[0] : `(${tests.join(" && ")})`, constant: false };
   }
@@ -272,7 +291,7 @@ class Emitter {
     const arity = (extensionFunctions[name] as (...a: unknown[]) => unknown).length;
     if (xs.length !== arity) {
       // Cedar evaluates the arguments, then fails the call
-      const failing = `${this.op("fail")}(${JSON.stringify(`wrong number of arguments to \`${name}\`: expected ${arity}, got ${xs.length}`)})`;
+      const failing = `${this.op("fail")}(${jsString(`wrong number of arguments to \`${name}\`: expected ${arity}, got ${xs.length}`)})`;
       return { code: xs.length > 0 ? `(${list}, ${failing})` : failing, constant: false };
     }
     this.extUsed.add(name);
@@ -293,14 +312,14 @@ class Emitter {
           const list = s.entities !== undefined ? s.entities : [s.entity];
           return `{ op: "in", entities: [${list.map((x: Est) => this.entityRef(x)).join(", ")}] }`;
         }
-        return `{ op: ${JSON.stringify(s.op)}, entity: ${this.entityRef(s.entity)} }`;
+        return `{ op: ${jsString(s.op)}, entity: ${this.entityRef(s.entity)} }`;
       case "is":
         if (what === "action") break;
-        if (s.in === undefined) return `{ op: "is", type: ${JSON.stringify(s.entity_type)} }`;
+        if (s.in === undefined) return `{ op: "is", type: ${this.name(s.entity_type, "entity type")} }`;
         if (s.in.slot !== undefined) throw new GenerateError("policy templates (slots) are not supported");
-        return `{ op: "is", type: ${JSON.stringify(s.entity_type)}, in: ${this.entityRef(s.in.entity)} }`;
+        return `{ op: "is", type: ${this.name(s.entity_type, "entity type")}, in: ${this.entityRef(s.in.entity)} }`;
     }
-    throw new GenerateError(`unsupported ${what} scope ${JSON.stringify(s)}`);
+    throw new GenerateError(`unsupported ${what} scope ${stringifyLossless(s)}`);
   }
 }
 
@@ -326,37 +345,48 @@ export function generateModule(input: GenerateInput): string {
   const blocks: string[] = [];
   input.policies.forEach((p, i) => {
     const est = p.est;
-    if (est.effect !== "permit" && est.effect !== "forbid") throw new GenerateError(`policy \`${p.id}\`: unknown effect`);
     let cond: string | undefined;
     let scopes: string[];
     try {
+      if (est.effect !== "permit" && est.effect !== "forbid") throw new GenerateError("unknown effect");
       scopes = [em.scope(est.principal, "principal"), em.scope(est.action, "action"), em.scope(est.resource, "resource")];
       cond = condition(em, est);
     } catch (e) {
-      if (e instanceof GenerateError) throw new GenerateError(`policy \`${p.id}\`${p.file ? ` (${p.file}:${p.line ?? "?"})` : ""}: ${e.message}`);
+      // a TypeError here is an EST of the wrong shape (only JSON input can be), not a bug to hide
+      if (e instanceof GenerateError || e instanceof TypeError) {
+        const message = e instanceof GenerateError ? e.message : `malformed policy: ${(e as TypeError).message}`;
+        throw new GenerateError(message, { file: p.file, line: p.line, policy: p.cedarId });
+      }
       throw e;
     }
     const where = p.file !== undefined ? ` · ${p.file}${p.line !== undefined ? `:${p.line}` : ""}` : "";
-    const head = [`// ${p.cedarId}${p.id !== p.cedarId ? ` · @id(${JSON.stringify(p.id)})` : ""}${where}`];
-    if (p.text !== undefined) for (const line of p.text.split("\n")) head.push(`//   ${commentSafe(line)}`);
+    const head = commentLines(`${p.cedarId}${p.id !== p.cedarId ? ` · @id(${jsString(p.id)})` : ""}${where}`, "// ");
+    if (p.text !== undefined) head.push(...commentLines(p.text, "//   "));
     const fields = [
-      `id: ${JSON.stringify(p.id)}`,
-      `cedarId: ${JSON.stringify(p.cedarId)}`,
-      `effect: ${JSON.stringify(est.effect)}`,
+      `id: ${jsString(p.id)}`,
+      `cedarId: ${jsString(p.cedarId)}`,
+      `effect: ${jsString(est.effect)}`,
       `annotations: Object.fromEntries(${toJsLiteral(Object.entries(p.annotations))})`,
     ];
-    if (p.file !== undefined) fields.push(`file: ${JSON.stringify(p.file)}`);
+    if (p.file !== undefined) fields.push(`file: ${jsString(p.file)}`);
     if (p.line !== undefined) fields.push(`line: ${p.line}`);
     fields.push(`principal: ${scopes[0]}`, `action: ${scopes[1]}`, `resource: ${scopes[2]}`);
     if (cond !== undefined) fields.push(`condition: (r) =>\n    ${cond}`);
     blocks.push(`${head.join("\n")}\nconst P${i} = {\n  ${fields.join(",\n  ")},\n};`);
   });
+  let entities: string;
+  try {
+    entities = toJsLiteral(input.entities);
+  } catch (e) {
+    if (e instanceof TypeError) throw new GenerateError(`entities: ${e.message}`, { file: input.entitiesFile });
+    throw e;
+  }
   const ops = [...em.opsUsed].sort().map((o) => `${o}: $${o}`);
   const exts = [...em.extUsed].sort().map((x) => `${x}: $x_${x}`);
   return [
     "// Generated by the Gatehouse policy compiler from Cedar policies. Do not edit: rebuild instead.",
     `// version ${input.version}`,
-    `import { definePolicySet, ops } from ${JSON.stringify(input.runtimeImport)};`,
+    `import { definePolicySet, ops } from ${jsString(input.runtimeImport)};`,
     "",
     ops.length > 0 ? `const { ${ops.join(", ")} } = ops;` : "",
     exts.length > 0 ? `const { ${exts.join(", ")} } = ops.ext;` : "",
@@ -366,9 +396,9 @@ export function generateModule(input: GenerateInput): string {
     ...blocks.flatMap((b) => [b, ""]),
     "/** The compiled policy set. */",
     "const policySet = definePolicySet({",
-    `  version: ${JSON.stringify(input.version)},`,
-    `  onForbidError: ${JSON.stringify(input.onForbidError)},`,
-    `  entities: ${toJsLiteral(input.entities)},`,
+    `  version: ${jsString(input.version)},`,
+    `  onForbidError: ${jsString(input.onForbidError)},`,
+    `  entities: ${entities},`,
     `  policies: [${input.policies.map((_, i) => `P${i}`).join(", ")}],`,
     "});",
     "",

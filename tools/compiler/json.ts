@@ -15,6 +15,15 @@ export function parseJsonLossless(text: string): unknown {
 }
 
 /**
+ * The one way a string reaches generated code: a double-quoted JavaScript string literal. JSON
+ * escapes quotes, backslashes, control characters and lone surrogates; U+2028 and U+2029 are
+ * escaped too, so the literal never holds a line terminator and stays safe inside a `//` comment.
+ */
+export function jsString(s: string): string {
+  return JSON.stringify(s).replace(/[\u2028\u2029]/g, (c) => (c === "\u2028" ? "\\u2028" : "\\u2029"));
+}
+
+/**
  * Serializes a JSON-like value (bigints allowed) as a JavaScript expression for generated code.
  * Strings are JSON-encoded; a `__proto__` key is written as a computed key so it stays an own
  * property instead of setting the prototype.
@@ -27,14 +36,14 @@ export function toJsLiteral(v: unknown): string {
       if (!Number.isFinite(v)) throw new TypeError(`cannot embed the number ${v}`);
       return v < 0 ? `(${v})` : String(v);
     case "string":
-      return JSON.stringify(v);
+      return jsString(v);
     case "boolean":
       return String(v);
     case "object":
       if (v === null) return "null";
       if (Array.isArray(v)) return `[${v.map(toJsLiteral).join(", ")}]`;
       return `{${Object.entries(v)
-        .map(([k, x]) => `${k === "__proto__" ? `[${JSON.stringify(k)}]` : JSON.stringify(k)}: ${toJsLiteral(x)}`)
+        .map(([k, x]) => `${k === "__proto__" ? `[${jsString(k)}]` : jsString(k)}: ${toJsLiteral(x)}`)
         .join(", ")}}`;
   }
   throw new TypeError(`cannot embed a ${typeof v}`);

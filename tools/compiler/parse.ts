@@ -1,6 +1,7 @@
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { DetailedError } from "@cedar-policy/cedar-wasm/nodejs";
 import type { Diagnostic } from "./errors.ts";
+import { scanCedar, type IntegerToken } from "./scan.ts";
 
 /** Cedar policy text, from a file or in memory. */
 export interface PolicySource {
@@ -46,72 +47,74 @@ export function cedarDiagnostics(errors: DetailedError[], text: string, file: st
   });
 }
 
-// Integer literals in policy text, in source order, with a leading minus when one applies.
-function integerTokens(text: string): { abs: bigint; minus: boolean }[] {
-  const out: { abs: bigint; minus: boolean }[] = [];
-  const re = /"(?:[^"\\]|\\.)*"|\/\/[^\n]*|[A-Za-z_][A-Za-z0-9_]*|(-\s*)?([0-9]+)/gs;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    if (m[2] === undefined) continue;
-    out.push({ abs: BigInt(m[2]), minus: m[1] !== undefined });
-  }
-  return out;
+// cedar-wasm hands integer literals back as JS numbers, which round beyond 2^53, and its EST
+// cannot be matched to the text by order or count: record keys come back sorted, `e has a.b`
+// repeats `e`, and a minus may be folded into the literal across spaces and comments. So the
+// policy is parsed a second time with the number k written in place of the k-th integer token;
+// each number of that EST names its token, and its sign says whether Cedar folded a minus in.
+function markIntegers(text: string, integers: IntegerToken[]): string {
+  let out = "";
+  let at = 0;
+  integers.forEach((t, k) => {
+    out += text.slice(at, t.start) + String(k + 1);
+    at = t.end;
+  });
+  return out + text.slice(at);
 }
 
-// cedar-wasm returns Longs as JS numbers, which round beyond 2^53. Each such literal is put
-// back from the policy text: the first unused integer token with the same rounded value.
-function restoreLargeIntegers(est: unknown, text: string): void {
-  let tokens: { abs: bigint; minus: boolean }[] | undefined;
-  const used = new Set<number>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      node.forEach(visit);
-      return;
-    }
-    if (node === null || typeof node !== "object") return;
-    const o = node as Record<string, unknown>;
-    for (const [k, v] of Object.entries(o)) {
-      if (k === "Value" && typeof v === "number" && !Number.isSafeInteger(v)) {
-        tokens ??= integerTokens(text);
-        // the minus before a literal may be Cedar's folded negation or a binary `-`
-        const exact = (t: { abs: bigint; minus: boolean }): bigint | undefined =>
-          Number(t.abs) === v ? t.abs : t.minus && Number(-t.abs) === v ? -t.abs : undefined;
-        const i = tokens.findIndex((t, j) => !used.has(j) && exact(t) !== undefined);
-        if (i < 0) throw new Error(`cannot recover the exact value of integer literal ${v}`);
-        used.add(i);
-        o[k] = exact(tokens[i]);
-      } else {
-        visit(v);
-      }
-    }
-  };
-  visit(est);
+class IntegerMapError extends Error {}
+
+// Walks the EST of the text (`lossy`) and of the marked text together; returns the marked EST
+// with every number replaced by its literal's exact value (bigint beyond the safe range).
+function exactIntegers(lossy: unknown, marked: unknown, integers: IntegerToken[]): unknown {
+  if (typeof marked === "number") {
+    const token = Number.isInteger(marked) ? integers[Math.abs(marked) - 1] : undefined;
+    if (token === undefined || typeof lossy !== "number") throw new IntegerMapError(`unexpected number ${marked}`);
+    const exact = marked < 0 ? -token.value : token.value;
+    // the invariant that makes the mapping trustworthy: both parses agree up to rounding
+    if (Number(exact) !== lossy) throw new IntegerMapError(`literal ${exact} parsed as ${lossy}`);
+    const n = Number(exact);
+    return Number.isSafeInteger(n) ? n : exact;
+  }
+  if (marked === null || typeof marked !== "object") {
+    if (marked !== lossy) throw new IntegerMapError("the two parses differ");
+    return marked;
+  }
+  const keys = Object.keys(marked);
+  const same = lossy !== null && typeof lossy === "object" && Array.isArray(lossy) === Array.isArray(marked) && sameKeys(Object.keys(lossy), keys);
+  if (!same) throw new IntegerMapError("the two parses differ");
+  const m = marked as Record<string, unknown>;
+  const l = lossy as Record<string, unknown>;
+  for (const k of keys) {
+    const v = exactIntegers(l[k], m[k], integers);
+    // defineProperty: a record attribute may be called `__proto__`
+    if (v !== m[k]) Object.defineProperty(m, k, { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  return marked;
 }
 
-// Offsets in `source` that lie inside a `//` comment (outside string literals).
-function commentOffsets(source: string): (i: number) => boolean {
-  const ranges: [number, number][] = [];
-  let inString = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-    } else if (c === "/" && source[i + 1] === "/") {
-      const end = source.indexOf("\n", i);
-      ranges.push([i, end < 0 ? source.length : end]);
-      i = end < 0 ? source.length : end;
-    }
+const sameKeys = (a: string[], b: string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i]);
+
+// The EST of one policy with exact integers. `est` is what `text` parsed into.
+function withExactIntegers(est: unknown, text: string): { est: unknown } | { error: string } {
+  const { integers } = scanCedar(text);
+  if (integers.length === 0) return { est };
+  const marked = cedar.policyToJson(markIntegers(text, integers));
+  try {
+    if (marked.type === "failure") throw new IntegerMapError("the policy does not parse with them marked");
+    return { est: exactIntegers(est, marked.json, integers) };
+  } catch (e) {
+    if (e instanceof IntegerMapError) return { error: `cannot recover the exact integer literals: ${e.message}` };
+    throw e;
   }
-  return (i) => ranges.some(([a, b]) => i >= a && i < b);
 }
 
 // Each part with its offset in the source, sorted by offset. Parts are placed longest first at
 // their first occurrence outside comments and outside parts already placed (a bare policy can
 // also appear inside an annotated one); -1 (sorted last) when a part is not found verbatim.
 function placeParts(source: string, parts: string[]): { text: string; at: number }[] {
-  const inComment = commentOffsets(source);
+  const { comments } = scanCedar(source);
+  const inComment = (i: number): boolean => comments.some(([a, b]) => i >= a && i < b);
   const spans: [number, number][] = [];
   const free = (at: number, len: number): boolean => !inComment(at) && spans.every(([a, b]) => at + len <= a || at >= b);
   const order = parts.map((text, i) => ({ text, i })).sort((a, b) => b.text.length - a.text.length);
@@ -124,6 +127,9 @@ function placeParts(source: string, parts: string[]): { text: string; at: number
   }
   return placed.sort((a, b) => (a.at < 0 ? 1 : b.at < 0 ? -1 : a.at - b.at));
 }
+
+// 1-based line of offset `at` (undefined for -1, a part not found in the source).
+const lineAt = (text: string, at: number): number | undefined => (at >= 0 ? text.slice(0, at).split("\n").length : undefined);
 
 /**
  * Parses policy sources with cedar-wasm into ESTs, numbering them `policy0`, `policy1`, ... in
@@ -138,8 +144,8 @@ export function parsePolicySources(sources: PolicySource[]): { policies: ParsedP
       diagnostics.push(...cedarDiagnostics(parts.errors, src.text, src.file));
       continue;
     }
-    if (parts.policy_templates.length > 0) {
-      diagnostics.push({ severity: "error", file: src.file, message: "policy templates are not supported" });
+    for (const { at } of placeParts(src.text, parts.policy_templates).slice(0, 1)) {
+      diagnostics.push({ severity: "error", file: src.file, line: lineAt(src.text, at), message: "policy templates are not supported" });
     }
     // cedar-wasm returns the parts ordered by their ids as strings (policy0, policy1, policy10,
     // policy2, ...), so they are put back in source order, where Cedar's ids come from
@@ -148,15 +154,19 @@ export function parsePolicySources(sources: PolicySource[]): { policies: ParsedP
       diagnostics.push({ severity: "warning", file: src.file, message: "cannot locate every policy in the source: generated ids and lines may be off" });
     }
     for (const { text, at } of placed) {
-      const line = at >= 0 ? src.text.slice(0, at).split("\n").length : undefined;
+      const line = lineAt(src.text, at);
       const cedarId = `policy${policies.length}`;
       const json = cedar.policyToJson(text);
       if (json.type === "failure") {
         diagnostics.push(...cedarDiagnostics(json.errors, text, src.file, line ?? 1, cedarId));
         continue;
       }
-      restoreLargeIntegers(json.json, text);
-      const p: ParsedPolicy = { cedarId, est: json.json, text };
+      const exact = withExactIntegers(json.json, text);
+      if ("error" in exact) {
+        diagnostics.push({ severity: "error", file: src.file, line: line ?? 1, policy: cedarId, message: exact.error });
+        continue;
+      }
+      const p: ParsedPolicy = { cedarId, est: exact.est, text };
       if (src.file !== undefined) p.file = src.file;
       if (line !== undefined) p.line = line;
       policies.push(p);

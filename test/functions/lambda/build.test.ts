@@ -83,8 +83,10 @@ describe("the built function", () => {
     expect(results[3].answer.policyDocument.Statement[0]).toMatchObject({ Effect: "Deny", Resource: [events[3].methodArn] });
     expect(results.slice(4)).toEqual([{ thrown: "Unauthorized" }, { thrown: "Unauthorized" }, { thrown: "Unauthorized" }]);
     const lines = stdout.trim().split("\n").map((line) => JSON.parse(line));
-    expect(lines).toHaveLength(5);
-    expect(lines.map((l) => [l.platform, l.decision])).toEqual([["lambda", "allow"], ["lambda", "allow"], ["lambda", "allow"], ["lambda", "deny"], ["lambda", "deny"]]);
+    // One line per invocation, the two malformed events included (#21)
+    expect(lines).toHaveLength(7);
+    expect(lines.map((l) => [l.platform, l.decision])).toEqual([["lambda", "allow"], ["lambda", "allow"], ["lambda", "allow"], ["lambda", "deny"], ["lambda", "deny"], ["lambda", "deny"], ["lambda", "deny"]]);
+    expect(lines.slice(5).map((l) => l.decision_reason)).toEqual(["malformed_event", "malformed_event"]);
     expect(stdout).not.toContain(token);
   });
   it("takes GATEHOUSE_CONFIG over the bundled configuration", async () => {

@@ -1,13 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createLambdaHandler, type Authorize } from "../../../functions/lambda/index.ts";
-import type { AuthorizeInput, Decision } from "../../../shared/pipeline/types.ts";
+import type { RefusalReason, RefusedRequest } from "../../../shared/pipeline/refuse.ts";
+import type { AuthorizeInput, Decision, DecisionStatus } from "../../../shared/pipeline/types.ts";
 import { loadEvent, retarget } from "./events.ts";
 
 // A stand-in for the pipeline that decides from the input alone, so these tests pin the adapter:
 // which input it builds and which answer it gives for each kind of decision. The real pipeline
 // runs in lambda.e2e.test.ts.
-function scripted(): Authorize & { seen: AuthorizeInput[] } {
+function scripted(): Authorize & { seen: AuthorizeInput[]; refused: string[] } {
   const seen: AuthorizeInput[] = [];
   const authorize = async (input: AuthorizeInput): Promise<Decision> => {
     seen.push(input);
@@ -17,7 +18,17 @@ function scripted(): Authorize & { seen: AuthorizeInput[] } {
     if (input.path.startsWith("/down")) return { ...base, allow: false, status: 503, reason: "revocation_unavailable" };
     return { ...base, allow: true, status: 200, reason: "allowed", principal: { type: "User", id: "vera" }, context: { tenant: "acme" } };
   };
-  return Object.assign(authorize, { seen });
+  return withRefuse(authorize, seen);
+}
+
+// The Authorizer's `refuse`, recorded: each refusal is one decision the adapter made before the pipeline
+function withRefuse(decide: (input: AuthorizeInput) => Promise<Decision>, seen: AuthorizeInput[] = []) {
+  const refused: string[] = [];
+  const refuse = (_request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision => {
+    refused.push(reason);
+    return { allow: false, status, reason, decisionId: `r-${refused.length}`, context: { decisionId: `r-${refused.length}` } };
+  };
+  return Object.assign(decide, { refuse, refused, seen });
 }
 
 const arnOf = (event: Record<string, any>) => event.methodArn as string;
@@ -67,9 +78,10 @@ describe("security", () => {
     const handler = createLambdaHandler(authorize, { warn: (m) => warnings.push(m) });
     const event = loadEvent("http-v2", "good");
     event.identitySource = ["Bearer good"];
-    expect(await handler(event)).toEqual({ isAuthorized: false, context: { reason: "cache_key_unbound" } });
+    expect(await handler(event)).toEqual({ isAuthorized: false, context: { decisionId: "r-1", reason: "cache_key_unbound" } });
     expect(await handler(event)).toMatchObject({ isAuthorized: false });
     expect(authorize.seen).toHaveLength(0);
+    expect(authorize.refused).toEqual(["cache_key_unbound", "cache_key_unbound"]);
     expect(warnings).toHaveLength(1);
   });
   it("denies when the identity sources name another path than the request's", async () => {
@@ -90,7 +102,7 @@ describe("security", () => {
     expect(authorize.seen[0].headerCounts).toEqual({ authorization: 2 });
   });
   it("fails closed when the pipeline itself throws", async () => {
-    const handler = createLambdaHandler(async () => { throw new Error("boom"); });
+    const handler = createLambdaHandler(withRefuse(async () => { throw new Error("boom"); }));
     const rest = await handler(loadEvent("rest-request", "good"));
     expect("policyDocument" in rest && rest.policyDocument.Statement[0].Effect).toBe("Deny");
     expect(rest.context.reason).toBe("internal_error");
@@ -98,7 +110,7 @@ describe("security", () => {
   });
   it("flushes after every decision, before answering", async () => {
     const order: string[] = [];
-    const handler = createLambdaHandler(async (input) => { order.push("decide"); return scripted()(input); }, { flush: async () => { order.push("flush"); } });
+    const handler = createLambdaHandler(withRefuse(async (input) => { order.push("decide"); return scripted()(input); }), { flush: async () => { order.push("flush"); } });
     await handler(loadEvent("http-v2", "good"));
     await handler(loadEvent("rest-token", "bad")).catch(() => order.push("answer"));
     expect(order).toEqual(["decide", "flush", "decide", "flush", "answer"]);

@@ -84,6 +84,13 @@ for (const proxy of ["nginx", "traefik", "envoy"] as const) {
     it("answers 200 for the public health route without a token", async () => {
       expect((await ask("GET", "/health", {})).status).toBe(200);
     });
+    // Regression for #21: a correctly signed token issued a year ahead was allowed by default
+    it("answers 401 for a token issued a year ahead, naming issued_in_future in the audit line", async () => {
+      const future = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, subject: "vera", now: Math.floor(Date.now() / 1000) + 365 * 86_400 });
+      const res = await ask("GET", "/tenants/acme/orders", { authorization: `Bearer ${future}` });
+      expect(res.status).toBe(401);
+      expect(audit.records.find((r) => r.decision_id === res.headers["x-gatehouse-decision-id"])).toMatchObject({ decision: "deny", auth_error: "issued_in_future" });
+    });
     it("never echoes an inbound x-gatehouse-principal", async () => {
       const res = await ask("GET", "/tenants/acme/orders", { authorization: `Bearer ${await viewer()}`, "x-gatehouse-principal": 'User::"ada"' });
       expect(res.headers["x-gatehouse-principal"]).not.toContain("ada");

@@ -2,7 +2,8 @@ import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createForwardAuthApp, startForwardAuthServer, type ForwardAuthOptions, type ForwardAuthServer } from "../../../functions/node/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
-import type { AuthorizeInput, Decision } from "../../../shared/pipeline/types.ts";
+import type { RefusalReason, RefusedRequest } from "../../../shared/pipeline/refuse.ts";
+import type { AuthorizeInput, Decision, DecisionStatus } from "../../../shared/pipeline/types.ts";
 
 // A stand-in for the pipeline that records what it was asked and decides by path, so these tests pin
 // the adapter: which request each proxy convention names, and how each decision is answered.
@@ -19,7 +20,14 @@ function scripted() {
     if (input.path.startsWith("/down")) return { ...base, allow: false, status: 503, reason: "revocation_unavailable" };
     return { ...base, allow: true, status: 200, reason: "allowed", identityHeaders: { "x-gatehouse-principal": "vera", "x-gatehouse-tenant": "acme", "x-gatehouse-decision-id": base.decisionId } };
   };
-  return Object.assign(authorize, { seen });
+  return Object.assign(authorize, { seen, refused, refuse });
+}
+
+// The Authorizer's `refuse`, recorded: a refusal is a decision the adapter made before the pipeline
+const refused: string[] = [];
+function refuse(_request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
+  refused.push(reason);
+  return { allow: false, status, reason, decisionId: "6d1f5b8e-0000-4000-8000-00000000000r" };
 }
 
 interface Sent { status: number; headers: Record<string, string | string[] | undefined>; body: string }
@@ -174,9 +182,12 @@ describe("security", () => {
     ["traefik", { "x-forwarded-uri": "/tenants/acme/orders" }],
   ] as const)("refuses a %s auth request that does not name the original request, without deciding", async (proxy, headers) => {
     const { server, authorize } = await start({ proxy });
+    refused.length = 0;
     const res = await send(server, "GET", "/", { ...headers, authorization: "Bearer good" });
     expect(res.status).toBe(403);
     expect(authorize.seen).toHaveLength(0);
+    expect(refused).toEqual(["proxy_misconfigured"]);
+    expect(res.headers["x-gatehouse-decision-id"]).toBe("6d1f5b8e-0000-4000-8000-00000000000r");
   });
   it("hands Envoy's path to the pipeline unnormalised, dot segments and encoding intact", async () => {
     const { server, authorize } = await start({ proxy: "envoy", pathPrefix: "/check" });
@@ -185,7 +196,7 @@ describe("security", () => {
     expect(authorize.seen.map((i) => i.path)).toEqual(["/tenants/a/orders/../../admin/audit", "/tenants/a/orders/%2e%2e%2Fadmin"]);
   });
   it("fails closed with 503 when the pipeline throws", async () => {
-    const { server } = await start({ proxy: "envoy" }, Object.assign(async () => { throw new Error("boom"); }, { seen: [] }));
+    const { server } = await start({ proxy: "envoy" }, Object.assign(async () => { throw new Error("boom"); }, { seen: [], refused, refuse }));
     expect((await send(server, "GET", "/tenants/acme/orders", { authorization: "Bearer good" })).status).toBe(503);
   });
   it("listens on loopback unless told otherwise", async () => {

@@ -51,10 +51,10 @@ describe("dynamodb: table semantics", () => {
     client.destroy();
   });
 
-  it("fails closed with `error` when the table does not exist", async () => {
+  it("fails closed with `bad_reply` when the table does not exist (the service answered with an error)", async () => {
     const store = createDynamoDbStore({ table: "missing-table", region: "local", endpoint: dynalite.endpoint, credentials });
     const checker = createRevocationChecker({ store: { kind: "memory" }, deadlineMs: 2000 }, { store });
-    expect(await checker.check({ iss: "i", sub: "s" })).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "error" });
+    expect(await checker.check({ iss: "i", sub: "s" })).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "bad_reply" });
     await store.close();
   });
 

@@ -189,8 +189,21 @@ describe("worker: security", () => {
 
   it("strips spoofed identity headers on public routes too", async () => {
     const w = await sharedGatehouse();
-    expect((await w.fetch("/health", { headers: { "x-gatehouse-principal": 'User::"ada"' } })).status).toBe(200);
-    expect(w.originRequests.at(-1)!.headers["x-gatehouse-principal"]).toBeUndefined();
+    expect((await w.fetch("/health", { headers: { "x-gatehouse-principal": 'User::"ada"', "x-gatehouse-tenant": "globex" } })).status).toBe(200);
+    // Every identity header on every allow, empty when there is nothing to say (#21)
+    expect(w.originRequests.at(-1)!.headers["x-gatehouse-principal"]).toBe("");
+    expect(w.originRequests.at(-1)!.headers["x-gatehouse-tenant"]).toBe("");
+  });
+
+  // Regression for #21: jose checks a future iat only with a max age, which the hardened default leaves off
+  it("refuses a correctly signed token issued a year ahead, with the default configuration", async () => {
+    const w = await sharedGatehouse();
+    const ahead = Math.floor(Date.now() / 1000) + 365 * 86_400;
+    const future = await mintToken(key, viewer, { issuer: ISSUER, audience: AUDIENCE, now: ahead, ttlSeconds: 600 });
+    const response = await w.fetch("/tenants/acme/orders", { headers: { authorization: `Bearer ${future}` } });
+    expect(response.status).toBe(401);
+    await problem(response);
+    expect(w.originRequests).toHaveLength(0);
   });
 
   // The runtime's URL parser resolves dot segments (also %2e%2e) before the Worker sees the URL; the

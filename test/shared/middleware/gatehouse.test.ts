@@ -49,7 +49,8 @@ describe("gatehouse() middleware", () => {
   it("strips spoofed identity headers on public routes", async () => {
     const { hono } = await app();
     const response = await hono.request("/health", { headers: { "x-gatehouse-principal": 'User::"ada"' } });
-    expect(await response.json()).toEqual({ principal: null, tenant: null, decision: "public_route" });
+    // Present and empty: every identity header on every allow (#21)
+    expect(await response.json()).toEqual({ principal: "", tenant: "", decision: "public_route" });
   });
 
   it("fails closed with 503 on every request when the configuration is refused", async () => {

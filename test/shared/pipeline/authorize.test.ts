@@ -32,7 +32,8 @@ describe("authorize: allow", () => {
     const env = await setup();
     const { decision, line } = await decide(env, "GET", "/health");
     expect(decision).toMatchObject({ allow: true, status: 200, reason: "public_route", route: "/health" });
-    expect(decision.identityHeaders).toBeUndefined();
+    // Every identity header on every allow, empty when there is no principal (#21)
+    expect(decision.identityHeaders).toEqual({ "x-gatehouse-principal": "", "x-gatehouse-tenant": "", "x-gatehouse-decision-id": decision.decisionId });
     expect(line.principal).toBeNull();
   });
 
@@ -327,6 +328,14 @@ describe("authorize: security", () => {
       expect(line).not.toContain(token.split(".")[1]);
       expect(line).not.toContain(token.split(".")[2]);
     }
+  });
+
+  // Regression for #21: a proxy copying only the headers present would pass a client's own x-gatehouse-tenant
+  it("sends x-gatehouse-tenant, empty, when the principal has no tenant (#21)", async () => {
+    const env = await setup();
+    const decision = await env.authorize(input("GET", "/admin/audit", await env.token({ sub: "ada", groups: ["admin"], amr: ["pwd", "mfa"] })));
+    expect(decision.allow).toBe(true);
+    expect(decision.identityHeaders).toEqual({ "x-gatehouse-principal": 'User::"ada"', "x-gatehouse-tenant": "", "x-gatehouse-decision-id": decision.decisionId });
   });
 
   it("keeps identity header values printable ASCII whatever the claims hold", async () => {

@@ -79,7 +79,7 @@ export function describeStoreFaults(name: string, open: () => Promise<StoreBehin
           inject();
           const { result, elapsed, limit } = await timed(checker, claims, "closed");
           expect(result).toMatchObject({ allow: false, outcome: "store_error", reason: "revocation_unavailable", failModeUsed: "closed" });
-          expect(["timeout", "error", "bad_reply"]).toContain(result.storeError);
+          expect(["timeout", "connection", "bad_reply"]).toContain(result.storeError);
           expect(elapsed).toBeLessThan(limit);
         });
 

@@ -185,8 +185,8 @@ describe("check: caching", () => {
 
 describe("check: store failures and fail modes", () => {
   for (const [fault, storeError] of [
-    ["reject", "error"],
-    ["throw", "error"],
+    ["reject", "connection"],
+    ["throw", "connection"],
     ["garbage", "bad_reply"],
     ["hang", "timeout"],
   ] as const) {
@@ -208,7 +208,7 @@ describe("check: store failures and fail modes", () => {
     const { checker, state } = setup();
     state.fault = "reject";
     const result = await checker.check(token(), "open");
-    expect(result).toMatchObject({ allow: true, outcome: "store_error", failModeUsed: "open", storeError: "error" });
+    expect(result).toMatchObject({ allow: true, outcome: "store_error", failModeUsed: "open", storeError: "connection" });
     expect(result.reason).toBeUndefined();
   });
 
@@ -217,7 +217,7 @@ describe("check: store failures and fail modes", () => {
     await checker.check(token());
     state.fault = "reject";
     clock.advance(1000 + 9_999);
-    expect(await checker.check(token(), "stale")).toMatchObject({ allow: true, outcome: "not_revoked", cached: true, failModeUsed: "stale", storeError: "error" });
+    expect(await checker.check(token(), "stale")).toMatchObject({ allow: true, outcome: "not_revoked", cached: true, failModeUsed: "stale", storeError: "connection" });
   });
 
   it("denies from a cached subject revocation while the store is down, in any fail mode", async () => {

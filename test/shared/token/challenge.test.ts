@@ -8,7 +8,7 @@ describe("RFC 6750 challenge", () => {
   });
 
   it("answers every other reason with the same generic invalid_token", () => {
-    const reasons: TokenFailureReason[] = ["malformed", "too_large", "bad_signature", "unknown_kid", "alg_not_allowed", "expired", "not_yet_valid", "wrong_issuer", "wrong_audience", "claim_type", "jwks_unavailable"];
+    const reasons: TokenFailureReason[] = ["malformed", "too_large", "bad_signature", "unknown_kid", "alg_not_allowed", "expired", "not_yet_valid", "issued_in_future", "wrong_issuer", "wrong_audience", "claim_type", "jwks_unavailable"];
     const values = new Set(reasons.map((reason) => unauthorizedChallenge(reason)));
     expect([...values]).toEqual(['Bearer error="invalid_token", error_description="the access token is missing, invalid or expired"']);
   });

@@ -37,6 +37,21 @@ function reasonOf(outcome: VerifyOutcome): string {
   return outcome.ok ? "ok" : outcome.reason;
 }
 
+/** Polls until `check` holds (a background refresh landing), failing after `ms`. */
+async function until(check: () => boolean, ms = 2000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Waits for the background refresh the last request started to reach the server and land. */
+async function refreshed(server: JwksServer, requests: number): Promise<void> {
+  await until(() => server.requests.length === requests);
+  await new Promise((r) => setTimeout(r, 30));
+}
+
 let key: TestKey;
 beforeAll(async () => {
   key = await testKey("ES256");
@@ -80,6 +95,10 @@ describe("fetching and caching keys", () => {
     await verifier.verify(await mintToken(key, {}, at(NOW_S + 59)));
     expect(server.requests).toHaveLength(1);
     clock.advance(1_000);
+    // Stale-while-revalidate: the due request is answered from the cached keys, one refresh runs behind it
+    const served = await verifier.verify(await mintToken(key, {}, at(NOW_S + 60)));
+    expect(served.ok && served.cache.jwksAgeSeconds).toBe(60);
+    await refreshed(server, 2);
     const outcome = await verifier.verify(await mintToken(key, {}, at(NOW_S + 60)));
     expect(outcome.ok && outcome.cache.jwksAgeSeconds).toBe(0);
     expect(server.requests).toHaveLength(2);
@@ -112,6 +131,9 @@ describe("key rotation", () => {
     expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("ok");
     server.setKeys([next.publicJwk]);
     clock.advance(60_000);
+    // The request that finds the keys due starts the refresh; once it lands the key is gone
+    await verifier.verify(await mintToken(key, {}, at(NOW_S + 60)));
+    await refreshed(server, 2);
     const outcome = await verifier.verify(await mintToken(key, {}, at(NOW_S + 60)));
     expect(reasonOf(outcome)).toBe("unknown_kid");
     expect(!outcome.ok && outcome.field).toBe("kid");
@@ -151,7 +173,7 @@ describe("outages", () => {
     clock.advance(100_000);
     const stale = await verifier.verify(await mintToken(key, {}, at(NOW_S + 100)));
     expect(stale.ok && stale.cache.jwksAgeSeconds).toBe(100);
-    expect(server.requests).toHaveLength(2);
+    await refreshed(server, 2);
     clock.advance(79_999);
     expect(reasonOf(await verifier.verify(await mintToken(key, {}, at(NOW_S + 179))))).toBe("ok");
     clock.advance(1);
@@ -315,5 +337,134 @@ describe("cold isolates: persisted and preloaded keys", () => {
     const { verifier } = remote(server, { jwksPreload: { keys: [key.publicJwk] } });
     expect(reasonOf(await verifier.verify(await mintToken(next, {}, at())))).toBe("ok");
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+// Regression for #21 (defect 5): the body was read whole (`response.text()`) before the 512 KiB cap was checked
+describe("security: JWKS bodies are read with the byte cap enforced while reading (#21)", () => {
+  async function streamingServer(write: (res: import("node:http").ServerResponse, sent: { bytes: number }) => void) {
+    const { createServer } = await import("node:http");
+    const sent = { bytes: 0 };
+    const server = createServer((_req, res) => {
+      // No content-length: chunked transfer, so only reading tells the size
+      res.writeHead(200, { "content-type": "application/json" });
+      write(res, sent);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
+    const stop = () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    };
+    return { url, sent, stop };
+  }
+
+  function verifierAt(url: string, overrides: Partial<IssuerConfig> = {}) {
+    return createTokenVerifier(tokenConfig([{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwksUri: url, ...overrides }], { cache: null }), {
+      clock: frozenClock(NOW_MS),
+      jwksRegistry: createJwksRegistry(),
+    });
+  }
+
+  it("refuses a 50 MB body without content-length after 512 KiB: RSS grows < 10 MB, within the timeout", async () => {
+    const total = 50 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const endpoint = await streamingServer((res, sent) => {
+      res.write('{"keys":[');
+      const pump = () => {
+        while (sent.bytes < total && !res.destroyed) {
+          sent.bytes += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end("]}");
+      };
+      res.on("close", () => (sent.bytes = Math.max(sent.bytes, 0)));
+      pump();
+    });
+    try {
+      const verifier = verifierAt(endpoint.url, { jwksTimeoutMs: 3000 });
+      const token = await mintToken(key, {}, at());
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+      const started = performance.now();
+      const outcome = await verifier.verify(token);
+      const elapsed = performance.now() - started;
+      clearInterval(sampler);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      expect(reasonOf(outcome)).toBe("jwks_unavailable");
+      expect(elapsed).toBeLessThan(3000);
+      expect(peak - baseline).toBeLessThan(10 * 1024 * 1024);
+      // The server stopped long before 50 MB: the stream was cancelled, not drained
+      expect(endpoint.sent.bytes).toBeLessThan(total / 2);
+    } finally {
+      await endpoint.stop();
+    }
+  });
+
+  it("fails within jwksTimeoutMs on a body that trickles in, the deadline covering the whole body", async () => {
+    const endpoint = await streamingServer((res) => {
+      res.write('{"keys":[');
+      const timer = setInterval(() => res.write(" "), 20);
+      res.on("close", () => clearInterval(timer));
+    });
+    try {
+      const verifier = verifierAt(endpoint.url, { jwksTimeoutMs: 300 });
+      const started = performance.now();
+      expect(reasonOf(await verifier.verify(await mintToken(key, {}, at())))).toBe("jwks_unavailable");
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(1500);
+    } finally {
+      await endpoint.stop();
+    }
+  });
+
+  it("still reads a key set without content-length under the cap", async () => {
+    const endpoint = await streamingServer((res) => {
+      const body = JSON.stringify({ keys: [key.publicJwk] });
+      res.write(body.slice(0, 10));
+      setTimeout(() => res.end(body.slice(10)), 20);
+    });
+    try {
+      expect(reasonOf(await verifierAt(endpoint.url).verify(await mintToken(key, {}, at())))).toBe("ok");
+    } finally {
+      await endpoint.stop();
+    }
+  });
+});
+
+// Regression for #21 (defect 6): a request whose keys were due waited for the refresh, the full
+// jwksTimeoutMs on a hanging endpoint, although the cached keys would have verified it
+describe("stale-while-revalidate: cached keys answer while one refresh runs (#21)", () => {
+  it("keeps answering in milliseconds from the cached keys while the endpoint hangs, with one refresh in flight", async () => {
+    const server = await serve([key]);
+    const { verifier, clock } = remote(server, { jwksCacheSeconds: 60, jwksMaxStaleSeconds: 3600, jwksTimeoutMs: 3000 });
+    await verifier.verify(await mintToken(key, {}, at()));
+    server.setMode("hang");
+    clock.advance(61_000);
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => mintToken(key, { i }, at(NOW_S + 61))));
+    const times: number[] = [];
+    for (const token of tokens) {
+      const started = performance.now();
+      const outcome = await verifier.verify(token);
+      times.push(performance.now() - started);
+      expect(outcome.ok && outcome.cache.jwksAgeSeconds).toBe(61);
+    }
+    expect(Math.max(...times)).toBeLessThan(100);
+    await until(() => server.requests.length === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("past the max stale age, waits for the endpoint and fails closed at its deadline", async () => {
+    const server = await serve([key]);
+    const { verifier, clock } = remote(server, { jwksCacheSeconds: 60, jwksMaxStaleSeconds: 60, jwksTimeoutMs: 200 });
+    await verifier.verify(await mintToken(key, {}, at()));
+    server.setMode("hang");
+    clock.advance(120_000);
+    const started = performance.now();
+    expect(reasonOf(await verifier.verify(await mintToken(key, {}, at(NOW_S + 120))))).toBe("jwks_unavailable");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
   });
 });

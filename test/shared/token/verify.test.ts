@@ -165,7 +165,30 @@ describe("checks claims", () => {
 
   it("refuses iat in the future when a max age is set", async () => {
     const token = await mintToken(key, {}, at(NOW_S + 120));
-    expectFailure(await verifierFor([key], { maxAgeSeconds: 600 }).verify(token), "not_yet_valid", "iat");
+    expectFailure(await verifierFor([key], { maxAgeSeconds: 600 }).verify(token), "issued_in_future", "iat");
+  });
+
+  // Regression for #21: jose checks a future iat only with maxTokenAge, and maxAgeSeconds defaults to null
+  it("refuses a token issued a year ahead on an issuer without maxAgeSeconds, naming iat (#21)", async () => {
+    const token = await mintToken(key, {}, at(NOW_S + 365 * 86_400, { ttlSeconds: 600 }));
+    expectFailure(await verifierFor([key]).verify(token), "issued_in_future", "iat");
+  });
+
+  it("accepts iat ahead within the clock tolerance and refuses it just past (#21)", async () => {
+    const token = await mintToken(key, {}, at(NOW_S + 30));
+    expect((await verifierFor([key]).verify(token)).ok).toBe(true);
+    expectFailure(await verifierFor([key], { clockToleranceSeconds: 29 }).verify(token), "issued_in_future", "iat");
+  });
+
+  it("refuses a future iat from a shared-secret issuer too (#21)", async () => {
+    const verifier = createTokenVerifier(tokenConfig([{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"], secret: SECRET }]), { clock: frozenClock(NOW_MS), jwksRegistry: createJwksRegistry() });
+    const token = await mintHmacToken(SECRET, { iss: ISSUER, aud: AUDIENCE, sub: "svc" }, { now: NOW_S + 3600 });
+    expectFailure(await verifier.verify(token), "issued_in_future", "iat");
+  });
+
+  it("refuses a future nbf by default, without maxAgeSeconds (#21)", async () => {
+    const token = await mintToken(key, { nbf: NOW_S + 86_400 }, at());
+    expectFailure(await verifierFor([key]).verify(token), "not_yet_valid", "nbf");
   });
 
   it("requires iat when a max age is set", async () => {

@@ -57,9 +57,17 @@ describe("build errors", () => {
     expect(e.diagnostics[0].line).toBe(2);
   });
 
+  it("locates an EST the generator cannot compile at its policy", () => {
+    const est = { effect: "permit", principal: { op: "All" }, action: { op: "All" }, resource: { op: "All" }, conditions: [{ kind: "when", body: { nope: [] } }] };
+    const e = compileError(() => compilePolicies({ policies: { policy0: est } }));
+    expect(e.diagnostics[0]).toMatchObject({ severity: "error", policy: "policy0", message: "unknown extension function `nope`" });
+    const malformed = compileError(() => compilePolicies({ policies: { policy0: { ...est, conditions: [{ kind: "when", body: { "!": null } }] } } }));
+    expect(malformed.diagnostics[0]).toMatchObject({ severity: "error", policy: "policy0", message: expect.stringContaining("malformed policy") });
+  });
+
   it("rejects templates", () => {
-    const e = compileError(() => compilePolicies({ policies: "permit(principal == ?principal, action, resource);" }));
-    expect(e.diagnostics[0].message).toContain("templates");
+    const e = compileError(() => compilePolicies({ policies: [{ file: "t.cedar", text: "permit(principal, action, resource);\npermit(principal == ?principal, action, resource);" }] }));
+    expect(e.diagnostics[0]).toMatchObject({ file: "t.cedar", line: 2, message: expect.stringContaining("templates") });
   });
 });
 

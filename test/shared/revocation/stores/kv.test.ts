@@ -65,7 +65,7 @@ describe("kv: inside workerd", () => {
     const checker = createRevocationChecker({ store: { kind: "memory" }, deadlineMs: 2000 }, {
       store: createKvStore({ ...namespace, get: () => namespace.get("x".repeat(600)) } as KvNamespaceLike),
     });
-    expect(await checker.check(claims("t3"))).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "error" });
+    expect(await checker.check(claims("t3"))).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "connection" });
   });
 });
 

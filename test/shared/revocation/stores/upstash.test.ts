@@ -44,19 +44,19 @@ describe("upstash: protocol", () => {
     }
   });
 
-  it("fails closed with `error` when the token is wrong (401)", async () => {
+  it("fails closed with `bad_reply` when the token is wrong (401)", async () => {
     const store = createUpstashStore({ url: bridge.url, token: "wrong" });
     const checker = createRevocationChecker({ store: { kind: "memory" } }, { store });
-    expect(await checker.check({ iss: "i", sub: "s" })).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "error" });
+    expect(await checker.check({ iss: "i", sub: "s" })).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "bad_reply" });
   });
 
   for (const mode of ["error", "garbage"] as const) {
-    it(`fails closed with \`error\` when the REST endpoint answers ${mode === "error" ? "500" : "200 with a body that is not JSON"}`, async () => {
+    it(`fails closed with \`bad_reply\` when the REST endpoint answers ${mode === "error" ? "500" : "200 with a body that is not JSON"}`, async () => {
       const store = createUpstashStore({ url: bridge.url, token: bridge.token });
       const checker = createRevocationChecker({ store: { kind: "memory" } }, { store });
       bridge.setMode(mode);
       try {
-        expect(await checker.check({ iss: "i", sub: `s-${mode}` })).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "error" });
+        expect(await checker.check({ iss: "i", sub: `s-${mode}` })).toMatchObject({ allow: false, reason: "revocation_unavailable", storeError: "bad_reply" });
       } finally {
         bridge.setMode("ok");
       }
