@@ -20,6 +20,19 @@ type Fits<A, B> = [A] extends [B] ? true : false;
 type WithoutInlineKeys<T> = Omit<T, "token"> & { token: Omit<Writable<GatehouseConfig>["token"], "issuers"> & { issuers: Omit<Writable<GatehouseConfig>["token"]["issuers"][number], "jwks" | "jwksPreload">[] } };
 const typeFitsSchema: Fits<WithoutInlineKeys<Writable<GatehouseConfig>>, WithoutInlineKeys<GatehouseConfigInput>> = true;
 const schemaFitsType: Fits<GatehouseConfigInput, GatehouseConfig> = true;
+// Extra properties pass `Fits`, so the option names are compared too: an option added to the type
+// and not to the schema (which the validator would then refuse) fails here
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+type Input = GatehouseConfigInput;
+type Config = Required<GatehouseConfig>;
+const sameOptions = {
+  top: true as SameKeys<Config, Omit<Input, "$schema" | "$comment">>,
+  issuer: true as SameKeys<Config["token"]["issuers"][number], Input["token"]["issuers"][number]>,
+  token: true as SameKeys<Config["token"], Input["token"]>,
+  revocation: true as SameKeys<NonNullable<Config["revocation"]>, NonNullable<Input["revocation"]>>,
+  audit: true as SameKeys<NonNullable<Config["audit"]>, NonNullable<Input["audit"]>>,
+  claims: true as SameKeys<NonNullable<Config["token"]["issuers"][number]["claims"]>, NonNullable<Input["token"]["issuers"][number]["claims"]>>,
+} satisfies Record<string, true>;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -107,7 +120,7 @@ function refusal(config: unknown): ConfigError | undefined {
 
 describe("the type, the JSON Schema and the validator agree", () => {
   it("the type fits the schema and the schema fits the type", () => {
-    expect([typeFitsSchema, schemaFitsType]).toEqual([true, true]);
+    expect([typeFitsSchema, schemaFitsType, ...Object.values(sameOptions)]).toEqual([true, true, true, true, true, true, true, true]);
   });
 
   it.each(Object.entries(VALID))("valid: %s", (_name, config) => {
