@@ -6,10 +6,10 @@ import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
-// The store module itself, not the stage index, which would pull the Upstash client into every cold start
-import type { RevocationStore } from "../../shared/revocation/index.ts";
-import { createMemoryStore } from "../../shared/revocation/stores/memory.ts";
+import { openStore } from "../../shared/revocation/registry.ts";
+import type { RevocationStore } from "../../shared/revocation/store.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
+import { nodeStores } from "../stores/registry.ts";
 import { createLambdaHandler, type HttpApiCacheCheck, type LambdaHandler } from "./handler.ts";
 
 /** What the build bundles in. */
@@ -44,15 +44,9 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   if (httpApiCache !== "require_route" && httpApiCache !== "off") {
     throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);
   }
-  let revocationStore: RevocationStore | undefined;
+  // The registry loads the Upstash, Redis or DynamoDB client only when the configuration names it
   const store = resolved.revocation?.store;
-  if (store?.kind === "memory") {
-    revocationStore = createMemoryStore();
-  } else if (store) {
-    // Loaded only when named: the Upstash, Redis and DynamoDB clients stay out of a cold start that needs none
-    const { createNodeStore } = await import("../stores/index.ts");
-    revocationStore = createNodeStore(store, env);
-  }
+  const revocationStore: RevocationStore | undefined = store ? (await openStore(nodeStores, store, { env })).store : undefined;
   // The bare JSON line: Lambda's console.log would prefix it with a timestamp and request id
   const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });
   const authorize = createAuthorizer(config, { policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...(revocationStore ? { revocationStore } : {}) });

@@ -9,8 +9,8 @@ import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
-import type { RevocationStore, RevocationStoreConfig } from "../../shared/revocation/index.ts";
-import { createMemoryStore } from "../../shared/revocation/stores/memory.ts";
+import { openStore, type RevocationStore } from "../../shared/revocation/index.ts";
+import { nodeStores } from "../stores/registry.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
 
@@ -35,7 +35,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   } catch {
     throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
   }
-  const revocationStore = await storeFor(resolved.revocation?.store, env);
+  const revocationStore: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
   const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}) });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
@@ -82,15 +82,6 @@ function readConfig(env: Readonly<Record<string, string | undefined>>): Gatehous
   } catch {
     throw new ConfigError("GATEHOUSE_ROUTES_FILE", `expected a JSON route table at \`${routesFile}\``);
   }
-}
-
-// The store clients (ioredis, the AWS SDK, Upstash) load only when the configuration names a store
-// that needs one: optional peers of the package, absent from most installs
-async function storeFor(store: RevocationStoreConfig | undefined, env: Readonly<Record<string, string | undefined>>): Promise<RevocationStore | undefined> {
-  if (store === undefined) return undefined;
-  if (store.kind === "memory") return createMemoryStore();
-  const { createNodeStore } = await import("../stores/index.ts");
-  return createNodeStore(store, env);
 }
 
 /** Runs the server as a process (this file, or the package's `gatehouse-forward-auth` bin): stops on SIGINT/SIGTERM, exits 1 on a configuration error. */

@@ -1,10 +1,8 @@
-// Revocation stores that need Node (TCP sockets, the AWS SDK), built by the Lambda and Node
-// adapters and passed to `createRevocationChecker`. The stores that run anywhere live in
-// shared/revocation.
+// Revocation stores that need Node (TCP sockets, the AWS SDK), and the Node registry of every
+// kind. Adapters open the configured store through the registry and pass it to the pipeline:
 //
-//   const store = createNodeStore(config.revocation.store);            // once, at start
-//   const checker = createRevocationChecker(config.revocation, { store });
+//   const { store } = await openStore(nodeStores, config.revocation.store, { env: process.env }); // once, at start
 
-export { createNodeStore } from "./create-node-store.ts";
-export { createRedisStore, type RedisStore, type RedisStoreOptions } from "./redis.ts";
-export { createDynamoDbStore, createRevocationTable, type DynamoDbStore, type DynamoDbStoreOptions } from "./dynamodb.ts";
+export { nodeStores } from "./registry.ts";
+export { createRedisStore, redisStore, type RedisStore, type RedisStoreOptions } from "./redis.ts";
+export { createDynamoDbStore, createRevocationTable, dynamodbStore, type DynamoDbStore, type DynamoDbStoreOptions } from "./dynamodb.ts";

@@ -6,6 +6,7 @@ import { Hono } from "hono/tiny";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import { configRefused, executionContext, flushLater, lazyAuthorizer, problemResponse, requestInput, withIdentityHeaders, type WorkerEnv } from "../../shared/middleware/index.ts";
+import { isPromise } from "../../shared/pipeline/state.ts";
 import { configFromEnv, jwksPersistenceFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
 import { forwardToOrigin } from "./forward.ts";
 
@@ -48,7 +49,9 @@ export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBin
 
   const app = new Hono<{ Bindings: WorkerBindings }>();
   app.all("*", async (c) => {
-    const authorize = authorizerFor(c.env as unknown as WorkerEnv);
+    let authorize = authorizerFor(c.env as unknown as WorkerEnv);
+    // A lazily loaded store client makes an isolate's first authorizer a Promise (#16)
+    if (isPromise(authorize)) authorize = await authorize;
     const target = originFor(c.env);
     const request = c.req.raw;
     // Refused for its configuration, but still one audit line per request (#21)

@@ -2,7 +2,7 @@ import { maskClientIp } from "./client-ip.ts";
 import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { ResolvedAuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
-import type { AuditPlatform, AuditRecord } from "./record.ts";
+import type { AuditDetail, AuditPlatform, AuditRecord } from "./record.ts";
 import { traceIdFrom } from "./trace-id.ts";
 
 /** What stays the same for every line a function writes. */
@@ -58,6 +58,7 @@ export function buildAuditRecord(
     resource: stringOrNull(facts.resource, max),
     decision: facts.decision === "allow" ? "allow" : "deny",
     decision_reason: codeOr(facts.reason, "unknown"),
+    detail: isObject(facts.detail) ? auditDetail(facts.detail, max) : null,
     reasons: policy && Array.isArray(policy.reasons) ? policy.reasons : NO_STRINGS,
     policy_errors: policyErrors(policy?.errors, config.policyErrorDetail),
     auth_error: facts.authError == null ? null : codeOr(facts.authError, "unknown"),
@@ -100,6 +101,22 @@ export function buildAuditRecord(
     record.shadow = compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail);
   }
   return record;
+}
+
+// Copies the detail's fields that are well formed, in a fixed order, capped like every other field
+function auditDetail(detail: NonNullable<DecisionFacts["detail"]>, max: number): AuditDetail | null {
+  const out: AuditDetail = {};
+  if (detail.stage !== undefined) out.stage = codeOr(detail.stage, "unknown");
+  if (typeof detail.field === "string") out.field = cut(detail.field, max);
+  if (typeof detail.claim === "string") out.claim = cut(detail.claim, max);
+  if (typeof detail.segment === "number" && Number.isInteger(detail.segment) && detail.segment >= 0) out.segment = detail.segment;
+  if (typeof detail.issuer === "string") out.issuer = cut(detail.issuer, max);
+  if (typeof detail.store === "string") out.store = cut(detail.store, max);
+  if (detail.storeError !== undefined) out.store_error = codeOr(detail.storeError, "unknown");
+  if (typeof detail.revokedBy === "string") out.revoked_by = codeOr(detail.revokedBy, "unknown");
+  if (Array.isArray(detail.policies)) out.policies = detail.policies.map((id) => cut(String(id), max));
+  if (typeof detail.message === "string") out.message = cut(detail.message, max);
+  return out;
 }
 
 // Consecutive decisions often share a millisecond (workerd's clock only moves on I/O): reuse the string

@@ -1,3 +1,4 @@
+import type { DecisionDetail, DecisionReason } from "../pipeline/reasons.ts";
 import type { AuditDecision, AuditFailMode } from "./record.ts";
 
 /**
@@ -26,7 +27,9 @@ export interface DecisionFacts {
   /** The pipeline's `Decision.decisionId`; when absent the logger makes one. */
   readonly decisionId?: string;
   /** The pipeline's reason code (`Decision.reason`): `allowed`, `public_route`, `expired`, `revoked`, `policy_denied`, … */
-  readonly reason: string;
+  readonly reason: DecisionReason;
+  /** What the stage that ended the request knew about why (failing claim, refused segment, store); `null` when nothing. */
+  readonly detail?: DecisionDetail | null;
   readonly request: {
     readonly method: string;
     /** The request path; anything from a `?` on is dropped unless `includeQuery` is set. */

@@ -26,6 +26,11 @@ export interface AuditRecord {
   decision: AuditDecision;
   /** The pipeline's reason code for the decision (`allowed`, `public_route`, `expired`, `revoked`, `policy_denied`, …). */
   decision_reason: string;
+  /**
+   * What the stage that ended the request knew about why: `stage`, and where they apply `field`,
+   * `claim`, `segment`, `issuer`, `store`, `store_error`, `revoked_by`, `policies`, `message`; `null` when nothing.
+   */
+  detail: AuditDetail | null;
   /** Ids of the policies that decided (Cedar's "reasons"); empty when none did. */
   reasons: readonly string[];
   /** Policies that errored during evaluation (skipped per `onForbidError`). */
@@ -51,6 +56,20 @@ export interface AuditRecord {
   shadow?: AuditShadow;
   /** Lines this logger's sink dropped since the last line that reported drops; absent when none. */
   audit_dropped?: number;
+}
+
+/** The audit form of the pipeline's `DecisionDetail` (snake_case keys, only those that apply). */
+export interface AuditDetail {
+  stage?: string;
+  field?: string;
+  claim?: string;
+  segment?: number;
+  issuer?: string;
+  store?: string;
+  store_error?: string;
+  revoked_by?: string;
+  policies?: readonly string[];
+  message?: string;
 }
 
 export type AuditPlatform = "worker" | "lambda" | "node";

@@ -7,8 +7,9 @@ import { refuseRequest, type RefusedRequest } from "../pipeline/refuse.ts";
 import type { Decision } from "../pipeline/types.ts";
 import { validateConfig } from "../config/validate.ts";
 import { ConfigError } from "../errors.ts";
-import type { RevocationStoreConfig } from "../revocation/config.ts";
-import { createKvStore, type KvNamespaceLike } from "../revocation/stores/kv.ts";
+import { edgeStores, openStore, type StoreRegistry } from "../revocation/registry.ts";
+import type { RevocationStore } from "../revocation/store.ts";
+import { isPromise, type MaybePromise } from "../pipeline/state.ts";
 import { withIdentityHeaders } from "./identity-headers.ts";
 import { problemResponse } from "./problem.ts";
 import { requestInput } from "./request-input.ts";
@@ -18,10 +19,12 @@ export type WorkerEnv = Readonly<Record<string, unknown>>;
 
 /**
  * What `gatehouse()` needs besides the configuration: `AuthorizerDeps`. `revocationStore` may be
- * left out when `config.revocation.store` is `kv` (built from the Worker's KV binding on the first
- * request) or `memory`; for Upstash pass `createUpstashStore(...)` from `shared/revocation`.
+ * left out: the store `config.revocation.store` names is then opened on the first request through
+ * `stores`, default `edgeStores` (`memory`, `kv` from the Worker's binding). `neutralStores` adds
+ * `upstash` (from the Worker's vars; its client then joins the bundle); Node's `nodeStores` adds
+ * `redis` and `dynamodb`.
  */
-export type GatehouseDeps = AuthorizerDeps;
+export type GatehouseDeps = AuthorizerDeps & { readonly stores?: StoreRegistry };
 
 /** Hono variables set by the middleware: the allow decision, for handlers that need the caller. */
 export interface GatehouseVariables {
@@ -50,7 +53,8 @@ export function gatehouse(
 ): MiddlewareHandler<{ Variables: GatehouseVariables }> {
   const authorizerFor = lazyAuthorizer(config, deps);
   return async function gatehouseMiddleware(c, next) {
-    const authorize = authorizerFor((c.env ?? {}) as WorkerEnv);
+    let authorize = authorizerFor((c.env ?? {}) as WorkerEnv);
+    if (isPromise(authorize)) authorize = await authorize;
     const request = c.req.raw;
     if (authorize === undefined) {
       const sink = typeof deps === "function" ? undefined : deps.auditSink;
@@ -69,28 +73,42 @@ export function gatehouse(
 
 /**
  * The authorizer of an isolate, built on first use from `env` and kept; `undefined` when the
- * configuration was refused (the `ConfigError` is logged once, and the caller answers 503).
+ * configuration was refused (the `ConfigError` is logged once, and the caller answers 503). A
+ * Promise only while a store whose client loads lazily (Upstash) is being opened, on the first request.
  */
 export function lazyAuthorizer(
   config: GatehouseConfig | ((env: WorkerEnv) => GatehouseConfig),
   deps: GatehouseDeps | ((env: WorkerEnv) => GatehouseDeps),
-): (env: WorkerEnv) => Authorizer | undefined {
-  let authorizer: Authorizer | undefined;
+): (env: WorkerEnv) => MaybePromise<Authorizer | undefined> {
+  let authorizer: MaybePromise<Authorizer | undefined> | undefined;
   let refused = false;
+  const refuse = (error: unknown): undefined => {
+    refused = true;
+    console.error(`gatehouse: configuration refused: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  };
   return function authorizerFor(env) {
     if (authorizer !== undefined || refused) return authorizer;
     try {
       const resolvedConfig = typeof config === "function" ? config(env) : config;
       // The whole configuration before any store, key set or sink is built from it (#21)
       const checked = validateConfig(resolvedConfig);
-      const resolvedDeps = typeof deps === "function" ? deps(env) : deps;
-      const store = resolvedDeps.revocationStore ?? defaultStore(checked.revocation?.store, env);
-      authorizer = createAuthorizer(resolvedConfig, store === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore: store });
+      const { stores, ...resolvedDeps } = typeof deps === "function" ? deps(env) : deps;
+      const build = (revocationStore: RevocationStore | undefined) => createAuthorizer(resolvedConfig, revocationStore === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore });
+      const section = checked.revocation?.store;
+      if (resolvedDeps.revocationStore !== undefined || section === undefined) return (authorizer = build(resolvedDeps.revocationStore));
+      const opened = openStore(stores ?? edgeStores, section, { env });
+      if (!isPromise(opened)) return (authorizer = build(opened.store));
+      authorizer = opened
+        .then((later) => (authorizer = build(later.store)))
+        .then(undefined, (error: unknown) => {
+          authorizer = undefined;
+          return refuse(error);
+        });
+      return authorizer;
     } catch (error) {
-      refused = true;
-      console.error(`gatehouse: configuration refused: ${error instanceof Error ? error.message : String(error)}`);
+      return refuse(error);
     }
-    return authorizer;
   };
 }
 
@@ -116,15 +134,6 @@ export function configRefused(request: RefusedRequest = { platform: "worker" }, 
 export function flushLater(ctx: ExecutionContextLike | undefined, authorize: Authorizer): void {
   const flushing = authorize.flush();
   if (ctx !== undefined) ctx.waitUntil(flushing);
-}
-
-// Only KV is built here: importing the other stores' clients would put them in every Worker bundle
-function defaultStore(store: RevocationStoreConfig | undefined, env: WorkerEnv) {
-  if (store === undefined || store.kind !== "kv") return undefined;
-  const binding = store.binding ?? "REVOCATIONS";
-  const namespace = env[binding] as Partial<KvNamespaceLike> | undefined;
-  if (typeof namespace?.get !== "function") throw new ConfigError("revocation.store.binding", `expected a KV namespace bound as \`${binding}\``);
-  return createKvStore(namespace as KvNamespaceLike);
 }
 
 // Hono's getter throws outside Workers (Node, tests), where there is nothing to keep alive

@@ -10,7 +10,11 @@ import { createRevocationChecker, type RevocationChecker } from "../revocation/c
 import type { RevocationStore } from "../revocation/store.ts";
 import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
-import { authorize } from "./authorize.ts";
+import { createDecide, decisionOf } from "./authorize.ts";
+import { pipelineStages } from "./order.ts";
+import { forbidPolicyIds } from "./stages/decision.ts";
+import type { PipelineParts } from "./parts.ts";
+import type { MaybePromise } from "./state.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 
@@ -51,6 +55,12 @@ export interface AuthorizerDeps {
 export interface Authorizer {
   (input: AuthorizeInput): Promise<Decision>;
   /**
+   * The same decision, answered synchronously when no stage had to wait (token, revocation answer
+   * and principal cached; issue #22): a `Decision`, or a Promise of one after a JWKS fetch or a
+   * store round trip. Never throws, never rejects.
+   */
+  decide(input: AuthorizeInput): MaybePromise<Decision>;
+  /**
    * Sends buffered audit lines; never rejects. Workers: `ctx.waitUntil(authorize.flush())`; Lambda:
    * await it before returning (a frozen sandbox sends nothing).
    */
@@ -67,22 +77,6 @@ export interface Authorizer {
   readonly policyVersion: string;
   /** The candidate policy module's version in shadow mode; `null` without one. */
   readonly shadowPolicyVersion: string | null;
-}
-
-/** @internal everything `authorize` needs, built once. */
-export interface Pipeline {
-  readonly config: ResolvedConfig;
-  readonly verifier: TokenVerifier;
-  readonly checker: RevocationChecker | null;
-  readonly policies: CompiledPolicySet;
-  /** Ids of the forbid policies when `onForbidError: "deny"` asks that their errors deny; else `null`. */
-  readonly forbidIds: ReadonlySet<string> | null;
-  /** The candidate set evaluated beside `policies` in shadow mode; `null` (one check per request) without. */
-  readonly shadowPolicies: CompiledPolicySet | null;
-  /** One logger per platform (the audit line's `platform` is the input's), sharing one sink. */
-  readonly audit: Readonly<Record<Platform, AuditLogger>>;
-  readonly clock: Clock;
-  readonly randomUUID: () => string;
 }
 
 /**
@@ -106,8 +100,10 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const policyVersion = typeof policies.version === "string" ? policies.version : null;
   const shadowPolicyVersion = shadowPolicies !== null && typeof shadowPolicies.version === "string" ? shadowPolicies.version : null;
   const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
-  const pipeline: Pipeline = {
-    config: resolved,
+  const parts: PipelineParts = {
+    routes: resolved.routes,
+    paths: resolved.paths,
+    credential: { cookie: resolved.credential.cookie, queryParam: resolved.credential.queryParam, maxTokenBytes: resolved.token.maxTokenBytes },
     verifier: createTokenVerifier(resolved.token, {
       clock,
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
@@ -117,27 +113,26 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     checker: resolved.revocation === null
       ? null
       : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
+    failModes: resolved.failModes,
+    contextHeaders: resolved.contextHeaders,
     policies,
-    forbidIds: resolved.onForbidError === "deny" ? forbidPolicyIds(policies) : null,
+    forbidIds: forbidPolicyIds(policies, resolved.onForbidError),
     shadowPolicies,
-    audit: { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") },
     clock,
-    randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
+  };
+  const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
+  const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
+  const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
+  const decide = function decide(input: AuthorizeInput): MaybePromise<Decision> {
+    return decisionOf(decideState(input));
   };
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
-    return authorize(pipeline, input);
+    return Promise.resolve(decide(input));
   };
-  const flush = () => pipeline.audit.worker.flush();
+  const flush = () => audit.worker.flush();
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
-    return refuseRequest(pipeline.audit[platform], pipeline.randomUUID(), request, reason, status);
+    return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
-  return Object.assign(run, { flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
-}
-
-// A module compiled with `onForbidError: "deny"` already denies by itself; the config asks the same of any module
-function forbidPolicyIds(policies: CompiledPolicySet): ReadonlySet<string> {
-  const ids = new Set<string>();
-  for (const policy of policies.policies ?? []) if (policy.effect === "forbid") ids.add(policy.id);
-  return ids;
+  return Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
 }

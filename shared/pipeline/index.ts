@@ -23,10 +23,15 @@
 //
 //   const decision = authorize.refuse({ platform: "lambda", requestId }, "malformed_event", 401);
 //
-// The order of the stages is in authorize.ts.
+// The order of the stages is in order.ts; compose.ts runs them, each stage is one file in stages/.
 export type { AuthorizeInput, Decision, DecisionStatus, HeadersLike, Platform } from "./types.ts";
 export { createAuthorizer, type Authorizer, type AuthorizerDeps } from "./create-authorizer.ts";
-export type { DecisionReason } from "./reasons.ts";
+export { DECISION_REASONS, REASONS_BY_STATUS, type DecisionDetail, type DecisionReason } from "./reasons.ts";
+export { pipelineStages, type StageSwaps } from "./order.ts";
+export { createDecide, decisionOf, type DecideState } from "./authorize.ts";
+export type { PipelineParts, DecideParts } from "./parts.ts";
+export { isPromise, type MaybePromise, type NamedStage, type RequestState, type Stage, type StageName, type Verdict } from "./state.ts";
+export { forbidPolicyIds } from "./stages/decision.ts";
 export { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 export { buildContext } from "./context.ts";
 export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";

@@ -1,10 +1,12 @@
-import type { RevocationReason } from "../revocation/check.ts";
+import type { RevocationReason, RevocationStoreError } from "../revocation/check.ts";
 import type { RefusalReason } from "./refuse.ts";
 import type { RouteFailureReason } from "../routes/reasons.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
+import type { StageName } from "./state.ts";
 
 /**
- * Every `Decision.reason`, a closed union. Status by reason:
+ * Every `Decision.reason`, a closed union: a reason not listed here does not compile. The audit
+ * line's `decision_reason`, the CLI's output and docs/reasons.md use the same codes. Status by reason:
  *
  * - 200: `allowed` (the policies permitted), `public_route` (no token needed).
  * - 401: a `TokenFailureReason` (`missing_token`, `expired`, `bad_signature`, …, also `claim_type`
@@ -30,3 +32,46 @@ export type DecisionReason =
   | RouteFailureReason
   | TokenFailureReason
   | RevocationReason;
+
+/**
+ * What the stage that ended a request knew about why, for the audit line's `detail` (never the
+ * token). Each field is present only where it applies.
+ */
+export interface DecisionDetail {
+  /** The stage that ended the request (`internal_error`: the stage that failed). */
+  readonly stage?: StageName;
+  /** The part of the credential at fault: where it was read (`authorization`, `cookie`) or a token field (`exp`, `aud`, `kid`). */
+  readonly field?: string;
+  /** The claim the principal or revocation stage could not read (`groups`, `sub|uid`, `jti`). */
+  readonly claim?: string;
+  /** The index of the refused path segment (0 is the first after `/`). */
+  readonly segment?: number;
+  /** The configured issuer's name, once the token named one. */
+  readonly issuer?: string;
+  /** The revocation store that gave no usable answer (`redis`, `kv`, …) and why. */
+  readonly store?: string;
+  readonly storeError?: RevocationStoreError;
+  /** Which revocation matched: `jti`, `sub`, `sid` or `client`. */
+  readonly revokedBy?: string;
+  /** The erroring forbid policies (`forbid_error`). */
+  readonly policies?: readonly string[];
+  /** A one-line message, for `internal_error` only. */
+  readonly message?: string;
+}
+
+/** The reasons of each HTTP status, for docs and tests. */
+export const REASONS_BY_STATUS = {
+  200: ["allowed", "public_route"],
+  401: ["missing_token", "malformed", "too_large", "alg_not_allowed", "unknown_crit", "unknown_kid", "key_unusable", "bad_signature", "expired", "not_yet_valid", "issued_in_future", "too_old", "wrong_issuer", "wrong_audience", "wrong_typ", "missing_claim", "claim_type", "revoked", "invalid_claim"],
+  // The adapters' refusals (`Authorizer.refuse`) are 403 unless the platform answers otherwise
+  403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding"],
+  503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused"],
+} as const satisfies Record<200 | 401 | 403 | 503, readonly DecisionReason[]>;
+
+/** Every reason code, once. */
+export const DECISION_REASONS: readonly DecisionReason[] = Object.values(REASONS_BY_STATUS).flat();
+
+// Invariant: every reason has its status above; a reason added to the union without one fails to compile here
+type Unlisted = Exclude<DecisionReason, (typeof REASONS_BY_STATUS)[keyof typeof REASONS_BY_STATUS][number]>;
+const everyReasonListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyReasonListed;

@@ -1,6 +1,7 @@
 // The contract between the platform adapters (functions/*) and the decision pipeline.
 // Adapters translate their platform's request into an `AuthorizeInput`, call `authorize()`, and
 // translate the `Decision` back. Nothing else crosses that line.
+import type { DecisionReason } from "./reasons.ts";
 
 /** The one thing adapters need from a platform's headers: a case-insensitive lookup. */
 export interface HeadersLike {
@@ -42,8 +43,8 @@ export interface Decision {
   readonly allow: boolean;
   /** 200 allow, 401 authentication failed, 403 policy denied or no route, 503 dependency down (fail closed). */
   readonly status: DecisionStatus;
-  /** A stable snake_case code: `allowed`, `public_route`, a token reason, `revoked`, `policy_denied`, ... */
-  readonly reason: string;
+  /** A stable snake_case code from the closed union `DecisionReason`: `allowed`, `public_route`, a token reason, `revoked`, `policy_denied`, ... */
+  readonly reason: DecisionReason;
   /** UUID, also in the audit line and the `x-gatehouse-decision-id` header. */
   readonly decisionId: string;
   /** The route pattern that matched, e.g. `/tenants/:tenant/orders/:id`. */

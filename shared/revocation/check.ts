@@ -6,7 +6,7 @@ import { resolveRevocationConfig, type RevocationConfig, type RevocationFailMode
 import { isPlainPart, parseBefore, revocationKey, type RevocationKind } from "./keys.ts";
 import { storeErrorOf } from "./store-error.ts";
 import type { RevocationStore } from "./store.ts";
-import { createMemoryStore } from "./stores/memory.ts";
+import { memoryStore } from "./stores/memory.ts";
 
 /** The verified JWT payload; only these claims are read. */
 export interface RevocationClaims {
@@ -103,7 +103,7 @@ export function createRevocationChecker(config: RevocationConfig, deps: Revocati
     if (resolved.store.kind !== "memory") {
       throw new ConfigError("revocation.store", `a \`${resolved.store.kind}\` store must be built by the adapter and passed in`);
     }
-    store = createMemoryStore();
+    store = memoryStore.create({}, { env: {} });
   }
   const theStore = store;
   const { ttlMs, deadlineMs, maxStaleMs } = resolved;

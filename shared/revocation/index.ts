@@ -8,6 +8,9 @@
 //   // `revoked` and `invalid_claim` are 401 (RFC 6750 `invalid_token`); audit: outcome, revokedBy,
 //   // cached, ms, failModeUsed, storeError.
 //
+// Stores, once at start, through a registry (kind → parse, create, describe; registry.ts):
+//   const { store } = openStore(neutralStores, config.revocation.store, { env, clock }); // Node: nodeStores
+//
 // Writing (IdP webhook, CLI): revoke(store, { iss, sub }), unrevoke(store, { iss, jti }),
 // listRevocations(store).
 
@@ -36,7 +39,9 @@ export { unrevoke } from "./unrevoke.ts";
 export { listRevocations, type ListedRevocation } from "./list.ts";
 export type { RevocationTarget } from "./target.ts";
 export { RevocationInputError } from "./errors.ts";
-export { createStoreFromConfig } from "./create-store.ts";
-export { createMemoryStore } from "./stores/memory.ts";
-export { createUpstashStore, type UpstashStoreOptions } from "./stores/upstash.ts";
-export { createKvStore, type KvNamespaceLike } from "./stores/kv.ts";
+export { edgeStores, openStore, openKind, loadStoreKinds, type OpenedStore, type StoreEntry, type StoreRegistry } from "./registry.ts";
+export { neutralStores } from "./neutral-stores.ts";
+export { optionFrom, requiredOption, type StoreDeps, type StoreEnv, type StoreFlag, type StoreKind } from "./store-kind.ts";
+export { createMemoryStore, memoryStore } from "./stores/memory.ts";
+export { createUpstashStore, upstashStore, type UpstashStoreOptions } from "./stores/upstash.ts";
+export { createKvStore, kvStore, type KvNamespaceLike } from "./stores/kv.ts";

@@ -9,8 +9,7 @@ import { frozenClock } from "../../shared/clock/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer } from "../../shared/pipeline/index.ts";
-import { revoke } from "../../shared/revocation/revoke.ts";
-import { createMemoryStore } from "../../shared/revocation/stores/memory.ts";
+import { neutralStores, openStore, revoke } from "../../shared/revocation/index.ts";
 import { compilePolicyProject, loadPolicyModule } from "../compiler/index.ts";
 import { DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from "../dev-key/index.ts";
 import { formatReplay, lambdaCacheDemo, ROUTE_BOUND_IDENTITY_SOURCES, type AuthorizerKind, type ReplayReport } from "../lambda-cache/index.ts";
@@ -62,12 +61,13 @@ export async function runDevLambda(options: DevLambdaOptions = {}): Promise<Repl
   // Minted before the clock starts, so the token is never issued in the simulated future
   const token = await mintDevToken({ privateKey: key.privateKey, alg: "ES256", kid: key.kid, issuer: DEV_ISSUER, audience: DEV_AUDIENCE }, { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] });
   const clock = frozenClock(Date.now());
-  const store = createMemoryStore();
   const config: GatehouseConfig = {
     token: { issuers: [{ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },
     routes: JSON.parse(readFileSync(routesFile, "utf8")) as GatehouseConfig["routes"],
     revocation: { store: { kind: "memory" }, ttlMs: REVOCATION_TTL_MS },
   };
+  // Kept by this command so the replay can revoke the token in it
+  const { store } = await openStore(neutralStores, config.revocation!.store, { env: {} });
   // The audit lines stay in memory: the table is what this command shows
   const authorize = createAuthorizer(config, { policies, revocationStore: store, auditSink: memorySink(), clock });
   const handler = createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: "require_route", warn: () => {} });

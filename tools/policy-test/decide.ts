@@ -1,58 +1,70 @@
-import type { EntityJson } from "../../shared/policy/index.ts";
-import { buildContext, type HeadersLike } from "../../shared/pipeline/index.ts";
-import { matchRoute, normalizePath, resolveRequest } from "../../shared/routes/index.ts";
-import { mapClaims, type TokenContext } from "../../shared/token/index.ts";
+import { createAuditLogger } from "../../shared/audit/index.ts";
+import { createDecide, forbidPolicyIds, isPromise, type DecideState, type HeadersLike } from "../../shared/pipeline/index.ts";
+import { givenStages, type GivenInput } from "./given-stages.ts";
 import type { DecideInput, DecideOutcome, DecideSetup } from "./types.ts";
 
-const NO_TOKEN_CONTEXT: TokenContext = { scopes: [] };
+const DISCARD = { write() {}, flush: async () => {} };
+
+/** A decider per setup, composed once; the setup's time is set per request. */
+const deciders = new WeakMap<DecideSetup, { decide: DecideState; clock: { at: number } }>();
 
 /**
- * Decides a request whose token claims are given, with the pipeline's own stage functions in the
- * pipeline's order (`shared/pipeline/authorize.ts`): path normalisation → route match (public
- * routes allow) → claims mapping → unmatched route → request mapping → context → compiled
- * policies. Only the signature check and the revocation lookup are left out. Never throws.
+ * Decides a request whose token claims (or principal) are given, through the production pipeline
+ * with the credential and token stages swapped for "these claims are verified" and revocation for
+ * "nothing revoked" (see `given-stages.ts`): the same stages, order, context, reasons and
+ * `onForbidError` as a deployed function. Synchronous, and never throws: a case whose entities the
+ * policies cannot read is an `internal_error` whose detail says why.
  */
 export function decideWithClaims(setup: DecideSetup, input: DecideInput): DecideOutcome {
-  const path = normalizePath(input.path, setup.paths);
-  if (!path.ok) return { decision: "deny", reason: path.reason };
-  const match = matchRoute(setup.routes, input.method, path.segments);
-  const route = match === null ? undefined : match.route.name;
-  if (match !== null && match.route.public) return { decision: "allow", reason: "public_route", route: route! };
-
-  let principal: EntityJson;
-  let tokenContext = NO_TOKEN_CONTEXT;
-  if (input.principal !== undefined) {
-    principal = input.principal;
-  } else if (input.claims !== undefined) {
-    const iss = input.claims.iss;
-    const mapping = (typeof iss === "string" ? setup.mappings.get(iss) : undefined) ?? setup.defaultMapping;
-    const mapped = mapClaims(input.claims, mapping);
-    if (!mapped.ok) return { decision: "deny", reason: mapped.reason, claim: mapped.claim, ...(route ? { route } : {}) };
-    principal = mapped.principal as unknown as EntityJson;
-    tokenContext = mapped.context;
-  } else {
-    return { decision: "deny", reason: "missing_token", ...(route ? { route } : {}) };
-  }
-  if (match === null) return { decision: "deny", reason: "no_route" };
-
-  const resolved = resolveRequest(match);
-  if (resolved === null) return { decision: "deny", reason: "no_route", route: route! };
+  const decider = deciderFor(setup);
+  decider.clock.at = input.now;
   const headers = lowerCaseKeys(input.headers);
   const headersLike: HeadersLike = { get: (name) => headers.get(name.toLowerCase()) ?? null };
-  const context = {
-    ...buildContext(tokenContext, { platform: "node", method: input.method, path: input.path, headers: headersLike, ...(input.ip ? { clientIp: input.ip } : {}) }, input.now, setup.contextHeaders),
-    ...input.context,
+  const request: GivenInput = {
+    platform: "node",
+    method: input.method,
+    path: input.path,
+    headers: headersLike,
+    ...(input.ip !== undefined ? { clientIp: input.ip } : {}),
+    given: { claims: input.claims, principal: input.principal, context: input.context, entities: input.entities },
   };
-  const uid = principal.uid as { type: string; id: string } | { __entity: { type: string; id: string } };
-  const request = { principal: "__entity" in uid ? uid.__entity : uid, action: resolved.action, resource: resolved.resource, context };
-  const entities = [principal, resolved.resourceEntity as unknown as EntityJson, ...(input.entities ?? [])];
-  try {
-    const result = setup.policies.evaluate(request, entities);
-    return { decision: result.decision, reason: result.decision === "allow" ? "allowed" : "policy_denied", route: route!, request, entities, result };
-  } catch (error) {
-    // A malformed entity in a test file is the test's fault: report it as the reason, never crash the run
-    return { decision: "deny", reason: `bad_request: ${error instanceof Error ? error.message : String(error)}`, route: route!, request, entities };
-  }
+  const state = decider.decide(request);
+  // Invariant: no swapped stage waits, so the decision is made before `decide` returns
+  if (isPromise(state)) throw new Error("the policy-test pipeline must decide synchronously");
+  const verdict = state.verdict!;
+  const outcome: { -readonly [K in keyof DecideOutcome]: DecideOutcome[K] } = { decision: verdict.status === 200 ? "allow" : "deny", reason: verdict.reason };
+  if (verdict.detail?.claim !== undefined) outcome.claim = verdict.detail.claim;
+  if (verdict.detail !== undefined) outcome.detail = verdict.detail;
+  if (state.match !== null) outcome.route = state.match.route.name;
+  if (state.cedarRequest !== null) outcome.request = state.cedarRequest;
+  if (state.entities !== null) outcome.entities = state.entities;
+  if (state.policy !== null) outcome.result = state.policy;
+  return outcome;
+}
+
+function deciderFor(setup: DecideSetup) {
+  let decider = deciders.get(setup);
+  if (decider !== undefined) return decider;
+  const time = { at: 0 };
+  const clock = { now: () => time.at };
+  const logger = createAuditLogger(undefined, { platform: "node", clock, sink: DISCARD });
+  const parts = {
+    routes: setup.routes,
+    paths: setup.paths,
+    credential: { cookie: null, queryParam: null, maxTokenBytes: 0 },
+    verifier: null,
+    checker: null,
+    failModes: new Map(),
+    contextHeaders: setup.contextHeaders,
+    policies: setup.policies,
+    forbidIds: forbidPolicyIds(setup.policies, setup.onForbidError),
+    shadowPolicies: null,
+    clock,
+  };
+  const decide = createDecide(givenStages(parts, setup), { audit: { worker: logger, lambda: logger, node: logger }, randomUUID: () => "policy-test" });
+  decider = { decide, clock: time };
+  deciders.set(setup, decider);
+  return decider;
 }
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>> | undefined): Map<string, string> {

@@ -1,6 +1,8 @@
 // Policy tests: suites of expected decisions (`policies/tests/*.yaml|json`), run through the real
-// pipeline stages with the signature step replaced by the given claims.
+// production pipeline with the credential and token stages swapped for the given claims and
+// revocation for "nothing revoked" (given-stages.ts).
 export { decideWithClaims } from "./decide.ts";
+export { givenStages, type GivenInput } from "./given-stages.ts";
 export { loadSuites, type LoadedSuites } from "./load-suites.ts";
 export { runCases, type RunCasesOptions } from "./run-cases.ts";
 export { prepareProject, resolveSetup, type PrepareOptions, type PreparedProject } from "./prepare.ts";

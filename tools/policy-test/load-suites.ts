@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { DECISION_REASONS } from "../../shared/pipeline/reasons.ts";
 import type { CedarJsonValue, EntityJson } from "../../shared/policy/index.ts";
 import type { PolicyCase, SuiteProblem } from "./types.ts";
 
@@ -88,6 +89,7 @@ function readSuite(doc: unknown, file: string, cases: PolicyCase[], problems: Su
     const ip = optionalString(raw.ip, `${at}.ip`, problem);
     const now = optionalTime(raw.now, `${at}.now`, problem);
     const reason = optionalString(raw.reason, `${at}.reason`, problem);
+    if (reason !== undefined && !(DECISION_REASONS as readonly string[]).includes(reason)) problem(`${at}.reason`, `expected a reason code such as \`allowed\`, \`policy_denied\` or \`forbid_error\` (see docs/reasons.md), got \`${reason}\``);
     const policies = optionalIds(raw.policies, `${at}.policies`, problem);
     const errors = optionalIds(raw.errors, `${at}.errors`, problem);
     if (problems.length > before || method === undefined || path === undefined) return;

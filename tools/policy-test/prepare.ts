@@ -49,7 +49,7 @@ export function resolveSetup(policiesDir: string, configFile?: string): { setup:
   if (configFile === undefined) {
     if (fileRoutes === undefined) throw new ConfigError("routes", `expected \`${routesFile}\``);
     return {
-      setup: { routes: compileRoutes(fileRoutes), paths: DEFAULT_PATH_LIMITS, mappings: new Map(), defaultMapping: defaultClaimsMapping, contextHeaders: [] },
+      setup: { routes: compileRoutes(fileRoutes), paths: DEFAULT_PATH_LIMITS, mappings: new Map(), defaultMapping: defaultClaimsMapping, contextHeaders: [], onForbidError: "skip" },
       mappings: [{ issuer: "default", mapping: defaultClaimsMapping }],
     };
   }
@@ -67,7 +67,7 @@ export function resolveSetup(policiesDir: string, configFile?: string): { setup:
   // A token from an issuer the config does not list is refused by the pipeline; in a test the
   // first issuer's mapping stands in, so cases need not repeat `iss`
   const first = named[0].mapping;
-  return { setup: { routes: resolved.routes, paths: resolved.paths, mappings, defaultMapping: first, contextHeaders: resolved.contextHeaders }, mappings: named };
+  return { setup: { routes: resolved.routes, paths: resolved.paths, mappings, defaultMapping: first, contextHeaders: resolved.contextHeaders, onForbidError: resolved.onForbidError }, mappings: named };
 }
 
 function readJson(file: string): unknown {

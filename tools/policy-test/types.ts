@@ -1,4 +1,5 @@
-import type { CedarJsonValue, CedarRequest, CompiledPolicySet, EntityJson, PolicyResult } from "../../shared/policy/index.ts";
+import type { DecisionDetail, DecisionReason } from "../../shared/pipeline/index.ts";
+import type { CedarJsonValue, CedarRequest, CompiledPolicySet, EntityJson, OnForbidError, PolicyResult } from "../../shared/policy/index.ts";
 import type { PathLimits, RouteTable } from "../../shared/routes/index.ts";
 import type { ResolvedClaimsMapping } from "../../shared/token/index.ts";
 
@@ -12,6 +13,8 @@ export interface DecideSetup {
   readonly defaultMapping: ResolvedClaimsMapping;
   /** Header names copied into `context.headers` (lower case), as configured. */
   readonly contextHeaders: readonly string[];
+  /** What an erroring forbid does, as configured (`skip` without a config). */
+  readonly onForbidError: OnForbidError;
 }
 
 /** One request to decide, as a policy test case or `gatehouse check` gives it. */
@@ -39,10 +42,12 @@ export interface DecideInput {
 /** The pipeline's answer for a request with given claims, and everything that led to it. */
 export interface DecideOutcome {
   readonly decision: "allow" | "deny";
-  /** The pipeline's reason code: `allowed`, `policy_denied`, `public_route`, `no_route`, `missing_token`, a path or claim refusal. */
-  readonly reason: string;
+  /** The pipeline's reason code: `allowed`, `policy_denied`, `forbid_error`, `public_route`, `no_route`, `missing_token`, a path or claim refusal. */
+  readonly reason: DecisionReason;
   /** The claim at fault, for `claim_type` and `missing_claim`. */
   readonly claim?: string;
+  /** What the stage that ended the request knew (the refused segment, the erroring forbids, an internal error's message). */
+  readonly detail?: DecisionDetail;
   /** The matched route's name. */
   readonly route?: string;
   /** The Cedar request evaluated, when the policies were reached. */

@@ -1,13 +1,13 @@
 import { UsageError } from "../cli/command.ts";
-import { RevocationInputError } from "../../shared/revocation/errors.ts";
-import { openStore, type OpenedStore } from "./open-store.ts";
+import { RevocationInputError } from "../../shared/revocation/index.ts";
+import { openStore, type OpenedCliStore } from "./open-store.ts";
 
 /**
  * Opens the store the flags name, runs `action`, and always closes it. A store that cannot be
  * reached becomes one line on stderr and exit code 1, never a stack trace.
  */
-export async function runWithStore(values: Parameters<typeof openStore>[0], action: (opened: OpenedStore) => Promise<number>): Promise<number> {
-  const opened = await openStore(values);
+export async function runWithStore(values: Parameters<typeof openStore>[0], action: (opened: OpenedCliStore) => Promise<number>): Promise<number> {
+  const opened = openStore(values);
   try {
     return await action(opened);
   } catch (error) {

@@ -1,3 +1,5 @@
+import { ConfigError } from "../../errors.ts";
+import type { StoreKind } from "../store-kind.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
 
 /**
@@ -56,3 +58,19 @@ export function createKvStore(namespace: KvNamespaceLike): RevocationStore {
     },
   };
 }
+
+/**
+ * `{ kind: "kv", binding? }`: the Worker's KV namespace bound as `binding` (default `REVOCATIONS`),
+ * read from the Worker's `env`.
+ */
+export const kvStore: StoreKind<{ readonly binding: string; readonly namespace: KvNamespaceLike }> = {
+  kind: "kv",
+  parse(section, env, name) {
+    const binding = typeof section.binding === "string" && section.binding !== "" ? section.binding : "REVOCATIONS";
+    const namespace = env[binding] as Partial<KvNamespaceLike> | undefined;
+    if (typeof namespace?.get !== "function" || typeof namespace.list !== "function") throw new ConfigError(name("binding"), `expected a KV namespace bound as \`${binding}\``);
+    return { binding, namespace: namespace as KvNamespaceLike };
+  },
+  create: (options) => createKvStore(options.namespace),
+  describe: (options) => `kv ${options.binding}`,
+};

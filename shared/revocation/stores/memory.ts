@@ -1,3 +1,4 @@
+import type { StoreKind } from "../store-kind.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
 
 /**
@@ -38,3 +39,11 @@ export function createMemoryStore(): RevocationStore {
     },
   };
 }
+
+/** `{ kind: "memory" }`: no options; entries expire by the time each read is given (the pipeline's clock). */
+export const memoryStore: StoreKind<Record<string, never>> = {
+  kind: "memory",
+  parse: () => ({}),
+  create: () => createMemoryStore(),
+  describe: () => "memory",
+};

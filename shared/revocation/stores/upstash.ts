@@ -1,4 +1,6 @@
-import { Redis } from "@upstash/redis/cloudflare";
+import type { Redis } from "@upstash/redis/cloudflare";
+import { ConfigError } from "../../errors.ts";
+import { requiredOption, type StoreKind } from "../store-kind.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
 import { expiresAtFromTtl, globForPrefix } from "./redis-glob.ts";
 
@@ -19,21 +21,28 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
   // The client reads its signal once per request, synchronously inside the call, so setting it
   // just before `mget` gives each concurrent lookup its own abort without a client per request.
   let signal: AbortSignal | undefined;
-  const redis = new Redis({
-    url: options.url,
-    token: options.token,
-    // The checker owns the deadline; the client's own retries (5 with backoff) would outlive it
-    retry: { retries: 0 },
-    enableTelemetry: false,
-    enableAutoPipelining: false,
-    automaticDeserialization: false,
-    readYourWrites: false,
-    signal: () => signal as AbortSignal,
-  });
+  // `@upstash/redis` is an optional peer of the package: loaded when a store is built, not when this
+  // module is (the CLI loads every store kind for its flags)
+  const client = import("@upstash/redis/cloudflare").then(
+    ({ Redis }): Redis =>
+      new Redis({
+        url: options.url,
+        token: options.token,
+        // The checker owns the deadline; the client's own retries (5 with backoff) would outlive it
+        retry: { retries: 0 },
+        enableTelemetry: false,
+        enableAutoPipelining: false,
+        automaticDeserialization: false,
+        readYourWrites: false,
+        signal: () => signal as AbortSignal,
+      }),
+  );
+  client.catch(() => {}); // a missing client rejects every call; never an unhandled rejection
 
   return {
     name: "upstash",
-    getMany: function upstashGetMany(keys, abort) {
+    getMany: async function upstashGetMany(keys, abort) {
+      const redis = await client;
       signal = abort;
       try {
         return redis.mget<Array<string | null>>(...keys);
@@ -42,12 +51,13 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
       }
     },
     put: async function upstashPut(key, value, expiresAtSeconds) {
-      await redis.set(key, value, { exat: expiresAtSeconds });
+      await (await client).set(key, value, { exat: expiresAtSeconds });
     },
     delete: async function upstashDelete(key) {
-      await redis.del(key);
+      await (await client).del(key);
     },
     list: async function upstashList(prefix, nowMs) {
+      const redis = await client;
       const found: RevocationStoreEntry[] = [];
       let cursor = "0";
       do {
@@ -65,4 +75,31 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
   };
+}
+
+/**
+ * `{ kind: "upstash", url?, token? }`: `url` defaults to `UPSTASH_REDIS_REST_URL` and `token` to
+ * `UPSTASH_REDIS_REST_TOKEN` (keep the token out of config files and command lines).
+ */
+export const upstashStore: StoreKind<UpstashStoreOptions> = {
+  kind: "upstash",
+  cli: {
+    select: { flag: "upstash-url", field: "url", env: "UPSTASH_REDIS_REST_URL", help: "URL  Upstash REST" },
+    options: [{ flag: "upstash-token", field: "token", env: "UPSTASH_REDIS_REST_TOKEN", help: "TOKEN  (prefer the env var)" }],
+  },
+  parse(section, env, name) {
+    const url = requiredOption(section, env, "url", "UPSTASH_REDIS_REST_URL", name, "the Upstash REST url");
+    if (!/^https?:\/\//.test(url)) throw new ConfigError(name("url"), "expected an `https://` url");
+    return { url, token: requiredOption(section, env, "token", "UPSTASH_REDIS_REST_TOKEN", name, "the Upstash REST token") };
+  },
+  create: (options) => createUpstashStore(options),
+  describe: (options) => `upstash ${hostOf(options.url)}`,
+};
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "?";
+  }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fromHttpEvent, fromRequestEvent, fromTokenEvent, iamPolicyResponse, parseMethodArn, simpleResponse } from "../../../functions/lambda/index.ts";
 import type { Decision } from "../../../shared/pipeline/types.ts";
+import type { DecisionReason } from "../../../shared/pipeline/reasons.ts";
 import { loadEvent } from "./events.ts";
 
 const allow: Decision = {
@@ -11,7 +12,7 @@ const allow: Decision = {
   principal: { type: "User", id: "vera", tenant: "acme" },
   context: { principal: "vera", tenant: "acme" },
 };
-const deny = (status: 401 | 403 | 503, reason: string): Decision => ({ allow: false, status, reason, decisionId: "d-1" });
+const deny = (status: 401 | 403 | 503, reason: DecisionReason): Decision => ({ allow: false, status, reason, decisionId: "d-1" });
 
 describe("methodArn", () => {
   it("splits region, account, api, stage, method and path", () => {
@@ -168,6 +169,6 @@ describe("answers", () => {
     expect(simpleResponse(odd)).toEqual({ isAuthorized: true, context: { decisionId: allow.decisionId, reason: "allowed", ok: "yes", n: 3, b: false } });
   });
   it("answers a simple deny for every denial status", () => {
-    for (const status of [401, 403, 503] as const) expect(simpleResponse(deny(status, "x")).isAuthorized).toBe(false);
+    for (const status of [401, 403, 503] as const) expect(simpleResponse(deny(status, "policy_denied")).isAuthorized).toBe(false);
   });
 });

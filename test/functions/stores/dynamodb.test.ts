@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { createDynamoDbStore, createNodeStore, createRevocationTable } from "../../../functions/stores/index.ts";
+import { createDynamoDbStore, createRevocationTable, nodeStores } from "../../../functions/stores/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
-import { createRevocationChecker } from "../../../shared/revocation/index.ts";
+import { createRevocationChecker, openStore } from "../../../shared/revocation/index.ts";
 import { startDynalite, startTcpProxy, type DynaliteServer } from "../../harness/index.ts";
 import { describeStoreFaults } from "../../shared/revocation/_fault-suite.ts";
 import { describeStoreContract } from "../../shared/revocation/_store-contract.ts";
@@ -59,9 +59,10 @@ describe("dynamodb: table semantics", () => {
   });
 
   it("is built from config or `GATEHOUSE_REVOCATION_TABLE`, and names the missing table", async () => {
-    const store = createNodeStore({ kind: "dynamodb", endpoint: dynalite.endpoint, region: "local" }, { GATEHOUSE_REVOCATION_TABLE: TABLE });
+    const { store, description } = await openStore(nodeStores, { kind: "dynamodb", endpoint: dynalite.endpoint, region: "local" }, { env: { GATEHOUSE_REVOCATION_TABLE: TABLE } });
     expect(store.name).toBe("dynamodb");
+    expect(description).toBe(`dynamodb table ${TABLE}`);
     await store.close?.();
-    expect(() => createNodeStore({ kind: "dynamodb" }, {})).toThrow(ConfigError);
+    await expect(openStore(nodeStores, { kind: "dynamodb" }, { env: {} })).rejects.toThrow(ConfigError);
   });
 });

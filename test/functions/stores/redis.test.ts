@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedisStore, createNodeStore } from "../../../functions/stores/index.ts";
-import { createRevocationChecker } from "../../../shared/revocation/index.ts";
+import { createRedisStore, nodeStores } from "../../../functions/stores/index.ts";
+import { createRevocationChecker, openStore } from "../../../shared/revocation/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
 import { freePort, startRedisServer, startTcpProxy, type RedisServer } from "../../harness/index.ts";
 import { describeStoreContract } from "../../shared/revocation/_store-contract.ts";
@@ -44,9 +44,9 @@ describe("redis: connection", () => {
   });
 
   it("is built from config or `GATEHOUSE_REDIS_URL`, and names the missing url", async () => {
-    const store = createNodeStore({ kind: "redis" }, { GATEHOUSE_REDIS_URL: redis.url });
+    const { store } = await openStore(nodeStores, { kind: "redis" }, { env: { GATEHOUSE_REDIS_URL: redis.url } });
     expect(store.name).toBe("redis");
     await store.close?.();
-    expect(() => createNodeStore({ kind: "redis" }, {})).toThrow(ConfigError);
+    await expect(openStore(nodeStores, { kind: "redis" }, { env: {} })).rejects.toThrow(ConfigError);
   });
 });

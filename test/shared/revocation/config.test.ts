@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../shared/errors.ts";
-import { createStoreFromConfig, resolveRevocationConfig } from "../../../shared/revocation/index.ts";
+import { memoryStore, neutralStores, openStore, resolveRevocationConfig, type OpenedStore } from "../../../shared/revocation/index.ts";
 
 function fieldOf(run: () => unknown): string | undefined {
   try {
@@ -75,21 +75,29 @@ describe("config: each bad option names its field", () => {
   });
 });
 
-describe("config: building stores that run anywhere", () => {
-  it("builds upstash from the environment's url and token", () => {
-    const store = createStoreFromConfig({ kind: "upstash" }, { UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" });
-    expect(store.name).toBe("upstash");
+describe("config: building stores that run anywhere, through the neutral registry", () => {
+  it("builds upstash from the environment's url and token, its client loaded when named", async () => {
+    const opened = await openStore(neutralStores, { kind: "upstash" }, { env: { UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" } });
+    expect(opened.store.name).toBe("upstash");
+    expect(opened.description).toBe("upstash x.upstash.io");
   });
 
-  it("names the missing upstash token", () => {
-    expect(fieldOf(() => createStoreFromConfig({ kind: "upstash", url: "https://x.upstash.io" }, {}))).toBe("revocation.store.token");
+  it("names the missing upstash token", async () => {
+    await expect(openStore(neutralStores, { kind: "upstash", url: "https://x.upstash.io" }, { env: {} })).rejects.toMatchObject({ field: "revocation.store.token" });
   });
 
   it("names the missing KV binding", () => {
-    expect(fieldOf(() => createStoreFromConfig({ kind: "kv", binding: "REVOKED" }, {}))).toBe("revocation.store.binding");
+    expect(fieldOf(() => openStore(neutralStores, { kind: "kv", binding: "REVOKED" }, { env: {} }))).toBe("revocation.store.binding");
   });
 
-  it("refuses to build a Node-only store in shared code", () => {
-    expect(fieldOf(() => createStoreFromConfig({ kind: "redis", url: "redis://x:1" }))).toBe("revocation.store.kind");
+  it("opens memory and kv synchronously", () => {
+    const namespace = { get: async () => null, put: async () => {}, delete: async () => {}, list: async () => ({ keys: [], list_complete: true }) };
+    expect((openStore(neutralStores, { kind: "memory" }, { env: {} }) as OpenedStore).store.name).toBe("memory");
+    expect((openStore(neutralStores, { kind: "kv" }, { env: { REVOCATIONS: namespace } }) as OpenedStore).description).toBe("kv REVOCATIONS");
+    expect(neutralStores.memory).toBe(memoryStore);
+  });
+
+  it("refuses a Node-only store in the neutral registry, naming the kind", () => {
+    expect(fieldOf(() => openStore(neutralStores, { kind: "redis", url: "redis://x:1" }, { env: {} }))).toBe("revocation.store.kind");
   });
 });

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compilePolicies, loadPolicyModule } from "../../../tools/compiler/index.ts";
 import { decideWithClaims, loadSuites, prepareProject, runCases, type DecideSetup, type PolicyCase } from "../../../tools/policy-test/index.ts";
 import { repoRoot } from "../../harness/index.ts";
 import { decideWithCedarWasm, loadPolicyProject } from "../../policies/reference.ts";
@@ -64,6 +65,30 @@ describe("decideWithClaims: the pipeline's reasons", () => {
   });
 });
 
+// Regressions of issue #16: the old decide.ts restated the order and differed from the pipeline
+describe("decideWithClaims: the production stages, not a copy of their order (#16)", () => {
+  const GUARDED = '@id("read-orders")\npermit (principal, action == Action::"ReadOrder", resource);\n@id("needs-clearance")\nforbid (principal, action, resource) when { principal.clearance < 3 };';
+  const guarded = async (onForbidError: "skip" | "deny"): Promise<DecideSetup> => ({ ...setup, onForbidError, policies: await loadPolicyModule(compilePolicies({ policies: GUARDED }).source) });
+
+  it("applies onForbidError deny: an erroring forbid denies with forbid_error, naming it", async () => {
+    const outcome = decideWithClaims(await guarded("deny"), { method: "GET", path: "/tenants/acme/orders/o-1", now: NOW, claims: VERA });
+    expect(outcome).toMatchObject({ decision: "deny", reason: "forbid_error", detail: { policies: ["needs-clearance"] } });
+  });
+
+  it("skips it under onForbidError skip, as Cedar does", async () => {
+    expect(decideWithClaims(await guarded("skip"), { method: "GET", path: "/tenants/acme/orders/o-1", now: NOW, claims: VERA })).toMatchObject({ decision: "allow", reason: "allowed" });
+  });
+
+  it("a policy set that throws is internal_error with the message in the detail, not a free-string reason", () => {
+    const throwing: DecideSetup = { ...setup, policies: { ...setup.policies, evaluate: () => { throw new Error("entity `x` has no uid"); } } };
+    expect(decideWithClaims(throwing, { method: "GET", path: "/tenants/acme/orders", now: NOW, claims: VERA })).toMatchObject({ decision: "deny", reason: "internal_error", detail: { stage: "policies", message: "entity `x` has no uid" } });
+  });
+
+  it("a path refusal names the refused segment", () => {
+    expect(decideWithClaims(setup, { method: "GET", path: "/tenants/%2e%2e/orders", now: NOW, claims: VERA })).toMatchObject({ reason: "path_traversal", detail: { stage: "path", segment: 1 } });
+  });
+});
+
 describe("runCases and loadSuites", () => {
   const base: PolicyCase = { name: "n", file: "t.yaml", index: 0, method: "GET", path: "/tenants/acme/orders", claims: VERA, expect: "allow" };
   it("reports each mismatching field", () => {
@@ -96,6 +121,7 @@ cases:
   - { name: both, claims: {}, principal: { uid: { type: U, id: x } }, request: GET /x, expect: deny }
   - { name: bad time, request: GET /x, expect: deny, now: yesterday }
   - { name: extra, request: GET /x, expect: deny, expected: allow }
+  - { name: bad reason, request: GET /x, expect: deny, reason: "bad_request: nope" }
 `,
       "tests/b.json": "{ not json",
     });
@@ -107,6 +133,7 @@ cases:
       "tests/a.yaml cases[2].principal",
       "tests/a.yaml cases[3].now",
       "tests/a.yaml cases[4].expected",
+      "tests/a.yaml cases[5].reason",
       "tests/b.json ",
     ]);
   });

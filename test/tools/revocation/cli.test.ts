@@ -160,7 +160,7 @@ describe.concurrent("cli: other stores", { timeout: 90_000 }, () => {
   it("refuses Upstash without a token", async () => {
     const run = await gatehouse(["revoke", "--jti", "up-2", "--iss", ISS, "--upstash-url", bridge.url]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/upstash needs a token/);
+    expect(run.stderr).toMatch(/`--upstash-token`: expected the Upstash REST token, or `UPSTASH_REDIS_REST_TOKEN` in the environment/);
   });
 
   it("writes to DynamoDB at a local endpoint and lists it back", async () => {

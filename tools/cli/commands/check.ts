@@ -155,8 +155,12 @@ function why(outcome: DecideOutcome): string {
       return `claim \`${outcome.claim}\` has the wrong type for the claims mapping`;
     case "missing_claim":
       return `claim \`${outcome.claim}\` is required by the claims mapping`;
+    case "forbid_error":
+      return `forbid ${(outcome.detail?.policies ?? []).map((id) => `\`${id}\``).join(", ")} errored, and config \`onForbidError: "deny"\` denies rather than skip it`;
+    case "internal_error":
+      return `the request could not be evaluated${outcome.detail?.message ? `: ${outcome.detail.message}` : ""} (the deployed function would answer 503)`;
     default:
-      return outcome.reason.startsWith("bad_request") ? "the request entities could not be read" : `the path was refused before routing (${outcome.reason})`;
+      return outcome.detail?.stage === "path" ? `the path was refused before routing (${outcome.reason}${outcome.detail.segment !== undefined ? `, segment ${outcome.detail.segment}` : ""})` : `refused by the ${outcome.detail?.stage ?? "pipeline"} stage (${outcome.reason})`;
   }
 }
 

@@ -1,0 +1,63 @@
+import type { CompiledRoute } from "../routes/types.ts";
+import { unauthorizedChallenge } from "../token/challenge.ts";
+import { identityHeaders, principalText } from "./identity.ts";
+import type { DecideParts } from "./parts.ts";
+import type { RequestState, Verdict } from "./state.ts";
+import type { Decision } from "./types.ts";
+
+// RFC 6750 §3.1: no error code when no credential was sent; one generic `invalid_token` for every
+// other refusal (revoked included), so a client learns nothing about keys, clocks or lists
+const CHALLENGE_MISSING = unauthorizedChallenge("missing_token");
+const CHALLENGE_INVALID = unauthorizedChallenge("malformed");
+
+/** Writes the request's one audit line from its state and verdict, and builds the `Decision`. */
+export function finish(parts: DecideParts, state: RequestState, verdict: Verdict): Decision {
+  const { status, reason } = verdict;
+  const input = state.input;
+  const allow = status === 200;
+  const principal = state.principal;
+  const route = state.match === null ? null : state.match.route;
+  const revocation = state.revocation;
+  const request = state.request;
+  const tenant = principal !== null && typeof principal.attrs.tenant === "string" ? principal.attrs.tenant : undefined;
+  const principalString = principal === null ? undefined : principalText(principal.uid.type, principal.uid.id);
+  const total = performance.now() - state.started;
+  parts.audit[input.platform === "lambda" || input.platform === "node" ? input.platform : "worker"].log({
+    decision: allow ? "allow" : "deny",
+    decisionId: state.decisionId,
+    reason,
+    detail: verdict.detail ?? null,
+    request: { method: input.method, path: input.path, clientIp: input.clientIp ?? null, headers: input.headers, platformRequestId: input.requestId ?? null },
+    route: route === null ? null : route.name,
+    principal: principal === null ? null : principal.uid,
+    action: request === null ? null : `Action::${JSON.stringify(request.action.id)}`,
+    resource: request === null ? null : `${request.resource.type}::${JSON.stringify(request.resource.id)}`,
+    claims: state.claims,
+    authError: state.authError,
+    revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms, storeError: revocation.storeError ?? null },
+    // `stale` too (#21): an answer served from an expired cache entry must not read as an ordinary hit
+    failModeUsed: revocation === null ? null : revocation.failModeUsed ?? null,
+    policy: state.policy,
+    shadow: state.shadow,
+    timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
+    cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
+  });
+  // Built field by field rather than with spreads: this runs once per request
+  const decision: { -readonly [K in keyof Decision]: Decision[K] } = { allow, status, reason, decisionId: state.decisionId, context: contextFor(state.decisionId, principalString, tenant, route) };
+  if (route !== null) decision.route = route.pattern;
+  if (principal !== null) decision.principal = tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
+  if (state.policy !== null) decision.policies = state.policy.reasons;
+  // Every identity header on every allow, empty when there is nothing to say (#21)
+  if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
+  if (status === 401) decision.wwwAuthenticate = state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID;
+  return decision;
+}
+
+// Authorizer context for API Gateway: strings only
+function contextFor(decisionId: string, principal: string | undefined, tenant: string | undefined, route: CompiledRoute | null): Record<string, string> {
+  const context: Record<string, string> = { decisionId };
+  if (principal !== undefined) context.principal = principal;
+  if (tenant !== undefined) context.tenant = tenant;
+  if (route !== null) context.route = route.name;
+  return context;
+}

@@ -1,0 +1,43 @@
+import type { PipelineParts } from "./parts.ts";
+import type { NamedStage, Stage, StageName } from "./state.ts";
+import { credentialStage } from "./stages/credential.ts";
+import { decisionStage } from "./stages/decision.ts";
+import { pathStage } from "./stages/path.ts";
+import { policiesStage } from "./stages/policies.ts";
+import { principalStage } from "./stages/principal.ts";
+import { requestStage } from "./stages/request.ts";
+import { revocationStage } from "./stages/revocation.ts";
+import { routeStage } from "./stages/route.ts";
+import { tokenStage } from "./stages/token.ts";
+import { unmatchedStage } from "./stages/unmatched.ts";
+
+/** Stages a tool puts in place of the production ones, by name (e.g. "these claims are verified"). */
+export type StageSwaps = Partial<Readonly<Record<StageName, Stage>>>;
+
+/**
+ * The order of the decision, the only place it is written:
+ * path → route (public routes end here) → credential → token → principal → unmatched route →
+ * revocation → request mapping → policies → decision.
+ * `swaps` replaces stages by name; the order stays this one. The credential and token stages need
+ * `parts.verifier` unless both are swapped.
+ */
+export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): readonly NamedStage[] {
+  const stage = (name: StageName, production: () => Stage): NamedStage => ({ name, run: swaps[name] ?? production() });
+  return [
+    stage("path", () => pathStage(parts.paths)),
+    stage("route", () => routeStage(parts.routes)),
+    stage("credential", () => credentialStage(parts.credential)),
+    stage("token", () => tokenStage(required(parts.verifier))),
+    stage("principal", () => principalStage()),
+    stage("unmatched", () => unmatchedStage()),
+    stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
+    stage("request", () => requestStage(parts.contextHeaders, parts.clock)),
+    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies)),
+    stage("decision", () => decisionStage(parts.forbidIds)),
+  ];
+}
+
+function required<T>(value: T | null): T {
+  if (value === null) throw new TypeError("the token stage needs a verifier, or a swapped stage");
+  return value;
+}

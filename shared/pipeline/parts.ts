@@ -1,0 +1,42 @@
+import type { AuditLogger } from "../audit/create-logger.ts";
+import type { Clock } from "../clock/index.ts";
+import type { FailMode } from "../config/types.ts";
+import type { CompiledPolicySet } from "../policy/types.ts";
+import type { RevocationChecker } from "../revocation/check.ts";
+import type { PathLimits } from "../routes/normalize.ts";
+import type { RouteTable } from "../routes/types.ts";
+import type { TokenVerifier } from "../token/verify.ts";
+import type { Platform } from "./types.ts";
+
+/**
+ * Everything the stages need, built once per function instance by `createAuthorizer` (or by a tool
+ * that swaps the credential, token and revocation stages). Plain values, so a tool can build it
+ * without a full configuration.
+ */
+export interface PipelineParts {
+  readonly routes: RouteTable;
+  readonly paths: PathLimits;
+  /** Where a token may be read besides `Authorization`, and how long it may be. */
+  readonly credential: { readonly cookie: string | null; readonly queryParam: string | null; readonly maxTokenBytes: number };
+  /** The token verifier; `null` when a tool supplies verified claims instead. */
+  readonly verifier: TokenVerifier | null;
+  /** The revocation checker; `null` with `revocation: null` (or when a tool says nothing is revoked). */
+  readonly checker: RevocationChecker | null;
+  /** Fail mode by route name. */
+  readonly failModes: ReadonlyMap<string, FailMode>;
+  /** Lower-case header names copied into `context.headers`. */
+  readonly contextHeaders: readonly string[];
+  readonly policies: CompiledPolicySet;
+  /** Ids of the forbid policies when `onForbidError: "deny"` asks that their errors deny; else `null`. */
+  readonly forbidIds: ReadonlySet<string> | null;
+  /** The candidate set evaluated beside `policies` in shadow mode; `null` without. */
+  readonly shadowPolicies: CompiledPolicySet | null;
+  readonly clock: Clock;
+}
+
+/** What `createDecide` needs besides the stages: how to name a decision and where its audit line goes. */
+export interface DecideParts {
+  /** One logger per platform (the audit line's `platform` is the input's), sharing one sink. */
+  readonly audit: Readonly<Record<Platform, AuditLogger>>;
+  readonly randomUUID: () => string;
+}
