@@ -13,6 +13,7 @@ const PROCESS = [
   "test/functions/stores/redis.test.ts",
   "test/functions/worker/**/*.test.ts",
   "test/harness/harness.test.ts",
+  "test/package/**/*.test.ts",
   "test/shared/audit/workerd.test.ts",
   "test/shared/revocation/stores/kv.test.ts",
   "test/shared/revocation/stores/upstash.test.ts",

@@ -2,3 +2,4 @@ export { createForwardAuthApp, startForwardAuthServer, type Authorize, type Forw
 export { resolveForwardAuthOptions, type ClientIpSource, type ForwardAuthOptions, type ProxyKind, type ResolvedForwardAuthOptions } from "./options.ts";
 export { fromProxyRequest, type ProxyRequest } from "./request.ts";
 export { proxyResponse } from "./respond.ts";
+export { startFromEnv, serveFromEnv } from "./main.ts";

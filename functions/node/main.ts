@@ -84,7 +84,8 @@ function readConfig(env: Readonly<Record<string, string | undefined>>): Gatehous
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+/** Runs the server as a process (this file, or the package's `gatehouse-forward-auth` bin): stops on SIGINT/SIGTERM, exits 1 on a configuration error. */
+export async function serveFromEnv(): Promise<void> {
   try {
     const server = await startFromEnv();
     console.error(`gatehouse forward-auth listening on ${server.url}`);
@@ -99,3 +100,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     throw error;
   }
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await serveFromEnv();

@@ -1,13 +1,4 @@
-import {
-  BatchGetItemCommand,
-  CreateTableCommand,
-  DeleteItemCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  ScanCommand,
-  UpdateTimeToLiveCommand,
-  type AttributeValue,
-} from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ConfigError } from "../../shared/errors.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/store.ts";
 import { optionFrom, requiredOption, type StoreKind } from "../../shared/revocation/store-kind.ts";
@@ -42,16 +33,22 @@ const PROJECTION = { ProjectionExpression: "pk, v, #exp", ExpressionAttributeNam
  */
 export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStore {
   const table = options.table;
-  const client =
-    options.client ??
-    new DynamoDBClient({
-      region: options.region,
-      endpoint: options.endpoint,
-      credentials: options.credentials,
-      // The checker owns the deadline and the breaker; SDK retries would only outlive both
-      maxAttempts: 1,
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
-    });
+  // The AWS SDK is an optional peer of the package: loaded when a store is built, not when this
+  // module is (the CLI loads every store kind for its flags)
+  const ready = import("@aws-sdk/client-dynamodb").then((sdk) => ({
+    sdk,
+    client:
+      options.client ??
+      new sdk.DynamoDBClient({
+        region: options.region,
+        endpoint: options.endpoint,
+        credentials: options.credentials,
+        // The checker owns the deadline and the breaker; SDK retries would only outlive both
+        maxAttempts: 1,
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+      }),
+  }));
+  ready.catch(() => {}); // a missing SDK rejects every call; never an unhandled rejection
 
   const live = (item: Record<string, AttributeValue> | undefined, nowSeconds: number): string | null => {
     const value = item?.v?.S;
@@ -62,12 +59,13 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
   return {
     name: "dynamodb",
     getMany: async function dynamoDbGetMany(keys, signal, nowMs) {
+      const { sdk, client } = await ready;
       const found = new Map<string, Record<string, AttributeValue>>();
       let pending: Array<Record<string, AttributeValue>> = keys.map((key) => ({ pk: { S: key } }));
       // Unprocessed keys come back under throttling; ask again while the deadline allows
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === 3 || signal.aborted) throw new Error("dynamodb left keys unprocessed");
-        const reply = await client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ...PROJECTION } } }), {
+        const reply = await client.send(new sdk.BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ...PROJECTION } } }), {
           abortSignal: signal,
         });
         for (const item of reply.Responses?.[table] ?? []) if (item.pk?.S !== undefined) found.set(item.pk.S, item);
@@ -77,17 +75,20 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
       return keys.map((key) => live(found.get(key), nowSeconds));
     },
     put: async function dynamoDbPut(key, value, expiresAtSeconds) {
-      await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: key }, v: { S: value }, exp: { N: String(expiresAtSeconds) } } }));
+      const { sdk, client } = await ready;
+      await client.send(new sdk.PutItemCommand({ TableName: table, Item: { pk: { S: key }, v: { S: value }, exp: { N: String(expiresAtSeconds) } } }));
     },
     delete: async function dynamoDbDelete(key) {
-      await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: key } } }));
+      const { sdk, client } = await ready;
+      await client.send(new sdk.DeleteItemCommand({ TableName: table, Key: { pk: { S: key } } }));
     },
     list: async function dynamoDbList(prefix, nowMs) {
+      const { sdk, client } = await ready;
       const found: RevocationStoreEntry[] = [];
       let start: Record<string, AttributeValue> | undefined;
       do {
         const page = await client.send(
-          new ScanCommand({
+          new sdk.ScanCommand({
             TableName: table,
             FilterExpression: "begins_with(pk, :prefix)",
             ExpressionAttributeValues: { ":prefix": { S: prefix } },
@@ -105,6 +106,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
     close: async function dynamoDbClose() {
+      const { client } = await ready;
       if (options.client === undefined) client.destroy();
     },
   };
@@ -115,9 +117,10 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
  * in AWS the SAM template creates it. An existing table is left as it is.
  */
 export async function createRevocationTable(client: DynamoDBClient, table: string): Promise<void> {
+  const sdk = await import("@aws-sdk/client-dynamodb");
   try {
     await client.send(
-      new CreateTableCommand({
+      new sdk.CreateTableCommand({
         TableName: table,
         AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
         KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
@@ -128,7 +131,7 @@ export async function createRevocationTable(client: DynamoDBClient, table: strin
     if ((error as { name?: string }).name !== "ResourceInUseException") throw error;
   }
   try {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: "exp", Enabled: true } }));
+    await client.send(new sdk.UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: "exp", Enabled: true } }));
   } catch (error) {
     // dynalite and some local emulators do not implement TTL; reads filter expired items anyway
     const name = (error as { name?: string }).name;

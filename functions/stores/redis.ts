@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { ConfigError } from "../../shared/errors.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/store.ts";
 import { requiredOption, type StoreKind } from "../../shared/revocation/store-kind.ts";
@@ -32,20 +32,27 @@ export interface RedisStore extends RevocationStore {
  * ioredis cannot abort a sent command, so the checker's abort signal is not used.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  const client = new Redis(options.url, {
-    connectTimeout: options.connectTimeoutMs ?? 1000,
-    commandTimeout: options.commandTimeoutMs ?? 1000,
-    // One retry after a reconnect, then the queued command fails instead of piling up
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
-    enableAutoPipelining: false,
+  // ioredis is an optional peer of the package: loaded when a store is built, not when this module
+  // is (the CLI loads every store kind for its flags). The connection opens as soon as it has loaded.
+  const connecting = import("ioredis").then(({ Redis }) => {
+    const redis = new Redis(options.url, {
+      connectTimeout: options.connectTimeoutMs ?? 1000,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      // One retry after a reconnect, then the queued command fails instead of piling up
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
+      enableAutoPipelining: false,
+    });
+    // ioredis emits every connection error as an event; without a listener Node prints it each time
+    redis.on("error", () => {});
+    return redis;
   });
-  // ioredis emits every connection error as an event; without a listener Node prints it each time
-  client.on("error", () => {});
+  connecting.catch(() => {}); // a missing client rejects every call; never an unhandled rejection
 
   return {
     name: "redis",
-    getMany: function redisGetMany(keys) {
+    getMany: async function redisGetMany(keys) {
+      const client = await connecting;
       return client.mget(keys as string[]).catch((error: unknown) => {
         // An unanswered command means a black-holed connection (failover, expired NAT entry) that TCP
         // may take minutes to notice; open a new one rather than queue behind it
@@ -54,12 +61,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       });
     },
     put: async function redisPut(key, value, expiresAtSeconds) {
-      await client.set(key, value, "EXAT", expiresAtSeconds);
+      await (await connecting).set(key, value, "EXAT", expiresAtSeconds);
     },
     delete: async function redisDelete(key) {
-      await client.del(key);
+      await (await connecting).del(key);
     },
     list: async function redisList(prefix, nowMs) {
+      const client = await connecting;
       const found: RevocationStoreEntry[] = [];
       let cursor = "0";
       do {
@@ -77,7 +85,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
     close: async function redisClose() {
-      client.disconnect();
+      (await connecting).disconnect();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { neutralStores, type StoreRegistry } from "../../shared/revocation/registry.ts";
+import { neutralStores } from "../../shared/revocation/neutral-stores.ts";
+import type { StoreRegistry } from "../../shared/revocation/registry.ts";
 
 /**
  * Every store kind in Node (Lambda, the forward-auth server, the CLI): the runtime-neutral ones

@@ -11,7 +11,7 @@ export type FailMode = RevocationFailMode;
 /**
  * The one configuration that drives the Worker, the Lambda authorizer and the forward-auth server.
  * Plain JSON (the `--config` file of `gatehouse dev`, the Worker's `GATEHOUSE_CONFIG` var). Keys
- * starting with `$` (`$schema`, `$comment`) are ignored. Validated once at start by
+ * `$schema` and `$comment` (strings) are ignored. Validated once at start by
  * `validateConfig`; the caller's object is never modified or kept.
  */
 export interface GatehouseConfig {

@@ -4,6 +4,8 @@ import { resolveRevocationConfig } from "../revocation/config.ts";
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
+import * as v from "valibot";
+import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
 
 const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError"];
@@ -72,6 +74,10 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   const onForbidError = config.onForbidError ?? "skip";
   if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
 
+  // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
+  // also passes the JSON Schema users validate their file with (one definition, no drift)
+  checkSchema(raw);
+
   return Object.freeze({
     token,
     routes,
@@ -83,6 +89,15 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     paths,
     onForbidError,
   });
+}
+
+function checkSchema(raw: unknown): void {
+  const result = v.safeParse(gatehouseConfigSchema, raw, { abortEarly: true });
+  if (result.success) return;
+  const issue = result.issues[0];
+  const field = (issue.path ?? []).reduce((path: string, item) => (typeof item.key === "number" ? `${path}[${item.key}]` : path === "" ? String(item.key) : `${path}.${String(item.key)}`), "");
+  const expected = issue.expected === null ? issue.message : `${issue.expected.replace(/"/g, "`")}`;
+  throw new ConfigError(field || "config", `expected ${expected}, got ${show(issue.input)}`);
 }
 
 function failMode(value: unknown, field: string): FailMode {

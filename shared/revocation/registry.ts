@@ -31,18 +31,6 @@ export const edgeStores: StoreRegistry = {
 };
 
 /**
- * The kinds that run everywhere (workerd, Lambda, Node) and need no Node API: `memory`, `kv` and
- * `upstash` (its client loaded when named). Pass it as the middleware's `stores` to open Upstash
- * from a Worker's vars. Node adds `redis` and `dynamodb` in functions/stores.
- */
-// Listed out rather than spread, so a bundle that does not use it can drop it, Upstash's client with it
-export const neutralStores: StoreRegistry = {
-  memory: memoryStore,
-  kv: kvStore,
-  upstash: () => import("./stores/upstash.ts").then((m) => m.upstashStore),
-};
-
-/**
  * Builds the store a configuration's `revocation.store` section names, with the kind's parser
  * (options fall back to `deps.env`). Synchronous for a kind registered as itself; a Promise for one
  * behind a loader. @throws ConfigError naming the field (`revocation.store.url`), or the kind.

@@ -37,6 +37,8 @@ export interface ResourceSpec {
 
 /** The route file: `{ "routes": [...] }`. */
 export interface RoutesFile {
+  /** A note for readers of the file; ignored. */
+  readonly $comment?: string;
   readonly routes: readonly RouteSpec[];
 }
 

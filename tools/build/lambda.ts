@@ -1,5 +1,5 @@
 // `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR]`: compile the policies (and a shadow candidate), bundle the Lambda authorizer into one ES module for
-// Node 20 (dist/lambda/index.mjs, handler `index.handler`) and zip it (dist/lambda/function.zip).
+// Lambda nodejs24.x (dist/lambda/index.mjs, handler `index.handler`) and zip it (dist/lambda/function.zip).
 import { build } from "esbuild";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -119,7 +119,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       bundle: true,
       platform: "node",
       format: "esm",
-      target: "node20",
+      target: "node24",
       minify: options.minify ?? true,
       legalComments: "none",
       external: [...(options.external ?? [])],

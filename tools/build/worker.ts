@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
+import { packageRoot, PACKAGED } from "../package/mode.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -48,6 +49,7 @@ export class BuildError extends Error {
 
 /** Compiles the policies and runs wrangler's dry-run bundle. No network, no login. */
 export async function buildWorker(options: BuildWorkerOptions = {}): Promise<BuiltWorker> {
+  if (PACKAGED) return bundleInstalled(options);
   const policiesDir = resolve(options.policiesDir ?? join(ROOT, "policies"));
   const defaultOut = join(ROOT, "dist", "worker");
   const outDir = resolve(options.outDir ?? defaultOut);
@@ -94,6 +96,61 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   if (output.code !== 0) throw new BuildError(`wrangler failed (exit ${output.code}):\n${output.text.trim()}`);
   const bundlePath = join(outDir, "index.js");
   if (!existsSync(bundlePath)) throw new BuildError(`wrangler wrote no ${bundlePath}:\n${output.text.trim()}`);
+  const bundle = readFileSync(bundlePath);
+  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion };
+}
+
+// From the installed package (issue #15) there is no wrangler and no repository: esbuild bundles a
+// generated entry that does what a user's Worker entry does (`createWorker` from `gatehouse/worker`),
+// with wrangler's resolution conditions, in the project's .gatehouse/ (or `outDir`)
+async function bundleInstalled(options: BuildWorkerOptions): Promise<BuiltWorker> {
+  const policiesDir = resolve(options.policiesDir ?? "policies");
+  const outDir = resolve(options.outDir ?? join(".gatehouse", "worker"));
+  const routesSource = join(policiesDir, "routes.json");
+  if (!existsSync(routesSource)) throw new BuildError(`${routesSource}: expected the route table of the policy project`);
+  mkdirSync(outDir, { recursive: true });
+  const compiled = compilePolicyProject({ policiesDir, outFile: join(outDir, "policies.js") });
+  let shadowPolicyVersion: string | null = null;
+  if (options.shadowDir !== undefined) {
+    const shadowDir = resolve(options.shadowDir);
+    if (!existsSync(shadowDir)) throw new BuildError(`shadow: expected a candidate policy project directory, got \`${shadowDir}\``);
+    shadowPolicyVersion = compilePolicyProject({ policiesDir: shadowDir, outFile: join(outDir, "policies.shadow.js") }).version;
+  } else {
+    writeFileSync(join(outDir, "policies.shadow.js"), NO_SHADOW_MODULE);
+  }
+  copyFileSync(routesSource, join(outDir, "routes.json"));
+  const entry = join(outDir, "entry.js");
+  writeFileSync(
+    entry,
+    [
+      'import { createWorker } from "gatehouse/worker";',
+      'import policies from "./policies.js";',
+      'import shadowPolicies from "./policies.shadow.js";',
+      'import routes from "./routes.json";',
+      "export default createWorker({ policies, shadowPolicies, routes });",
+      "",
+    ].join("\n"),
+  );
+  const bundlePath = join(outDir, "index.js");
+  const { build } = await import("esbuild");
+  try {
+    await build({
+      entryPoints: [entry],
+      outfile: bundlePath,
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["workerd", "worker", "browser"],
+      mainFields: ["browser", "module", "main"],
+      target: "es2022",
+      minify: true,
+      // `gatehouse` itself resolves from the project; this covers a CLI run from elsewhere (npx)
+      nodePaths: [dirname(packageRoot())],
+      logLevel: "silent",
+    });
+  } catch (error) {
+    throw new BuildError(`bundle: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
   const bundle = readFileSync(bundlePath);
   return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion };
 }

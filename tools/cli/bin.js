@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// npx gatehouse …: runs the TypeScript CLI through tsx, so the package needs no build step.
-// One process: the V8 flag and tsx are set up here, then main.ts is imported (a second Node
-// start-up per call used to cost a few hundred ms, seconds on a loaded machine).
+// npx gatehouse …: in this checkout, the TypeScript CLI through tsx (no build step for contributors);
+// in the published package, where tools/ holds only this file, the compiled CLI from dist/lib.
+import { existsSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 
 // cedar-wasm may abort V8 under Node 20 unless wasm calls are not inlined (see README). The flag is
@@ -9,7 +9,12 @@ import { setFlagsFromString } from "node:v8";
 // first thing here, before tsx and main.ts are imported.
 setFlagsFromString("--no-turbo-inline-js-wasm-calls");
 
-// Resolved from here, not from the working directory, so the CLI runs in any project folder.
-// Importing tsx's entry does what `node --import tsx` does: registers its ESM and CJS hooks.
-await import(import.meta.resolve("tsx"));
-await import(import.meta.resolve("./main.ts"));
+const source = new URL("./main.ts", import.meta.url);
+if (existsSync(source)) {
+  // Resolved from here, not from the working directory, so the CLI runs in any project folder.
+  // Importing tsx's entry does what `node --import tsx` does: registers its ESM and CJS hooks.
+  await import(import.meta.resolve("tsx"));
+  await import(source.href);
+} else {
+  await import(new URL("../../dist/lib/cli.js", import.meta.url).href);
+}

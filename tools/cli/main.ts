@@ -1,19 +1,13 @@
-import { readdirSync } from "node:fs";
 import { UsageError, type CliCommand } from "./command.ts";
-
-const commandsDir = new URL("./commands/", import.meta.url);
+import { COMMANDS } from "./commands/index.ts";
 
 function commandNames(): string[] {
-  return readdirSync(commandsDir)
-    .filter((file) => file.endsWith(".ts") && !file.startsWith("_"))
-    .map((file) => file.slice(0, -3))
-    .sort();
+  return Object.keys(COMMANDS).sort();
 }
 
 async function loadCommand(name: string): Promise<CliCommand | undefined> {
-  if (!commandNames().includes(name)) return undefined;
-  const module = (await import(new URL(`${name}.ts`, commandsDir).href)) as { command: CliCommand };
-  return module.command;
+  if (!Object.hasOwn(COMMANDS, name)) return undefined;
+  return (await COMMANDS[name]!()).command;
 }
 
 async function printOverview(): Promise<void> {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PACKAGED, PACKAGE_POLICY_RUNTIME } from "../package/mode.ts";
 import type { OnForbidError, PolicyInfo } from "../../shared/policy/index.ts";
 import { PolicyCompileError, type Diagnostic } from "./errors.ts";
 import { GenerateError, generateModule, type GeneratePolicy } from "./generate.ts";
@@ -51,7 +52,7 @@ export interface CompileResult {
 }
 
 /** Absolute path of the runtime the generated modules import. */
-export const RUNTIME_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "../../shared/policy/index.ts");
+export const RUNTIME_ENTRY = PACKAGED ? fileURLToPath(import.meta.resolve(PACKAGE_POLICY_RUNTIME)) : resolve(dirname(fileURLToPath(import.meta.url)), "../../shared/policy/index.ts");
 
 function annotationsOf(est: { annotations?: Record<string, string | null> }): Record<string, string> {
   const out: Record<string, string> = {};
@@ -168,6 +169,8 @@ export interface CompileProjectOptions {
 
 // `import` specifier from the module's directory to the runtime entry, POSIX separators.
 function relativeImport(fromFile: string): string {
+  // From the installed package, by name: a generated module never points into node_modules (#15)
+  if (PACKAGED) return PACKAGE_POLICY_RUNTIME;
   let rel = relative(dirname(resolve(fromFile)), RUNTIME_ENTRY).split(sep).join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
   return rel;

@@ -3,9 +3,11 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
+import { PACKAGED } from "../package/mode.ts";
 import { RUNTIME_ENTRY } from "./compile.ts";
 
-const TMP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../.gatehouse/tmp");
+// Installed, the package folder is not ours to write: the project's .gatehouse/ instead
+const TMP_DIR = PACKAGED ? resolve(".gatehouse/tmp") : resolve(dirname(fileURLToPath(import.meta.url)), "../../.gatehouse/tmp");
 
 let loaded = 0;
 const RUNTIME_IMPORT = /^import \{ definePolicySet, ops \} from "[^"\n]*";$/m;

@@ -2,13 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname } from "node:path";
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
 import { ConfigError } from "../../shared/errors.ts";
+import { DEV_KEY_FILE } from "./constants.ts";
 
-/** Issuer (`iss`) of dev tokens; the example policy tests use the same value. */
-export const DEV_ISSUER = "https://dev.gatehouse.local";
-/** Audience (`aud`) of dev tokens. */
-export const DEV_AUDIENCE = "gatehouse-demo";
-/** Where the dev key lives, relative to the project directory (git-ignored). */
-export const DEV_KEY_FILE = ".gatehouse/dev-key.json";
+export { DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_FILE } from "./constants.ts";
 
 /** The dev signing key, ready to sign and to publish. */
 export interface DevKey {

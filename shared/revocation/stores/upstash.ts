@@ -1,4 +1,4 @@
-import { Redis } from "@upstash/redis/cloudflare";
+import type { Redis } from "@upstash/redis/cloudflare";
 import { ConfigError } from "../../errors.ts";
 import { requiredOption, type StoreKind } from "../store-kind.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../store.ts";
@@ -21,21 +21,28 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
   // The client reads its signal once per request, synchronously inside the call, so setting it
   // just before `mget` gives each concurrent lookup its own abort without a client per request.
   let signal: AbortSignal | undefined;
-  const redis = new Redis({
-    url: options.url,
-    token: options.token,
-    // The checker owns the deadline; the client's own retries (5 with backoff) would outlive it
-    retry: { retries: 0 },
-    enableTelemetry: false,
-    enableAutoPipelining: false,
-    automaticDeserialization: false,
-    readYourWrites: false,
-    signal: () => signal as AbortSignal,
-  });
+  // `@upstash/redis` is an optional peer of the package: loaded when a store is built, not when this
+  // module is (the CLI loads every store kind for its flags)
+  const client = import("@upstash/redis/cloudflare").then(
+    ({ Redis }): Redis =>
+      new Redis({
+        url: options.url,
+        token: options.token,
+        // The checker owns the deadline; the client's own retries (5 with backoff) would outlive it
+        retry: { retries: 0 },
+        enableTelemetry: false,
+        enableAutoPipelining: false,
+        automaticDeserialization: false,
+        readYourWrites: false,
+        signal: () => signal as AbortSignal,
+      }),
+  );
+  client.catch(() => {}); // a missing client rejects every call; never an unhandled rejection
 
   return {
     name: "upstash",
-    getMany: function upstashGetMany(keys, abort) {
+    getMany: async function upstashGetMany(keys, abort) {
+      const redis = await client;
       signal = abort;
       try {
         return redis.mget<Array<string | null>>(...keys);
@@ -44,12 +51,13 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
       }
     },
     put: async function upstashPut(key, value, expiresAtSeconds) {
-      await redis.set(key, value, { exat: expiresAtSeconds });
+      await (await client).set(key, value, { exat: expiresAtSeconds });
     },
     delete: async function upstashDelete(key) {
-      await redis.del(key);
+      await (await client).del(key);
     },
     list: async function upstashList(prefix, nowMs) {
+      const redis = await client;
       const found: RevocationStoreEntry[] = [];
       let cursor = "0";
       do {

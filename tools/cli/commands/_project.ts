@@ -1,4 +1,4 @@
-// Helpers the policy commands share (not a command: main.ts skips files starting with `_`).
+// Helpers the policy commands share (not a command: not listed in commands/index.ts).
 // Light on purpose: the commands import this at the top, so `--help` must not pull in the
 // compiler or cedar-wasm; the reporting helpers that need them are in `_project-report.ts`.
 import { existsSync, statSync } from "node:fs";

@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
+import { PACKAGED, PACKAGE_POLICY_RUNTIME } from "../../package/mode.ts";
 import { paintFor } from "../color.ts";
 import { configFileFrom, policiesDirFrom } from "./_project.ts";
 
@@ -71,6 +72,9 @@ export const command: CliCommand = {
     writeFileSync(join(outDir, BUILD_OUTPUTS.types), result.types);
     // The Worker bundles this file as `@gatehouse/shadow-policies` (infra/wrangler.toml); `null` means no shadow mode
     writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow ? shadow.source : NO_SHADOW_MODULE);
+    // The modules are ES modules whatever the user's package.json says (`npm init` writes
+    // "type": "commonjs"), so Node loads dist/policies.js as one (the forward-auth server imports it)
+    if (PACKAGED && !existsSync(join(outDir, "package.json"))) writeFileSync(join(outDir, "package.json"), '{ "type": "module" }\n');
     const shown = relative(process.cwd(), outFile) || outFile;
     const warnings = result.warnings > 0 ? `, ${result.warnings} warning${result.warnings === 1 ? "" : "s"}` : "";
     console.log(`built ${shown}: ${result.policies} polic${result.policies === 1 ? "y" : "ies"}, version ${result.version.slice(0, 12)}${warnings}`);
@@ -131,8 +135,10 @@ export async function checkProject(policiesDir: string, configFile: string | und
   };
 }
 
-// The generated module imports the runtime relative to where it is written
+// The generated module imports the runtime relative to where it is written; from the installed
+// package, by the package's name
 function runtimeImportFrom(outFile: string, runtimeEntry: string): string {
+  if (PACKAGED) return PACKAGE_POLICY_RUNTIME;
   let rel = relative(dirname(outFile), runtimeEntry).split(sep).join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
   return rel;

@@ -1,6 +1,7 @@
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
-import { listRevocations, type RevocationKind } from "../../../shared/revocation/index.ts";
+import type { RevocationKind } from "../../../shared/revocation/keys.ts";
+import { listRevocations } from "../../../shared/revocation/list.ts";
 import { storeFlags, storeUsage } from "../../revocation/open-store.ts";
 import { showTime } from "../../revocation/parse-time.ts";
 import { runWithStore } from "../../revocation/run-with-store.ts";

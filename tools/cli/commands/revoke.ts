@@ -1,6 +1,6 @@
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
-import { revoke } from "../../../shared/revocation/index.ts";
+import { revoke } from "../../../shared/revocation/revoke.ts";
 import { storeFlags, storeUsage } from "../../revocation/open-store.ts";
 import { parseTime, showTime } from "../../revocation/parse-time.ts";
 import { runWithStore } from "../../revocation/run-with-store.ts";

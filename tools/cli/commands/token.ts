@@ -1,7 +1,6 @@
-import { SignJWT } from "jose";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
-import { DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_FILE, loadDevKey } from "../../dev-key/index.ts";
+import { DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_FILE } from "../../dev-key/constants.ts";
 import { parseDuration } from "../duration.ts";
 
 const usage = `usage: gatehouse token --sub ID [options]
@@ -63,6 +62,8 @@ export const command: CliCommand = {
     if (values.scope) claims.scope = list(values.scope, /[\s,]+/).join(" ");
     if (values.amr) claims.amr = list(values.amr, /,/);
 
+    // Loaded here, so `gatehouse --help` does not load jose
+    const [{ SignJWT }, { loadDevKey }] = await Promise.all([import("jose"), import("../../dev-key/index.ts")]);
     const key = await loadDevKey({ file: values.key });
     if (key.created) process.stderr.write(`gatehouse token: created dev key \`${key.file}\`\n`);
     const now = Math.floor(Date.now() / 1000);

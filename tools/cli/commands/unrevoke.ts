@@ -1,6 +1,6 @@
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
-import { unrevoke } from "../../../shared/revocation/index.ts";
+import { unrevoke } from "../../../shared/revocation/unrevoke.ts";
 import { storeFlags, storeUsage } from "../../revocation/open-store.ts";
 import { runWithStore } from "../../revocation/run-with-store.ts";
 import { targetFlags, targetFromFlags } from "../../revocation/target-flags.ts";

@@ -1,0 +1,21 @@
+// The command table: name -> module, loaded on demand. A static list (not a directory listing) so
+// the compiled CLI in the published package finds every command in its bundle.
+import type { CliCommand } from "../command.ts";
+
+type CommandModule = Promise<{ command: CliCommand }>;
+
+export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
+  audit: () => import("./audit.ts"),
+  build: () => import("./build.ts"),
+  check: () => import("./check.ts"),
+  dev: () => import("./dev.ts"),
+  fmt: () => import("./fmt.ts"),
+  init: () => import("./init.ts"),
+  revocations: () => import("./revocations.ts"),
+  revoke: () => import("./revoke.ts"),
+  test: () => import("./test.ts"),
+  token: () => import("./token.ts"),
+  types: () => import("./types.ts"),
+  unrevoke: () => import("./unrevoke.ts"),
+  validate: () => import("./validate.ts"),
+};

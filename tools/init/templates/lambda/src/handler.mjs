@@ -1,0 +1,8 @@
+// The Lambda authorizer `sam build` bundles (template.yaml): Gatehouse with your compiled policies
+// (`gatehouse build` writes dist/), your route table and gatehouse.config.json. Built once per sandbox.
+import { createLambdaEntry } from "gatehouse/lambda";
+import policies from "../dist/policies.js";
+import routes from "../policies/routes.json";
+import config from "../gatehouse.config.json";
+
+export const handler = await createLambdaEntry({ policies, routes, config });
