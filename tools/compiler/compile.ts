@@ -6,7 +6,9 @@ import { PACKAGED, PACKAGE_POLICY_RUNTIME } from "../package/mode.ts";
 import type { OnForbidError, PolicyInfo } from "../../shared/policy/index.ts";
 import { PolicyCompileError, type Diagnostic } from "./errors.ts";
 import { GenerateError, generateModule, type GeneratePolicy } from "./generate.ts";
+import { generateIr } from "./ir.ts";
 import { parseJsonLossless, stringifyLossless } from "./json.ts";
+import type { PolicyIr } from "../../shared/policy/bundle/ir.ts";
 import { parsePolicySources, type ParsedPolicy, type PolicySource } from "./parse.ts";
 import { schemaActionEntities, validateEntities, validatePolicies } from "./validate.ts";
 
@@ -49,6 +51,8 @@ export interface CompileResult {
   policies: PolicyInfo[];
   /** Warnings (errors throw `PolicyCompileError`). */
   diagnostics: Diagnostic[];
+  /** The same policy set as data, for `shared/policy/bundle` (issue #18). */
+  ir: PolicyIr;
 }
 
 /** Absolute path of the runtime the generated modules import. */
@@ -137,8 +141,10 @@ export function compilePolicies(opts: CompilePoliciesOptions): CompileResult {
   const version = versionOf(hashParts);
   const onForbidError = opts.onForbidError ?? "skip";
   let source: string;
+  let ir: PolicyIr;
   try {
     source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY, entitiesFile: opts.entitiesFile });
+    ir = generateIr({ policies: gen, entities, version, onForbidError, entitiesFile: opts.entitiesFile }); // #18
   } catch (e) {
     if (e instanceof GenerateError) throw new PolicyCompileError([...diagnostics, { severity: "error", ...e.site, message: e.message }]);
     throw e;
@@ -149,7 +155,12 @@ export function compilePolicies(opts: CompilePoliciesOptions): CompileResult {
     if (g.line !== undefined) i.line = g.line;
     return i;
   });
-  return { source, version, policies, diagnostics };
+  return { source, version, policies, diagnostics, ir };
+}
+
+/** Where the build writes the policy IR beside the module: `dist/policies.js` → `dist/policies.ir.json` (issue #18). */
+export function irFileFor(outFile: string): string {
+  return outFile.replace(/\.[cm]?js$/, "") + ".ir.json";
 }
 
 /** Input of `compilePolicyProject`. */
@@ -225,6 +236,7 @@ export function compilePolicyProject(opts: CompileProjectOptions): CompileResult
   if (opts.outFile !== undefined) {
     mkdirSync(dirname(outFile), { recursive: true });
     writeFileSync(outFile, result.source);
+    writeFileSync(irFileFor(outFile), JSON.stringify(result.ir)); // #18
   }
   return { ...result, outFile };
 }

@@ -49,7 +49,8 @@ export class GenerateError extends Error {
   }
 }
 
-const BINARY_OPS: Record<string, string> = {
+/** EST binary operators and the runtime operator each calls (shared with the IR emitter, #18). */
+export const BINARY_OPS: Record<string, string> = {
   "==": "eq",
   "<": "lt",
   "<=": "le",
@@ -63,13 +64,13 @@ const BINARY_OPS: Record<string, string> = {
   containsAny: "containsAny",
 };
 
-const BUILTIN_KEYS = new Set([
+export const BUILTIN_KEYS = new Set([
   "Value", "Var", "Slot", "!", "neg", "==", "!=", "in", "<", "<=", ">", ">=", "&&", "||", "+", "-", "*",
   "contains", "containsAll", "containsAny", "isEmpty", "getTag", "hasTag", ".", "has", "like", "is",
   "if-then-else", "Set", "Record",
 ]);
 
-const CONSTRUCTORS = new Set(["ip", "decimal", "datetime", "duration"]);
+export const CONSTRUCTORS = new Set(["ip", "decimal", "datetime", "duration"]);
 
 // Operators and functions that always produce a boolean (or throw): their result needs no check
 // before `&&`, `||`, `!`, `if` or a `when` clause.
@@ -80,7 +81,7 @@ const BOOLEAN_KEYS = new Set([
 ]);
 
 /** Whether an EST expression always evaluates to a boolean when it does not error. */
-function isBooleanExpr(e: Est): boolean {
+export function isBooleanExpr(e: Est): boolean {
   if (!e || typeof e !== "object") return false;
   const k = Object.keys(e)[0];
   if (k === "Value") return typeof e.Value === "boolean";

@@ -1,18 +1,20 @@
-// npm run conformance -- [DIR] [--entities static|request|both] [--policies json|text|both]
+// npm run conformance -- [DIR] [--entities static|request|both] [--policies json|text|both] [--loader module|bundle|both]
 // With `--entities request` the entities are passed with each request instead of embedded; with
-// `--policies text` the Cedar text is compiled (through cedar-wasm's parser) instead of the ESTs.
+// `--policies text` the Cedar text is compiled (through cedar-wasm's parser) instead of the ESTs;
+// with `--loader bundle` the policy IR is loaded through shared/policy/bundle instead of the module (#18).
 // Runs the Cedar conformance corpus (default $CEDAR_CORPUS, else ../shared/cedar-corpus from the
 // repository root) against the compiler; exits 1 when any request differs.
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatFailure, readCorpus, runConformance, type EntityMode, type PolicyForm } from "./run.ts";
+import { formatFailure, readCorpus, runConformance, type EntityMode, type PolicyForm, type PolicyLoader } from "./run.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
 let dir: string | undefined;
 let modes: EntityMode[] = ["static"];
 let forms: PolicyForm[] = ["json"];
+let loaders: PolicyLoader[] = ["module"]; // #18
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--entities") {
     const m = args[++i];
@@ -20,6 +22,9 @@ for (let i = 0; i < args.length; i++) {
   } else if (args[i] === "--policies") {
     const f = args[++i];
     forms = f === "both" ? ["json", "text"] : [f as PolicyForm];
+  } else if (args[i] === "--loader") {
+    const l = args[++i];
+    loaders = l === "both" ? ["module", "bundle"] : [l as PolicyLoader];
   } else {
     dir = args[i];
   }
@@ -32,10 +37,10 @@ if (!existsSync(dir)) {
 
 const started = performance.now();
 const tests = readCorpus(dir);
-const report = await runConformance(tests, modes, forms);
+const report = await runConformance(tests, modes, forms, loaders);
 for (const f of report.failures.slice(0, 20)) console.log(formatFailure(f));
 if (report.failures.length > 20) console.log(`… and ${report.failures.length - 20} more failures`);
 const secs = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`${tests.length} tests from ${dir} (entities: ${modes.join("+")}, policies: ${forms.join("+")}) in ${secs}s`);
+console.log(`${tests.length} tests from ${dir} (entities: ${modes.join("+")}, policies: ${forms.join("+")}, loader: ${loaders.join("+")}) in ${secs}s`);
 console.log(`${report.passed} passed, ${report.failed} failed`);
 process.exit(report.failed > 0 ? 1 : 0);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CedarRequest, CompiledPolicySet, EntityJson, PolicyResult } from "../../shared/policy/index.ts";
 import { compilePolicies, loadPolicyModules, parseJsonLossless } from "../compiler/index.ts";
+import { loadPolicyIr } from "../../shared/policy/bundle/index.ts";
 
 /** One test case of the corpus (`README.md` of the corpus describes the fields). */
 export interface CorpusTest {
@@ -25,6 +26,12 @@ export type EntityMode = "static" | "request";
 
 /** Which form of the policies is compiled: the ESTs (`policiesJson`) or the Cedar text (`policies`). */
 export type PolicyForm = "json" | "text";
+
+/**
+ * How a compiled set is loaded: `module` imports the generated ES module; `bundle` serializes the
+ * policy IR to JSON text and builds it back through `shared/policy/bundle` (issue #18).
+ */
+export type PolicyLoader = "module" | "bundle";
 
 /** Totals of a conformance run. */
 export interface ConformanceReport {
@@ -57,12 +64,41 @@ function sameSet(a: string[], b: string[]): boolean {
  * module source → import, batched by `loadPolicyModules`), evaluates every request and compares decision, reasons and errored policy
  * ids (as sets) with the corpus. Uses Cedar's generated ids, as the corpus does.
  */
-export async function runConformance(tests: CorpusTest[], modes: EntityMode[] = ["static"], forms: PolicyForm[] = ["json"]): Promise<ConformanceReport> {
+export async function runConformance(tests: CorpusTest[], modes: EntityMode[] = ["static"], forms: PolicyForm[] = ["json"], loaders: PolicyLoader[] = ["module"]): Promise<ConformanceReport> {
   const report: ConformanceReport = { passed: 0, failed: 0, failures: [] };
   for (const form of forms) {
-    for (const mode of modes) await runOne(tests, mode, form, report);
+    for (const mode of modes) {
+      for (const loader of loaders) {
+        if (loader === "module") await runOne(tests, mode, form, report);
+        else runBundle(tests, mode, form, report);
+      }
+    }
   }
   return report;
+}
+
+// #18: the same compile, but through the IR as published bytes (JSON text) and the bundle loader
+function runBundle(tests: CorpusTest[], mode: EntityMode, form: PolicyForm, report: ConformanceReport): void {
+  for (const t of tests) {
+    let set: CompiledPolicySet;
+    try {
+      const policies = form === "json" ? t.policiesJson : [{ file: "policies.cedar", text: t.policies }];
+      const { ir } = compilePolicies({ policies, entities: mode === "static" ? t.entities : [], idMode: "cedar" });
+      set = loadPolicyIr(JSON.parse(JSON.stringify(ir)));
+    } catch (e) {
+      for (const r of t.requests) {
+        report.failed++;
+        report.failures.push({
+          test: t.name,
+          request: `${r.description} [${mode}, ${form}, bundle]`,
+          expected: { decision: r.decision, reasons: r.reason, errors: r.errors },
+          actual: { compileError: (e as Error).message },
+        });
+      }
+      continue;
+    }
+    check(t, set, mode, `${form}, bundle` as PolicyForm, report);
+  }
 }
 
 async function runOne(tests: CorpusTest[], mode: EntityMode, form: PolicyForm, report: ConformanceReport): Promise<void> {

@@ -1,0 +1,86 @@
+// The policy IR (issue #18): a compiled policy set as JSON data, so it can be published and loaded
+// at run time without `eval` or `new Function` (workerd forbids both). `tools/compiler/ir.ts` emits
+// it from the same EST walk as the generated module; `load.ts` turns it back into closures over the
+// same runtime operators, so both forms decide identically.
+
+/** Format tag and version of `PolicyIr`; a loader refuses any other. */
+export const POLICY_IR_FORMAT = "gatehouse-policy-ir";
+export const POLICY_IR_FORMAT_VERSION = 1;
+
+/**
+ * A JSON value that may hold 64-bit integers: `{ j }` is plain JSON (every number a safe integer),
+ * `{ t }` the tagged form used only when a bigint occurs (`JsonTree`).
+ */
+export type JsonIr = { j: unknown } | { t: JsonTree };
+
+/** `["n", digits]` a bigint, `["a", items]` an array, `["o", [key, value][]]` an object, `["s", scalar]` anything else. */
+export type JsonTree = ["n", string] | ["a", JsonTree[]] | ["o", [string, JsonTree][]] | ["s", unknown];
+
+/** One element of a `like` pattern, as in Cedar's EST. */
+export type PatternIr = "Wildcard" | { Literal: string };
+
+/**
+ * An expression: an array whose first item names the operation. Operand order and every type
+ * check are those of the generated module (`tools/compiler/generate.ts`); `bool` marks an operand
+ * that must be checked to be a boolean.
+ */
+export type ExprIr =
+  | ["lit", boolean | string | number]
+  | ["long", string]
+  | ["uid", string, string]
+  | ["decode", JsonIr]
+  | ["const", ExprIr]
+  | ["var", "principal" | "action" | "resource" | "context"]
+  | ["bool", ExprIr]
+  | ["not", ExprIr]
+  | ["neg", ExprIr]
+  | ["isEmpty", ExprIr]
+  | [BinaryOp, ExprIr, ExprIr]
+  | ["and" | "or", ExprIr, ExprIr]
+  | ["in" | "getTag" | "hasTag", ExprIr, ExprIr]
+  | ["attr" | "has", ExprIr, string]
+  | ["like", ExprIr, PatternIr[]]
+  | ["is", ExprIr, string]
+  | ["if", ExprIr, ExprIr, ExprIr]
+  | ["set", ExprIr[]]
+  | ["record", [string, ExprIr][]]
+  | ["call", string, ExprIr[]]
+  | ["fail", string, ExprIr[]];
+
+/** Binary operators taking two values and no request. */
+export type BinaryOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "add" | "sub" | "mul" | "contains" | "containsAll" | "containsAny";
+
+/** An entity reference: `[type, id]`. */
+export type UidIr = [string, string];
+
+/** A principal or resource scope. */
+export type ScopeIr = { op: "All" } | { op: "=="; entity: UidIr } | { op: "in"; entity: UidIr } | { op: "is"; type: string; in?: UidIr };
+
+/** An action scope. */
+export type ActionScopeIr = { op: "All" } | { op: "=="; entity: UidIr } | { op: "in"; entities: UidIr[] };
+
+/** One policy: metadata, scopes, and its `when`/`unless` clauses as boolean expressions (all must hold). */
+export interface PolicyIrEntry {
+  id: string;
+  cedarId: string;
+  effect: "permit" | "forbid";
+  annotations: Record<string, string>;
+  file?: string;
+  line?: number;
+  principal: ScopeIr;
+  action: ActionScopeIr;
+  resource: ScopeIr;
+  conditions: ExprIr[];
+}
+
+/** A whole compiled policy set as data. */
+export interface PolicyIr {
+  format: typeof POLICY_IR_FORMAT;
+  formatVersion: typeof POLICY_IR_FORMAT_VERSION;
+  /** SHA-256 (hex) over the policy, schema and entity sources, as the generated module's `version`. */
+  version: string;
+  onForbidError: "skip" | "deny";
+  /** Static entities in Cedar JSON. */
+  entities: JsonIr;
+  policies: PolicyIrEntry[];
+}
