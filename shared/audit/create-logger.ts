@@ -23,6 +23,8 @@ export interface AuditLoggerDeps {
   readonly policyVersion?: string | null;
   /** Version of the candidate bundle in shadow mode; default `null`. */
   readonly shadowPolicyVersion?: string | null;
+  /** #18: read per line instead of `policyVersion`, when a published bundle can replace the set. */
+  readonly policyVersionOf?: () => string | null;
 }
 
 /** Writes one audit line per decision. Made once per function instance by `createAuditLogger`. */
@@ -62,6 +64,8 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
     policyVersion: deps.policyVersion ?? null,
     shadowPolicyVersion: deps.shadowPolicyVersion ?? null,
   };
+  // #18: a swapped-in bundle changes the enforced version; each line reads the one that decided
+  if (deps.policyVersionOf !== undefined) Object.defineProperty(context, "policyVersion", { get: deps.policyVersionOf, enumerable: true });
   const rate = resolved.allowSampleRate;
   let reportedDrops = 0;
   let failures = 0;

@@ -95,6 +95,15 @@ const audit = v.strictObject({
   maxFieldLength: v.optional(int(16, 8192)),
 });
 
+// #18: policy updates without a code deploy
+const policyBundle = v.strictObject({
+  store,
+  publicKey: v.looseObject({ kty: v.literal("OKP"), crv: v.literal("Ed25519"), x: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)), kid: v.optional(v.string()) }),
+  pollSeconds: v.optional(int(1, 3600)),
+  maxBytes: v.optional(int(1024, 25 * 1024 * 1024)),
+  prefix: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+});
+
 /** The whole configuration file (`gatehouse.config.json`); keys `$schema` and `$comment` are allowed. */
 export const gatehouseConfigSchema = v.strictObject({
   $schema: v.optional(v.string()),
@@ -109,6 +118,7 @@ export const gatehouseConfigSchema = v.strictObject({
   context: v.optional(v.strictObject({ headers: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))) })),
   paths: v.optional(v.strictObject({ maxPathLength: v.optional(int(1, 65_536)), maxSegments: v.optional(int(1, 1024)) })),
   onForbidError: v.optional(v.picklist(["skip", "deny"])),
+  policyBundle: v.optional(v.nullable(policyBundle)), // #18
 });
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */

@@ -4,6 +4,7 @@ import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteSpec, RoutesFile, RouteTable } from "../routes/types.ts";
 import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
+import type { PolicyBundleConfig, ResolvedPolicyBundleConfig } from "../bundle/config.ts";
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -50,6 +51,8 @@ export interface GatehouseConfig {
    * data or schema mistake cannot silently switch off a guard rail such as tenant isolation.
    */
   readonly onForbidError?: OnForbidError;
+  /** #18: signed policy bundles polled from a store and swapped in without a deploy; default none (`null`). */
+  readonly policyBundle?: PolicyBundleConfig | null;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -66,4 +69,6 @@ export interface ResolvedConfig {
   readonly contextHeaders: readonly string[];
   readonly paths: PathLimits;
   readonly onForbidError: OnForbidError;
+  /** #18: `null` when policies come from the build-time module only. */
+  readonly policyBundle: ResolvedPolicyBundleConfig | null;
 }

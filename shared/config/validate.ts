@@ -1,6 +1,7 @@
 import { resolveAuditConfig } from "../audit/configure.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveRevocationConfig } from "../revocation/config.ts";
+import { resolvePolicyBundleConfig } from "../bundle/config.ts";
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
@@ -8,7 +9,7 @@ import * as v from "valibot";
 import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
 
-const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError"];
+const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError", "policyBundle" /* #18 */];
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 // Headers that carry credentials or are rewritten by Gatehouse itself never reach the policy context
@@ -74,6 +75,8 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   const onForbidError = config.onForbidError ?? "skip";
   if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
 
+  const policyBundle = resolvePolicyBundleConfig(config.policyBundle, "policyBundle"); // #18
+
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)
   checkSchema(raw);
@@ -88,6 +91,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     contextHeaders: Object.freeze(contextHeaders),
     paths,
     onForbidError,
+    policyBundle,
   });
 }
 

@@ -19,6 +19,7 @@ import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
+import { attachPolicyBundle } from "../bundle/attach.ts"; // #18
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -48,6 +49,11 @@ export interface AuthorizerDeps {
   readonly jwksRegistry?: JwksRegistry;
   /** Makes decision ids; default `crypto.randomUUID`. */
   readonly randomUUID?: () => string;
+  /**
+   * #18: the store `config.policyBundle.store` names, opened by the adapter (or still opening).
+   * Required when the configuration has a `policyBundle` section.
+   */
+  readonly policyBundleStore?: RevocationStore | Promise<RevocationStore>;
 }
 
 /**
@@ -79,6 +85,12 @@ export interface Authorizer {
   readonly policyVersion: string;
   /** The candidate policy module's version in shadow mode; `null` without one. */
   readonly shadowPolicyVersion: string | null;
+  /**
+   * #18: with `policyBundle`, the set deciding now (`.current()`, swapped by published bundles) and
+   * `refreshPolicies()` to poll at once; `null`/absent without.
+   */
+  readonly livePolicies?: import("../bundle/live-set.ts").LivePolicySet | null;
+  refreshPolicies?(): Promise<void>;
 }
 
 /**
@@ -99,11 +111,14 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   }
   const clock = deps.clock ?? systemClock;
   const sink = deps.auditSink ?? stdoutSink();
+  // #18: with `policyBundle`, a live set the refresher swaps; the build-time module decides until then
+  const bundle = attachPolicyBundle(resolved.policyBundle, policies, { store: deps.policyBundleStore, clock, sink });
+  const activePolicies = bundle?.live ?? policies;
   const policyVersion = typeof policies.version === "string" ? policies.version : null;
   const shadowPolicyVersion = shadowPolicies !== null && typeof shadowPolicies.version === "string" ? shadowPolicies.version : null;
   // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
   const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
-  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
+  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion, ...(bundle ? { policyVersionOf: () => bundle.live.version } : {}) });
   const parts: PipelineParts = {
     routes: resolved.routes,
     paths: resolved.paths,
@@ -119,8 +134,8 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
       : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
     failModes: resolved.failModes,
     contextHeaders: resolved.contextHeaders,
-    policies,
-    forbidIds: forbidPolicyIds(policies, resolved.onForbidError),
+    policies: activePolicies,
+    forbidIds: bundle ? bundle.forbidIds(resolved.onForbidError) : forbidPolicyIds(policies, resolved.onForbidError),
     shadowPolicies,
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
@@ -129,16 +144,27 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
   const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
-  const decide = function decide(input: AuthorizeInput): MaybePromise<Decision> {
-    return decisionOf(decideState(input));
-  };
+  const refresher = bundle?.refresher;
+  const decide = refresher === undefined
+    ? function decide(input: AuthorizeInput): MaybePromise<Decision> {
+      return decisionOf(decideState(input));
+    }
+    : function decide(input: AuthorizeInput): MaybePromise<Decision> {
+      refresher.tick(); // #18: starts a background poll when due; never awaited here
+      return decisionOf(decideState(input));
+    };
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
     return Promise.resolve(decide(input));
   };
-  const flush = () => audit.worker.flush();
+  // #18: a poll in progress is part of what the platform must keep alive (Workers' waitUntil)
+  const flush = refresher === undefined ? () => audit.worker.flush() : () => refresher.settled().then(() => audit.worker.flush());
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
-  return Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+  const authorizer = Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+  if (bundle === null) return authorizer;
+  // #18: the version deciding now, and a way to poll at once
+  Object.defineProperty(authorizer, "policyVersion", { get: () => String(bundle.live.version), enumerable: true });
+  return Object.assign(authorizer, { livePolicies: bundle.live, refreshPolicies: () => bundle.refresher.refresh() });
 }

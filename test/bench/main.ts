@@ -15,6 +15,7 @@ import { benchAudit } from "./audit.ts";
 import { goalsOf } from "./goals.ts";
 import { benchHotPath } from "./hot-path.ts";
 import { printTable } from "./table.ts";
+import { benchPolicyBundle } from "./policy-bundle.ts"; // #18
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -45,6 +46,12 @@ function endSection(): void {
 section("Policy evaluation: compiled JS vs cedar-wasm statefulIsAuthorized (preparsed), ns per decision", "policy_eval");
 const policyEval = await benchPolicyEval({ quick });
 printTable(policyEval, ["set", "policies", "compiled_ns", "cedar_wasm_ns", "ratio", "compiled_range", "ratio_range"]);
+
+// #18: the policy bundle (IR loaded into closures) against the generated module
+section("Policy bundle vs generated module, CPU ns per decision; large set built from IR bytes", "policy_bundle");
+const policyBundle = await benchPolicyBundle({ quick });
+printTable(policyBundle.rows, ["set", "policies", "module_ns", "bundle_ns", "ratio", "ratio_range", "ir_bytes"]);
+console.log(`large set (${policyBundle.large_policies} policies) built from IR bytes in ${policyBundle.large_load_ms} ms CPU`);
 
 section("Hot path, each figure in its own process (CPU ns per call, medians over interleaved rounds)", "hot_path");
 const hotPath = await benchHotPath({ quick });
@@ -83,6 +90,7 @@ const figures = {
   goals: goalsOf({ hotPath, policyEval, worker, coldStart }),
   hot_path: hotPath,
   policy_eval: policyEval,
+  policy_bundle: policyBundle, // #18
   jwt_verify: jwtVerify,
   revocation,
   worker,

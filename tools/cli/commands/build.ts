@@ -7,13 +7,14 @@ import { paintFor } from "../color.ts";
 import { configFileFrom, policiesDirFrom } from "./_project.ts";
 
 /** File names `gatehouse build` writes into the output directory. */
-export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts" });
+export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts", ir: "policies.ir.json" /* #18 */ });
 
 const usage = `usage: gatehouse build [--policies DIR] [--out DIR] [--config FILE] [--shadow DIR] [--strict]
 
 Compiles the Cedar policies to JavaScript, validating them against the schema, then checks the
 claims mapping against what the policies read and analyses routes and actions. Writes
   DIR/${BUILD_OUTPUTS.policies}         the compiled policy module the functions bundle
+  DIR/${BUILD_OUTPUTS.ir}   the same policy set as data, for \`gatehouse publish\`
   DIR/${BUILD_OUTPUTS.types}     TypeScript types of requests and entities, from the schema
   DIR/${BUILD_OUTPUTS.shadow}  with --shadow: the candidate policy set, evaluated beside the enforced one
                              (without: a module exporting null, so no earlier candidate ships)
@@ -69,6 +70,7 @@ export const command: CliCommand = {
     // Written only once everything passed, so a failed build never leaves a half-new dist/
     mkdirSync(outDir, { recursive: true });
     writeFileSync(outFile, result.source);
+    writeFileSync(join(outDir, BUILD_OUTPUTS.ir), result.ir); // #18
     writeFileSync(join(outDir, BUILD_OUTPUTS.types), result.types);
     // The Worker bundles this file as `@gatehouse/shadow-policies` (infra/wrangler.toml); `null` means no shadow mode
     writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow ? shadow.source : NO_SHADOW_MODULE);
@@ -86,6 +88,8 @@ export const command: CliCommand = {
 /** What a passing check produced (not yet written). */
 export interface CheckedProject {
   readonly source: string;
+  /** The policy IR as JSON text (#18). */
+  readonly ir: string;
   readonly types: string;
   readonly version: string;
   readonly policies: number;
@@ -128,6 +132,7 @@ export async function checkProject(policiesDir: string, configFile: string | und
   }
   return {
     source: compiled.source,
+    ir: JSON.stringify(compiled.ir),
     types: generateTypes(loaded.project.schema, { source: "schema.cedarschema" }),
     version: compiled.version,
     policies: compiled.policies.length,
