@@ -7,12 +7,15 @@ type CommandModule = Promise<{ command: CliCommand }>;
 export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   audit: () => import("./audit.ts"),
   build: () => import("./build.ts"),
+  bundles: () => import("./bundles.ts"), // #18
   check: () => import("./check.ts"),
   dev: () => import("./dev.ts"),
   fmt: () => import("./fmt.ts"),
   init: () => import("./init.ts"),
+  publish: () => import("./publish.ts"), // #18
   revocations: () => import("./revocations.ts"),
   revoke: () => import("./revoke.ts"),
+  rollback: () => import("./rollback.ts"), // #18
   test: () => import("./test.ts"),
   token: () => import("./token.ts"),
   types: () => import("./types.ts"),

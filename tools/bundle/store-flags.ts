@@ -1,0 +1,17 @@
+import { UsageError } from "../cli/command.ts";
+import { createBundleStore, DEFAULT_BUNDLE_PREFIX, type BundleStore } from "../../shared/bundle/index.ts";
+import { runWithStore } from "../revocation/run-with-store.ts";
+import { storeFlags, storeUsage } from "../revocation/open-store.ts";
+
+/** The store flags of `revoke` plus `--prefix`, for `publish`, `rollback` and `bundles list`. */
+export const bundleStoreFlags = { ...storeFlags, prefix: { type: "string" as const } };
+
+export const bundleStoreUsage = `${storeUsage}
+  --prefix PREFIX                key prefix; default ${DEFAULT_BUNDLE_PREFIX} (policyBundle.prefix)`;
+
+/** Opens the store the flags name as a bundle store, runs `action`, always closes it. */
+export function runWithBundleStore(values: Readonly<Record<string, unknown>>, action: (store: BundleStore, description: string) => Promise<number>): Promise<number> {
+  const prefix = values.prefix ?? DEFAULT_BUNDLE_PREFIX;
+  if (typeof prefix !== "string" || prefix === "") throw new UsageError("`--prefix` expects a non-empty key prefix");
+  return runWithStore(values, ({ store, description }) => action(createBundleStore(store, prefix), description));
+}
