@@ -49,7 +49,9 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   const revocationStore: RevocationStore | undefined = store ? (await openStore(nodeStores, store, { env })).store : undefined;
   // The bare JSON line: Lambda's console.log would prefix it with a timestamp and request id
   const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });
-  const authorize = createAuthorizer(config, { policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...(revocationStore ? { revocationStore } : {}) });
+  // #18: the policy bundle store, when the configuration publishes policies without a deploy
+  const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
+  const authorize = createAuthorizer(config, { policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...(revocationStore ? { revocationStore } : {}), ...(policyBundleStore ? { policyBundleStore } : {}) });
   return createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: httpApiCache as HttpApiCacheCheck });
 }
 

@@ -36,7 +36,9 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
     throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
   }
   const revocationStore: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
-  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}) });
+  // #18: the policy bundle store, when the configuration publishes policies without a deploy
+  const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
+  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}), ...(policyBundleStore ? { policyBundleStore } : {}) });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
   const server = await startForwardAuthServer(authorize, {
@@ -52,6 +54,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
     close: async () => {
       await server.close();
       await revocationStore?.close?.();
+      await policyBundleStore?.close?.();
     },
   };
 }

@@ -94,7 +94,15 @@ export function lazyAuthorizer(
       // The whole configuration before any store, key set or sink is built from it (#21)
       const checked = validateConfig(resolvedConfig);
       const { stores, ...resolvedDeps } = typeof deps === "function" ? deps(env) : deps;
-      const build = (revocationStore: RevocationStore | undefined) => createAuthorizer(resolvedConfig, revocationStore === undefined ? resolvedDeps : { ...resolvedDeps, revocationStore });
+      // #18: the policy bundle store, through the same registry (a Promise while its client loads)
+      const bundleSection = checked.policyBundle?.store;
+      let policyBundleStore = resolvedDeps.policyBundleStore;
+      if (policyBundleStore === undefined && bundleSection !== undefined) {
+        const openedBundles = openStore(stores ?? edgeStores, bundleSection, { env }, "policyBundle.store");
+        policyBundleStore = isPromise(openedBundles) ? openedBundles.then((o) => o.store) : openedBundles.store;
+      }
+      const withBundles = policyBundleStore === undefined ? resolvedDeps : { ...resolvedDeps, policyBundleStore };
+      const build = (revocationStore: RevocationStore | undefined) => createAuthorizer(resolvedConfig, revocationStore === undefined ? withBundles : { ...withBundles, revocationStore });
       const section = checked.revocation?.store;
       if (resolvedDeps.revocationStore !== undefined || section === undefined) return (authorizer = build(resolvedDeps.revocationStore));
       const opened = openStore(stores ?? edgeStores, section, { env });
