@@ -22,7 +22,9 @@ export interface VerifiedBundle {
   readonly policies: CompiledPolicySet;
 }
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// header.payload.signature; an Ed25519 signature is 64 bytes, 86 base64url characters, so a bundle
+// cut short anywhere (a partial upload) fails here rather than as a wrong signature
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/;
 
 /**
  * Checks a stored bundle in order of cost: size, shape of the JWS, the Ed25519 signature over its
