@@ -3,8 +3,11 @@ import type { RevocationStore } from "../revocation/store.ts";
 import { BundleError } from "./errors.ts";
 import { bundleKeys, bundlePointerSchema, type BundlePointer } from "./format.ts";
 
-// Bundles and pointers never expire by themselves; stores need a date, so: far away
-const KEEP_SECONDS = 100 * 365 * 86_400;
+// Bundles and pointers should not expire; stores need a date, so: far away, within the signed
+// 32-bit range that KV's `expiration` takes (2038-01-19)
+const KEEP_SECONDS = 10 * 365 * 86_400;
+const LATEST_EXPIRY = 2_147_483_000;
+const expiryFrom = (nowMs: number): number => Math.min(Math.floor(nowMs / 1000) + KEEP_SECONDS, LATEST_EXPIRY);
 
 /**
  * Policy bundles in a revocation store (KV, Redis, Upstash, DynamoDB, memory), under a prefix:
@@ -57,13 +60,13 @@ export function createBundleStore(store: RevocationStore, prefix: string): Bundl
     readPointer,
     readBundle: (version, signal, nowMs) => read(keys.bundle(version), signal, nowMs),
     async putBundle(version, text, nowMs) {
-      await store.put(keys.bundle(version), text, Math.floor(nowMs / 1000) + KEEP_SECONDS);
+      await store.put(keys.bundle(version), text, expiryFrom(nowMs));
     },
     async movePointer(version, by, nowMs) {
       const previous = await readPointer(AbortSignal.timeout(10_000), nowMs);
       const pointer: BundlePointer = { version, seq: (previous?.seq ?? 0) + 1, at: Math.floor(nowMs), by };
       const text = JSON.stringify(pointer);
-      const expires = Math.floor(nowMs / 1000) + KEEP_SECONDS;
+      const expires = expiryFrom(nowMs);
       // history first: a pointer never names a move the history lacks
       await store.put(keys.history(pointer.seq), text, expires);
       await store.put(keys.current, text, expires);

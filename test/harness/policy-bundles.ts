@@ -13,6 +13,11 @@ import { repoRoot } from "./corpus.ts";
 /** A broad deny: nobody may list orders. */
 export const LOCKDOWN_CEDAR = `@id("lockdown-list-orders")\nforbid (principal, action == Action::"ListOrders", resource);\n`;
 
+/** A harmless variant of the example set (one more forbid on an action nobody is granted), `n` making each version distinct. */
+export function variantCedar(n: number): string {
+  return `@id("variant-${n}")\nforbid (principal, action == Action::"DeleteOrder", resource) when { context.amr.contains("variant-${n}") };\n`;
+}
+
 /** The example policies (`policies/`) as IR, plus `extra` Cedar text as one more file. */
 export function exampleIr(extra?: string): PolicyIr {
   const dir = join(repoRoot, "policies");

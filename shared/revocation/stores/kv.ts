@@ -19,6 +19,8 @@ export interface KvNamespaceLike {
 
 // KV refuses an expiration less than 60 s ahead (https://developers.cloudflare.com/kv/api/write-key-value-pairs/#expiring-keys)
 const KV_MIN_EXPIRATION_SECONDS = 60;
+// KV's limit on a key's serialised metadata (https://developers.cloudflare.com/kv/platform/limits/)
+const KV_METADATA_MAX_BYTES = 1024;
 
 /**
  * Cloudflare Workers KV through a namespace binding. Reads for one token run in parallel (one
@@ -36,7 +38,9 @@ export function createKvStore(namespace: KvNamespaceLike): RevocationStore {
     put: async function kvPut(key, value, expiresAtSeconds) {
       // KV refuses an expiration under 60 s from now by its own (real) clock, whatever clock the caller keeps
       const earliest = Math.floor(Date.now() / 1000) + KV_MIN_EXPIRATION_SECONDS;
-      await namespace.put(key, value, { expiration: Math.max(expiresAtSeconds, earliest), metadata: { value } });
+      // #18: KV caps metadata at 1024 bytes; a larger value (a policy bundle) is read back by `list` with a get
+      const metadata = new TextEncoder().encode(JSON.stringify({ value })).length <= KV_METADATA_MAX_BYTES ? { metadata: { value } } : {};
+      await namespace.put(key, value, { expiration: Math.max(expiresAtSeconds, earliest), ...metadata });
     },
     delete: async function kvDelete(key) {
       await namespace.delete(key);

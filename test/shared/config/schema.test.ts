@@ -32,6 +32,7 @@ const sameOptions = {
   revocation: true as SameKeys<NonNullable<Config["revocation"]>, NonNullable<Input["revocation"]>>,
   audit: true as SameKeys<NonNullable<Config["audit"]>, NonNullable<Input["audit"]>>,
   claims: true as SameKeys<NonNullable<Config["token"]["issuers"][number]["claims"]>, NonNullable<Input["token"]["issuers"][number]["claims"]>>,
+  policyBundle: true as SameKeys<NonNullable<Config["policyBundle"]>, NonNullable<Input["policyBundle"]>>, // #18
 } satisfies Record<string, true>;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
@@ -80,6 +81,9 @@ const VALID: Record<string, GatehouseConfig> = {
   "redis store": defineConfig({ ...base, revocation: { store: { kind: "redis", url: "redis://127.0.0.1:6379" } } }),
   "dynamodb store": defineConfig({ ...base, revocation: { store: { kind: "dynamodb", table: "revocations", region: "eu-west-1" } } }),
   "memory store": defineConfig({ ...base, revocation: { store: { kind: "memory" } } }),
+  // #18
+  "policy bundles, at their bounds": defineConfig({ ...base, policyBundle: { store: { kind: "redis", url: "redis://127.0.0.1:6379" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64", kid: "k1" }, pollSeconds: 1, maxBytes: 1024, prefix: "p:" } }),
+  "policy bundles off": defineConfig({ ...base, policyBundle: null }),
 };
 
 // Refused by the type, the JSON Schema and the validator; `field` is what the ConfigError names
@@ -98,6 +102,9 @@ const INVALID: Array<{ name: string; field: string; config: unknown }> = [
   { name: "33 context headers", field: "context.headers", config: { ...base, context: { headers: Array.from({ length: 33 }, (_, i) => `x-h${i}`) } } },
   { name: "zero path segments", field: "paths.maxSegments", config: { ...base, paths: { maxSegments: 0 } } },
   { name: "onForbidError maybe", field: "onForbidError", config: { ...base, onForbidError: "maybe" } },
+  // #18
+  { name: "a policy bundle key that is not Ed25519", field: "policyBundle.publicKey", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "EC", crv: "P-256", x: "a" } } } },
+  { name: "a policy bundle poll of 0 s", field: "policyBundle.pollSeconds", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64" }, pollSeconds: 0 } } },
 ];
 
 // Meaning the stages check across fields, which a JSON Schema cannot say: the validator refuses,
@@ -120,7 +127,7 @@ function refusal(config: unknown): ConfigError | undefined {
 
 describe("the type, the JSON Schema and the validator agree", () => {
   it("the type fits the schema and the schema fits the type", () => {
-    expect([typeFitsSchema, schemaFitsType, ...Object.values(sameOptions)]).toEqual([true, true, true, true, true, true, true, true]);
+    expect([typeFitsSchema, schemaFitsType, ...Object.values(sameOptions)]).toEqual([true, true, true, true, true, true, true, true, true]);
   });
 
   it.each(Object.entries(VALID))("valid: %s", (_name, config) => {
