@@ -10,6 +10,7 @@ import { defineConfig } from "vitest/config";
 const PROCESS = [
   "test/functions/lambda/build.test.ts",
   "test/functions/node/identity-headers.e2e.test.ts",
+  "test/functions/node/policy-bundle.e2e.test.ts", // #18: redis-server and CLI children
   "test/functions/stores/redis.test.ts",
   "test/functions/worker/**/*.test.ts",
   "test/harness/harness.test.ts",

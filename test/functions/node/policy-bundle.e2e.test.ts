@@ -1,0 +1,179 @@
+// Policy updates without a code deploy, end to end in the forward-auth server (issue #18): the
+// server as deployed (functions/node/main.ts) polling a real redis-server that `gatehouse publish`
+// and `gatehouse rollback` (the CLI, in a child process) write to.
+import { execFile } from "node:child_process";
+import { request as httpRequest } from "node:http";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFromEnv } from "../../../functions/node/main.ts";
+import type { ForwardAuthServer } from "../../../functions/node/index.ts";
+import { createRedisStore } from "../../../functions/stores/index.ts";
+import { memorySink } from "../../../shared/audit/index.ts";
+import { createBundleStore, type PolicyBundleEvent } from "../../../shared/bundle/index.ts";
+import type { PolicyIr } from "../../../shared/policy/bundle/index.ts";
+import type { RevocationStore } from "../../../shared/revocation/index.ts";
+import { compilePolicyProject } from "../../../tools/compiler/index.ts";
+import { signBundle } from "../../../tools/bundle/sign.ts";
+import { repoRoot } from "../../harness/corpus.ts";
+import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
+import { startRedisServer, type RedisServer } from "../../harness/redis-server.ts";
+import { createTestKey, mintToken, type TestKey } from "../../harness/tokens.ts";
+import { bundleKeyPair, exampleIr, LOCKDOWN_CEDAR, publishText, variantCedar } from "../../harness/policy-bundles.ts";
+
+const POLL_SECONDS = 2;
+let work: string;
+let key: TestKey;
+let keys: Awaited<ReturnType<typeof bundleKeyPair>>;
+let redis: RedisServer;
+let store: RevocationStore;
+let base: PolicyIr;
+let lockdown: PolicyIr;
+const servers: ForwardAuthServer[] = [];
+const audit = memorySink();
+const observed: Record<string, number[]> = {};
+
+function gatehouse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(GATEHOUSE_|UPSTASH_|AWS_)/.test(k))) as Record<string, string>;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "tools/cli/main.ts", ...args], { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(join(repoRoot, ".gatehouse"), { recursive: true });
+  work = mkdtempSync(join(repoRoot, ".gatehouse", "test-bundle-forward-auth-"));
+  key = await createTestKey("ES256");
+  keys = await bundleKeyPair();
+  redis = await startRedisServer();
+  store = createRedisStore({ url: redis.url });
+  base = exampleIr();
+  lockdown = exampleIr(LOCKDOWN_CEDAR);
+  writeFileSync(join(work, "key.json"), JSON.stringify(keys.privateJwk));
+  writeFileSync(join(work, "base.ir.json"), JSON.stringify(base));
+  writeFileSync(join(work, "lockdown.ir.json"), JSON.stringify(lockdown));
+  compilePolicyProject({ policiesDir: join(repoRoot, "policies"), outFile: join(work, "policies.mjs") });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await store?.close?.();
+  await redis?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+  if (Object.keys(observed).length > 0) console.log(`policy bundle (forward-auth + redis): observed seconds from pointer move to first changed decision ${JSON.stringify(observed)}`);
+});
+
+async function start(pollSeconds: number | undefined): Promise<ForwardAuthServer> {
+  const file = join(work, `config-${pollSeconds ?? "default"}.json`);
+  writeFileSync(file, JSON.stringify({
+    token: { issuers: [{ issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },
+    revocation: null,
+    policyBundle: { store: { kind: "redis", url: redis.url }, publicKey: keys.publicJwk, ...(pollSeconds === undefined ? {} : { pollSeconds }) },
+  }));
+  const server = await startFromEnv({ GATEHOUSE_CONFIG_FILE: file, GATEHOUSE_POLICIES: join(work, "policies.mjs"), GATEHOUSE_ROUTES_FILE: join(repoRoot, "policies", "routes.json"), GATEHOUSE_PROXY: "nginx", PORT: "0" }, { auditSink: audit });
+  servers.push(server);
+  return server;
+}
+
+async function listOrders(server: ForwardAuthServer): Promise<number> {
+  const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, subject: "vera" });
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${server.url}/auth`, { headers: { "x-original-method": "GET", "x-original-uri": "/tenants/acme/orders", authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function secondsUntil(server: ForwardAuthServer, want: number, limitSeconds: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if ((await listOrders(server)) === want) return (performance.now() - started) / 1000;
+    if (performance.now() - started > limitSeconds * 1000) throw new Error(`status ${want} not seen within ${limitSeconds} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function staysAt(server: ForwardAuthServer, status: number): Promise<void> {
+  const until = performance.now() + 2.5 * POLL_SECONDS * 1000;
+  while (performance.now() < until) {
+    expect(await listOrders(server)).toBe(status);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const events = () => audit.records.filter((r) => (r as unknown as { event?: string }).event === "policy_bundle") as unknown as PolicyBundleEvent[];
+const bundles = () => createBundleStore(store, "gatehouse:bundle:");
+const record = (name: string, seconds: number) => (observed[name] ??= []).push(Math.round(seconds * 100) / 100);
+
+describe("policy bundles in the forward-auth server with redis-server", { timeout: 120_000 }, () => {
+  let server: ForwardAuthServer;
+
+  it("`gatehouse publish` changes decisions within the poll interval, without a restart", async () => {
+    server = await start(POLL_SECONDS);
+    expect(await listOrders(server)).toBe(200);
+    expect((await gatehouse(["publish", "--ir", join(work, "base.ir.json"), "--key", join(work, "key.json"), "--redis", redis.url])).code).toBe(0);
+    const run = await gatehouse(["publish", "--ir", join(work, "lockdown.ir.json"), "--key", join(work, "key.json"), "--redis", redis.url]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    await secondsUntil(server, 403, POLL_SECONDS + 5);
+    // timed from the move itself, a few times: each lands within one interval
+    for (const [version, status] of [[base.version, 200], [lockdown.version, 403], [base.version, 200], [lockdown.version, 403]] as const) {
+      await bundles().movePointer(version, "publish", Date.now());
+      const seconds = await secondsUntil(server, status, POLL_SECONDS + 5);
+      record(`poll_${POLL_SECONDS}s`, seconds);
+      expect(seconds).toBeLessThan(POLL_SECONDS + 1);
+    }
+  });
+
+  it("refuses a bundle signed with another key, a truncated one and a schema-invalid one; the last good set keeps deciding", async () => {
+    const now = Date.now();
+    const before = events().length;
+    const [v1, v2, v3] = [1, 2, 3].map((n) => exampleIr(variantCedar(n)));
+    const other = await bundleKeyPair("other");
+    await publishText(store, v1.version, (await signBundle(v1, other.privateJwk, now)).text, now);
+    await staysAt(server, 403);
+    const good = (await signBundle(v2, keys.privateJwk, now)).text;
+    await publishText(store, v2.version, good.slice(0, good.length - 1), now);
+    await staysAt(server, 403);
+    const { CompactSign, importJWK } = await import("jose");
+    const invalid = await new CompactSign(new TextEncoder().encode(JSON.stringify({ format: "gatehouse-policy-bundle", version: v3.version, createdAt: now, ir: { ...v3, formatVersion: 99 } })))
+      .setProtectedHeader({ alg: "Ed25519", typ: "gatehouse-policy-bundle" })
+      .sign(await importJWK(keys.privateJwk, "Ed25519"));
+    await publishText(store, v3.version, invalid, now);
+    await staysAt(server, 403);
+    const refused = events().slice(before).filter((e) => e.outcome === "refused");
+    expect(refused.map((e) => e.reason)).toEqual(["signature_invalid", "malformed", "schema_invalid"]);
+    for (const e of refused) expect(e.deciding_version).toBe(lockdown.version);
+  });
+
+  it("`gatehouse rollback` restores the version before, and `bundles list` shows it current", async () => {
+    // the pointer names the refused v3; the one before it is the refused v2 ... roll back to a known good one by version
+    const run = await gatehouse(["rollback", "--to", base.version.slice(0, 16), "--redis", redis.url]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toContain(`rolled back to ${base.version.slice(0, 12)}`);
+    await secondsUntil(server, 200, POLL_SECONDS + 5);
+    const list = await gatehouse(["bundles", "list", "--redis", redis.url]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`\\* +\\d+  ${base.version.slice(0, 12)}  rollback`));
+    // plain `rollback` goes to the version current before this one
+    await bundles().movePointer(lockdown.version, "publish", Date.now());
+    await secondsUntil(server, 403, POLL_SECONDS + 5);
+    const back = await gatehouse(["rollback", "--redis", redis.url]);
+    expect(back.stdout).toContain(`rolled back to ${base.version.slice(0, 12)}`);
+    await secondsUntil(server, 200, POLL_SECONDS + 5);
+  });
+
+  it("with the default interval (10 s), a published change decides within it", async () => {
+    const slow = await start(undefined);
+    expect(await listOrders(slow)).toBe(200);
+    await new Promise((r) => setTimeout(r, 1000)); // not right after the start-up poll
+    await bundles().movePointer(lockdown.version, "publish", Date.now());
+    const seconds = await secondsUntil(slow, 403, 15);
+    record("poll_10s_default", seconds);
+    expect(seconds).toBeLessThan(11);
+  }, 60_000);
+});
