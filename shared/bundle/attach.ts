@@ -6,7 +6,7 @@ import type { RevocationStore } from "../revocation/store.ts";
 import type { ResolvedPolicyBundleConfig } from "./config.ts";
 import { createLivePolicySet, type LivePolicySet } from "./live-set.ts";
 import { createBundleRefresher, type BundleRefresher } from "./refresh.ts";
-import { createBundleStore } from "./store.ts";
+import { createBundleReader } from "./store.ts";
 
 /** What `createAuthorizer` wires in with a `policyBundle` section. */
 export interface AttachedPolicyBundle {
@@ -33,7 +33,7 @@ export function attachPolicyBundle(
   if (config === null) return null;
   if (deps.store === undefined) throw new ConfigError("policyBundle.store", "expected the adapter to open the bundle store (`policyBundleStore`)");
   const live = createLivePolicySet(bundled);
-  const opened = Promise.resolve(deps.store).then((s) => createBundleStore(s, config.prefix));
+  const opened = Promise.resolve(deps.store).then((s) => createBundleReader(s, config.prefix));
   opened.catch(() => {}); // a store that fails to open is a `store_error` at each poll, never an unhandled rejection
   const refresher = createBundleRefresher({ store: opened, publicKey: config.publicKey, live, clock: deps.clock, pollMs: config.pollMs, maxBytes: config.maxBytes, sink: deps.sink });
   // the first poll at start: a fresh isolate picks up the published set as early as it can

@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.ts";
-import { resolveStoreConfig, type RevocationStoreConfig } from "../revocation/config.ts";
+import type { RevocationStoreConfig } from "../revocation/config.ts";
+import { resolveStoreConfig } from "../revocation/config.ts";
 import { DEFAULT_BUNDLE_MAX_BYTES, DEFAULT_BUNDLE_PREFIX } from "./format.ts";
 
 /**
@@ -30,32 +31,21 @@ export interface ResolvedPolicyBundleConfig {
   readonly prefix: string;
 }
 
-const FIELDS = ["store", "publicKey", "pollSeconds", "maxBytes", "prefix"];
-
-function intIn(v: unknown, path: string, fallback: number, min: number, max: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(path, `expected an integer from ${min} to ${max}, got \`${String(v)}\``);
-  return v;
-}
-
-/** Checks `policyBundle`; `null` when absent or `null`. @throws ConfigError naming the field */
+/**
+ * Fills in `policyBundle`'s defaults; `null` when absent or `null`. Bounds and shapes are the
+ * config schema's (`shared/config/schema.ts`), which `validateConfig` applies to the whole file
+ * before anything starts. @throws ConfigError for a store section or a private key
+ */
 export function resolvePolicyBundleConfig(raw: unknown, path = "policyBundle"): ResolvedPolicyBundleConfig | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(path, "expected an object `{ store, publicKey }`, or `null`");
-  const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!FIELDS.includes(k)) throw new ConfigError(`${path}.${k}`, `unknown option; expected one of ${FIELDS.map((f) => `\`${f}\``).join(", ")}`);
-  const key = o.publicKey as Record<string, unknown> | undefined;
-  if (typeof key !== "object" || key === null || key.kty !== "OKP" || key.crv !== "Ed25519" || typeof key.x !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(key.x)) {
-    throw new ConfigError(`${path}.publicKey`, "expected an Ed25519 public JWK `{ kty: \"OKP\", crv: \"Ed25519\", x }`");
-  }
-  if (key.d !== undefined) throw new ConfigError(`${path}.publicKey.d`, "expected a public key: remove the private part `d`");
-  const prefix = o.prefix ?? DEFAULT_BUNDLE_PREFIX;
-  if (typeof prefix !== "string" || prefix === "" || prefix.length > 128) throw new ConfigError(`${path}.prefix`, "expected a key prefix of 1 to 128 characters");
+  const o = raw as Partial<PolicyBundleConfig> & { publicKey?: Record<string, unknown> };
+  // the one mistake the schema would report obscurely: a private key pasted as the public one
+  if (o.publicKey?.d !== undefined) throw new ConfigError(`${path}.publicKey.d`, "expected a public key: remove the private part `d`");
   return Object.freeze({
     store: resolveStoreConfig(o.store, `${path}.store`),
-    publicKey: Object.freeze({ kty: "OKP", crv: "Ed25519", x: key.x }),
-    pollMs: intIn(o.pollSeconds, `${path}.pollSeconds`, 10, 1, 3600) * 1000,
-    maxBytes: intIn(o.maxBytes, `${path}.maxBytes`, DEFAULT_BUNDLE_MAX_BYTES, 1024, 25 * 1024 * 1024),
-    prefix,
+    publicKey: Object.freeze({ kty: "OKP", crv: "Ed25519", x: o.publicKey?.x }),
+    pollMs: (o.pollSeconds ?? 10) * 1000,
+    maxBytes: o.maxBytes ?? DEFAULT_BUNDLE_MAX_BYTES,
+    prefix: o.prefix ?? DEFAULT_BUNDLE_PREFIX,
   });
 }

@@ -3,7 +3,7 @@
 export { BundleError, type BundleRefusal } from "./errors.ts";
 export { BUNDLE_ALGORITHMS, BUNDLE_TYPE, DEFAULT_BUNDLE_MAX_BYTES, DEFAULT_BUNDLE_PREFIX, bundleKeys, bundlePayloadSchema, bundlePointerSchema, type BundlePayload, type BundlePointer } from "./format.ts";
 export { importBundleKey, verifyBundle, type BundleKey, type VerifiedBundle } from "./verify.ts";
-export { createBundleStore, parsePointer, type BundleStore } from "./store.ts";
+export { createBundleReader, parsePointer, type BundleReader } from "./store.ts";
 export { createLivePolicySet, isLivePolicySet, type LivePolicySet } from "./live-set.ts";
 export { createBundleRefresher, type BundleRefresher, type BundleRefresherOptions } from "./refresh.ts";
 export { writeBundleEvent, type PolicyBundleEvent } from "./audit-event.ts";

@@ -3,13 +3,13 @@ import type { Clock } from "../clock/index.ts";
 import { writeBundleEvent } from "./audit-event.ts";
 import { BundleError } from "./errors.ts";
 import type { LivePolicySet } from "./live-set.ts";
-import type { BundleStore } from "./store.ts";
+import type { BundleReader } from "./store.ts";
 import { importBundleKey, verifyBundle, type BundleKey } from "./verify.ts";
 
 /** What the refresher needs: where bundles are, the key, the set to swap, and the authorizer's clock and sink. */
 export interface BundleRefresherOptions {
   /** A store opened at start, or one whose client is still loading. */
-  readonly store: BundleStore | Promise<BundleStore>;
+  readonly store: BundleReader | Promise<BundleReader>;
   /** `policyBundle.publicKey`: an Ed25519 public JWK. */
   readonly publicKey: Readonly<Record<string, unknown>>;
   readonly live: LivePolicySet;

@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
-import { createBundleStore, type BundlePointer } from "../../shared/bundle/index.ts";
+import { createBundleStore } from "../../tools/bundle/store.ts";
+import type { BundlePointer } from "../../shared/bundle/index.ts";
 import type { PolicyIr } from "../../shared/policy/bundle/index.ts";
 import type { RevocationStore } from "../../shared/revocation/index.ts";
 import { compilePolicies } from "../../tools/compiler/index.ts";

@@ -1,5 +1,6 @@
 import { UsageError } from "../cli/command.ts";
-import { createBundleStore, DEFAULT_BUNDLE_PREFIX, type BundleStore } from "../../shared/bundle/index.ts";
+import { DEFAULT_BUNDLE_PREFIX } from "../../shared/bundle/index.ts";
+import { createBundleStore, type BundleStore } from "./store.ts";
 import { runWithStore } from "../revocation/run-with-store.ts";
 import { storeFlags, storeUsage } from "../revocation/open-store.ts";
 

@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKvStore, type KvNamespaceLike } from "../../../shared/revocation/index.ts";
-import { createBundleStore } from "../../../shared/bundle/index.ts";
+import { createBundleStore } from "../../../tools/bundle/store.ts";
 import type { PolicyIr } from "../../../shared/policy/bundle/index.ts";
 import { signBundle } from "../../../tools/bundle/sign.ts";
 import { createTestKey, mintToken, repoRoot, type TestKey } from "../../harness/index.ts";

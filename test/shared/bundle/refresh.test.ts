@@ -2,7 +2,8 @@
 // on the authorizer's clock, off the decision path, swaps verified bundles atomically, refuses bad
 // ones with one audit event while the last good set keeps deciding, and follows a rollback.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createBundleStore, type PolicyBundleEvent } from "../../../shared/bundle/index.ts";
+import type { PolicyBundleEvent } from "../../../shared/bundle/index.ts";
+import { createBundleStore } from "../../../tools/bundle/store.ts";
 import type { PolicyIr } from "../../../shared/policy/bundle/index.ts";
 import { createMemoryStore, type RevocationStore } from "../../../shared/revocation/index.ts";
 import { signBundle } from "../../../tools/bundle/sign.ts";

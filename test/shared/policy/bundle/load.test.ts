@@ -110,8 +110,8 @@ describe("policy IR: malformed input is refused at load, with the node's path", 
     refuses((ir) => (ir.policies[0].conditions = [["const", ["var", "context"]] as never]), "$.policies[0].conditions[0]", /may not read the request/);
   });
   it("refuses a non-string attribute name, an unknown variable and a bad entity reference", () => {
-    refuses((ir) => (ir.policies[0].conditions = [["has", ["var", "context"], 5] as never]), "$.policies[0].conditions[0][2]", /attribute name/);
-    refuses((ir) => (ir.policies[0].conditions = [["is", ["var", "globalThis"], "T"] as never]), "$.policies[0].conditions[0][1]", /unknown variable/);
+    refuses((ir) => (ir.policies[0].conditions = [["has", ["var", "context"], 5] as never]), "$.policies[0].conditions[0][2]", /expected a string/);
+    refuses((ir) => (ir.policies[0].conditions = [["is", ["var", "globalThis"], "T"] as never]), "$.policies[0].conditions[0][1][1]", /expected a variable/);
     refuses((ir) => (ir.policies[0].principal = { op: "==", entity: ["User"] } as never), "$.policies[0].principal.entity", /entity reference/);
   });
   it("refuses duplicate policy ids and a bad effect", () => {
