@@ -1,11 +1,14 @@
 // One decider on one policy set, alone in this process (issue #18): started by `policy-bundle.ts`.
 // `module FILE.js` loads the generated module, `bundle FILE.ir.json` loads the policy IR through
 // shared/policy/bundle; both print `{"value": N}`, CPU ns per decision. `load FILE.ir.json` prints
-// the CPU µs to parse and build the set from its bytes (median of rounds, fresh each time).
-//   node --import tsx test/bench/policy-bundle-figure.ts module|bundle|load FILE TENANTS [--quick]
+// the CPU µs to parse and build the set from its bytes (median of rounds, fresh each time);
+// `signed FILE.jws` the same from the signed bundle: size check, Ed25519 verification, payload
+// schema and load (the public JWK in FILE.jws.pub.json).
+//   node --import tsx test/bench/policy-bundle-figure.ts module|bundle|load|signed FILE TENANTS [--quick]
 import { readFileSync } from "node:fs";
 import { parseDatetime, parseIp, type CedarJsonValue, type CompiledPolicySet } from "../../shared/policy/index.ts";
 import { loadPolicyIr } from "../../shared/policy/bundle/index.ts";
+import { importBundleKey, verifyBundle } from "../../shared/bundle/index.ts";
 import { loadPolicyModule } from "../../tools/compiler/index.ts";
 import { requests } from "./policy-eval.ts";
 
@@ -32,7 +35,17 @@ function parsedContext(context: Record<string, CedarJsonValue>): Record<string, 
   return out;
 }
 
-if (decider === "load") {
+if (decider === "signed") {
+  const text = readFileSync(file, "utf8");
+  const key = await importBundleKey(JSON.parse(readFileSync(`${file}.pub.json`, "utf8")));
+  const samples: number[] = [];
+  for (let i = 0; i < (quick ? 5 : 15); i++) {
+    const started = cpuNow();
+    await verifyBundle(text, key, { maxBytes: 1 << 24 });
+    samples.push((cpuNow() - started) / 1000);
+  }
+  process.stdout.write(`${JSON.stringify({ value: Math.round(median(samples)) })}\n`);
+} else if (decider === "load") {
   const bytes = readFileSync(file, "utf8");
   const samples: number[] = [];
   for (let i = 0; i < (quick ? 5 : 15); i++) {

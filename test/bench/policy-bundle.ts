@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPolicyIr } from "../../shared/policy/bundle/index.ts";
 import { compilePolicies, loadPolicyModule } from "../../tools/compiler/index.ts";
+import { signBundle, type BundlePrivateJwk } from "../../tools/bundle/sign.ts";
+import { exportJWK, generateKeyPair } from "jose";
 import { interleave, ratios, runIsolated, spread } from "./isolated.ts";
 import { ROLES, large, medium, requests } from "./policy-eval.ts";
 
@@ -23,7 +25,7 @@ export interface PolicyBundleRow {
   ir_bytes: number;
 }
 
-async function benchSet(name: string, text: string, tenants: number, quick: boolean, dir: string): Promise<PolicyBundleRow & { load_ms: number }> {
+async function benchSet(name: string, text: string, tenants: number, quick: boolean, dir: string): Promise<PolicyBundleRow & { load_ms: number; signed_load_ms: number; signed_bytes: number }> {
   const compiled = compilePolicies({ policies: [{ file: `${name}.cedar`, text }], entities: ROLES });
   const irText = JSON.stringify(compiled.ir);
   const mod = await loadPolicyModule(compiled.source);
@@ -44,6 +46,13 @@ async function benchSet(name: string, text: string, tenants: number, quick: bool
   );
   const r = spread(ratios(samples.bundle, samples.module), 2);
   const loadUs = await runIsolated(FIGURE_SCRIPT, args("load", irFile));
+  // the same from the signed bundle, as a running authorizer takes it from the store
+  const { privateKey, publicKey } = await generateKeyPair("Ed25519", { extractable: true });
+  const signed = await signBundle(compiled.ir, { ...(await exportJWK(privateKey)) } as BundlePrivateJwk, Date.now());
+  const signedFile = join(dir, `${name}.jws`);
+  writeFileSync(signedFile, signed.text);
+  writeFileSync(`${signedFile}.pub.json`, JSON.stringify(await exportJWK(publicKey)));
+  const signedUs = await runIsolated(FIGURE_SCRIPT, args("signed", signedFile));
   return {
     set: name,
     policies: compiled.policies.length,
@@ -53,19 +62,21 @@ async function benchSet(name: string, text: string, tenants: number, quick: bool
     ratio_range: [r.min, r.max],
     ir_bytes: irText.length,
     load_ms: Math.round(loadUs / 100) / 10,
+    signed_load_ms: Math.round(signedUs / 100) / 10,
+    signed_bytes: signed.text.length,
   };
 }
 
 /** Bundle vs module decision time (medium, large) and the large set's load time from IR bytes. */
-export async function benchPolicyBundle(opts: { quick: boolean }): Promise<{ rows: PolicyBundleRow[]; large_load_ms: number; large_policies: number }> {
+export async function benchPolicyBundle(opts: { quick: boolean }): Promise<{ rows: PolicyBundleRow[]; large_load_ms: number; large_signed_load_ms: number; large_signed_bytes: number; large_policies: number }> {
   const dir = mkdtempSync(join(tmpdir(), "gatehouse-bench-bundle-"));
   try {
     const m = await benchSet("medium", medium(), 8, opts.quick, dir);
     // Quick mode: 40 tenants (213 policies) rather than 250 (1053), as policy-eval.ts
     const tenants = opts.quick ? 40 : 250;
     const l = await benchSet("large", large(tenants), tenants, opts.quick, dir);
-    const row = ({ load_ms: _, ...rest }: PolicyBundleRow & { load_ms: number }): PolicyBundleRow => rest;
-    return { rows: [row(m), row(l)], large_load_ms: l.load_ms, large_policies: l.policies };
+    const row = ({ load_ms: _l, signed_load_ms: _s, signed_bytes: _b, ...rest }: PolicyBundleRow & { load_ms: number; signed_load_ms: number; signed_bytes: number }): PolicyBundleRow => rest;
+    return { rows: [row(m), row(l)], large_load_ms: l.load_ms, large_signed_load_ms: l.signed_load_ms, large_signed_bytes: l.signed_bytes, large_policies: l.policies };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
