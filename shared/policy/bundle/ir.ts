@@ -1,5 +1,5 @@
 // The policy IR (issue #18): a compiled policy set as JSON data, so it can be published and loaded
-// at run time without `eval` or `new Function` (workerd forbids both). `tools/compiler/ir.ts` emits
+// at run time without `eval` or the Function constructor (workerd forbids both). `tools/compiler/ir.ts` emits
 // it from the same EST walk as the generated module; `load.ts` turns it back into closures over the
 // same runtime operators, so both forms decide identically.
 

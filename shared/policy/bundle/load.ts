@@ -1,6 +1,6 @@
 // Turns a policy IR into a policy set: every expression node becomes a closure over the runtime's
 // own operators (`../ops.ts`), so a loaded bundle decides exactly as the generated module does.
-// No `eval`, no `new Function`: workerd forbids both. Each node is checked against its operation's
+// No `eval`, no Function constructor: workerd forbids both. Each node is checked against its operation's
 // signature as it is built, so a malformed IR fails here, at load, with the node's path.
 import { definePolicySet, type ActionScopeDef, type PolicyDef, type ScopeDef } from "../define.ts";
 import { extensionFunctions, isExtensionFunction } from "../extensions.ts";
