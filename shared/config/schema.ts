@@ -73,6 +73,7 @@ const store = v.variant("kind", [
   v.strictObject({ kind: v.literal("redis"), url: v.optional(v.pipe(v.string(), v.url())) }),
   v.strictObject({ kind: v.literal("kv"), binding: v.optional(nonEmpty) }),
   v.strictObject({ kind: v.literal("dynamodb"), table: v.optional(nonEmpty), region: v.optional(nonEmpty), endpoint: v.optional(v.pipe(v.string(), v.url())) }),
+  v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }), // #18
 ]);
 
 const revocation = v.strictObject({

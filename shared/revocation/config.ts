@@ -28,7 +28,9 @@ export type RevocationStoreConfig =
    * creates it). `table` defaults to `GATEHOUSE_REVOCATION_TABLE`; `region` to the Lambda's own;
    * `endpoint` is for DynamoDB Local or dynalite.
    */
-  | { readonly kind: "dynamodb"; readonly table?: string; readonly region?: string; readonly endpoint?: string };
+  | { readonly kind: "dynamodb"; readonly table?: string; readonly region?: string; readonly endpoint?: string }
+  /** #18: a key-value store over plain HTTP (see `stores/http.ts`); `url` defaults to `GATEHOUSE_STORE_HTTP_URL`. */
+  | { readonly kind: "http"; readonly url?: string; readonly token?: string };
 
 /** Revocation settings, as written in `GatehouseConfig.revocation` (JSON-able). */
 export interface RevocationConfig {
@@ -69,13 +71,14 @@ export interface ResolvedRevocationConfig {
   readonly breaker: { readonly failureThreshold: number; readonly cooldownMs: number };
 }
 
-const STORE_KINDS = ["memory", "upstash", "redis", "kv", "dynamodb"] as const;
+const STORE_KINDS = ["memory", "upstash", "redis", "kv", "dynamodb", "http" /* #18 */] as const;
 const STORE_FIELDS: Record<RevocationStoreConfig["kind"], readonly string[]> = {
   memory: ["kind"],
   upstash: ["kind", "url", "token"],
   redis: ["kind", "url"],
   kv: ["kind", "binding"],
   dynamodb: ["kind", "table", "region", "endpoint"],
+  http: ["kind", "url", "token"], // #18
 };
 
 /**

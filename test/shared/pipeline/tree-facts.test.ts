@@ -26,7 +26,8 @@ const STEPS: Record<string, RegExp> = {
   mapClaims: /(?<!function )\bmapClaims\(/,
   evaluate: /\.evaluate\(/,
 };
-const STORE_BUILDERS = /\b(createMemoryStore|createKvStore|createUpstashStore|createRedisStore|createDynamoDbStore)\(|new (Redis|DynamoDBClient)\(/;
+// #18: createHttpStore (shared/revocation/stores/http.ts)
+const STORE_BUILDERS = /\b(createMemoryStore|createKvStore|createUpstashStore|createRedisStore|createDynamoDbStore|createHttpStore)\(|new (Redis|DynamoDBClient)\(/;
 
 describe("tree facts", () => {
   it("reads the tree", () => {
@@ -59,6 +60,7 @@ describe("tree facts", () => {
     expect(builders.sort()).toEqual([
       "functions/stores/dynamodb.ts",
       "functions/stores/redis.ts",
+      "shared/revocation/stores/http.ts", // #18
       "shared/revocation/stores/kv.ts",
       "shared/revocation/stores/memory.ts",
       "shared/revocation/stores/upstash.ts",
@@ -69,8 +71,8 @@ describe("tree facts", () => {
 
   it("the registries: client-free kinds for Workers, runtime-neutral kinds everywhere, Node's add redis and dynamodb, the CLI's swap kv for Miniflare's", () => {
     expect(Object.keys(edgeStores)).toEqual(["memory", "kv"]);
-    expect(Object.keys(neutralStores)).toEqual(["memory", "kv", "upstash"]);
-    expect(Object.keys(nodeStores)).toEqual(["memory", "kv", "upstash", "redis", "dynamodb"]);
+    expect(Object.keys(neutralStores)).toEqual(["memory", "kv", "upstash", "http" /* #18 */]);
+    expect(Object.keys(nodeStores)).toEqual(["memory", "kv", "upstash", "http" /* #18 */, "redis", "dynamodb"]);
     expect(Object.keys(cliStores)).toEqual(Object.keys(nodeStores));
   });
 
