@@ -48,8 +48,8 @@ export function createBundleRefresher(opts: BundleRefresherOptions): BundleRefre
   let key: Promise<BundleKey> | undefined;
   let nextAt = -Infinity;
   let inflight: Promise<void> | undefined;
-  // the pointer move whose bundle was refused: not fetched again
-  let refusedSeq: number | undefined;
+  // the pointer move whose bundle was refused (seq and version: a wiped store restarts at seq 1): not fetched again
+  let refused: string | undefined;
   // the last refusal audited, so a failing store writes one event, not one per poll
   let lastAudited: string | undefined;
 
@@ -64,7 +64,7 @@ export function createBundleRefresher(opts: BundleRefresherOptions): BundleRefre
       if (pointer === null) return;
       version = pointer.version;
       seq = pointer.seq;
-      if (pointer.version === live.version || pointer.seq === refusedSeq) return;
+      if (pointer.version === live.version || `${pointer.seq}:${pointer.version}` === refused) return;
       const text = await store.readBundle(pointer.version, signal, now);
       if (text === null) throw new BundleError("bundle_missing", `no bundle stored for version \`${pointer.version.slice(0, 12)}\``);
       key ??= importBundleKey(opts.publicKey);
@@ -75,7 +75,7 @@ export function createBundleRefresher(opts: BundleRefresherOptions): BundleRefre
       writeBundleEvent(sink, { event: "policy_bundle", outcome: "loaded", time: new Date(clock.now()).toISOString(), version, seq, deciding_version: before });
     } catch (e) {
       const error = e instanceof BundleError ? e : new BundleError("store_error", e instanceof Error ? e.message : String(e));
-      if (error.reason !== "store_error" && seq !== null) refusedSeq = seq;
+      if (error.reason !== "store_error" && seq !== null) refused = `${seq}:${version}`;
       const id = `${seq}:${error.reason}`;
       if (id === lastAudited) return;
       lastAudited = id;
