@@ -74,7 +74,9 @@ export function extractCredential(headers: HeadersLike, options: ExtractOptions 
 
 function bearerFromHeader(value: string, max: number): ExtractOutcome {
   const space = value.indexOf(" ");
-  if (space <= 0 || value.slice(0, space).toLowerCase() !== "bearer") return refuse("malformed", "authorization");
+  // #20: the `DPoP` scheme (RFC 9449 §7.1) too; the binding stage accepts it only with a DPoP-bound token and its proof
+  const scheme = space <= 0 ? "" : value.slice(0, space).toLowerCase();
+  if (scheme !== "bearer" && scheme !== "dpop") return refuse("malformed", "authorization");
   let start = space;
   while (value.charCodeAt(start) === 32) start++;
   // Length first: a 1 MiB header is refused without scanning it.
