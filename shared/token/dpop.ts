@@ -55,7 +55,8 @@ export function createDpopProofChecker() {
   return async function checkProof(proof: string, request: DpopRequest, config: ResolvedDpop, nowMs: number): Promise<CheckedProof | SenderFailure> {
     if (proof.length > MAX_PROOF_LENGTH) return senderFailure("dpop_proof_malformed", "dpop");
     const parts = proof.split(".");
-    if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) return senderFailure("dpop_proof_malformed", "dpop");
+    // An empty signature is left to the `alg` check (`none`) and the signature check
+    if (parts.length !== 3 || !SEGMENT.test(parts[0]) || !SEGMENT.test(parts[1]) || (parts[2] !== "" && !SEGMENT.test(parts[2]))) return senderFailure("dpop_proof_malformed", "dpop");
     const header = decodeJsonSegment(parts[0]);
     if (header === undefined) return senderFailure("dpop_proof_malformed", "header");
     if (header.typ !== "dpop+jwt") return senderFailure("dpop_wrong_typ", "typ");

@@ -23,9 +23,8 @@ export function discoveredIssuer(op: OidcProviderServer, overrides: Partial<Issu
 }
 
 /** A pipeline trusting `issuers`, with a memory revocation store (also the DPoP replay store). */
-export async function oidcPipeline(issuers: IssuerConfig[], config: Partial<GatehouseConfig> = {}): Promise<OidcPipeline> {
+export async function oidcPipeline(issuers: IssuerConfig[], config: Partial<GatehouseConfig> = {}, store: RevocationStore = createMemoryStore()): Promise<OidcPipeline> {
   const audit = memorySink();
-  const store = createMemoryStore();
   const authorize = createAuthorizer(
     { token: { issuers }, routes: exampleRoutes(), revocation: { store: { kind: "memory" } }, ...config },
     { policies: await examplePolicies(), auditSink: audit, clock: systemClock, jwksRegistry: createJwksRegistry(), revocationStore: store },
