@@ -14,6 +14,8 @@ export const JWT_RESOURCE = "https://api.gatehouse.test/jwt";
 export const OPAQUE_RESOURCE = "https://api.gatehouse.test/opaque";
 /** The client that asks for tokens (client credentials), and its secret. */
 export const APP_CLIENT = { id: "orders-app", secret: "orders-app-secret-0123456789abcdef" };
+/** The client whose tokens are bound to the client certificate it presents (RFC 8705). */
+export const MTLS_CLIENT = { id: "orders-app-mtls", secret: "orders-app-mtls-secret-0123456789ab" };
 /** The client Gatehouse introspects as, with `client_secret_basic`. */
 export const INTROSPECTOR_CLIENT = { id: "gatehouse", secret: "gatehouse-secret-0123456789abcdef" };
 /** The client Gatehouse introspects as with `private_key_jwt`. */
@@ -35,8 +37,11 @@ export interface OidcProviderServer {
   readonly requests: string[];
   /** `ok` passes requests to the provider; `down` answers 503 on introspection; `hang` never answers introspection. */
   setIntrospectionMode(mode: "ok" | "down" | "hang"): void;
-  /** A client credentials token for `resource`; DPoP-bound to `dpop` when given. */
-  token(resource: string, dpop?: DpopKey): Promise<string>;
+  /**
+   * A client credentials token for `resource`; DPoP-bound to `dpop` when given; bound to the PEM
+   * `certificate` when given (the provider reads it from a header, as behind a TLS-terminating proxy).
+   */
+  token(resource: string, dpop?: DpopKey, certificate?: string): Promise<string>;
   /** Revokes a token at the provider (RFC 7009), so introspection answers `active: false`. */
   revoke(token: string): Promise<void>;
   stop(): Promise<void>;
@@ -114,6 +119,16 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
         response_types: [],
         scope: "orders:read orders:write",
       },
+      {
+        client_id: MTLS_CLIENT.id,
+        client_secret: MTLS_CLIENT.secret,
+        grant_types: ["client_credentials"],
+        id_token_signed_response_alg: "ES256",
+        redirect_uris: [],
+        response_types: [],
+        scope: "orders:read orders:write",
+        tls_client_certificate_bound_access_tokens: true,
+      },
       { client_id: INTROSPECTOR_CLIENT.id, client_secret: INTROSPECTOR_CLIENT.secret, grant_types: [], redirect_uris: [], response_types: [], id_token_signed_response_alg: "ES256" },
       {
         client_id: JWT_INTROSPECTOR_CLIENT_ID,
@@ -138,6 +153,15 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
       introspection: { enabled: true, allowedPolicy: () => true },
       revocation: { enabled: true },
       dPoP: { enabled: true },
+      // The provider's TLS is terminated in front of it: the test passes the client certificate in a header
+      mTLS: {
+        enabled: true,
+        certificateBoundAccessTokens: true,
+        getCertificate: (ctx: { get(name: string): string }) => {
+          const value = ctx.get("x-test-client-cert");
+          return value ? decodeURIComponent(value) : undefined;
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => JWT_RESOURCE,
@@ -154,6 +178,10 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
   });
   handler = provider.callback();
 
+  // The provider's first answer compiles its routes and views: take that cost here, not in a test's fetch deadline
+  await fetch(`${issuer}/.well-known/openid-configuration`).then((response) => response.arrayBuffer());
+  requests.length = 0;
+
   const basic = (id: string, secret: string) => "Basic " + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64");
   return {
     issuer,
@@ -164,8 +192,10 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
     setIntrospectionMode(next) {
       mode = next;
     },
-    async token(resource, dpop) {
-      const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", authorization: basic(APP_CLIENT.id, APP_CLIENT.secret) };
+    async token(resource, dpop, certificate) {
+      const client = certificate === undefined ? APP_CLIENT : MTLS_CLIENT;
+      const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", authorization: basic(client.id, client.secret) };
+      if (certificate !== undefined) headers["x-test-client-cert"] = encodeURIComponent(certificate);
       if (dpop !== undefined) headers.dpop = await dpopProof(dpop, { method: "POST", url: `${issuer}/token` });
       const response = await fetch(`${issuer}/token`, {
         method: "POST",

@@ -12,13 +12,13 @@ let gatehouse: GatehouseUnderTest;
 beforeAll(async () => {
   op = await startOidcProvider();
   const bundlePath = await workerBundle();
-  const provider = { issuer: op.issuer, algorithms: ["ES256"], typ: "at+jwt", discovery: { allowLoopbackHttp: true } };
+  const provider = { issuer: op.issuer, algorithms: ["ES256"], typ: "at+jwt", discovery: { allowLoopbackHttp: true }, jwksTimeoutMs: 10_000 };
   gatehouse = await startGatehouse({
     bundlePath,
     config: {
       token: {
         issuers: [
-          { ...provider, audience: [JWT_RESOURCE, OPAQUE_RESOURCE], introspection: { endpoint: op.introspectionEndpoint, clientId: INTROSPECTOR_CLIENT.id, clientAuth: "client_secret_basic", clientSecret: INTROSPECTOR_CLIENT.secret } },
+          { ...provider, audience: [JWT_RESOURCE, OPAQUE_RESOURCE], introspection: { endpoint: op.introspectionEndpoint, clientId: INTROSPECTOR_CLIENT.id, clientAuth: "client_secret_basic", clientSecret: INTROSPECTOR_CLIENT.secret, deadlineMs: 5000 } },
         ],
       },
       revocation: { store: { kind: "kv" }, deadlineMs: 500 },

@@ -19,7 +19,8 @@ export interface OidcPipeline {
 
 /** An issuer entry for the provider, found by discovery; `overrides` replace fields. */
 export function discoveredIssuer(op: OidcProviderServer, overrides: Partial<IssuerConfig> = {}): IssuerConfig {
-  return { issuer: op.issuer, audience: JWT_RESOURCE, algorithms: ["ES256"], typ: "at+jwt", discovery: { allowLoopbackHttp: true }, ...overrides };
+  // A generous fetch deadline: the provider shares two loaded cores with the other test files
+  return { issuer: op.issuer, audience: JWT_RESOURCE, algorithms: ["ES256"], typ: "at+jwt", discovery: { allowLoopbackHttp: true }, jwksTimeoutMs: 10_000, ...overrides };
 }
 
 /** A pipeline trusting `issuers`, with a memory revocation store (also the DPoP replay store). */

@@ -37,7 +37,7 @@ describe("DPoP: a bound token with its proof", () => {
 
   it("allows an opaque DPoP-bound token, its cnf.jkt read from the introspection answer", async () => {
     const opaque = await op.token(OPAQUE_RESOURCE, key);
-    const issuer = { ...discoveredIssuer(op), audience: OPAQUE_RESOURCE, introspection: { endpoint: op.introspectionEndpoint, clientId: INTROSPECTOR_CLIENT.id, clientAuth: "client_secret_basic" as const, clientSecret: INTROSPECTOR_CLIENT.secret } };
+    const issuer = { ...discoveredIssuer(op), audience: OPAQUE_RESOURCE, introspection: { endpoint: op.introspectionEndpoint, clientId: INTROSPECTOR_CLIENT.id, clientAuth: "client_secret_basic" as const, clientSecret: INTROSPECTOR_CLIENT.secret, deadlineMs: 5000 } };
     const viaIntrospection = await oidcPipeline([issuer]);
     const ok = await send({ authorization: `DPoP ${opaque}`, dpop: await proof({ accessToken: opaque }) }, "GET", viaIntrospection);
     expect(ok).toMatchObject({ allow: true });

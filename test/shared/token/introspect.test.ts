@@ -25,7 +25,9 @@ function opaqueIssuer(introspection: Partial<NonNullable<IssuerConfig["introspec
     audience: OPAQUE_RESOURCE,
     algorithms: ["ES256"],
     discovery: { allowLoopbackHttp: true },
-    introspection: { endpoint: op.introspectionEndpoint, clientId: INTROSPECTOR_CLIENT.id, clientAuth: "client_secret_basic", clientSecret: INTROSPECTOR_CLIENT.secret, ...introspection },
+    jwksTimeoutMs: 10_000,
+    // Generous by default: the provider shares two loaded cores with other test files
+    introspection: { endpoint: op.introspectionEndpoint, clientId: INTROSPECTOR_CLIENT.id, clientAuth: "client_secret_basic", clientSecret: INTROSPECTOR_CLIENT.secret, deadlineMs: 5000, ...introspection },
   };
 }
 
@@ -89,7 +91,7 @@ describe("introspection: the provider's opaque tokens through the pipeline", () 
   });
 
   it("with tokens: all, needs no key source and sends the issuer's JWTs to the endpoint as well, never verifying them locally", async () => {
-    const { authorize } = await oidcPipeline([{ ...opaqueIssuer({ tokens: "all" }), discovery: undefined }]);
+    const { authorize } = await oidcPipeline([{ ...opaqueIssuer({ tokens: "all" }), discovery: undefined, jwksTimeoutMs: undefined }]);
     const before = introspections();
     const opaque = await op.token(OPAQUE_RESOURCE);
     expect(await authorize(apiRequest("GET", "/tenants/acme/orders", { authorization: `Bearer ${opaque}` }))).toMatchObject({ allow: true });
