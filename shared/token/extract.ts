@@ -23,7 +23,7 @@ export interface ExtractOptions {
 
 /** A credential found, or why none was. `field` names the place that failed. */
 export type ExtractOutcome =
-  | { readonly ok: true; readonly token: string; readonly source: CredentialSource }
+  | { readonly ok: true; readonly token: string; readonly source: CredentialSource; /** #20: set only for the `DPoP` scheme */ readonly scheme?: "dpop" }
   | { readonly ok: false; readonly reason: "missing_token" | "malformed" | "too_large"; readonly field: string };
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". A space or a
@@ -81,7 +81,8 @@ function bearerFromHeader(value: string, max: number): ExtractOutcome {
   while (value.charCodeAt(start) === 32) start++;
   // Length first: a 1 MiB header is refused without scanning it.
   if (value.length - start > max) return refuse("too_large", "authorization");
-  return checkToken(value.slice(start), "header", max);
+  const found = checkToken(value.slice(start), "header", max);
+  return found.ok && scheme === "dpop" ? { ...found, scheme: "dpop" } : found;
 }
 
 function checkToken(token: string, source: CredentialSource, max: number): ExtractOutcome {

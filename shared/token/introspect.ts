@@ -49,7 +49,12 @@ export function createIntrospection(issuers: readonly ResolvedIssuer[], deps: { 
   const keyed = hmac.create(sha256, crypto.getRandomValues(new Uint8Array(32)));
   const signers = new Map<ResolvedIssuer, Promise<CryptoKey | Uint8Array>>();
 
-  const hashOf = (token: string): string => bytesToHex(keyed.clone().update(utf8ToBytes(token)).digest());
+  // One working copy, reset from the keyed state per token (as shared/audit/keyed-hash.ts does): no hash objects per lookup
+  let work = keyed.clone();
+  const hashOf = (token: string): string => {
+    work = keyed._cloneInto(work);
+    return bytesToHex(work.update(utf8ToBytes(token)).digest());
+  };
 
   function fresh(key: string, now: number): Entry | undefined {
     const entry = entries.get(key);

@@ -2,6 +2,15 @@ import type { SenderCheck } from "../../token/bind.ts";
 import { senderChallenge, type SenderFailure } from "../../token/sender-reasons.ts";
 import { isPromise, type MaybePromise, type RequestState, type Stage, type Verdict } from "../state.ts";
 
+// Requests whose credential came with the `DPoP` scheme, as the credential stage found it: a bearer
+// request pays one WeakSet lookup here rather than a second read of its Authorization header
+const dpopScheme = new WeakSet<RequestState>();
+
+/** Notes that `state`'s credential came with the `DPoP` scheme (called by the credential stage). */
+export function markDpopScheme(state: RequestState): void {
+  dpopScheme.add(state);
+}
+
 /**
  * Checks that the verified token comes from its holder (issue #20): a DPoP-bound token needs the
  * `DPoP` scheme and a valid proof, a certificate-bound one the client certificate it names, and an
@@ -12,12 +21,11 @@ import { isPromise, type MaybePromise, type RequestState, type Stage, type Verdi
 export function bindingStage(check: (SenderCheck & { readonly algorithms: string; readonly requiresBinding: boolean }) | null | undefined): Stage {
   if (check === null || check === undefined) return function binding() { return undefined; };
   return function binding(state): MaybePromise<Verdict | undefined> {
-    const input = state.input;
-    const authorization = input.headers.get("authorization");
-    // The credential stage accepted `Bearer` or `DPoP`; a cookie or query token is a bearer token
-    const scheme = authorization !== null && authorization.length > 5 && authorization.slice(0, 5).toLowerCase() === "dpop " ? "dpop" : "bearer";
     // Fast path: an unbound bearer token where no issuer requires binding, with nothing allocated
-    if (scheme === "bearer" && !check.requiresBinding && (state.claims as { cnf?: unknown }).cnf === undefined) return undefined;
+    if (!check.requiresBinding && (state.claims as { cnf?: unknown }).cnf === undefined && !dpopScheme.has(state)) return undefined;
+    const input = state.input;
+    // The credential stage accepted `Bearer` or `DPoP`; a cookie or query token is a bearer token
+    const scheme = dpopScheme.has(state) ? "dpop" : "bearer";
     const outcome = check({
       scheme,
       token: state.credential!,

@@ -3,6 +3,7 @@
 import { SignJWT, base64url, exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryStore } from "../../../shared/revocation/index.ts";
+import { auditLineErrors } from "../../harness/index.ts";
 import { INTROSPECTOR_CLIENT, JWT_RESOURCE, OPAQUE_RESOURCE, createDpopKey, dpopProof, startOidcProvider, type DpopKey, type OidcProviderServer, type ProofOptions } from "../../harness/oidc-provider.ts";
 import { API_ORIGIN, apiRequest, discoveredIssuer, oidcPipeline, type OidcPipeline } from "./_oidc.ts";
 
@@ -52,6 +53,7 @@ describe("DPoP: each refusal with its reason", () => {
     expect(decision).toMatchObject({ allow: false, status: 401, reason });
     expect(decision.wwwAuthenticate).toMatch(new RegExp(`^DPoP algs="[^"]+", error="${error}"`));
     expect(pipeline.audit.records.at(-1)).toMatchObject({ decision_reason: reason, auth_error: reason, detail: { stage: "binding" } });
+    expect(auditLineErrors(pipeline.audit.records.at(-1)!)).toEqual([]);
   }
 
   it("a proof for another method", () => expectRefused(withProof({ method: "POST" }), "dpop_htm_mismatch"));
