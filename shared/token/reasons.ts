@@ -24,8 +24,7 @@
  * - `discovery_unavailable`: the issuer's discovery document could not be fetched, or was refused
  *   (its `issuer` differs from the configured one, its `jwks_uri` is not https on an allowed host),
  *   and no usable copy is left (#20).
- * - `token_inactive`: the introspection endpoint answered `active: false` (RFC 7662 §2.2), or an
- *   active answer without a usable `exp` or for another audience (#20).
+ * - `token_inactive`: the introspection endpoint answered `active: false` (RFC 7662 §2.2) (#20).
  * - `introspection_unavailable`: the introspection endpoint gave no usable answer in time and the
  *   issuer's fail mode allows no cached one (#20).
  */
