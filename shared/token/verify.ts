@@ -182,9 +182,9 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     config: resolved,
     verifyCached(token) {
       // The length bound keeps an oversized string from being hashed as a map key
-      if (!cacheEnabled || typeof token !== "string" || token.length === 0 || token.length > maxTokenBytes) return undefined;
+      if ((!cacheEnabled && introspection === null) || typeof token !== "string" || token.length === 0 || token.length > maxTokenBytes) return undefined;
       try {
-        const hit = cachedSuccess(token);
+        const hit = cacheEnabled ? cachedSuccess(token) : undefined;
         if (hit !== undefined || introspection === null) return hit;
         // #20: an introspected token's cached answer (keyed by its keyed hash)
         const answer = introspection.cached(token);

@@ -61,6 +61,23 @@ describe("adapters hand over the certificate the platform verified", () => {
   });
 });
 
+describe("adapters name the URL the client requested (DPoP htu)", () => {
+  it("API Gateway REST: domainName and the path as sent (a custom domain's base path included)", () => {
+    const event = loadEvent("rest-request", "t");
+    event.requestContext.domainName = "api.example.com";
+    event.path = "/v1/tenants/acme/orders";
+    expect(fromRequestEvent(event)?.input.url).toBe("https://api.example.com/v1/tenants/acme/orders");
+  });
+  it("API Gateway HTTP API: domainName and rawPath", () => {
+    const event = loadEvent("http-v2", "t");
+    event.requestContext.domainName = "api.example.com";
+    expect(fromHttpEvent(event).input.url).toBe(`https://api.example.com${event.rawPath}`);
+  });
+  it("Workers: request.url", () => {
+    expect(requestInput(new Request(`https://api.example${PATH}?a=1`)).url).toBe(`https://api.example${PATH}?a=1`);
+  });
+});
+
 describe("certificate-bound tokens through the pipeline", () => {
   let pipeline: TestPipeline;
   let strict: Authorizer;

@@ -23,7 +23,7 @@ describe("discovery", () => {
   it("derives the document URL from the issuer (trailing slash removed) and allows the issuer's host for jwks_uri", () => {
     const resolved = validateTokenConfig({ issuers: [{ ...base, issuer: "https://idp.example/tenant/" }] }).issuers.get("https://idp.example/tenant/")!;
     expect(resolved.keys).toMatchObject({ kind: "discovery", uri: "https://idp.example/tenant/.well-known/openid-configuration", allowLoopbackHttp: false, freshMs: 600_000 });
-    expect([...(resolved.keys as { jwksHosts: Set<string> }).jwksHosts]).toEqual(["idp.example"]);
+    expect([...(resolved.keys as unknown as { jwksHosts: Set<string> }).jwksHosts]).toEqual(["idp.example"]);
   });
   it("refuses bad options", () => {
     fails({ discovery: { jwksHosts: [] } }, "token.issuers[0].discovery.jwksHosts");
