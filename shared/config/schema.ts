@@ -49,6 +49,7 @@ const introspection = v.strictObject({
   deadlineMs: v.optional(int(10, 30_000)),
   failMode: v.optional(v.picklist(["closed", "stale"])),
   maxStaleMs: v.optional(int(0, 3_600_000)),
+  jwtResponse: v.optional(v.boolean()),
 });
 const dpop = v.strictObject({ required: v.optional(v.boolean()), algorithms: v.optional(v.pipe(v.array(asymmetricAlgorithm), v.minLength(1))), iatWindowSeconds: v.optional(int(1, 600)) });
 const mtls = v.strictObject({ required: v.optional(v.boolean()) });

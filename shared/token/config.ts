@@ -263,7 +263,7 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
   const sources = (["jwksUri", "jwks", "secret", "discovery"] as const).filter((key) => entry[key] !== undefined);
   // #20: an issuer whose every token is introspected needs no keys
   const introspection = entry.introspection === undefined ? null : resolveIntrospection(entry.introspection, `${path}.introspection`);
-  const keyless = sources.length === 0 && introspection !== null && introspection.tokens === "all";
+  const keyless = sources.length === 0 && introspection !== null && introspection.tokens === "all" && !introspection.jwtResponse;
   if (sources.length !== 1 && !keyless) {
     throw new ConfigError(path, `expected exactly one of jwksUri, jwks, secret or discovery, got ${sources.length === 0 ? "none" : sources.join(" and ")}`);
   }

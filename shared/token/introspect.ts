@@ -4,11 +4,11 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { importJWK, SignJWT, type JWTPayload } from "jose";
+import { importJWK, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Clock } from "../clock/index.ts";
 import type { ResolvedIssuer } from "./config.ts";
 import { deepFreeze, isRecord } from "./internal.ts";
-import type { FetchLike } from "./jwks.ts";
+import type { FetchLike, KeyLookup } from "./jwks.ts";
 import type { ResolvedIntrospection } from "./provider-config.ts";
 import { readLimitedText } from "./read-limited.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
@@ -40,8 +40,11 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 const HIT = Object.freeze({ hit: true });
 const MISS = Object.freeze({ hit: false });
 
+/** The issuer's signing keys, for RFC 9701 answers. */
+export type IssuerKeys = (issuer: ResolvedIssuer, alg: string, kid: string | undefined) => Promise<KeyLookup>;
+
 /** Builds the introspection of `issuers` (those with `introspection` set). */
-export function createIntrospection(issuers: readonly ResolvedIssuer[], deps: { clock: Clock; fetch: FetchLike }): Introspection {
+export function createIntrospection(issuers: readonly ResolvedIssuer[], deps: { clock: Clock; fetch: FetchLike; keys?: IssuerKeys }): Introspection {
   const { clock } = deps;
   const maxEntries = Math.max(1, ...issuers.map((issuer) => issuer.introspection?.cacheMaxEntries ?? 1));
   const entries = new Map<string, Entry>();
@@ -69,7 +72,7 @@ export function createIntrospection(issuers: readonly ResolvedIssuer[], deps: { 
   }
 
   async function ask(key: string, token: string, issuer: ResolvedIssuer, config: ResolvedIntrospection): Promise<IntrospectionOutcome> {
-    const answer = await call(token, issuer, config, deps.fetch, signers, clock);
+    const answer = await call(token, issuer, config, deps.fetch, signers, clock, deps.keys);
     const now = clock.now();
     if (answer === undefined) {
       // No usable answer: `stale` may serve the last active answer, within its bounds
@@ -149,11 +152,12 @@ async function call(
   fetchFn: FetchLike,
   signers: Map<ResolvedIssuer, Promise<CryptoKey | Uint8Array>>,
   clock: Clock,
+  keys: IssuerKeys | undefined,
 ): Promise<Record<string, unknown> | undefined> {
   try {
     const signal = AbortSignal.timeout(config.deadlineMs);
     const form = new URLSearchParams({ token, token_type_hint: "access_token" });
-    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: config.jwtResponse ? JWT_ANSWER : "application/json" };
     if (config.clientAuth === "client_secret_basic") {
       // RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded
       headers.authorization = "Basic " + btoa(`${formEncode(config.clientId)}:${formEncode(config.clientSecret!)}`);
@@ -169,11 +173,33 @@ async function call(
     }
     const text = await readLimitedText(response, MAX_RESPONSE_BYTES, signal);
     if (text === undefined) return undefined;
-    const answer: unknown = JSON.parse(text);
+    const answer: unknown = config.jwtResponse ? await verifiedAnswer(text, issuer, config, clock, keys) : JSON.parse(text);
     return isRecord(answer) && typeof answer.active === "boolean" ? answer : undefined;
   } catch {
     return undefined;
   }
+}
+
+const JWT_ANSWER = "application/token-introspection+jwt";
+
+// RFC 9701 §5: a JWT of `typ` token-introspection+jwt, from the issuer, for us (`aud` our client id),
+// signed with one of the issuer's keys; the answer is its `token_introspection` member. Anything
+// else is no answer: a proxy or an attacker must not be able to stand in for the server.
+async function verifiedAnswer(text: string, issuer: ResolvedIssuer, config: ResolvedIntrospection, clock: Clock, keys: IssuerKeys | undefined): Promise<unknown> {
+  if (keys === undefined) return undefined;
+  const { payload } = await jwtVerify(text.trim(), async (header) => {
+    const found = await keys(issuer, String(header.alg), header.kid);
+    if (!found.ok) throw new Error("no key");
+    return found.key;
+  }, {
+    issuer: issuer.issuer,
+    audience: config.clientId,
+    typ: "token-introspection+jwt",
+    algorithms: [...issuer.algorithms],
+    currentDate: new Date(clock.now()),
+    clockTolerance: issuer.clockToleranceSeconds,
+  });
+  return payload.token_introspection;
 }
 
 function formEncode(value: string): string {

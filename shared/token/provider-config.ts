@@ -49,6 +49,8 @@ export interface IntrospectionConfig {
   failMode?: IntrospectionFailMode;
   /** How long past its cache lifetime an answer may be served under `stale`, in ms; default 60000, from 0 to 3600000. */
   maxStaleMs?: number;
+  /** Ask for a signed JWT answer (RFC 9701) and use it only once verified with the issuer's keys; default `false`. */
+  jwtResponse?: boolean;
 }
 
 /** DPoP (RFC 9449) proof checks for the issuer's tokens. A token with `cnf.jkt` is always checked. */
@@ -93,6 +95,7 @@ export interface ResolvedIntrospection {
   readonly deadlineMs: number;
   readonly failMode: IntrospectionFailMode;
   readonly maxStaleMs: number;
+  readonly jwtResponse: boolean;
 }
 
 export interface ResolvedDpop {
@@ -151,7 +154,7 @@ export function resolveDiscovery(
 /** Checks `introspection`. */
 export function resolveIntrospection(raw: unknown, path: string): ResolvedIntrospection {
   const options = object(raw, path, "an object");
-  known(options, ["endpoint", "clientId", "clientAuth", "clientSecret", "privateKey", "privateKeyAlg", "tokens", "cacheTtlMs", "negativeCacheTtlMs", "cacheMaxEntries", "deadlineMs", "failMode", "maxStaleMs"], path);
+  known(options, ["endpoint", "clientId", "clientAuth", "clientSecret", "privateKey", "privateKeyAlg", "tokens", "cacheTtlMs", "negativeCacheTtlMs", "cacheMaxEntries", "deadlineMs", "failMode", "maxStaleMs", "jwtResponse"], path);
   const endpoint = endpointUrl(options.endpoint, `${path}.endpoint`);
   const clientId = text(options.clientId, `${path}.clientId`);
   const clientAuth = oneOf(options.clientAuth, ["client_secret_basic", "private_key_jwt"] as const, `${path}.clientAuth`, undefined);
@@ -185,6 +188,7 @@ export function resolveIntrospection(raw: unknown, path: string): ResolvedIntros
     deadlineMs: integer(options.deadlineMs, `${path}.deadlineMs`, 1000, 10, 30_000),
     failMode: oneOf(options.failMode, ["closed", "stale"] as const, `${path}.failMode`, "closed"),
     maxStaleMs: integer(options.maxStaleMs, `${path}.maxStaleMs`, 60_000, 0, 3_600_000),
+    jwtResponse: options.jwtResponse === undefined ? false : bool(options.jwtResponse, `${path}.jwtResponse`),
   });
 }
 

@@ -104,7 +104,9 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
   const ttlMs = resolved.cache.ttlSeconds * 1000;
   // #20: opaque tokens go to the one issuer that introspects them; `tokens: "all"` issuers' JWTs too
   const introspecting = [...resolved.issuers.values()].filter((issuer) => issuer.introspection !== null);
-  const introspection = introspecting.length === 0 ? null : createIntrospection(introspecting, deps);
+  const introspection = introspecting.length === 0
+    ? null
+    : createIntrospection(introspecting, { ...deps, keys: (issuer, alg, kid) => runtimes.get(issuer.issuer)!.resolveKey(alg, kid) });
   const opaqueIssuer = introspecting.find((issuer) => issuer.introspection!.tokens === "opaque") ?? (introspecting.length === 1 ? introspecting[0] : undefined);
   if (introspection !== null) options.onIntrospection?.(introspection);
 

@@ -115,6 +115,7 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
         client_secret: APP_CLIENT.secret,
         grant_types: ["client_credentials"],
         id_token_signed_response_alg: "ES256",
+        introspection_signed_response_alg: "ES256",
         redirect_uris: [],
         response_types: [],
         scope: "orders:read orders:write",
@@ -124,17 +125,23 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
         client_secret: MTLS_CLIENT.secret,
         grant_types: ["client_credentials"],
         id_token_signed_response_alg: "ES256",
+        introspection_signed_response_alg: "ES256",
         redirect_uris: [],
         response_types: [],
         scope: "orders:read orders:write",
         tls_client_certificate_bound_access_tokens: true,
       },
-      { client_id: INTROSPECTOR_CLIENT.id, client_secret: INTROSPECTOR_CLIENT.secret, grant_types: [], redirect_uris: [], response_types: [], id_token_signed_response_alg: "ES256" },
+      {
+        client_id: INTROSPECTOR_CLIENT.id, client_secret: INTROSPECTOR_CLIENT.secret, grant_types: [], redirect_uris: [], response_types: [], id_token_signed_response_alg: "ES256",
+        // Signed answers (RFC 9701) when asked for with Accept: application/token-introspection+jwt
+        introspection_signed_response_alg: "ES256",
+      },
       {
         client_id: JWT_INTROSPECTOR_CLIENT_ID,
         token_endpoint_auth_method: "private_key_jwt",
         token_endpoint_auth_signing_alg: "ES256",
         id_token_signed_response_alg: "ES256",
+        introspection_signed_response_alg: "ES256",
         jwks: { keys: [introspectorPublic] },
         grant_types: [],
         redirect_uris: [],
@@ -151,6 +158,7 @@ export async function startOidcProvider(): Promise<OidcProviderServer> {
       clientCredentials: { enabled: true },
       // Any registered confidential client may introspect (the default policy, said out loud)
       introspection: { enabled: true, allowedPolicy: () => true },
+      jwtIntrospection: { enabled: true },
       revocation: { enabled: true },
       dPoP: { enabled: true },
       // The provider's TLS is terminated in front of it: the test passes the client certificate in a header

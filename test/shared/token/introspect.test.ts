@@ -1,6 +1,9 @@
 // Opaque tokens through RFC 7662 introspection (issue #20), against the local provider's real
 // introspection endpoint: active and inactive tokens, an endpoint that is down or slow under each
 // fail mode, the cache and its keys, and the token kept out of every line written.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SignJWT, generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { systemClock, type Clock } from "../../../shared/clock/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
@@ -101,6 +104,42 @@ describe("introspection: the provider's opaque tokens through the pipeline", () 
     expect(await authorize(apiRequest("GET", "/tenants/acme/orders", { authorization: `Bearer ${jwt}` }))).toMatchObject({ status: 503, reason: "introspection_unavailable" });
     expect(introspections()).toBe(before + 2);
     expect(op.requests).not.toContain("/jwks");
+  });
+});
+
+describe("introspection: signed answers (RFC 9701)", () => {
+  it("uses the provider's signed answer once verified with its discovered keys, active or not", async () => {
+    const { authorize } = await oidcPipeline([opaqueIssuer({ jwtResponse: true })]);
+    const token = await op.token(OPAQUE_RESOURCE);
+    expect(await authorize(apiRequest("GET", "/tenants/acme/orders", { authorization: `Bearer ${token}` }))).toMatchObject({ allow: true });
+    const revoked = await op.token(OPAQUE_RESOURCE);
+    await op.revoke(revoked);
+    expect(await authorize(apiRequest("GET", "/tenants/acme/orders", { authorization: `Bearer ${revoked}` }))).toMatchObject({ status: 401, reason: "token_inactive" });
+  });
+
+  it("refuses an answer signed by another key, or a plain JSON answer where a signed one was asked for", async () => {
+    const forger = await generateKeyPair("ES256");
+    let body = "";
+    let type = "application/token-introspection+jwt";
+    const server = createServer((_req, res) => res.writeHead(200, { "content-type": type }).end(body));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`;
+      const { authorize } = await oidcPipeline([opaqueIssuer({ jwtResponse: true, endpoint })]);
+      const now = Math.floor(Date.now() / 1000);
+      body = await new SignJWT({ token_introspection: { active: true, iss: op.issuer, aud: OPAQUE_RESOURCE, client_id: "x", tenant: "acme", groups: ["viewer"], scope: "orders:read", exp: now + 300 } })
+        .setProtectedHeader({ alg: "ES256", typ: "token-introspection+jwt", kid: "op-es256" })
+        .setIssuer(op.issuer).setAudience(INTROSPECTOR_CLIENT.id).setIssuedAt(now)
+        .sign(forger.privateKey);
+      const ask = async (token: string) => authorize(apiRequest("GET", "/tenants/acme/orders", { authorization: `Bearer ${token}` }));
+      expect(await ask("opaque-token-forged-answer-0001")).toMatchObject({ status: 503, reason: "introspection_unavailable" });
+      type = "application/json";
+      body = JSON.stringify({ active: true, iss: op.issuer, aud: OPAQUE_RESOURCE, client_id: "x", tenant: "acme", groups: ["viewer"], scope: "orders:read", exp: now + 300 });
+      expect(await ask("opaque-token-plain-answer-0002")).toMatchObject({ status: 503, reason: "introspection_unavailable" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
