@@ -49,14 +49,19 @@ export function createIntrospection(issuers: readonly ResolvedIssuer[], deps: { 
   const maxEntries = Math.max(1, ...issuers.map((issuer) => issuer.introspection?.cacheMaxEntries ?? 1));
   const entries = new Map<string, Entry>();
   const inflight = new Map<string, Promise<IntrospectionOutcome>>();
-  const keyed = hmac.create(sha256, crypto.getRandomValues(new Uint8Array(32)));
   const signers = new Map<ResolvedIssuer, Promise<CryptoKey | Uint8Array>>();
 
+  // The key is drawn on first use: workerd refuses random values at module scope, where a verifier may be built.
   // One working copy, reset from the keyed state per token (as shared/audit/keyed-hash.ts does): no hash objects per lookup
-  let work = keyed.clone();
+  const startHashing = () => {
+    const keyed = hmac.create(sha256, crypto.getRandomValues(new Uint8Array(32)));
+    return { keyed, work: keyed.clone() };
+  };
+  let hashing: ReturnType<typeof startHashing> | undefined;
   const hashOf = (token: string): string => {
-    work = keyed._cloneInto(work);
-    return bytesToHex(work.update(utf8ToBytes(token)).digest());
+    hashing ??= startHashing();
+    hashing.work = hashing.keyed._cloneInto(hashing.work);
+    return bytesToHex(hashing.work.update(utf8ToBytes(token)).digest());
   };
 
   function fresh(key: string, now: number): Entry | undefined {
