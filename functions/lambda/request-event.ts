@@ -28,8 +28,24 @@ export function fromRequestEvent(event: Record<string, unknown>): RestInput | un
       clientIp: text(identity?.sourceIp),
       requestId: text(context?.requestId),
       headerCounts: { authorization: authorizationCount },
+      // #20: the URL the client used (DPoP `htu`; `path` keeps a custom domain's base path) and the
+      // client certificate API Gateway verified against its truststore
+      url: restUrl(context, event.path),
+      clientCertificate: clientCertOf(record(identity?.clientCert)),
     },
   };
+}
+
+function restUrl(context: Record<string, unknown> | undefined, path: unknown): string | undefined {
+  const domain = text(context?.domainName);
+  const rawPath = text(path);
+  return domain === undefined || rawPath === undefined ? undefined : `https://${domain}${rawPath}`;
+}
+
+/** The PEM of an API Gateway `clientCert` block (REST `identity.clientCert`, HTTP API `authentication.clientCert`). */
+export function clientCertOf(block: Record<string, unknown> | undefined): { pem: string } | undefined {
+  const pem = text(block?.clientCertPem);
+  return pem === undefined ? undefined : { pem };
 }
 
 // REST events carry the query only decoded and split into maps; re-encode it for routes that read a query token

@@ -21,6 +21,7 @@ import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
  * - `GATEHOUSE_POLICIES`: the compiled policy module (`gatehouse build`); default `dist/policies.js`.
  * - `GATEHOUSE_PROXY` (`nginx`, `traefik` or `envoy`; required), `GATEHOUSE_PATH_PREFIX` (Envoy),
  *   `GATEHOUSE_CLIENT_IP` (`socket`, `x-forwarded-for`, `x-real-ip`; default `socket`).
+ * - `GATEHOUSE_CLIENT_CERT_HEADER`: the header in which the proxy passes the verified client certificate (#20); default none.
  * - `HOST` (default `127.0.0.1`) and `PORT` (default 9000).
  * `deps.auditSink` replaces the default stdout sink (tests). Throws `ConfigError` naming the variable or field.
  */
@@ -45,6 +46,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
     proxy: env.GATEHOUSE_PROXY as ProxyKind,
     pathPrefix: env.GATEHOUSE_PATH_PREFIX,
     clientIp: env.GATEHOUSE_CLIENT_IP as ClientIpSource | undefined,
+    ...(env.GATEHOUSE_CLIENT_CERT_HEADER ? { clientCertHeader: env.GATEHOUSE_CLIENT_CERT_HEADER } : {}), // #20
     flush: () => authorize.flush(),
     port,
     hostname: env.HOST ?? "127.0.0.1",

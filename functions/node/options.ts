@@ -32,6 +32,8 @@ export interface ForwardAuthOptions {
   readonly clientIp?: ClientIpSource;
   /** Runs after each decision, before answering (the audit sink's `flush`); default none. */
   readonly flush?: () => Promise<void>;
+  /** #20: header in which the proxy passes the client certificate it verified (certificate-bound tokens); default none. The proxy must set it and drop a client's copy. */
+  readonly clientCertHeader?: string;
 }
 
 /** Options after validation, defaults filled in. */
@@ -40,6 +42,7 @@ export interface ResolvedForwardAuthOptions {
   readonly pathPrefix: string;
   readonly clientIp: ClientIpSource;
   readonly flush: (() => Promise<void>) | undefined;
+  readonly clientCertHeader: string | null;
 }
 
 const proxies: readonly ProxyKind[] = ["nginx", "traefik", "envoy"];
@@ -64,5 +67,9 @@ export function resolveForwardAuthOptions(options: ForwardAuthOptions): Resolved
   if (options.flush !== undefined && typeof options.flush !== "function") {
     throw new ConfigError("forwardAuth.flush", "expected a function");
   }
-  return { proxy: options.proxy, pathPrefix, clientIp, flush: options.flush };
+  const clientCertHeader = options.clientCertHeader ?? null;
+  if (clientCertHeader !== null && (typeof clientCertHeader !== "string" || !/^[A-Za-z0-9-]{1,64}$/.test(clientCertHeader))) {
+    throw new ConfigError("forwardAuth.clientCertHeader", `expected a header name, got \`${String(clientCertHeader)}\``);
+  }
+  return { proxy: options.proxy, pathPrefix, clientIp, flush: options.flush, clientCertHeader: clientCertHeader === null ? null : clientCertHeader.toLowerCase() };
 }

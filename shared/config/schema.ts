@@ -32,6 +32,28 @@ const claimsMapping = v.strictObject({
   acrClaim: v.optional(v.nullable(nonEmpty)),
 });
 
+// #20: discovery, introspection, DPoP and mTLS (cross-field rules stay in shared/token/provider-config.ts)
+const asymmetricAlgorithm = v.picklist(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
+const discovery = v.union([v.literal(true), v.strictObject({ jwksHosts: v.optional(v.pipe(v.array(nonEmpty), v.minLength(1))), allowLoopbackHttp: v.optional(v.boolean()) })]);
+const introspection = v.strictObject({
+  endpoint: v.pipe(v.string(), v.url()),
+  clientId: nonEmpty,
+  clientAuth: v.picklist(["client_secret_basic", "private_key_jwt"]),
+  clientSecret: v.optional(nonEmpty),
+  privateKey: v.optional(v.looseObject({ kty: v.string(), d: v.string() })),
+  privateKeyAlg: v.optional(asymmetricAlgorithm),
+  tokens: v.optional(v.picklist(["opaque", "all"])),
+  cacheTtlMs: v.optional(int(0, 3_600_000)),
+  negativeCacheTtlMs: v.optional(int(0, 60_000)),
+  cacheMaxEntries: v.optional(int(1, 1_000_000)),
+  deadlineMs: v.optional(int(10, 30_000)),
+  failMode: v.optional(v.picklist(["closed", "stale"])),
+  maxStaleMs: v.optional(int(0, 3_600_000)),
+  jwtResponse: v.optional(v.boolean()),
+});
+const dpop = v.strictObject({ required: v.optional(v.boolean()), algorithms: v.optional(v.pipe(v.array(asymmetricAlgorithm), v.minLength(1))), iatWindowSeconds: v.optional(int(1, 600)) });
+const mtls = v.strictObject({ required: v.optional(v.boolean()) });
+
 const issuer = v.strictObject({
   issuer: nonEmpty,
   name: v.optional(nonEmpty),
@@ -49,6 +71,10 @@ const issuer = v.strictObject({
   jwksCooldownMs: v.optional(int(1000, 3_600_000)),
   jwksCacheSeconds: v.optional(int(10, 86_400)),
   jwksMaxStaleSeconds: v.optional(int(0, 604_800)),
+  discovery: v.optional(discovery), // #20
+  introspection: v.optional(introspection), // #20
+  dpop: v.optional(dpop), // #20
+  mtls: v.optional(mtls), // #20
 });
 
 const token = v.strictObject({

@@ -3,6 +3,8 @@ import type { AuthorizeInput } from "../pipeline/types.ts";
 interface CfProperties {
   readonly country?: unknown;
   readonly asn?: unknown;
+  // #20: set by Cloudflare when the zone asks for client certificates (mTLS)
+  readonly tlsClientAuth?: { readonly certPresented?: unknown; readonly certVerified?: unknown; readonly certFingerprintSHA256?: unknown };
 }
 
 /**
@@ -34,5 +36,14 @@ export function requestInput(request: Request): AuthorizeInput {
     cf: cf === undefined || cf === null
       ? undefined
       : { country: typeof cf.country === "string" ? cf.country : undefined, asn: typeof cf.asn === "number" ? cf.asn : undefined },
+    url, // #20: DPoP `htu`
+    clientCertificate: verifiedCertificate(cf), // #20
   };
+}
+
+// Only a certificate Cloudflare verified against the zone's mTLS trust counts (RFC 8705 §3)
+function verifiedCertificate(cf: CfProperties | undefined): { sha256Hex: string } | undefined {
+  const tls = cf?.tlsClientAuth;
+  if (tls === undefined || tls === null || tls.certPresented !== "1" || tls.certVerified !== "SUCCESS" || typeof tls.certFingerprintSHA256 !== "string") return undefined;
+  return { sha256Hex: tls.certFingerprintSHA256 };
 }

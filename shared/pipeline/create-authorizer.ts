@@ -11,6 +11,7 @@ import { createRevocationChecker, type RevocationChecker } from "../revocation/c
 import type { RevocationStore } from "../revocation/store.ts";
 import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
+import { createSenderCheck } from "../token/bind.ts"; // #20
 import { createDecide, decisionOf } from "./authorize.ts";
 import { pipelineStages } from "./order.ts";
 import { forbidPolicyIds } from "./stages/decision.ts";
@@ -119,6 +120,9 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
   const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
   const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion, ...(bundle ? { policyVersionOf: () => bundle.live.version } : {}) });
+  const checker = resolved.revocation === null
+    ? null
+    : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) });
   const parts: PipelineParts = {
     routes: resolved.routes,
     paths: resolved.paths,
@@ -129,9 +133,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
       persistence: deps.jwksPersistence ?? null,
       ...(deps.jwksRegistry ? { jwksRegistry: deps.jwksRegistry } : {}),
     }),
-    checker: resolved.revocation === null
-      ? null
-      : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
+    checker,
     failModes: resolved.failModes,
     contextHeaders: resolved.contextHeaders,
     policies: activePolicies,
@@ -140,6 +142,8 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
+    // #20: DPoP proofs' `jti`s are remembered in the revocation store, shared by every instance
+    sender: createSenderCheck(resolved.token, { clock, store: checker === null ? null : checker.store, deadlineMs: resolved.revocation?.deadlineMs }),
   };
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());

@@ -51,7 +51,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
   if (state.policy !== null) decision.policies = state.policy.reasons;
   // Every identity header on every allow, empty when there is nothing to say (#21)
   if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
-  if (status === 401) decision.wwwAuthenticate = state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID;
+  if (status === 401) decision.wwwAuthenticate = verdict.challenge ?? (state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID); // #20: DPoP challenges
   return decision;
 }
 

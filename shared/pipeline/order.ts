@@ -9,6 +9,7 @@ import { requestStage } from "./stages/request.ts";
 import { revocationStage } from "./stages/revocation.ts";
 import { routeStage } from "./stages/route.ts";
 import { tokenStage } from "./stages/token.ts";
+import { bindingStage } from "./stages/binding.ts"; // #20
 import { unmatchedStage } from "./stages/unmatched.ts";
 
 /** Stages a tool puts in place of the production ones, by name (e.g. "these claims are verified"). */
@@ -16,7 +17,7 @@ export type StageSwaps = Partial<Readonly<Record<StageName, Stage>>>;
 
 /**
  * The order of the decision, the only place it is written:
- * path → route (public routes end here) → credential → token → principal → unmatched route →
+ * path → route (public routes end here) → credential → token → binding (sender-constrained tokens, #20) → principal → unmatched route →
  * revocation → request mapping → policies → decision.
  * `swaps` replaces stages by name; the order stays this one. The credential and token stages need
  * `parts.verifier` unless both are swapped.
@@ -28,6 +29,7 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("route", () => routeStage(parts.routes)),
     stage("credential", () => credentialStage(parts.credential)),
     stage("token", () => tokenStage(required(parts.verifier))),
+    stage("binding", () => bindingStage(parts.sender)), // #20
     stage("principal", () => principalStage(parts.claimsFacts)),
     stage("unmatched", () => unmatchedStage()),
     stage("revocation", () => revocationStage(parts.checker, parts.failModes)),

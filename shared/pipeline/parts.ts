@@ -6,6 +6,7 @@ import type { RevocationChecker } from "../revocation/check.ts";
 import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteTable } from "../routes/types.ts";
 import type { TokenVerifier } from "../token/verify.ts";
+import type { SenderCheck } from "../token/bind.ts"; // #20
 import type { ClaimsMemo } from "./claims-memo.ts";
 import type { Platform } from "./types.ts";
 
@@ -37,6 +38,8 @@ export interface PipelineParts {
   readonly claimsFacts?: ClaimsMemo;
   /** Whether `policies` take this runtime's parsed `ip`/`time` values and entities (`ownsPolicySet`); default `false`. */
   readonly parsedContext?: boolean;
+  /** DPoP and certificate binding checks (#20); default none (the binding stage passes). */
+  readonly sender?: (SenderCheck & { readonly algorithms: string; readonly requiresBinding: boolean }) | null;
 }
 
 /** What `createDecide` needs besides the stages: how to name a decision and where its audit line goes. */

@@ -2,6 +2,7 @@ import type { RevocationReason, RevocationStoreError } from "../revocation/check
 import type { RefusalReason } from "./refuse.ts";
 import type { RouteFailureReason } from "../routes/reasons.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
+import type { SenderFailureReason } from "../token/sender-reasons.ts"; // #20
 import type { StageName } from "./state.ts";
 
 /**
@@ -31,7 +32,8 @@ export type DecisionReason =
   | RefusalReason
   | RouteFailureReason
   | TokenFailureReason
-  | RevocationReason;
+  | RevocationReason
+  | SenderFailureReason; // #20
 
 /**
  * What the stage that ended a request knew about why, for the audit line's `detail` (never the
@@ -62,10 +64,15 @@ export interface DecisionDetail {
 /** The reasons of each HTTP status, for docs and tests. */
 export const REASONS_BY_STATUS = {
   200: ["allowed", "public_route"],
-  401: ["missing_token", "malformed", "too_large", "alg_not_allowed", "unknown_crit", "unknown_kid", "key_unusable", "bad_signature", "expired", "not_yet_valid", "issued_in_future", "too_old", "wrong_issuer", "wrong_audience", "wrong_typ", "missing_claim", "claim_type", "revoked", "invalid_claim"],
+  401: ["missing_token", "malformed", "too_large", "alg_not_allowed", "unknown_crit", "unknown_kid", "key_unusable", "bad_signature", "expired", "not_yet_valid", "issued_in_future", "too_old", "wrong_issuer", "wrong_audience", "wrong_typ", "missing_claim", "claim_type", "revoked", "invalid_claim",
+    // #20: introspection and sender-constrained tokens
+    "token_inactive", "dpop_required", "dpop_bound_as_bearer", "dpop_unbound_token", "dpop_proof_missing", "dpop_proof_malformed", "dpop_wrong_typ",
+    "dpop_alg_not_allowed", "dpop_bad_jwk", "dpop_bad_signature", "dpop_htm_mismatch", "dpop_htu_mismatch", "dpop_iat_out_of_window", "dpop_ath_mismatch",
+    "dpop_key_mismatch", "dpop_replayed", "mtls_required", "mtls_cert_missing", "mtls_cert_mismatch"],
   // The adapters' refusals (`Authorizer.refuse`) are 403 unless the platform answers otherwise
   403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding"],
-  503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused"],
+  503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused",
+    "discovery_unavailable", "introspection_unavailable", "dpop_replay_unavailable"], // #20
 } as const satisfies Record<200 | 401 | 403 | 503, readonly DecisionReason[]>;
 
 /** Every reason code, once. */

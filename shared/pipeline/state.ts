@@ -4,6 +4,7 @@ import type { ResolvedRequest } from "../routes/resolve.ts";
 import type { RouteMatch } from "../routes/types.ts";
 import type { PrincipalEntity, TokenContext } from "../token/claims.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
+import type { SenderFailureReason } from "../token/sender-reasons.ts"; // #20
 import type { JwtClaims, TokenSuccess } from "../token/verify.ts";
 import type { CedarRequest, EntityJson } from "../policy/types.ts";
 import type { ClaimsFacts } from "./claims-memo.ts";
@@ -19,6 +20,8 @@ export interface Verdict {
   readonly reason: DecisionReason;
   /** The failing claim, the refused path segment, the store that failed; reaches the audit line. */
   readonly detail?: DecisionDetail;
+  /** The `WWW-Authenticate` value of a 401 when it is not the RFC 6750 default (a DPoP challenge, #20). */
+  readonly challenge?: string;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface RequestState {
   /** token: the verified token, or the failure reason (kept for the audit line's `auth_error`). */
   token: TokenSuccess | null;
   claims: JwtClaims | null;
-  authError: TokenFailureReason | null;
+  authError: TokenFailureReason | SenderFailureReason | null;
   verifyMs: number | null;
   /** principal: the Cedar principal and the token's part of the context. */
   principal: PrincipalEntity | null;
@@ -84,7 +87,7 @@ export interface NamedStage {
 }
 
 /** The stages, in the order they run (see `order.ts`). */
-export type StageName = "path" | "route" | "credential" | "token" | "principal" | "unmatched" | "revocation" | "request" | "policies" | "decision";
+export type StageName = "path" | "route" | "credential" | "token" | "binding" | "principal" | "unmatched" | "revocation" | "request" | "policies" | "decision";
 
 /** A verdict, with its detail only when there is one. */
 export function verdict(status: DecisionStatus, reason: DecisionReason, detail?: DecisionDetail): Verdict {

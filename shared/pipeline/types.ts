@@ -33,6 +33,11 @@ export interface AuthorizeInput {
    * tell (Lambda's `multiValueHeaders`). A duplicate credential is refused.
    */
   readonly headerCounts?: { readonly authorization?: number };
+  // #20
+  /** The absolute URL the client requested (scheme, host, path), as the platform established it; DPoP proofs name it (`htu`). */
+  readonly url?: string;
+  /** The client certificate the platform terminated TLS with, for certificate-bound tokens (RFC 8705). */
+  readonly clientCertificate?: { readonly pem?: string; readonly sha256Hex?: string };
 }
 
 /** The HTTP status an adapter answers with when it answers the client itself. */

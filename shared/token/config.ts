@@ -1,6 +1,12 @@
 import type { JWK } from "jose";
 import { ConfigError } from "../errors.ts";
 import { deepFreeze } from "./internal.ts";
+// #20: discovery, introspection, DPoP and mTLS options
+import {
+  resolveDiscovery, resolveDpop, resolveIntrospection, resolveMtls,
+  type DiscoveryConfig, type DpopConfig, type IntrospectionConfig, type MtlsConfig,
+  type ResolvedDiscovery, type ResolvedDpop, type ResolvedIntrospection, type ResolvedMtls,
+} from "./provider-config.ts";
 
 /** JWS algorithms Gatehouse accepts (RFC 7518 §3.1, RFC 8037). `none` is not one of them. */
 export type JwsAlgorithm =
@@ -87,6 +93,15 @@ export interface IssuerConfig {
   jwksCacheSeconds?: number;
   /** When refreshes fail, keep using the last good keys this long past `jwksCacheSeconds`, in seconds; default 3600, from 0 to 604800. Then fail closed. */
   jwksMaxStaleSeconds?: number;
+  // #20
+  /** Find the JWKS through `<issuer>/.well-known/openid-configuration` (a key source, instead of `jwksUri`, `jwks` or `secret`); the `jwks*` timing options apply to both documents. */
+  discovery?: true | DiscoveryConfig;
+  /** Introspect this issuer's opaque tokens (or all its tokens) at its RFC 7662 endpoint. With `tokens: "all"` no key source is needed. */
+  introspection?: IntrospectionConfig;
+  /** DPoP proof checks (RFC 9449); tokens carrying `cnf.jkt` are checked with the defaults even without this. */
+  dpop?: DpopConfig;
+  /** Certificate binding (RFC 8705); tokens carrying `cnf["x5t#S256"]` are checked even without this. */
+  mtls?: MtlsConfig;
 }
 
 /** The token stage's configuration (`GatehouseConfig.token`). Plain JSON. */
@@ -127,7 +142,10 @@ export type ResolvedKeySource =
       readonly preload: JwkSet | null;
     }
   | { readonly kind: "inline"; readonly jwks: JwkSet }
-  | { readonly kind: "secret"; readonly secret: Uint8Array };
+  | { readonly kind: "secret"; readonly secret: Uint8Array }
+  // #20: keys found through discovery; `none` for an issuer whose every token is introspected
+  | ResolvedDiscovery
+  | { readonly kind: "none" };
 
 /** An issuer after validation, with its defaults filled in and its key material prepared. */
 export interface ResolvedIssuer {
@@ -140,6 +158,10 @@ export interface ResolvedIssuer {
   readonly maxAgeSeconds: number | null;
   readonly typ: string | null;
   readonly claims: ResolvedClaimsMapping;
+  // #20
+  readonly introspection: ResolvedIntrospection | null;
+  readonly dpop: ResolvedDpop | null;
+  readonly mtls: ResolvedMtls | null;
 }
 
 /** The validated token configuration; build it once with `validateTokenConfig`. */
@@ -183,6 +205,9 @@ export function validateTokenConfig(raw: unknown, path = "token"): ResolvedToken
     }
     issuers.set(resolved.issuer, resolved);
   });
+  // #20: an opaque token names no issuer, so one issuer at most may introspect them
+  const opaque = [...issuers.values()].filter((issuer) => issuer.introspection !== null && issuer.introspection.tokens === "opaque");
+  if (opaque.length > 1) throw new ConfigError(`${path}.issuers`, `expected at most one issuer introspecting opaque tokens, got ${opaque.map((i) => `\`${i.name}\``).join(", ")}`);
   const maxTokenBytes = integerOption(config.maxTokenBytes, `${path}.maxTokenBytes`, 8192, 512, 65536);
   let cache = { maxEntries: 1000, ttlSeconds: 60 };
   if (config.cache === null) cache = { maxEntries: 0, ttlSeconds: 60 };
@@ -201,6 +226,7 @@ export function validateTokenConfig(raw: unknown, path = "token"): ResolvedToken
 const ISSUER_FIELDS = [
   "issuer", "name", "audience", "algorithms", "jwksUri", "jwks", "jwksPreload", "secret", "clockToleranceSeconds",
   "maxAgeSeconds", "typ", "claims", "jwksTimeoutMs", "jwksCooldownMs", "jwksCacheSeconds", "jwksMaxStaleSeconds",
+  "discovery", "introspection", "dpop", "mtls", // #20
 ];
 
 function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
@@ -234,16 +260,21 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
   const symmetric = [...algorithms].filter((alg) => alg in HMAC_MIN_BYTES);
   const asymmetric = [...algorithms].filter((alg) => ASYMMETRIC.has(alg));
 
-  const sources = (["jwksUri", "jwks", "secret"] as const).filter((key) => entry[key] !== undefined);
-  if (sources.length !== 1) {
-    throw new ConfigError(path, `expected exactly one of jwksUri, jwks or secret, got ${sources.length === 0 ? "none" : sources.join(" and ")}`);
+  const sources = (["jwksUri", "jwks", "secret", "discovery"] as const).filter((key) => entry[key] !== undefined);
+  // #20: an issuer whose every token is introspected needs no keys
+  const introspection = entry.introspection === undefined ? null : resolveIntrospection(entry.introspection, `${path}.introspection`);
+  const keyless = sources.length === 0 && introspection !== null && introspection.tokens === "all" && !introspection.jwtResponse;
+  if (sources.length !== 1 && !keyless) {
+    throw new ConfigError(path, `expected exactly one of jwksUri, jwks, secret or discovery, got ${sources.length === 0 ? "none" : sources.join(" and ")}`);
   }
   if (entry.jwksPreload !== undefined && sources[0] !== "jwksUri") {
     throw new ConfigError(`${path}.jwksPreload`, "expected only alongside jwksUri");
   }
 
   let keys: ResolvedKeySource;
-  if (sources[0] === "secret") {
+  if (keyless) {
+    keys = { kind: "none" };
+  } else if (sources[0] === "secret") {
     // Alg confusion defence: a secret issuer never accepts a public-key algorithm and vice versa.
     if (asymmetric.length > 0) {
       throw new ConfigError(`${path}.algorithms`, `expected only HS256, HS384 or HS512 with a secret, got \`${asymmetric[0]}\``);
@@ -262,6 +293,15 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
     }
     if (sources[0] === "jwks") {
       keys = { kind: "inline", jwks: publicJwkSet(entry.jwks, `${path}.jwks`) };
+    } else if (sources[0] === "discovery") {
+      // #20: the document and the key set it names share the jwks* timing options
+      const cacheSeconds = integerOption(entry.jwksCacheSeconds, `${path}.jwksCacheSeconds`, 600, 10, 86_400);
+      keys = resolveDiscovery(entry.discovery, issuer, {
+        timeoutMs: integerOption(entry.jwksTimeoutMs, `${path}.jwksTimeoutMs`, 3000, 100, 30_000),
+        cooldownMs: integerOption(entry.jwksCooldownMs, `${path}.jwksCooldownMs`, 30_000, 1000, 3_600_000),
+        freshMs: cacheSeconds * 1000,
+        maxStaleMs: integerOption(entry.jwksMaxStaleSeconds, `${path}.jwksMaxStaleSeconds`, 3600, 0, 604_800) * 1000,
+      }, `${path}.discovery`);
     } else {
       const uri = jwksUrl(entry.jwksUri, `${path}.jwksUri`);
       const cacheSeconds = integerOption(entry.jwksCacheSeconds, `${path}.jwksCacheSeconds`, 600, 10, 86_400);
@@ -277,7 +317,7 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
       };
     }
   }
-  if (keys.kind !== "remote") {
+  if (keys.kind !== "remote" && keys.kind !== "discovery") {
     for (const field of ["jwksTimeoutMs", "jwksCooldownMs", "jwksCacheSeconds", "jwksMaxStaleSeconds"]) {
       if (entry[field] !== undefined) throw new ConfigError(`${path}.${field}`, "expected only alongside jwksUri");
     }
@@ -300,6 +340,10 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
     maxAgeSeconds,
     typ,
     claims: entry.claims === undefined ? defaultClaimsMapping : resolveClaimsMapping(entry.claims, `${path}.claims`),
+    // #20
+    introspection,
+    dpop: entry.dpop === undefined ? null : resolveDpop(entry.dpop, `${path}.dpop`),
+    mtls: entry.mtls === undefined ? null : resolveMtls(entry.mtls, `${path}.mtls`),
   });
 }
 

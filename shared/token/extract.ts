@@ -23,7 +23,7 @@ export interface ExtractOptions {
 
 /** A credential found, or why none was. `field` names the place that failed. */
 export type ExtractOutcome =
-  | { readonly ok: true; readonly token: string; readonly source: CredentialSource }
+  | { readonly ok: true; readonly token: string; readonly source: CredentialSource; /** #20: set only for the `DPoP` scheme */ readonly scheme?: "dpop" }
   | { readonly ok: false; readonly reason: "missing_token" | "malformed" | "too_large"; readonly field: string };
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". A space or a
@@ -74,12 +74,15 @@ export function extractCredential(headers: HeadersLike, options: ExtractOptions 
 
 function bearerFromHeader(value: string, max: number): ExtractOutcome {
   const space = value.indexOf(" ");
-  if (space <= 0 || value.slice(0, space).toLowerCase() !== "bearer") return refuse("malformed", "authorization");
+  // #20: the `DPoP` scheme (RFC 9449 §7.1) too; the binding stage accepts it only with a DPoP-bound token and its proof
+  const scheme = space <= 0 ? "" : value.slice(0, space).toLowerCase();
+  if (scheme !== "bearer" && scheme !== "dpop") return refuse("malformed", "authorization");
   let start = space;
   while (value.charCodeAt(start) === 32) start++;
   // Length first: a 1 MiB header is refused without scanning it.
   if (value.length - start > max) return refuse("too_large", "authorization");
-  return checkToken(value.slice(start), "header", max);
+  const found = checkToken(value.slice(start), "header", max);
+  return found.ok && scheme === "dpop" ? { ...found, scheme: "dpop" } : found;
 }
 
 function checkToken(token: string, source: CredentialSource, max: number): ExtractOutcome {

@@ -1,6 +1,7 @@
 import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock/index.ts";
 import type { JwkSet, ResolvedIssuer, ResolvedKeySource } from "./config.ts";
+import { createDiscoveryKeyResolver } from "./discovery.ts"; // #20
 import { deepFreeze, isRecord } from "./internal.ts";
 import { readLimitedText } from "./read-limited.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
@@ -109,6 +110,14 @@ export function createKeyResolver(issuer: ResolvedIssuer, deps: KeyResolverDeps)
       const match = selectKey(candidates, alg, kid);
       if (match === undefined) return tokenFailure("unknown_kid", "kid", issuer.name);
       return importFor(match, alg, issuer.name, undefined);
+    };
+  }
+  // #20: keys through the discovery document, or none (every token of the issuer is introspected)
+  if (source.kind === "discovery") return createDiscoveryKeyResolver(issuer, source, deps, remoteKey);
+  if (source.kind === "none") {
+    const none = tokenFailure("unknown_kid", "kid", issuer.name);
+    return async function resolveNoKey() {
+      return none;
     };
   }
   return function resolveRemoteKey(alg, kid) {

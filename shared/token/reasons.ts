@@ -21,6 +21,12 @@
  * - `missing_claim`: a required claim (`exp`, `iat` with a max age, the principal id) is absent.
  * - `claim_type`: a claim has the wrong JSON type (`exp` as a string, `groups` as a number).
  * - `jwks_unavailable`: the issuer's keys could not be fetched and no usable copy is left.
+ * - `discovery_unavailable`: the issuer's discovery document could not be fetched, or was refused
+ *   (its `issuer` differs from the configured one, its `jwks_uri` is not https on an allowed host),
+ *   and no usable copy is left (#20).
+ * - `token_inactive`: the introspection endpoint answered `active: false` (RFC 7662 §2.2) (#20).
+ * - `introspection_unavailable`: the introspection endpoint gave no usable answer in time and the
+ *   issuer's fail mode allows no cached one (#20).
  */
 export type TokenFailureReason =
   | "missing_token"
@@ -40,7 +46,11 @@ export type TokenFailureReason =
   | "wrong_typ"
   | "missing_claim"
   | "claim_type"
-  | "jwks_unavailable";
+  | "jwks_unavailable"
+  // #20
+  | "discovery_unavailable"
+  | "token_inactive"
+  | "introspection_unavailable";
 
 /**
  * A refused credential. `field` names what failed (`exp`, `aud`, `kid`, `alg`, `authorization`,

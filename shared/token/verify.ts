@@ -7,6 +7,7 @@ import { issuedInFuture } from "./issued-at.ts";
 import { createKeyResolver, sharedJwksRegistry, type FetchLike, type JwksPersistence, type JwksRegistry, type KeyLookup } from "./jwks.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
 import { createTokenCache } from "./token-cache.ts";
+import { createIntrospection, type Introspection } from "./introspect.ts"; // #20
 
 /** Verified claims, frozen: the pipeline, policies and audit all read the same object. */
 export type JwtClaims = Readonly<JWTPayload>;
@@ -34,6 +35,8 @@ export interface TokenVerifierOptions {
   persistence?: JwksPersistence | null;
   /** Where remote key sets live; default the isolate-wide registry. Tests pass their own. */
   jwksRegistry?: JwksRegistry;
+  /** Receives the introspection built for issuers that configure one (#20); for tests and the bench. */
+  onIntrospection?: (introspection: Introspection) => void;
 }
 
 /** Verifies bearer tokens against the configured issuers. Create once at start, call per request. */
@@ -99,6 +102,13 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
   const cacheEnabled = resolved.cache.maxEntries > 0;
   const cache = createTokenCache<CachedToken>(resolved.cache.maxEntries);
   const ttlMs = resolved.cache.ttlSeconds * 1000;
+  // #20: opaque tokens go to the one issuer that introspects them; `tokens: "all"` issuers' JWTs too
+  const introspecting = [...resolved.issuers.values()].filter((issuer) => issuer.introspection !== null);
+  const introspection = introspecting.length === 0
+    ? null
+    : createIntrospection(introspecting, { ...deps, keys: (issuer, alg, kid) => runtimes.get(issuer.issuer)!.resolveKey(alg, kid) });
+  const opaqueIssuer = introspecting.find((issuer) => issuer.introspection!.tokens === "opaque") ?? (introspecting.length === 1 ? introspecting[0] : undefined);
+  if (introspection !== null) options.onIntrospection?.(introspection);
 
   // Expiry is re-checked on every hit: entries expire at min(exp + tolerance, cached + ttl).
   function cachedSuccess(token: string): TokenSuccess | undefined {
@@ -117,6 +127,8 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     }
 
     const parts = token.split(".");
+    // #20: a token that is not a compact JWS may be an opaque one its issuer introspects
+    if (parts.length !== 3 && opaqueIssuer !== undefined) return introspection!.introspect(token, opaqueIssuer);
     // Five parts is a JWE (RFC 7516 §7.1): encrypted tokens are not accepted where a JWS is expected.
     if (parts.length !== 3) return tokenFailure("malformed", "token");
     const [headerPart, payloadPart, signaturePart] = parts;
@@ -140,6 +152,7 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     const runtime = typeof payload.iss === "string" ? runtimes.get(payload.iss) : undefined;
     if (runtime === undefined) return tokenFailure("wrong_issuer", "iss");
     const { issuer } = runtime;
+    if (issuer.introspection !== null && issuer.introspection.tokens === "all") return introspection!.introspect(token, issuer); // #20
     if (!issuer.algorithms.has(alg)) return tokenFailure("alg_not_allowed", "alg", issuer.name);
     if (signaturePart.length === 0) return tokenFailure("bad_signature", "signature", issuer.name);
 
@@ -171,9 +184,13 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     config: resolved,
     verifyCached(token) {
       // The length bound keeps an oversized string from being hashed as a map key
-      if (!cacheEnabled || typeof token !== "string" || token.length === 0 || token.length > maxTokenBytes) return undefined;
+      if ((!cacheEnabled && introspection === null) || typeof token !== "string" || token.length === 0 || token.length > maxTokenBytes) return undefined;
       try {
-        return cachedSuccess(token);
+        const hit = cacheEnabled ? cachedSuccess(token) : undefined;
+        if (hit !== undefined || introspection === null) return hit;
+        // #20: an introspected token's cached answer (keyed by its keyed hash)
+        const answer = introspection.cached(token);
+        return answer !== undefined && answer.ok ? answer : undefined;
       } catch {
         return undefined;
       }

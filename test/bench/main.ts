@@ -16,6 +16,7 @@ import { goalsOf } from "./goals.ts";
 import { benchHotPath } from "./hot-path.ts";
 import { printTable } from "./table.ts";
 import { benchPolicyBundle } from "./policy-bundle.ts"; // #18
+import { benchSenderConstrained } from "./sender-constrained.ts"; // #20
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -64,6 +65,11 @@ section("JWT verification, ops/s", "jwt_verify");
 const jwtVerify = await benchJwtVerify({ quick });
 printTable(jwtVerify, ["alg", "uncached_ops_s", "cached_ops_s"]);
 
+// #20: introspection cache hit and DPoP proof check per request, beside a bearer JWT, in one process
+section("Opaque and sender-constrained tokens beside a bearer JWT, µs per request (interleaved rounds)", "sender_constrained");
+const senderConstrained = await benchSenderConstrained({ quick });
+printTable(senderConstrained as unknown as Record<string, unknown>[], ["case", "us_per_request", "vs_bearer_verify", "vs_bearer_cached"]);
+
 section("Revocation lookups on loopback", "revocation");
 const revocation = await benchRevocation({ quick });
 printTable(revocation, ["store", "p50_us", "p99_us", "cached_ns"]);
@@ -92,6 +98,7 @@ const figures = {
   policy_eval: policyEval,
   policy_bundle: policyBundle, // #18
   jwt_verify: jwtVerify,
+  sender_constrained: senderConstrained, // #20
   revocation,
   worker,
   bundle: { worker_gzip_bytes: worker.worker_gzip_bytes, lambda_gzip_bytes: coldStart.lambda_gzip_bytes },

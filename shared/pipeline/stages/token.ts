@@ -20,12 +20,15 @@ export function tokenStage(verifier: Pick<TokenVerifier, "verify"> & Partial<Pic
   };
 }
 
+// A dependency that is down, not a caller at fault: keys, and since #20 the discovery document and the introspection endpoint
+const UNAVAILABLE: ReadonlySet<string> = new Set(["jwks_unavailable", "discovery_unavailable", "introspection_unavailable"]);
+
 function settle(state: RequestState, outcome: VerifyOutcome, started: number): Verdict | undefined {
   state.verifyMs = performance.now() - started;
   if (!outcome.ok) {
     state.authError = outcome.reason;
     const detail: DecisionDetail = { stage: "token", ...(outcome.field === undefined ? {} : { field: outcome.field }), ...(outcome.issuer === undefined ? {} : { issuer: outcome.issuer }) };
-    return verdict(outcome.reason === "jwks_unavailable" ? 503 : 401, outcome.reason, detail);
+    return verdict(UNAVAILABLE.has(outcome.reason) ? 503 : 401, outcome.reason, detail);
   }
   state.token = outcome;
   state.claims = outcome.claims;

@@ -8,11 +8,12 @@ import { createAuthorizer, createDecide, isPromise, pipelineStages, type Authori
 import type { CompiledPolicySet } from "../../../shared/policy/index.ts";
 import { createMemoryStore, createRevocationChecker, revoke } from "../../../shared/revocation/index.ts";
 import { compileRoutes, DEFAULT_PATH_LIMITS } from "../../../shared/routes/index.ts";
-import { createTokenVerifier, type VerifyOutcome } from "../../../shared/token/index.ts";
+import { createTokenVerifier, validateTokenConfig, type VerifyOutcome } from "../../../shared/token/index.ts";
+import { createSenderCheck } from "../../../shared/token/bind.ts";
 import { auditLineErrors, createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
 import { AUDIENCE, ISSUER, NOW_MS, baseConfig, examplePolicies, exampleRoutes, input, viewer } from "./fixtures.ts";
 
-const ORDER = ["path", "route", "credential", "token", "principal", "unmatched", "revocation", "request", "policies", "decision"];
+const ORDER = ["path", "route", "credential", "token", "binding", "principal", "unmatched", "revocation", "request", "policies", "decision"];
 
 let key: TestKey;
 let policies: CompiledPolicySet;
@@ -29,6 +30,7 @@ function parts(overrides: Partial<PipelineParts> = {}) {
     paths: DEFAULT_PATH_LIMITS,
     credential: { cookie: null, queryParam: null, maxTokenBytes: 8192 },
     verifier: createTokenVerifier({ issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] }, { clock }),
+    sender: createSenderCheck(validateTokenConfig({ issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] }), { clock, store: null }),
     checker: createRevocationChecker({ store: { kind: "memory" } }, { store, clock }),
     failModes: new Map(),
     contextHeaders: [],
@@ -53,7 +55,7 @@ function tracedDecide(p: PipelineParts) {
 const token = (claims: Record<string, unknown>, now = NOW_MS / 1000) => mintToken(key, claims, { issuer: ISSUER, audience: AUDIENCE, now, ttlSeconds: 300 });
 
 describe("pipeline: the order", () => {
-  it("is path → route → credential → token → principal → unmatched → revocation → request → policies → decision", () => {
+  it("is path → route → credential → token → binding → principal → unmatched → revocation → request → policies → decision", () => {
     expect(pipelineStages(parts().parts).map((stage) => stage.name)).toEqual(ORDER);
   });
 
@@ -75,6 +77,8 @@ describe("pipeline: each stage's refusal ends the request with its reason", () =
     ["route", "public_route", async () => input("GET", "/health"), 200, "public_route"],
     ["credential", "missing_token", async () => input("GET", "/tenants/acme/orders"), 401, "missing_token", { stage: "credential", field: "authorization" }],
     ["token", "expired", async () => input("GET", "/tenants/acme/orders", await token(viewer, NOW_MS / 1000 - 3600)), 401, "expired", { stage: "token", field: "exp" }],
+    // #20: the DPoP scheme with a token that is not DPoP-bound
+    ["binding", "dpop_unbound_token", async () => input("GET", "/tenants/acme/orders", undefined, { headers: new Headers({ authorization: `DPoP ${await token(viewer)}` }) }), 401, "dpop_unbound_token", { stage: "binding", field: "cnf" }],
     ["principal", "claim_type", async () => input("GET", "/tenants/acme/orders", await token({ ...viewer, groups: "viewer" })), 401, "claim_type", { stage: "principal", claim: "groups" }],
     ["unmatched", "no_route", async () => input("GET", "/nowhere", await token(viewer)), 403, "no_route"],
     ["decision", "policy_denied", async () => input("GET", "/tenants/globex/orders/o-1", await token(viewer)), 403, "policy_denied"],

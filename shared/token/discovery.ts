@@ -1,0 +1,137 @@
+// OpenID Connect Discovery 1.0 (issue #20): an issuer configured by `issuer` alone. Its document is
+// fetched from the one URL the configuration implies, cached like the key set (single flight,
+// stale-while-revalidate, cooldown after failures, size cap), and only its `jwks_uri` is used, once
+// it has passed the checks below. Nothing a token names is ever fetched.
+import type { Clock } from "../clock/index.ts";
+import type { ResolvedKeySource } from "./config.ts";
+import { isRecord } from "./internal.ts";
+import type { KeyLookup, KeyResolverDeps, JwksRegistry } from "./jwks.ts";
+import { isLoopbackHost, type ResolvedDiscovery } from "./provider-config.ts";
+import { readLimitedText } from "./read-limited.ts";
+import { tokenFailure } from "./reasons.ts";
+
+type RemoteSource = Extract<ResolvedKeySource, { kind: "remote" }>;
+type RemoteKey = (source: RemoteSource, issuerName: string, deps: KeyResolverDeps, alg: string, kid: string | undefined) => Promise<KeyLookup>;
+
+interface DiscoveryEntry {
+  /** The key source the last good document named; kept as one object so the JWKS registry entry is shared. */
+  source: RemoteSource | null;
+  fetchedAtMs: number;
+  lastAttemptMs: number;
+  inflight: { readonly promise: Promise<void>; readonly startedMs: number } | null;
+}
+
+// Discovery documents live beside the key sets of the same registry (one per isolate, one clock)
+const documents = new WeakMap<JwksRegistry, Map<string, DiscoveryEntry>>();
+const MAX_DOCUMENT_BYTES = 64 * 1024;
+
+/**
+ * The key lookup of an issuer configured by discovery: the document's `jwks_uri` (once checked),
+ * then the same remote key set lookup as a configured `jwksUri`. `discovery_unavailable` when no
+ * usable document is known within its max stale age.
+ */
+export function createDiscoveryKeyResolver(issuer: { readonly name: string; readonly issuer: string }, discovery: ResolvedDiscovery, deps: KeyResolverDeps, remoteKey: RemoteKey) {
+  let byUri = documents.get(deps.registry);
+  if (byUri === undefined) documents.set(deps.registry, (byUri = new Map()));
+  let entry = byUri.get(discovery.uri);
+  if (entry === undefined) byUri.set(discovery.uri, (entry = { source: null, fetchedAtMs: 0, lastAttemptMs: -Infinity, inflight: null }));
+  const known = entry;
+  return async function resolveDiscoveredKey(alg: string, kid: string | undefined): Promise<KeyLookup> {
+    const { clock } = deps;
+    let now = clock.now();
+    if (known.source === null || now - known.fetchedAtMs >= discovery.freshMs) {
+      if (known.inflight !== null || now - known.lastAttemptMs >= discovery.cooldownMs) {
+        const flight = start(known, issuer.issuer, discovery, deps);
+        // Stale-while-revalidate: a document within its max stale age answers while the refresh runs
+        if (known.source === null || now - known.fetchedAtMs >= discovery.freshMs + discovery.maxStaleMs) {
+          await join(flight, discovery.timeoutMs, clock);
+          now = clock.now();
+        }
+      }
+    }
+    if (known.source === null || now - known.fetchedAtMs >= discovery.freshMs + discovery.maxStaleMs) {
+      return tokenFailure("discovery_unavailable", "discovery", issuer.name);
+    }
+    return remoteKey(known.source, issuer.name, deps, alg, kid);
+  };
+}
+
+function start(entry: DiscoveryEntry, expectedIssuer: string, discovery: ResolvedDiscovery, deps: KeyResolverDeps) {
+  const now = deps.clock.now();
+  if (entry.inflight !== null && now - entry.inflight.startedMs <= discovery.timeoutMs) return entry.inflight;
+  entry.lastAttemptMs = now;
+  const flight = {
+    promise: fetchJwksUri(expectedIssuer, discovery, deps).then((uri) => {
+      if (uri === undefined) return;
+      if (entry.source === null || entry.source.uri !== uri) {
+        entry.source = Object.freeze({
+          kind: "remote",
+          uri,
+          timeoutMs: discovery.timeoutMs,
+          cooldownMs: discovery.cooldownMs,
+          freshMs: discovery.freshMs,
+          maxStaleMs: discovery.maxStaleMs,
+          preload: null,
+        });
+      }
+      entry.fetchedAtMs = deps.clock.now();
+    }).finally(() => {
+      if (entry.inflight === flight) entry.inflight = null;
+    }),
+    startedMs: now,
+  };
+  entry.inflight = flight;
+  return flight;
+}
+
+// A joiner bounds its own wait: in workerd a flight started by a cancelled request never settles
+function join(flight: { readonly promise: Promise<void>; readonly startedMs: number }, timeoutMs: number, clock: Clock): Promise<void> {
+  const remaining = timeoutMs - (clock.now() - flight.startedMs);
+  if (remaining <= 0) return Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, remaining);
+  });
+  return Promise.race([flight.promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Fetches the document and answers its checked `jwks_uri`, or `undefined` (never throws). */
+async function fetchJwksUri(expectedIssuer: string, discovery: ResolvedDiscovery, deps: KeyResolverDeps): Promise<string | undefined> {
+  try {
+    const signal = AbortSignal.timeout(discovery.timeoutMs);
+    const response = await deps.fetch(discovery.uri, {
+      method: "GET",
+      headers: { accept: "application/json" },
+      // A redirect would make us fetch a URL nobody configured
+      redirect: "manual",
+      signal,
+    });
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    const text = await readLimitedText(response, MAX_DOCUMENT_BYTES, signal);
+    if (text === undefined) return undefined;
+    return checkedJwksUri(JSON.parse(text), expectedIssuer, discovery);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The document's `jwks_uri` if the document may be trusted: its `issuer` equals the configured one
+ * exactly (OpenID Connect Discovery §4.3: otherwise an attacker's document could stand in for the
+ * issuer's), and `jwks_uri` is https (http only for loopback when allowed) on an allowed host.
+ */
+export function checkedJwksUri(document: unknown, expectedIssuer: string, discovery: Pick<ResolvedDiscovery, "jwksHosts" | "allowLoopbackHttp">): string | undefined {
+  if (!isRecord(document) || document.issuer !== expectedIssuer || typeof document.jwks_uri !== "string") return undefined;
+  let url: URL;
+  try {
+    url = new URL(document.jwks_uri);
+  } catch {
+    return undefined;
+  }
+  const schemeOk = url.protocol === "https:" || (discovery.allowLoopbackHttp && url.protocol === "http:" && isLoopbackHost(url.hostname));
+  if (!schemeOk || url.username !== "" || url.password !== "" || !discovery.jwksHosts.has(url.host)) return undefined;
+  return url.toString();
+}
