@@ -81,6 +81,17 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     }
   });
 
+  // Issue #22: one context remembers its last client address; another address must not reuse its text
+  it("for client addresses that change from line to line within one context", () => {
+    const facts = decisionPaths().allow_by_policy;
+    const addresses = ["203.0.113.77", "198.51.100.9", "2001:DB8::1", "not an address", "", "198.51.100.9"];
+    for (const config of CONFIGS) {
+      const context = contextFor(config);
+      for (const clientIp of [...addresses, ...addresses.reverse()]) expectSameLine({ ...facts, request: { ...facts.request, clientIp } }, context);
+      expectSameLine({ ...facts, request: { ...facts.request, clientIp: undefined } }, context);
+    }
+  });
+
   it("for generated facts (fast-check)", () => {
     const text = fc.string({ unit: "binary", maxLength: 40 });
     const number = fc.oneof(fc.double(), fc.integer(), fc.constant(-0));
