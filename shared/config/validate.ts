@@ -22,29 +22,6 @@ const QUERY_NAME = /^[A-Za-z0-9\-._~]{1,128}$/;
  * errors are `ConfigError`s naming the field (`failModes.GET /x`) and what was expected.
  */
 export function validateConfig(raw: unknown): ResolvedConfig {
-  // #22: each adapter validates before it opens a store (#21), then `createAuthorizer` validates the
-  // same object again, which cost the Lambda init several ms; the second call answers the first
-  // result when the object still reads the same (its JSON text, so a change in between is seen)
-  const text = typeof raw === "object" && raw !== null && raw === lastValidated.raw ? jsonTextOf(raw) : undefined;
-  if (text !== undefined && text === lastValidated.text && lastValidated.resolved !== undefined) return lastValidated.resolved;
-  const resolved = validateFresh(raw);
-  if (typeof raw === "object" && raw !== null) lastValidated = { raw, text: text ?? jsonTextOf(raw), resolved };
-  return resolved;
-}
-
-// #22: the last object validated, its JSON text then, and the result
-let lastValidated: { raw: object | undefined; text: string | undefined; resolved: ResolvedConfig | undefined } = { raw: undefined, text: undefined, resolved: undefined };
-
-function jsonTextOf(raw: object): string | undefined {
-  try {
-    return JSON.stringify(raw);
-  } catch {
-    // a cycle or a BigInt: not remembered, validated afresh each time
-    return undefined;
-  }
-}
-
-function validateFresh(raw: unknown): ResolvedConfig {
   const config = object(raw, "config");
   for (const key of Object.keys(config)) {
     if (!SECTIONS.includes(key) && !key.startsWith("$")) throw new ConfigError(key, `unknown option; expected one of ${SECTIONS.map((k) => `\`${k}\``).join(", ")}`);
