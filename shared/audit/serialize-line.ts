@@ -27,17 +27,16 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   const traceId = facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : traceIdFrom(request.headers, request.platformRequestId);
   let line = '{"time":"' + isoTime(timeMs) + '","decision_id":"' + esc(decisionIdOf(facts, decisionId)) +
     (traceId === null ? '","trace_id":null' : '","trace_id":"' + (facts.traceId !== undefined ? esc(traceId) : traceId) + '"') + fixed.platform;
-  const route = stringOrNull(facts.route, max);
-  line += (route === null ? "null" : '"' + esc(route) + '"') + ',"method":"' + esc(typeof request.method === "string" ? cut(request.method, 16) : "") +
-    '","path":"' + esc(pathOf(request.path, request.query, config.includeQuery, max)) + '","principal":';
+  line += routeAndMethodPart(fixed, stringOrNull(facts.route, max), typeof request.method === "string" ? cut(request.method, 16) : "") +
+    esc(pathOf(request.path, request.query, config.includeQuery, max)) + '","principal":';
   const token = tokenParts(facts.principal, claims, max);
   const action = stringOrNull(facts.action, max);
   const resource = stringOrNull(facts.resource, max);
-  line += token.principal + (action === null ? ',"action":null' : ',"action":"' + esc(action) + '"') + (resource === null ? ',"resource":null' : ',"resource":"' + esc(resource) + '"');
+  line += token.principal + (action === null ? ',"action":null' : ',"action":"' + escKnown(fixed, action) + '"') + (resource === null ? ',"resource":null' : ',"resource":"' + esc(resource) + '"');
   line += (decision === "allow" ? ',"decision":"allow","decision_reason":"' : ',"decision":"deny","decision_reason":"') + codeOr(facts.reason, "unknown");
   // Only refusals carry a detail, and few of them: the generic serialiser is exact for it
   line += isObject(facts.detail) ? '","detail":' + JSON.stringify(auditDetail(facts.detail, max)) + ',"reasons":' : '","detail":null,"reasons":';
-  line += strings(policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
+  line += reasonsPart(fixed, policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
   const errors = policyErrors(policy?.errors, config.policyErrorDetail);
   line += errors.length === 0 ? ',"policy_errors":[]' : ',"policy_errors":' + JSON.stringify(errors);
   line += facts.authError == null ? ',"auth_error":null,"revocation":' : ',"auth_error":"' + codeOr(facts.authError, "unknown") + '","revocation":';
@@ -73,6 +72,37 @@ interface FixedParts {
   // the last client address and its `client_ip` text: consecutive requests often share one
   lastIp: string | null | undefined;
   lastIpPart: string;
+  // texts of values drawn from small sets (route names and methods, action ids, single policy
+  // ids), so a line is made of fewer pieces; each map is emptied when it reaches KNOWN_MAX
+  readonly routes: Map<string | null, { readonly method: string; readonly text: string }>;
+  readonly known: Map<string, string>;
+  readonly reasons: Map<string, string>;
+}
+
+const KNOWN_MAX = 256;
+
+function remember<V>(map: Map<string | null, V>, key: string | null, value: V): V {
+  if (map.size >= KNOWN_MAX) map.clear();
+  map.set(key, value);
+  return value;
+}
+
+// `"route":…,"method":"…","path":"` up to the path's text
+function routeAndMethodPart(fixed: FixedParts, route: string | null, method: string): string {
+  const known = fixed.routes.get(route);
+  if (known !== undefined && known.method === method) return known.text;
+  const text = (route === null ? "null" : '"' + esc(route) + '"') + ',"method":"' + esc(method) + '","path":"';
+  return remember(fixed.routes, route, { method, text }).text;
+}
+
+function escKnown(fixed: FixedParts, s: string): string {
+  return fixed.known.get(s) ?? remember(fixed.known, s, esc(s));
+}
+
+function reasonsPart(fixed: FixedParts, reasons: readonly unknown[] | undefined): string {
+  if (reasons === undefined || reasons.length !== 1 || typeof reasons[0] !== "string") return strings(reasons);
+  const id = reasons[0];
+  return fixed.reasons.get(id) ?? remember(fixed.reasons, id, strings(reasons));
 }
 
 const fixedByContext = new WeakMap<AuditContext, FixedParts>();
@@ -85,6 +115,9 @@ function fixedParts(context: AuditContext): FixedParts {
       policyVersion: ',"policy_version":' + strOrNull(context.policyVersion) + ',"latency_us":{"total":',
       lastIp: undefined,
       lastIpPart: "",
+      routes: new Map(),
+      known: new Map(),
+      reasons: new Map(),
     };
     fixedByContext.set(context, fixed);
   }
