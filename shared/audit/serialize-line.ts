@@ -19,36 +19,42 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   const claims = claimsOf(facts);
   const policy = facts.policy ?? null;
   const decision = facts.decision === "allow" ? "allow" : "deny";
+  const fixed = fixedParts(context);
 
-  let line = '{"time":"' + isoTime(timeMs) + '","decision_id":' + str(decisionIdOf(facts, decisionId));
-  line += ',"trace_id":' + strOrNull(facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : traceIdFrom(request.headers, request.platformRequestId));
-  line += ',"platform":' + str(context.platform) + ',"route":' + strOrNull(stringOrNull(facts.route, max));
-  line += ',"method":' + str(typeof request.method === "string" ? cut(request.method, 16) : "");
-  line += ',"path":' + str(pathOf(request.path, request.query, config.includeQuery, max));
+  // Each `+` below makes one string piece (and bytes to copy when the line is written), so quotes
+  // and field names travel in the literals around a value, and only values that may need escaping
+  // go through `esc`; codes (snake_case), times, trace ids and masked addresses never do
+  const traceId = facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : traceIdFrom(request.headers, request.platformRequestId);
+  let line = '{"time":"' + isoTime(timeMs) + '","decision_id":"' + esc(decisionIdOf(facts, decisionId)) +
+    (traceId === null ? '","trace_id":null' : '","trace_id":"' + (facts.traceId !== undefined ? esc(traceId) : traceId) + '"') + fixed.platform;
+  line += routeAndMethodPart(fixed, stringOrNull(facts.route, max), typeof request.method === "string" ? cut(request.method, 16) : "") +
+    esc(pathOf(request.path, request.query, config.includeQuery, max)) + '","principal":';
   const token = tokenParts(facts.principal, claims, max);
-  line += ',"principal":' + token.principal;
-  line += ',"action":' + strOrNull(stringOrNull(facts.action, max)) + ',"resource":' + strOrNull(stringOrNull(facts.resource, max));
-  line += ',"decision":"' + decision + '","decision_reason":' + str(codeOr(facts.reason, "unknown"));
+  const action = stringOrNull(facts.action, max);
+  const resource = stringOrNull(facts.resource, max);
+  line += token.principal + (action === null ? ',"action":null' : ',"action":"' + escKnown(fixed, action) + '"') + (resource === null ? ',"resource":null' : ',"resource":"' + esc(resource) + '"');
+  line += (decision === "allow" ? ',"decision":"allow","decision_reason":"' : ',"decision":"deny","decision_reason":"') + codeOr(facts.reason, "unknown");
   // Only refusals carry a detail, and few of them: the generic serialiser is exact for it
-  line += ',"detail":' + (isObject(facts.detail) ? JSON.stringify(auditDetail(facts.detail, max)) : "null");
-  line += ',"reasons":' + strings(policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
+  line += isObject(facts.detail) ? '","detail":' + JSON.stringify(auditDetail(facts.detail, max)) + ',"reasons":' : '","detail":null,"reasons":';
+  line += reasonsPart(fixed, policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
   const errors = policyErrors(policy?.errors, config.policyErrorDetail);
-  line += ',"policy_errors":' + (errors.length === 0 ? "[]" : JSON.stringify(errors));
-  line += ',"auth_error":' + (facts.authError == null ? "null" : str(codeOr(facts.authError, "unknown")));
-  line += ',"revocation":' + (revocation
-    ? '{"checked":' + (revocation.checked === true) + ',"cached":' + (revocation.cached === true) + ',"outcome":' + str(codeOr(revocation.outcome, "unknown")) +
-      ',"ms":' + (Number.isFinite(revocation.ms) && revocation.ms >= 0 ? num(Math.round(revocation.ms * 1000) / 1000) : "0") +
-      ',"store_error":' + (revocation.storeError == null ? "null" : str(codeOr(revocation.storeError, "unknown"))) + "}"
-    : "null");
+  line += errors.length === 0 ? ',"policy_errors":[]' : ',"policy_errors":' + JSON.stringify(errors);
+  line += facts.authError == null ? ',"auth_error":null,"revocation":' : ',"auth_error":"' + codeOr(facts.authError, "unknown") + '","revocation":';
+  if (revocation) {
+    line += (revocation.checked === true ? (revocation.cached === true ? '{"checked":true,"cached":true,"outcome":"' : '{"checked":true,"cached":false,"outcome":"')
+      : revocation.cached === true ? '{"checked":false,"cached":true,"outcome":"' : '{"checked":false,"cached":false,"outcome":"') +
+      codeOr(revocation.outcome, "unknown") + '","ms":' + (Number.isFinite(revocation.ms) && revocation.ms >= 0 ? num(Math.round(revocation.ms * 1000) / 1000) : "0") +
+      (revocation.storeError == null ? ',"store_error":null}' : ',"store_error":"' + codeOr(revocation.storeError, "unknown") + '"}');
+  } else {
+    line += "null";
+  }
   const failMode = facts.failModeUsed;
-  line += ',"fail_mode_used":' + (failMode === "open" || failMode === "closed" || failMode === "stale" ? '"' + failMode + '"' : "null");
-  line += ',"policy_version":' + strOrNull(context.policyVersion);
-  line += ',"latency_us":{"total":' + num(micros(timings?.total) ?? 0) + ',"verify":' + numOrNull(micros(timings?.verify)) +
-    ',"revocation":' + numOrNull(micros(timings?.revocation)) + ',"eval":' + numOrNull(micros(timings?.eval)) + "}";
-  line += ',"token":' + token.token;
-  line += ',"cache":{"token_hit":' + (typeof cache?.tokenHit === "boolean" ? String(cache.tokenHit) : "null") +
-    ',"jwks_age_s":' + numOrNull(numberOrNull(cache?.jwksAgeS)) + ',"revocation_age_ms":' + numOrNull(numberOrNull(cache?.revocationAgeMs)) + "}";
-  line += ',"client_ip":' + strOrNull(maskClientIp(request.clientIp, config.clientIp, config.clientIpHash)) + ',"sample_rate":' + num(sampleRate);
+  line += (failMode === "open" || failMode === "closed" || failMode === "stale" ? ',"fail_mode_used":"' + failMode + '"' : ',"fail_mode_used":null') + fixed.policyVersion +
+    num(micros(timings?.total) ?? 0) + ',"verify":' + numOrNull(micros(timings?.verify)) + ',"revocation":' + numOrNull(micros(timings?.revocation)) +
+    ',"eval":' + numOrNull(micros(timings?.eval)) + '},"token":' + token.token;
+  const tokenHit = cache?.tokenHit;
+  line += (tokenHit === true ? ',"cache":{"token_hit":true,"jwks_age_s":' : tokenHit === false ? ',"cache":{"token_hit":false,"jwks_age_s":' : ',"cache":{"token_hit":null,"jwks_age_s":') +
+    numOrNull(numberOrNull(cache?.jwksAgeS)) + ',"revocation_age_ms":' + numOrNull(numberOrNull(cache?.revocationAgeMs)) + clientIpPart(fixed, request.clientIp, config) + num(sampleRate);
   // The optional fields are rare or small; the generic serialiser is exact for them
   if (config.claims.length > 0 && claims) line += ',"claims":' + JSON.stringify(pickClaims(claims, config.claims));
   if (isObject(facts.shadow)) {
@@ -57,6 +63,73 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   }
   if (dropped > 0) line += ',"audit_dropped":' + num(dropped);
   return line + "}";
+}
+
+/** What a line's text takes from its logger's context alone, worked out once per context. */
+interface FixedParts {
+  readonly platform: string;
+  readonly policyVersion: string;
+  // the last client address and its `client_ip` text: consecutive requests often share one
+  lastIp: string | null | undefined;
+  lastIpPart: string;
+  // texts of values drawn from small sets (route names and methods, action ids, single policy
+  // ids), so a line is made of fewer pieces; each map is emptied when it reaches KNOWN_MAX
+  readonly routes: Map<string | null, { readonly method: string; readonly text: string }>;
+  readonly known: Map<string, string>;
+  readonly reasons: Map<string, string>;
+}
+
+const KNOWN_MAX = 256;
+
+function remember<V>(map: Map<string | null, V>, key: string | null, value: V): V {
+  if (map.size >= KNOWN_MAX) map.clear();
+  map.set(key, value);
+  return value;
+}
+
+// `"route":…,"method":"…","path":"` up to the path's text
+function routeAndMethodPart(fixed: FixedParts, route: string | null, method: string): string {
+  const known = fixed.routes.get(route);
+  if (known !== undefined && known.method === method) return known.text;
+  const text = (route === null ? "null" : '"' + esc(route) + '"') + ',"method":"' + esc(method) + '","path":"';
+  return remember(fixed.routes, route, { method, text }).text;
+}
+
+function escKnown(fixed: FixedParts, s: string): string {
+  return fixed.known.get(s) ?? remember(fixed.known, s, esc(s));
+}
+
+function reasonsPart(fixed: FixedParts, reasons: readonly unknown[] | undefined): string {
+  if (reasons === undefined || reasons.length !== 1 || typeof reasons[0] !== "string") return strings(reasons);
+  const id = reasons[0];
+  return fixed.reasons.get(id) ?? remember(fixed.reasons, id, strings(reasons));
+}
+
+const fixedByContext = new WeakMap<AuditContext, FixedParts>();
+
+function fixedParts(context: AuditContext): FixedParts {
+  let fixed = fixedByContext.get(context);
+  if (fixed === undefined) {
+    fixed = {
+      platform: ',"platform":' + str(context.platform) + ',"route":',
+      policyVersion: ',"policy_version":' + strOrNull(context.policyVersion) + ',"latency_us":{"total":',
+      lastIp: undefined,
+      lastIpPart: "",
+      routes: new Map(),
+      known: new Map(),
+      reasons: new Map(),
+    };
+    fixedByContext.set(context, fixed);
+  }
+  return fixed;
+}
+
+function clientIpPart(fixed: FixedParts, ip: string | null | undefined, config: AuditContext["config"]): string {
+  if (ip !== fixed.lastIp || fixed.lastIpPart === "") {
+    fixed.lastIpPart = '},"client_ip":' + strOrNull(maskClientIp(ip, config.clientIp, config.clientIpHash)) + ',"sample_rate":';
+    fixed.lastIp = ip;
+  }
+  return fixed.lastIpPart;
 }
 
 // Quote, backslash and controls must be escaped (RFC 8259 §7); JSON.stringify also escapes an
@@ -92,6 +165,11 @@ function tokenParts(principal: DecisionFacts["principal"], claims: Readonly<Reco
   };
   if (claims !== null && Object.isFrozen(claims) && (principal === null || principal === undefined || Object.isFrozen(principal))) partsByClaims.set(claims, parts);
   return parts;
+}
+
+// The text between a string value's quotes: `s` itself unless JSON must escape something in it
+function esc(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s).slice(1, -1) : s;
 }
 
 function str(s: string): string {

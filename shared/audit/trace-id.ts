@@ -25,9 +25,22 @@ function header(headers: HeaderSource, name: string): string | null | undefined 
   return typeof value === "string" ? value : undefined;
 }
 
+// The last traceparent value seen and its answer: a client or proxy often sends the same one
+// again, and checking 55 characters costs more than comparing them (issue #22)
+let lastTraceparent = "";
+let lastTraceId: string | null = null;
+
 /** The 32-hex trace-id of a `traceparent` value, or `null` when the value is not valid. */
 function traceparentTraceId(value: string | null | undefined): string | null {
   if (typeof value !== "string") return null;
+  if (value === lastTraceparent) return lastTraceId;
+  const id = checkTraceparent(value);
+  lastTraceparent = value;
+  lastTraceId = id;
+  return id;
+}
+
+function checkTraceparent(value: string): string | null {
   const v = value.trim();
   // version "-" trace-id "-" parent-id "-" flags: 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55 characters
   if (v.length < 55 || v.charCodeAt(2) !== 45 || v.charCodeAt(35) !== 45 || v.charCodeAt(52) !== 45) return null;

@@ -1,5 +1,6 @@
 import type { CompiledRoute } from "../routes/types.ts";
 import { unauthorizedChallenge } from "../token/challenge.ts";
+import { actionText } from "./entity-text.ts";
 import { identityHeaders, principalText } from "./identity.ts";
 import type { DecideParts } from "./parts.ts";
 import type { RequestState, Verdict } from "./state.ts";
@@ -32,7 +33,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     request: { method: input.method, path: input.path, clientIp: input.clientIp ?? null, headers: input.headers, platformRequestId: input.requestId ?? null },
     route: route === null ? null : route.name,
     principal: principal === null ? null : principal.uid,
-    action: request === null ? null : `Action::${JSON.stringify(request.action.id)}`,
+    action: request === null ? null : actionText(request.action),
     resource: request === null ? null : `${request.resource.type}::${JSON.stringify(request.resource.id)}`,
     claims: state.claims,
     authError: state.authError,

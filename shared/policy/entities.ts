@@ -12,7 +12,7 @@ export class Entity {
   readonly attrs: CedarRecord;
   readonly tags: CedarRecord;
   /** Keys of all ancestors (transitive), filled in by the store that owns the entity. */
-  ancestors: Set<string> | undefined;
+  ancestors: ReadonlySet<string> | undefined;
   constructor(json: EntityJson) {
     this.uid = decodeEntityUid(json.uid);
     const parents: EntityUid[] = [];
@@ -42,7 +42,9 @@ interface ClosureSource {
 // Ancestors of `start` by search over parents. `known` gives the finished closure of an entity
 // when there is one, so the search stops there. Cycles are harmless. A parent found in the store
 // is recorded under the stored entity's key, a string already built and hashed.
-function closure(start: Entity, src: ClosureSource): Set<string> {
+function closure(start: Entity, src: ClosureSource): ReadonlySet<string> {
+  // An entity without parents (a resource, most often) has no ancestors: no set per request (#22)
+  if (start.parents.length === 0) return NO_ANCESTORS;
   const out = new Set<string>();
   const queue: EntityUid[] = [];
   for (let i = 0; i < start.parents.length; i++) queue.push(start.parents[i]);
@@ -114,7 +116,7 @@ export class RequestEntities implements EntityView, ClosureSource {
   private readonly raw: readonly (EntityJson | Entity)[];
   private readonly conv: (Entity | undefined)[] = [];
   private byKey: Map<string, number> | undefined;
-  private memo: (Set<string> | undefined)[] | undefined;
+  private memo: (ReadonlySet<string> | undefined)[] | undefined;
   private touches: boolean | undefined;
   private cleanMemo: Map<string, boolean> | undefined;
   constructor(base: StaticEntities, json: readonly (EntityJson | Entity)[]) {

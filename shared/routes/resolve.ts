@@ -28,7 +28,9 @@ export function resolveRequest(match: RouteMatch): ResolvedRequest | null {
   if (route.action === null || route.resource === null) return null;
   const resource: EntityRef = { type: route.resource.type, id: fill(route.resource.id, params) };
   const attrs: Record<string, string> = {};
-  for (const [name, template] of route.resource.attrs) attrs[name] = fill(template, params);
+  // Index loops: this runs per request, and iterator objects are allocations (#22)
+  const templates = route.resource.attrs;
+  for (let i = 0; i < templates.length; i++) attrs[templates[i][0]] = fill(templates[i][1], params);
   return { action: route.action, resource, resourceEntity: { uid: resource, attrs, parents: NO_PARENTS } };
 }
 
@@ -38,6 +40,9 @@ function fill(template: Template, params: readonly string[]): string {
     return typeof only === "number" ? params[only] : only;
   }
   let out = "";
-  for (const part of template) out += typeof part === "number" ? params[part] : part;
+  for (let i = 0; i < template.length; i++) {
+    const part = template[i];
+    out += typeof part === "number" ? params[part] : part;
+  }
   return out;
 }

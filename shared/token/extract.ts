@@ -89,8 +89,25 @@ function checkToken(token: string, source: CredentialSource, max: number): Extra
   const field = source === "header" ? "authorization" : source;
   if (token.length === 0) return refuse("missing_token", field);
   if (token.length > max) return refuse("too_large", field);
-  if (!B64TOKEN.test(token)) return refuse("malformed", field);
+  if (!isWellFormed(token)) return refuse("malformed", field);
   return { ok: true, token, source };
+}
+
+// #22: a reused token is not scanned again. Tokens found well formed are kept by their last 16
+// characters (the signature's, the part that differs most between tokens), and a hit needs the
+// whole string to be equal, so the answer is exactly the pattern's. Bounded: the map is emptied
+// when full (256 tokens of at most `maxTokenBytes`: 2 MiB at the default 8 KiB); like the
+// verified-token cache it keeps tokens in isolate memory only (docs/hot-path.md).
+const WELL_FORMED_MAX = 256;
+const wellFormed = new Map<string, string>();
+
+function isWellFormed(token: string): boolean {
+  const tail = token.length > 16 ? token.slice(-16) : token;
+  if (wellFormed.get(tail) === token) return true;
+  if (!B64TOKEN.test(token)) return false;
+  if (wellFormed.size >= WELL_FORMED_MAX) wellFormed.clear();
+  wellFormed.set(tail, token);
+  return true;
 }
 
 // RFC 6265 §5.2: pairs split on ";", the name is before the first "="; a value may be wrapped in DQUOTEs.

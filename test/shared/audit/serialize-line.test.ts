@@ -81,6 +81,39 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     }
   });
 
+  // Issue #22: one context remembers its last client address; another address must not reuse its text
+  it("for client addresses that change from line to line within one context", () => {
+    const facts = decisionPaths().allow_by_policy;
+    const addresses = ["203.0.113.77", "198.51.100.9", "2001:DB8::1", "not an address", "", "198.51.100.9"];
+    for (const config of CONFIGS) {
+      const context = contextFor(config);
+      for (const clientIp of [...addresses, ...addresses.reverse()]) expectSameLine({ ...facts, request: { ...facts.request, clientIp } }, context);
+      expectSameLine({ ...facts, request: { ...facts.request, clientIp: undefined } }, context);
+    }
+  });
+
+  // Issue #22: one context remembers the texts of route names, methods, actions and single policy
+  // ids; values that change from line to line, hostile ones included, must never reuse another's text
+  it("for routes, methods, actions and reasons that change from line to line within one context (fast-check)", () => {
+    const contexts = CONFIGS.map((config) => contextFor(config));
+    const pick = (values: string[]) => fc.oneof(fc.constantFrom(...values), fc.string({ unit: "binary", maxLength: 24 }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: contexts.length - 1 }),
+        fc.option(pick(["GET /orders/:id", "POST /orders", 'route"quoted'])),
+        pick(["GET", "POST", "DELETE"]),
+        fc.option(pick(['Action::"read"', 'Action::"write"', "Action::\"x\u2028\""])),
+        fc.array(pick(["orders-read", "admins", "p\"1"]), { maxLength: 3 }),
+        (which, route, method, action, reasons) => {
+          const facts = decisionPaths().allow_by_policy;
+          const policy = { decision: "allow" as const, reasons, errors: [] };
+          expectSameLine({ ...facts, route, action, policy, request: { ...facts.request, method } }, contexts[which]);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it("for generated facts (fast-check)", () => {
     const text = fc.string({ unit: "binary", maxLength: 40 });
     const number = fc.oneof(fc.double(), fc.integer(), fc.constant(-0));

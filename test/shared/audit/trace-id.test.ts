@@ -48,6 +48,15 @@ describe("trace id: security (malformed values are skipped, never copied)", () =
     });
   }
 
+  // Issue #22: the last traceparent's answer is remembered; a different value is checked afresh
+  it("judges each value on its own when valid and malformed values alternate", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(traceIdFrom(new Headers({ traceparent: TP }), "fallback-id")).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+      expect(traceIdFrom(new Headers({ traceparent: bad[0][1] }), "fallback-id")).toBe("fallback-id");
+      expect(traceIdFrom(new Headers({ traceparent: bad[0][1] }), "other-id")).toBe("other-id");
+    }
+  });
+
   it("ignores a cf-ray with characters outside an id", () => {
     expect(traceIdFrom({ "cf-ray": '8f1c"}, {"evil": 1' }, "fallback-id")).toBe("fallback-id");
   });

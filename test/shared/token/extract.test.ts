@@ -52,6 +52,24 @@ describe("Authorization header", () => {
     expectRefused(extractCredential(headers({ authorization: `Bearer a=b` })), "malformed", "authorization");
   });
 
+  // Issue #22: tokens found well formed are remembered by their tail; a hit needs the whole token
+  it("refuses a token that differs from a remembered one only before its last 16 characters", () => {
+    const good = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ2In0.${"s".repeat(40)}`;
+    for (let round = 0; round < 2; round++) {
+      expect(extractCredential(headers({ authorization: `Bearer ${good}` }))).toEqual({ ok: true, token: good, source: "header" });
+      expectRefused(extractCredential(headers({ authorization: `Bearer ${good.replace("eyJzdWIi", "eyJ\\dWIi")}` })), "malformed", "authorization");
+      expectRefused(extractCredential(headers({ authorization: `Bearer ${good.replace("eyJzdWIi", "ey(zdWIi")}` })), "malformed", "authorization");
+    }
+  });
+
+  it("judges every token alike beyond the number it remembers", () => {
+    for (let i = 0; i < 600; i++) {
+      const good = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ2In0.sig-${i}-${"x".repeat(20)}`;
+      expect(extractCredential(headers({ authorization: `Bearer ${good}` })).ok).toBe(true);
+      expectRefused(extractCredential(headers({ authorization: `Bearer ${good.replace("eyJ", "e{J")}` })), "malformed", "authorization");
+    }
+  });
+
   it("refuses a token over the size limit before parsing it", () => {
     const huge = "a".repeat(1024 * 1024);
     const request = headers({ authorization: `Bearer ${huge}` });
