@@ -93,6 +93,7 @@ const audit = v.strictObject({
   allowSampleRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
   policyErrorDetail: v.optional(v.picklist(["id", "message"])),
   maxFieldLength: v.optional(int(16, 8192)),
+  replay: v.optional(v.boolean()), // #18
 });
 
 /** The whole configuration file (`gatehouse.config.json`); keys `$schema` and `$comment` are allowed. */
