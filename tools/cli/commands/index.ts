@@ -11,6 +11,7 @@ export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   dev: () => import("./dev.ts"),
   fmt: () => import("./fmt.ts"),
   init: () => import("./init.ts"),
+  replay: () => import("./replay.ts"), // #18
   revocations: () => import("./revocations.ts"),
   revoke: () => import("./revoke.ts"),
   test: () => import("./test.ts"),
