@@ -48,7 +48,7 @@ beforeAll(async () => {
   expect(lines).toHaveLength(SCENARIO.length);
   records = lines.map((line) => JSON.parse(line) as Record<string, any>);
   // Two more lines the report must account for: one written without replay facts, and noise
-  const withoutReplay = { ...records[0], decision_id: "00000000-0000-4000-8000-000000000000" };
+  const withoutReplay: Record<string, unknown> = { ...records[0], decision_id: "00000000-0000-4000-8000-000000000000" };
   delete withoutReplay.replay;
   log = [...lines, JSON.stringify(withoutReplay), "workerd says hello"].join("\n") + "\n";
 }, 180_000);
