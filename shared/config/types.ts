@@ -4,6 +4,7 @@ import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteSpec, RoutesFile, RouteTable } from "../routes/types.ts";
 import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
+import type { ResolvedRolloutConfig, RolloutConfig } from "../rollout/config.ts";
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -50,6 +51,12 @@ export interface GatehouseConfig {
    * data or schema mistake cannot silently switch off a guard rail such as tenant isolation.
    */
   readonly onForbidError?: OnForbidError;
+  /**
+   * #18: a canary rollout of the candidate policy set (`shadowPolicies`): it decides for a share of
+   * principals or listed tenants, and is rolled back automatically when it misbehaves. Default none
+   * (a candidate is only a shadow). See docs/rollout.md.
+   */
+  readonly rollout?: RolloutConfig;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -66,4 +73,6 @@ export interface ResolvedConfig {
   readonly contextHeaders: readonly string[];
   readonly paths: PathLimits;
   readonly onForbidError: OnForbidError;
+  /** #18: the canary rollout, or `null` without one. */
+  readonly rollout: ResolvedRolloutConfig | null;
 }

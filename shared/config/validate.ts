@@ -1,6 +1,7 @@
 import { resolveAuditConfig } from "../audit/configure.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveRevocationConfig } from "../revocation/config.ts";
+import { resolveRolloutConfig } from "../rollout/config.ts";
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
@@ -8,7 +9,7 @@ import * as v from "valibot";
 import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
 
-const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError"];
+const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError", "rollout"]; // #18: rollout
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 // Headers that carry credentials or are rewritten by Gatehouse itself never reach the policy context
@@ -88,6 +89,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     contextHeaders: Object.freeze(contextHeaders),
     paths,
     onForbidError,
+    rollout: config.rollout === undefined ? null : resolveRolloutConfig(config.rollout, "rollout"), // #18
   });
 }
 

@@ -18,6 +18,7 @@ import type { PipelineParts } from "./parts.ts";
 import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
+import { createCanary, storeRollbackFlag, writeRollbackEvent, type Canary, type ResolvedRolloutConfig } from "../rollout/index.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
@@ -79,6 +80,8 @@ export interface Authorizer {
   readonly policyVersion: string;
   /** The candidate policy module's version in shadow mode; `null` without one. */
   readonly shadowPolicyVersion: string | null;
+  /** #18: the canary rollout (slice, rollback state, `setCandidate`); `null` without `rollout`. */
+  readonly canary: Canary | null;
 }
 
 /**
@@ -104,6 +107,11 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
   const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
   const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
+  // #18: the canary rollout of the candidate, when configured
+  const checker = resolved.revocation === null
+    ? null
+    : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) });
+  const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, checker);
   const parts: PipelineParts = {
     routes: resolved.routes,
     paths: resolved.paths,
@@ -114,9 +122,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
       persistence: deps.jwksPersistence ?? null,
       ...(deps.jwksRegistry ? { jwksRegistry: deps.jwksRegistry } : {}),
     }),
-    checker: resolved.revocation === null
-      ? null
-      : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
+    checker,
     failModes: resolved.failModes,
     contextHeaders: resolved.contextHeaders,
     policies,
@@ -125,6 +131,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
+    canary,
   };
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
@@ -140,5 +147,16 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
-  return Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+  return Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion, canary });
+}
+
+// #18: the candidate is the shadow set; without one there is nothing to roll out
+function rolloutCanary(config: ResolvedRolloutConfig, candidate: CompiledPolicySet | null, stableVersion: string | null, clock: Clock, sink: AuditSink, checker: RevocationChecker | null): Canary {
+  if (candidate === null) throw new ConfigError("rollout", "expected a candidate policy set to roll out (`shadowPolicies`, from `gatehouse build --shadow DIR`)");
+  let shared = null;
+  if (config.rollback !== null && config.rollback.sharedTtlMs !== null) {
+    if (checker === null) throw new ConfigError("rollout.rollback.shared", "expected a `revocation` store to share the rollback flag through, or `null`");
+    shared = storeRollbackFlag(checker.store);
+  }
+  return createCanary({ config, candidate, stableVersion, clock, shared, writeEvent: (event) => writeRollbackEvent(sink, event) });
 }

@@ -1,5 +1,6 @@
 import type { PipelineParts } from "./parts.ts";
 import type { NamedStage, Stage, StageName } from "./state.ts";
+import { canaryPoliciesStage } from "./stages/canary-policies.ts";
 import { credentialStage } from "./stages/credential.ts";
 import { decisionStage } from "./stages/decision.ts";
 import { pathStage } from "./stages/path.ts";
@@ -32,7 +33,8 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("unmatched", () => unmatchedStage()),
     stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
-    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies)),
+    // #18: a canary rollout evaluates both sets and lets the candidate decide for its slice
+    stage("policies", () => (parts.canary ? canaryPoliciesStage(parts.policies, parts.canary) : policiesStage(parts.policies, parts.shadowPolicies))),
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];
 }

@@ -7,6 +7,7 @@ import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteTable } from "../routes/types.ts";
 import type { TokenVerifier } from "../token/verify.ts";
 import type { ClaimsMemo } from "./claims-memo.ts";
+import type { Canary } from "../rollout/canary.ts";
 import type { Platform } from "./types.ts";
 
 /**
@@ -37,6 +38,8 @@ export interface PipelineParts {
   readonly claimsFacts?: ClaimsMemo;
   /** Whether `policies` take this runtime's parsed `ip`/`time` values and entities (`ownsPolicySet`); default `false`. */
   readonly parsedContext?: boolean;
+  /** #18: a canary rollout (`rollout` configured with a candidate); the policies stage then lets the candidate decide for its slice. Default none. */
+  readonly canary?: Canary | null;
 }
 
 /** What `createDecide` needs besides the stages: how to name a decision and where its audit line goes. */

@@ -13,3 +13,4 @@ export { auditLineErrors, auditSchemaPath } from "./audit-schema.ts";
 export { writeCandidateProject, candidatePolicies, CANDIDATE_DISAGREES_ON } from "./shadow-candidate.ts";
 export { bundleWorkerEntry } from "./bundle-worker.ts";
 export { startAuditedWorker, WORKER_ISSUER, WORKER_AUDIENCE, type AuditedWorker } from "./worker-audit.ts"; // #18
+export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } from "./canary-candidate.ts"; // #18
