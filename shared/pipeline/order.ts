@@ -1,6 +1,5 @@
 import type { PipelineParts } from "./parts.ts";
 import type { NamedStage, Stage, StageName } from "./state.ts";
-import { canaryPoliciesStage } from "./stages/canary-policies.ts";
 import { credentialStage } from "./stages/credential.ts";
 import { decisionStage } from "./stages/decision.ts";
 import { pathStage } from "./stages/path.ts";
@@ -34,7 +33,7 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
     // #18: a canary rollout evaluates both sets and lets the candidate decide for its slice
-    stage("policies", () => (parts.canary ? canaryPoliciesStage(parts.policies, parts.canary) : policiesStage(parts.policies, parts.shadowPolicies))),
+    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null)),
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];
 }

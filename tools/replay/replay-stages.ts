@@ -1,6 +1,5 @@
 import type { CedarJsonValue } from "../../shared/policy/index.ts";
 import { pipelineStages, type AuthorizeInput, type NamedStage, type PipelineParts, type RequestState } from "../../shared/pipeline/index.ts";
-import { requestStage } from "../../shared/pipeline/stages/request.ts";
 import type { PrincipalEntity, TokenContext } from "../../shared/token/index.ts";
 import type { ReplayCase } from "./read-line.ts";
 
@@ -19,14 +18,16 @@ export interface ReplayInput extends AuthorizeInput {
  * so keys it does not build (from a newer version, say) still reach the policies.
  */
 export function replayStages(parts: PipelineParts): readonly NamedStage[] {
-  const productionRequest = requestStage(parts.contextHeaders, parts.clock);
+  const recordedToken = function recordedToken() {
+    return undefined;
+  };
+  // The production request stage as the order builds it (only the token stage needs a verifier)
+  const productionRequest = pipelineStages(parts, { token: recordedToken }).find((stage) => stage.name === "request")!.run;
   return pipelineStages(parts, {
     credential: function recordedCredential() {
       return undefined;
     },
-    token: function recordedToken() {
-      return undefined;
-    },
+    token: recordedToken,
     principal: function recordedPrincipal(state) {
       const recorded = recordedOf(state);
       state.principal = recorded.principal as unknown as PrincipalEntity;
@@ -37,6 +38,7 @@ export function replayStages(parts: PipelineParts): readonly NamedStage[] {
       return undefined;
     },
     request: function recordedRequest(state) {
+      // Invariant: the production request stage never waits
       const refused = productionRequest(state);
       if (refused !== undefined) return refused;
       const recorded = recordedOf(state).context as Record<string, CedarJsonValue>;
