@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { summarizeAuditLines } from "../../../tools/audit/index.ts";
 import { buildWorker, type BuiltWorker } from "../../../tools/build/worker.ts";
 import { auditLineErrors, BROAD_DENY, createTestKey, repoRoot, rollbackEventErrors, startAuditedWorker, writeVariantProject, type AuditedWorker, type TestKey } from "../../harness/index.ts";
 
@@ -88,5 +89,12 @@ describe("canary rollout in the built Worker", () => {
     for (const record of after) expect({ decision: record.decision, canary: record.canary }).toMatchObject({ decision: "allow", canary: { enforced: "stable", rolled_back: true } });
     // And the candidate is still evaluated there: its denies stay visible as shadow disagreements
     expect(after.every((r) => r.shadow?.decision === "deny" && r.shadow.agrees === false)).toBe(true);
+
+    // `gatehouse audit report` reads the stream: the event is no malformed line, and the candidate is
+    // compared with the stable set on every line, whichever decided
+    const summary = await summarizeAuditLines(stream);
+    expect(summary.malformed.count).toBe(0);
+    expect(summary.canary).toEqual({ lines: users.length, candidateEnforced: 19, candidateDenies: 19, rollbacks: [{ time: event.time, rule: "deny_rate", candidateVersion: built.shadowPolicyVersion }] });
+    expect(summary.shadow).toMatchObject({ evaluated: users.length, disagreements: users.length, allowToDeny: users.length, denyToAllow: 0 });
   }, 180_000);
 });
