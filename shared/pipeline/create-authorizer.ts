@@ -142,7 +142,8 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
     return Promise.resolve(decide(input));
   };
-  const flush = () => audit.worker.flush();
+  // #18: the canary's shared-flag reads and writes too, so a Worker's waitUntil keeps them alive
+  const flush = canary === null || resolved.rollout?.rollback?.sharedTtlMs == null ? () => audit.worker.flush() : () => Promise.all([audit.worker.flush(), canary.settle()]).then(() => undefined);
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);

@@ -26,6 +26,11 @@ export interface Canary {
   observe(stable: PolicyResult, candidate: PolicyResult, decisionId: string): boolean;
   /** Reads the shared rollback flag when its TTL has passed, off the request path. */
   poll(): void;
+  /**
+   * Resolves when the shared flag's reads and writes in flight have ended; never rejects. The
+   * authorizer's `flush` includes it, so a Worker's `waitUntil` keeps them alive past the response.
+   */
+  settle(): Promise<void>;
   setCandidate(candidate: CompiledPolicySet): void;
 }
 
@@ -55,13 +60,22 @@ export function createCanary(deps: CanaryDeps): Canary {
   let memo = new WeakMap<object, boolean>();
   let memoSize = 0;
   let nextSharedRead = 0;
+  const inFlight = new Set<Promise<void>>();
+  const track = (work: Promise<unknown>) => {
+    const done: Promise<void> = work.then(
+      () => undefined,
+      // The store could not answer: the flag is read (or written) again later
+      () => undefined,
+    ).finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  };
 
   const rollBack = (why: RollbackRule, evidence: RollbackEvent["evidence"], share: boolean) => {
     if (rolledBack) return;
     rolledBack = true;
     const event: RollbackEvent = { time: new Date(clock.now()).toISOString(), event: "rollback", rule: why, policy_version: deps.stableVersion, candidate_version: version, evidence };
     deps.writeEvent(event);
-    if (share && deps.shared) deps.shared.set(version, JSON.stringify(event), clock.now()).catch(() => {});
+    if (share && deps.shared) track(deps.shared.set(version, JSON.stringify(event), clock.now()));
   };
 
   const evidenceOf = (requests: number, flagged: number, forbidErrors: readonly string[], decisionId: string | null): RollbackEvent["evidence"] => ({
@@ -126,13 +140,14 @@ export function createCanary(deps: CanaryDeps): Canary {
       if (now < nextSharedRead) return;
       nextSharedRead = now + rule.sharedTtlMs;
       const asked = version;
-      shared.isSet(asked, now).then(
-        (set) => {
+      track(
+        shared.isSet(asked, now).then((set) => {
           if (set && asked === version) rollBack("shared_flag", evidenceOf(0, 0, [], null), false);
-        },
-        // The store could not answer: the flag is read again after the TTL
-        () => {},
+        }),
       );
+    },
+    settle() {
+      return inFlight.size === 0 ? Promise.resolve() : Promise.all(inFlight).then(() => undefined);
     },
     setCandidate(next) {
       const nextVersion = versionOf(next);

@@ -5,10 +5,12 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { Miniflare, type MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeAuditLines } from "../../../tools/audit/index.ts";
 import { buildWorker, type BuiltWorker } from "../../../tools/build/worker.ts";
-import { auditLineErrors, BROAD_DENY, createTestKey, repoRoot, rollbackEventErrors, startAuditedWorker, writeVariantProject, type AuditedWorker, type TestKey } from "../../harness/index.ts";
+import { auditLineErrors, BROAD_DENY, createTestKey, mintToken, repoRoot, rollbackEventErrors, startAuditedWorker, WORKER_AUDIENCE, WORKER_ISSUER, writeVariantProject, type AuditedWorker, type TestKey } from "../../harness/index.ts";
 
 const SHARE = 0.1;
 // The rule as the issue states it, but judged after 20 canary requests instead of 200 so the test
@@ -97,4 +99,56 @@ describe("canary rollout in the built Worker", () => {
     expect(summary.canary).toEqual({ lines: users.length, candidateEnforced: 19, candidateDenies: 19, rollbacks: [{ time: event.time, rule: "deny_rate", candidateVersion: built.shadowPolicyVersion }] });
     expect(summary.shadow).toMatchObject({ evaluated: users.length, disagreements: users.length, allowToDeny: users.length, denyToAllow: 0 });
   }, 180_000);
+
+  it("a shared KV flag carries one isolate's rollback to another isolate within its TTL", async () => {
+    // Two Workers from the same bundle: two isolates, one KV namespace between them
+    let out = "";
+    const config = (minRequests: number) => JSON.stringify({
+      token: { issuers: [{ issuer: WORKER_ISSUER, audience: WORKER_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },
+      revocation: { store: { kind: "kv" }, ttlMs: 1000 },
+      rollout: { canary: { share: 1 }, rollback: { minRequests, shared: { ttlSeconds: 1 } } },
+    });
+    const origin = async () => new Response("ok");
+    const worker = (name: string, minRequests: number) => ({
+      name, modules: true, scriptPath: built.bundlePath, compatibilityDate: "2025-09-01",
+      bindings: { GATEHOUSE_CONFIG: config(minRequests) }, kvNamespaces: { REVOCATIONS: "shared-revocations" }, serviceBindings: { ORIGIN: origin },
+    });
+    const mf = new Miniflare({
+      // The second isolate's own rule would need a thousand requests: only the flag can roll it back
+      workers: [worker("first", 3), worker("second", 1000)],
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+        stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+        stderr.resume();
+      },
+    } as unknown as MiniflareOptions);
+    try {
+      await mf.ready;
+      type Target = { fetch(url: string, init?: RequestInit): Promise<Response> };
+      const first = (await mf.getWorker("first")) as unknown as Target;
+      const second = (await mf.getWorker("second")) as unknown as Target;
+      const send = async (target: Target, sub: string) => {
+        const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read" }, { issuer: WORKER_ISSUER, audience: WORKER_AUDIENCE, subject: sub });
+        const response = await target.fetch("http://gatehouse.test/tenants/acme/orders", { headers: { authorization: `Bearer ${token}` } });
+        await response.arrayBuffer();
+        return response.status;
+      };
+      expect(await send(second, "sam")).toBe(403);
+      for (const sub of ["a", "b", "c"]) await send(first, sub);
+      expect(await send(first, "d")).toBe(200);
+      const events = () => out.split("\n").filter((line) => line.includes('"event":"rollback"')).map((line) => JSON.parse(line) as Record<string, any>);
+      // Past the second isolate's TTL, one request starts the read (waitUntil keeps it alive), the next sees the flag
+      let status = 403;
+      for (let waited = 0; status === 403 && waited < 10_000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = await send(second, "sam");
+      }
+      expect(status).toBe(200);
+      for (let waited = 0; events().length < 2 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(events().map((e) => e.rule).sort()).toEqual(["deny_rate", "shared_flag"]);
+      for (const event of events()) expect(rollbackEventErrors(event)).toEqual([]);
+      expect(events().every((e) => e.candidate_version === built.shadowPolicyVersion)).toBe(true);
+    } finally {
+      await mf.dispose();
+    }
+  }, 60_000);
 });

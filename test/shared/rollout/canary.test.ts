@@ -197,12 +197,13 @@ describe("automatic rollback", () => {
     expect((await second.list("sam")).status).toBe(403);
     for (const sub of subs(3)) await first.list(sub);
     expect(first.authorize.canary!.rolledBack).toBe(true);
-    await new Promise((r) => setTimeout(r, 10));
+    // flush() waits for the flag's write, as a Worker's waitUntil does
+    await first.authorize.flush();
     // Within the TTL the second isolate has not read the flag again
     expect((await second.list("sam")).status).toBe(403);
     clock.advance(5_000);
-    await second.list("sam"); // reads the flag, off the request path
-    await new Promise((r) => setTimeout(r, 10));
+    await second.list("sam"); // starts reading the flag, off the request path
+    await second.authorize.flush();
     expect((await second.list("sam")).status).toBe(200);
     expect(events(second.audit)).toEqual([expect.objectContaining({ rule: "shared_flag", candidate_version: broadDeny.version })]);
     expect(events(first.audit)).toHaveLength(1);
