@@ -75,6 +75,8 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   const onForbidError = config.onForbidError ?? "skip";
   if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
 
+  const rollout = config.rollout === undefined ? null : resolveRolloutConfig(config.rollout, "rollout"); // #18
+
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)
   checkSchema(raw);
@@ -89,7 +91,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     contextHeaders: Object.freeze(contextHeaders),
     paths,
     onForbidError,
-    rollout: config.rollout === undefined ? null : resolveRolloutConfig(config.rollout, "rollout"), // #18
+    rollout, // #18
   });
 }
 

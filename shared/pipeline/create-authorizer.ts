@@ -107,11 +107,6 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
   const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
   const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
-  // #18: the canary rollout of the candidate, when configured
-  const checker = resolved.revocation === null
-    ? null
-    : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) });
-  const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, checker);
   const parts: PipelineParts = {
     routes: resolved.routes,
     paths: resolved.paths,
@@ -122,7 +117,9 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
       persistence: deps.jwksPersistence ?? null,
       ...(deps.jwksRegistry ? { jwksRegistry: deps.jwksRegistry } : {}),
     }),
-    checker,
+    checker: resolved.revocation === null
+      ? null
+      : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) }),
     failModes: resolved.failModes,
     contextHeaders: resolved.contextHeaders,
     policies,
@@ -131,8 +128,10 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
-    canary,
   };
+  // #18: the canary rollout of the candidate, when configured (the shared flag uses the revocation store)
+  const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker);
+  if (canary !== null) (parts as { canary?: Canary | null }).canary = canary;
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
   const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
