@@ -80,6 +80,14 @@ const VALID: Record<string, GatehouseConfig> = {
   "redis store": defineConfig({ ...base, revocation: { store: { kind: "redis", url: "redis://127.0.0.1:6379" } } }),
   "dynamodb store": defineConfig({ ...base, revocation: { store: { kind: "dynamodb", table: "revocations", region: "eu-west-1" } } }),
   "memory store": defineConfig({ ...base, revocation: { store: { kind: "memory" } } }),
+  // #18
+  "a canary rollout and replay facts": defineConfig({
+    ...base,
+    revocation: { store: { kind: "memory" } },
+    audit: { replay: true, clientIp: "keep" },
+    rollout: { canary: { share: 0.1, tenants: ["qa"] }, rollback: { maxDenyRate: 0.01, minRequests: 200, windowSeconds: 60, onForbidError: true, shared: { ttlSeconds: 10 } } },
+  }),
+  "a canary without automatic rollback": defineConfig({ ...base, rollout: { canary: { tenants: ["qa"] }, rollback: null } }),
 };
 
 // Refused by the type, the JSON Schema and the validator; `field` is what the ConfigError names
@@ -98,6 +106,8 @@ const INVALID: Array<{ name: string; field: string; config: unknown }> = [
   { name: "33 context headers", field: "context.headers", config: { ...base, context: { headers: Array.from({ length: 33 }, (_, i) => `x-h${i}`) } } },
   { name: "zero path segments", field: "paths.maxSegments", config: { ...base, paths: { maxSegments: 0 } } },
   { name: "onForbidError maybe", field: "onForbidError", config: { ...base, onForbidError: "maybe" } },
+  { name: "a canary share above 1", field: "rollout.canary.share", config: { ...base, rollout: { canary: { share: 1.5 } } } }, // #18
+  { name: "a rollback window of 0 s", field: "rollout.rollback.windowSeconds", config: { ...base, rollout: { canary: { share: 0.1 }, rollback: { windowSeconds: 0 } } } },
 ];
 
 // Meaning the stages check across fields, which a JSON Schema cannot say: the validator refuses,
@@ -106,6 +116,7 @@ const CROSS_FIELD: Array<{ name: string; field: string; config: unknown }> = [
   { name: "failModes naming a route that does not exist", field: "failModes.GET /nowhere", config: { ...base, failModes: { "GET /nowhere": "open" } } },
   { name: "an issuer with two key sources", field: "token.issuers[0]", config: { ...base, token: { issuers: [{ ...ISSUER, secret: "a-shared-secret-of-32-bytes-long!" }] } } },
   { name: "authorization as a context header", field: "context.headers[0]", config: { ...base, context: { headers: ["authorization"] } } },
+  { name: "a canary that selects nobody", field: "rollout.canary", config: { ...base, rollout: { canary: { share: 0 } } } }, // #18
 ];
 
 function refusal(config: unknown): ConfigError | undefined {
