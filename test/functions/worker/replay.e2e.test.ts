@@ -1,6 +1,7 @@
 // Replay end to end (issue #18): audit lines recorded by the built Worker in Miniflare (real tokens,
 // real workerd stdout), then `gatehouse replay` on them with a seeded policy change. The report must
 // name exactly the decisions the change flips, and nothing else.
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -141,4 +142,25 @@ describe("replay of audit lines the built Worker wrote", () => {
     expect(page).toContain("before:viewers-read-orders");
     expect(page).not.toContain("<script");
   });
+
+  it("is a command of the gatehouse CLI, exit code and all", async () => {
+    const file = join(dir, "audit.ndjson");
+    writeFileSync(file, log);
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(repoRoot, "tools", "cli", "bin.js"), "replay", file, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      });
+    const gated = await run(["--policies", candidate.dir, "--max-changes", "0"]);
+    expect(gated.code).toBe(1);
+    expect(gated.stderr).toContain("2 decisions change, more than --max-changes 0");
+    const usage = await run(["--max-changes", "-1"]);
+    expect(usage.code).not.toBe(0);
+    expect(usage.stderr).toMatch(/--policies DIR|--max-changes/);
+  }, 60_000);
 });
