@@ -5,6 +5,8 @@ import type { DecisionFacts } from "./facts.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
 import { auditDetail, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import { traceIdFrom } from "./trace-id.ts";
+import { canaryField } from "./canary-field.ts";
+import { replayFacts } from "./replay-facts.ts";
 
 /** What stays the same for every line a function writes. */
 export interface AuditContext {
@@ -90,9 +92,14 @@ export function buildAuditRecord(
 
   if (config.claims.length > 0 && claims) record.claims = pickClaims(claims, config.claims);
   if (isObject(facts.shadow)) {
-    const enforced = policy ?? { decision: record.decision, reasons: NO_STRINGS, errors: [] };
+    // #18: on a canary line the candidate is compared with the stable set, whichever decided
+    const enforced = facts.canary?.stable ?? policy ?? { decision: record.decision, reasons: NO_STRINGS, errors: [] };
     record.shadow = compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail);
   }
+  // #18
+  if (isObject(facts.canary)) record.canary = canaryField(facts.canary);
+  const replay = replayFacts(facts.principalEntity, facts.context, config);
+  if (replay !== undefined) record.replay = replay;
   return record;
 }
 

@@ -28,6 +28,13 @@ export interface AuditConfig {
    * in characters, from 16 to 8192; default 512. Longer values are cut and end in `…`.
    */
   readonly maxFieldLength?: number;
+  /**
+   * Whether lines that reached the policies carry `replay`: the principal entity and the policy
+   * context, so `gatehouse replay` can decide them again without the token (#18). Default `false`.
+   * The principal's attributes are written in full (they are what policies read); the client
+   * address only with `clientIp: "keep"`.
+   */
+  readonly replay?: boolean;
 }
 
 /** An `AuditConfig` checked once at start, with defaults filled in and the hash key prepared. */
@@ -39,9 +46,11 @@ export interface ResolvedAuditConfig {
   readonly allowSampleRate: number;
   readonly policyErrorDetail: PolicyErrorDetail;
   readonly maxFieldLength: number;
+  /** #18: whether lines carry `replay`. */
+  readonly replay: boolean;
 }
 
-const KNOWN = new Set(["clientIp", "clientIpSalt", "claims", "includeQuery", "allowSampleRate", "policyErrorDetail", "maxFieldLength"]);
+const KNOWN = new Set(["clientIp", "clientIpSalt", "claims", "includeQuery", "allowSampleRate", "policyErrorDetail", "maxFieldLength", "replay"]);
 const CLIENT_IP_MODES: readonly ClientIpMode[] = ["keep", "truncate", "hash", "omit"];
 const ERROR_DETAILS: readonly PolicyErrorDetail[] = ["id", "message"];
 const MAX_CLAIMS = 32;
@@ -102,7 +111,12 @@ export function resolveAuditConfig(config: AuditConfig | undefined, field = "aud
     throw new ConfigError(`${field}.maxFieldLength`, `expected an integer from 16 to 8192, got \`${String(maxFieldLength)}\``);
   }
 
+  // #18
+  const replay = config.replay ?? false;
+  if (typeof replay !== "boolean") throw new ConfigError(`${field}.replay`, "expected `true` or `false`");
+
   return Object.freeze({
+    replay,
     clientIp,
     clientIpHash,
     claims: Object.freeze(claims),

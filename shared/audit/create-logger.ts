@@ -88,7 +88,7 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
         let sampleRate = 1;
         // Only clean allow lines are sampled: denies, policy errors and shadow disagreements are the evidence
         if (rate < 1 && facts.decision === "allow" && !(facts.policy && facts.policy.errors.length > 0)) {
-          const disagrees = facts.shadow != null && facts.shadow.decision !== (facts.policy?.decision ?? facts.decision);
+          const disagrees = facts.shadow != null && facts.shadow.decision !== (facts.canary?.stable.decision ?? facts.policy?.decision ?? facts.decision); // #18: canary lines compare with the stable set
           if (!disagrees) {
             if (random() >= rate) return undefined;
             sampleRate = rate;

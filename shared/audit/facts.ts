@@ -1,5 +1,6 @@
 import type { DecisionDetail, DecisionReason } from "../pipeline/reasons.ts";
 import type { AuditDecision, AuditFailMode } from "./record.ts";
+import type { ReplayPrincipal } from "./replay-facts.ts";
 
 /**
  * What a policy set answers, as `shared/policy` returns it. Declared structurally here so the audit
@@ -83,4 +84,11 @@ export interface DecisionFacts {
     /** Age of the revocation answer used, in ms. */
     readonly revocationAgeMs?: number | null;
   } | null;
+  // #18: written only with `audit.replay`; references, so the pipeline copies nothing for them
+  /** The principal entity the policies saw. */
+  readonly principalEntity?: ReplayPrincipal | null;
+  /** The policy context as built (Cedar JSON, or the runtime's parsed values). */
+  readonly context?: Readonly<Record<string, unknown>> | null;
+  /** Canary rollout: which set decided, whether rolled back, and the stable set's answer (`shadow` is the candidate's). */
+  readonly canary?: { readonly enforced: "candidate" | "stable"; readonly rolledBack: boolean; readonly stable: PolicyOutcome } | null;
 }

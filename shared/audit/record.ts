@@ -56,6 +56,11 @@ export interface AuditRecord {
   shadow?: AuditShadow;
   /** Lines this logger's sink dropped since the last line that reported drops; absent when none. */
   audit_dropped?: number;
+  // #18: replay facts and the canary's choice
+  /** With `audit.replay`: the principal entity and context the policies saw; absent otherwise or before the policies. */
+  replay?: AuditReplay;
+  /** With a canary rollout: which set decided, and the stable set's answer. */
+  canary?: AuditCanary;
 }
 
 /** The audit form of the pipeline's `DecisionDetail` (snake_case keys, only those that apply). */
@@ -139,4 +144,27 @@ export interface AuditShadow {
   /** Whether the candidate's decision equals the enforced one. */
   agrees: boolean;
   policy_version: string | null;
+}
+
+// #18: policy rollout
+/** What a re-decision needs without the token (`gatehouse replay`). */
+export interface AuditReplay {
+  /** The principal entity in Cedar JSON (`uid`, `attrs`, `parents`); `null` when withheld. */
+  principal: { uid: { type: string; id: string }; attrs: Readonly<Record<string, unknown>>; parents: readonly { type: string; id: string }[] } | null;
+  /** The policy context in Cedar JSON (`datetime`, `ip` as extension calls); `null` when withheld. */
+  context: Readonly<Record<string, unknown>> | null;
+  /** What was withheld: `ip` (per `audit.clientIp`), `too_large`; empty when nothing. */
+  omitted: readonly string[];
+}
+
+/** A canary request (see docs/rollout.md). */
+export interface AuditCanary {
+  /** `candidate` when the candidate set decided this request, `stable` when the enforced set did. */
+  enforced: "candidate" | "stable";
+  /** Whether the rollout is rolled back (the candidate no longer enforces anywhere). */
+  rolled_back: boolean;
+  /** The stable (enforced) set's decision; `shadow` holds the candidate's. */
+  stable_decision: AuditDecision;
+  /** The stable set's deciding policies. */
+  stable_reasons: readonly string[];
 }

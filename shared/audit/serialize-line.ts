@@ -4,6 +4,8 @@ import type { AuditContext } from "./build-record.ts";
 import { auditDetail, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import type { DecisionFacts } from "./facts.ts";
 import { traceIdFrom } from "./trace-id.ts";
+import { canaryField } from "./canary-field.ts";
+import { replayFacts } from "./replay-facts.ts";
 
 /**
  * The audit line for one decision as JSON text, written straight from the facts with a fixed-order
@@ -58,8 +60,15 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   // The optional fields are rare or small; the generic serialiser is exact for them
   if (config.claims.length > 0 && claims) line += ',"claims":' + JSON.stringify(pickClaims(claims, config.claims));
   if (isObject(facts.shadow)) {
-    const enforced = policy ?? { decision, reasons: NO_STRINGS, errors: [] };
+    // #18: on a canary line the candidate is compared with the stable set, whichever decided
+    const enforced = facts.canary?.stable ?? policy ?? { decision, reasons: NO_STRINGS, errors: [] };
     line += ',"shadow":' + JSON.stringify(compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail));
+  }
+  // #18: rare, or opted into; the generic serialiser is exact for them
+  if (isObject(facts.canary)) line += ',"canary":' + JSON.stringify(canaryField(facts.canary));
+  if (config.replay) {
+    const replay = replayFacts(facts.principalEntity, facts.context, config);
+    if (replay !== undefined) line += ',"replay":' + JSON.stringify(replay);
   }
   if (dropped > 0) line += ',"audit_dropped":' + num(dropped);
   return line + "}";

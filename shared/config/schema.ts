@@ -120,6 +120,23 @@ const audit = v.strictObject({
   allowSampleRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
   policyErrorDetail: v.optional(v.picklist(["id", "message"])),
   maxFieldLength: v.optional(int(16, 8192)),
+  replay: v.optional(v.boolean()), // #18
+});
+
+// #18: canary rollout of the candidate policy set
+const rollout = v.strictObject({
+  canary: v.strictObject({ share: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))), tenants: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(1000))) }),
+  rollback: v.optional(
+    v.nullable(
+      v.strictObject({
+        maxDenyRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+        minRequests: v.optional(int(1, 1_000_000)),
+        windowSeconds: v.optional(int(1, 3600)),
+        onForbidError: v.optional(v.boolean()),
+        shared: v.optional(v.nullable(v.strictObject({ ttlSeconds: int(1, 3600) }))),
+      }),
+    ),
+  ),
 });
 
 // #18: policy updates without a code deploy
@@ -146,6 +163,7 @@ export const gatehouseConfigSchema = v.strictObject({
   paths: v.optional(v.strictObject({ maxPathLength: v.optional(int(1, 65_536)), maxSegments: v.optional(int(1, 1024)) })),
   onForbidError: v.optional(v.picklist(["skip", "deny"])),
   policyBundle: v.optional(v.nullable(policyBundle)), // #18
+  rollout: v.optional(rollout), // #18
 });
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */

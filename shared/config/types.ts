@@ -5,6 +5,7 @@ import type { RouteSpec, RoutesFile, RouteTable } from "../routes/types.ts";
 import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
 import type { PolicyBundleConfig, ResolvedPolicyBundleConfig } from "../bundle/config.ts";
+import type { ResolvedRolloutConfig, RolloutConfig } from "../rollout/config.ts";
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -53,6 +54,12 @@ export interface GatehouseConfig {
   readonly onForbidError?: OnForbidError;
   /** #18: signed policy bundles polled from a store and swapped in without a deploy; default none (`null`). */
   readonly policyBundle?: PolicyBundleConfig | null;
+  /**
+   * #18: a canary rollout of the candidate policy set (`shadowPolicies`): it decides for a share of
+   * principals or listed tenants, and is rolled back automatically when it misbehaves. Default none
+   * (a candidate is only a shadow). See docs/rollout.md.
+   */
+  readonly rollout?: RolloutConfig;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -71,4 +78,6 @@ export interface ResolvedConfig {
   readonly onForbidError: OnForbidError;
   /** #18: `null` when policies come from the build-time module only. */
   readonly policyBundle: ResolvedPolicyBundleConfig | null;
+  /** #18: the canary rollout, or `null` without one. */
+  readonly rollout: ResolvedRolloutConfig | null;
 }

@@ -2,6 +2,7 @@ import { resolveAuditConfig } from "../audit/configure.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveRevocationConfig } from "../revocation/config.ts";
 import { resolvePolicyBundleConfig } from "../bundle/config.ts";
+import { resolveRolloutConfig } from "../rollout/config.ts";
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
@@ -9,7 +10,7 @@ import * as v from "valibot";
 import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
 
-const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError", "policyBundle" /* #18 */];
+const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError", "policyBundle", "rollout"]; // #18
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 // Headers that carry credentials or are rewritten by Gatehouse itself never reach the policy context
@@ -76,6 +77,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
 
   const policyBundle = resolvePolicyBundleConfig(config.policyBundle, "policyBundle"); // #18
+  const rollout = config.rollout === undefined ? null : resolveRolloutConfig(config.rollout, "rollout"); // #18
 
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)
@@ -92,6 +94,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     paths,
     onForbidError,
     policyBundle,
+    rollout, // #18
   });
 }
 

@@ -19,6 +19,7 @@ import type { PipelineParts } from "./parts.ts";
 import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
+import { createCanary, storeRollbackFlag, writeRollbackEvent, type Canary, type ResolvedRolloutConfig } from "../rollout/index.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 import { attachPolicyBundle } from "../bundle/attach.ts"; // #18
 
@@ -92,6 +93,8 @@ export interface Authorizer {
    */
   readonly livePolicies?: import("../bundle/live-set.ts").LivePolicySet | null;
   refreshPolicies?(): Promise<void>;
+  /** #18: the canary rollout (slice, rollback state, `setCandidate`); `null` without `rollout`. */
+  readonly canary: Canary | null;
 }
 
 /**
@@ -145,6 +148,9 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     // #20: DPoP proofs' `jti`s are remembered in the revocation store, shared by every instance
     sender: createSenderCheck(resolved.token, { clock, store: checker === null ? null : checker.store, deadlineMs: resolved.revocation?.deadlineMs }),
   };
+  // #18: the canary rollout of the candidate, when configured (the shared flag uses the revocation store)
+  const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker);
+  if (canary !== null) (parts as { canary?: Canary | null }).canary = canary;
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
   const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
@@ -160,15 +166,28 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
     return Promise.resolve(decide(input));
   };
-  // #18: a poll in progress is part of what the platform must keep alive (Workers' waitUntil)
-  const flush = refresher === undefined ? () => audit.worker.flush() : () => refresher.settled().then(() => audit.worker.flush());
+  // #18: what the platform must keep alive besides the audit lines (Workers' waitUntil): a policy
+  // bundle poll in progress, and the canary's shared-flag reads and writes
+  const flushAudit = refresher === undefined ? () => audit.worker.flush() : () => refresher.settled().then(() => audit.worker.flush());
+  const flush = canary === null || resolved.rollout?.rollback?.sharedTtlMs == null ? flushAudit : () => Promise.all([flushAudit(), canary.settle()]).then(() => undefined);
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
-  const authorizer = Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+  const authorizer = Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion, canary });
   if (bundle === null) return authorizer;
   // #18: the version deciding now, and a way to poll at once
   Object.defineProperty(authorizer, "policyVersion", { get: () => String(bundle.live.version), enumerable: true });
   return Object.assign(authorizer, { livePolicies: bundle.live, refreshPolicies: () => bundle.refresher.refresh() });
+}
+
+// #18: the candidate is the shadow set; without one there is nothing to roll out
+function rolloutCanary(config: ResolvedRolloutConfig, candidate: CompiledPolicySet | null, stableVersion: string | null, clock: Clock, sink: AuditSink, checker: RevocationChecker | null): Canary {
+  if (candidate === null) throw new ConfigError("rollout", "expected a candidate policy set to roll out (`shadowPolicies`, from `gatehouse build --shadow DIR`)");
+  let shared = null;
+  if (config.rollback !== null && config.rollback.sharedTtlMs !== null) {
+    if (checker === null) throw new ConfigError("rollout.rollback.shared", "expected a `revocation` store to share the rollback flag through, or `null`");
+    shared = storeRollbackFlag(checker.store);
+  }
+  return createCanary({ config, candidate, stableVersion, clock, shared, writeEvent: (event) => writeRollbackEvent(sink, event) });
 }

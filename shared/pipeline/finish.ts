@@ -44,6 +44,10 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     shadow: state.shadow,
     timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
     cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
+    // #18: references only; the logger writes them with `audit.replay`
+    principalEntity: state.cedarRequest === null ? null : principal,
+    context: state.cedarRequest === null ? null : state.cedarRequest.context,
+    canary: state.canary,
   });
   // Built field by field rather than with spreads: this runs once per request
   const decision: { -readonly [K in keyof Decision]: Decision[K] } = { allow, status, reason, decisionId: state.decisionId, context: contextFor(state.decisionId, principalString, tenant, route) };

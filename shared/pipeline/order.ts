@@ -34,7 +34,8 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("unmatched", () => unmatchedStage()),
     stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
-    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies)),
+    // #18: a canary rollout evaluates both sets and lets the candidate decide for its slice
+    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null)),
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];
 }

@@ -8,6 +8,7 @@ import type { RouteTable } from "../routes/types.ts";
 import type { TokenVerifier } from "../token/verify.ts";
 import type { SenderCheck } from "../token/bind.ts"; // #20
 import type { ClaimsMemo } from "./claims-memo.ts";
+import type { Canary } from "../rollout/canary.ts";
 import type { Platform } from "./types.ts";
 
 /**
@@ -40,6 +41,8 @@ export interface PipelineParts {
   readonly parsedContext?: boolean;
   /** DPoP and certificate binding checks (#20); default none (the binding stage passes). */
   readonly sender?: (SenderCheck & { readonly algorithms: string; readonly requiresBinding: boolean }) | null;
+  /** #18: a canary rollout (`rollout` configured with a candidate); the policies stage then lets the candidate decide for its slice. Default none. */
+  readonly canary?: Canary | null;
 }
 
 /** What `createDecide` needs besides the stages: how to name a decision and where its audit line goes. */

@@ -9,6 +9,7 @@ import type { JwtClaims, TokenSuccess } from "../token/verify.ts";
 import type { CedarRequest, EntityJson } from "../policy/types.ts";
 import type { ClaimsFacts } from "./claims-memo.ts";
 import type { DecisionDetail, DecisionReason } from "./reasons.ts";
+import type { CanaryChoice } from "../rollout/canary-choice.ts";
 import type { AuthorizeInput, Decision, DecisionStatus } from "./types.ts";
 
 /** A value now, or later: stages answer synchronously whenever they can (issue #22's cached path). */
@@ -59,6 +60,8 @@ export interface RequestState {
   policy: PolicyResult | null;
   shadow: PolicyResult | null;
   evalMs: number | null;
+  /** #18 policies: with a canary rollout, which set decided and the stable set's answer; `null` otherwise. */
+  canary: CanaryChoice | null;
   /** How the request ended; set once, by the stage that ended it. */
   verdict: Verdict | null;
   /** The answer built from the verdict, with its one audit line written. */
@@ -71,6 +74,7 @@ export function newState(input: AuthorizeInput, decisionId: string, started: num
     input, started, decisionId, stage: null, segments: null, match: null, credential: null, token: null, claims: null, authError: null, verifyMs: null,
     principal: null, tokenContext: null, principalFacts: null, revocation: null, request: null, cedarRequest: null, entities: null, policy: null, shadow: null,
     evalMs: null, verdict: null, decision: null,
+    canary: null, // #18
   };
 }
 

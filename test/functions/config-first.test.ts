@@ -24,7 +24,7 @@ async function rejected(run: () => Promise<unknown>): Promise<ConfigError> {
   throw new Error("expected a ConfigError");
 }
 
-const VALID_KINDS = /expected one of `memory`, `upstash`, `redis`, `kv`, `dynamodb`, got `memcached`/;
+const VALID_KINDS = /expected one of `memory`, `upstash`, `redis`, `kv`, `dynamodb`, `http`, got `memcached`/;
 
 describe("the whole configuration is validated before any store is built (#21)", () => {
   afterEach(() => vi.restoreAllMocks());

@@ -24,3 +24,18 @@ export function auditLineErrors(line: string | unknown): string[] {
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "invalid"}`);
 }
+
+// #18: the rollback event's schema
+let validateEvent: ((line: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+
+/** Checks one rollback event against `docs/rollback-event.schema.json`; the schema errors, empty when valid. */
+export function rollbackEventErrors(line: string | unknown): string[] {
+  if (!validateEvent) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    (addFormatsModule as unknown as (ajv: Ajv2020) => void)(ajv);
+    validateEvent = ajv.compile(JSON.parse(readFileSync(resolve(repoRoot, "docs", "rollback-event.schema.json"), "utf8")));
+  }
+  const value = typeof line === "string" ? (JSON.parse(line) as unknown) : line;
+  if (validateEvent(value)) return [];
+  return (validateEvent.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "invalid"}`);
+}

@@ -9,6 +9,8 @@ export { startUpstashBridge, type UpstashBridge, type UpstashBridgeMode } from "
 export { startDynalite, type DynaliteServer } from "./dynalite.ts";
 export { mintHmacToken, signRaw, unsignedToken, encodeJson, tamperPayload, tamperHeader, type HmacAlgorithm } from "./hostile-tokens.ts";
 export { startAuditCollector, type AuditCollector, type CollectorBatch } from "./audit-collector.ts";
-export { auditLineErrors, auditSchemaPath } from "./audit-schema.ts";
+export { auditLineErrors, auditSchemaPath, rollbackEventErrors } from "./audit-schema.ts";
 export { writeCandidateProject, candidatePolicies, CANDIDATE_DISAGREES_ON } from "./shadow-candidate.ts";
 export { bundleWorkerEntry } from "./bundle-worker.ts";
+export { startAuditedWorker, WORKER_ISSUER, WORKER_AUDIENCE, type AuditedWorker } from "./worker-audit.ts"; // #18
+export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } from "./canary-candidate.ts"; // #18

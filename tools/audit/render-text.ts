@@ -54,6 +54,12 @@ export function renderTextReport(s: AuditSummary, options: ReportOptions = {}): 
     out.push("", "  disagreements by policy (side:policy)");
     out.push(...table(["policy", "lines"], s.shadow.byPolicy.slice(0, top).map((c) => [c.key, c.count]), "    "));
   }
+  // #18: only when a canary rollout wrote lines
+  if (s.canary.lines > 0 || s.canary.rollbacks.length > 0) {
+    out.push("", "canary rollout");
+    out.push(`  ${s.canary.lines} canary lines, ${s.canary.candidateEnforced} decided by the candidate, ${s.canary.candidateDenies} of them denies the stable set would allow`);
+    for (const r of s.canary.rollbacks) out.push(`  rolled back at ${clean(r.time ?? "?")}: rule ${clean(r.rule)}, candidate ${clean(r.candidateVersion ?? "?")}`);
+  }
   return out.join("\n") + "\n";
 }
 

@@ -37,6 +37,15 @@ export interface ShadowFigures {
   byPolicy: Count[];
 }
 
+/** #18: what a canary rollout left in the log. */
+export interface CanaryFigures {
+  lines: number;
+  candidateEnforced: number;
+  /** Lines the candidate decided with a deny where the stable set allowed. */
+  candidateDenies: number;
+  rollbacks: Array<{ time: string | null; rule: string; candidateVersion: string | null }>;
+}
+
 /** Everything the report shows. */
 export interface AuditSummary {
   /** Non-blank lines read. */
@@ -59,6 +68,8 @@ export interface AuditSummary {
   shadow: ShadowFigures;
   /** Sum of `audit_dropped`: lines a sink reported losing. */
   dropped: number;
+  /** #18 canary rollout: lines with a `canary` field, those the candidate decided, and the rollback events. */
+  canary: CanaryFigures;
   firstTime: string | null;
   lastTime: string | null;
 }
@@ -101,6 +112,7 @@ export function createSummarizer(): AuditSummarizer {
   let disagreements = 0;
   let allowToDeny = 0;
   let denyToAllow = 0;
+  const canary: CanaryFigures = { lines: 0, candidateEnforced: 0, candidateDenies: 0, rollbacks: [] }; // #18
 
   function bad(): void {
     malformed++;
@@ -119,8 +131,25 @@ export function createSummarizer(): AuditSummarizer {
       } catch {
         return bad();
       }
+      // #18: a rollback event is not a decision, but it is an audit line
+      if (isObject(parsed) && parsed.event === "rollback") {
+        const str = (v: unknown) => (typeof v === "string" ? v : null);
+        canary.rollbacks.push({ time: str(parsed.time), rule: str(parsed.rule) ?? "unknown", candidateVersion: str(parsed.candidate_version) });
+        return;
+      }
       if (!isObject(parsed) || (parsed.decision !== "allow" && parsed.decision !== "deny")) return bad();
       const r = parsed;
+      // #18: on a canary line the candidate is compared with the stable set, whichever decided
+      const stable = isObject(r.canary) && (r.canary.stable_decision === "allow" || r.canary.stable_decision === "deny") ? r.canary : null;
+      if (stable !== null) {
+        canary.lines++;
+        if (stable.enforced === "candidate") {
+          canary.candidateEnforced++;
+          if (r.decision === "deny" && stable.stable_decision === "allow") canary.candidateDenies++;
+        }
+      }
+      const stableDecision = stable !== null ? stable.stable_decision : r.decision;
+      const stableReasons = stable !== null ? stable.stable_reasons : r.reasons;
       decisions++;
       const route = typeof r.route === "string" ? r.route : NO_ROUTE;
       let perRoute = routes.get(route);
@@ -162,12 +191,12 @@ export function createSummarizer(): AuditSummarizer {
         let perShadowRoute = shadowRoutes.get(route);
         if (!perShadowRoute) shadowRoutes.set(route, (perShadowRoute = { evaluated: 0, disagreements: 0 }));
         perShadowRoute.evaluated++;
-        if (r.shadow.decision !== r.decision) {
+        if (r.shadow.decision !== stableDecision) {
           disagreements++;
           perShadowRoute.disagreements++;
-          if (r.decision === "allow") allowToDeny++;
+          if (stableDecision === "allow") allowToDeny++;
           else denyToAllow++;
-          const enforced = new Set(strings(r.reasons));
+          const enforced = new Set(strings(stableReasons));
           const candidate = new Set(strings(r.shadow.reasons));
           for (const id of enforced) if (!candidate.has(id)) bump(shadowPolicies, `enforced:${id}`);
           for (const id of candidate) if (!enforced.has(id)) bump(shadowPolicies, `candidate:${id}`);
@@ -182,6 +211,7 @@ export function createSummarizer(): AuditSummarizer {
       return {
         lines,
         decisions,
+        canary,
         malformed: { count: malformed, firstLines: malformedLines },
         allow,
         deny,

@@ -1,18 +1,49 @@
 import type { CompiledPolicySet } from "../../policy/types.ts";
 import { evaluateShadow } from "../evaluate-shadow.ts";
 import type { Stage } from "../state.ts";
+import type { Canary } from "../../rollout/canary.ts";
 
 /**
  * Evaluates the compiled policy set on the Cedar request and entities; in shadow mode (issue #7) the
  * candidate set too, whose answer goes to the audit line only. Never ends the request itself: the
  * `decision` stage reads the answer.
  */
-export function policiesStage(policies: CompiledPolicySet, shadowPolicies: CompiledPolicySet | null): Stage {
+export function policiesStage(policies: CompiledPolicySet, shadowPolicies: CompiledPolicySet | null, canary: Canary | null = null): Stage {
+  if (canary !== null) return canaryPoliciesStage(policies, canary); // #18
   return function policiesEvaluate(state): undefined {
     const started = performance.now();
     state.policy = policies.evaluate(state.cedarRequest!, state.entities!);
     state.evalMs = performance.now() - started;
     if (shadowPolicies !== null) state.shadow = evaluateShadow(shadowPolicies, state.cedarRequest!, state.entities!);
+    return undefined;
+  };
+}
+
+// #18
+/**
+ * The policies stage of a canary rollout (#18), in place of `policiesStage` when `rollout` is
+ * configured: both sets are evaluated on every request; the candidate's answer decides for the
+ * principals in the canary slice (until the rollback rule fires), the stable set's for everyone
+ * else. `state.shadow` is always the candidate's answer and `state.canary` records which set
+ * decided, so the audit line shows the slice's disagreements directly. A candidate that throws is
+ * a deny with an error, as in shadow mode. Both sets are values: `stable` here, the candidate the
+ * canary's current one.
+ */
+function canaryPoliciesStage(stable: CompiledPolicySet, canary: Canary): Stage {
+  return function canaryPolicies(state): undefined {
+    const request = state.cedarRequest!;
+    const entities = state.entities!;
+    const started = performance.now();
+    const stableAnswer = stable.evaluate(request, entities);
+    state.evalMs = performance.now() - started;
+    const candidateAnswer = evaluateShadow(canary.candidate, request, entities);
+    state.shadow = candidateAnswer;
+    canary.poll();
+    const principal = state.principal!;
+    const tenant = state.principalFacts !== null ? state.principalFacts.tenant : typeof principal.attrs.tenant === "string" ? principal.attrs.tenant : undefined;
+    const enforce = !canary.rolledBack && canary.selects(principal.uid, tenant) && canary.observe(stableAnswer, candidateAnswer, state.decisionId);
+    state.policy = enforce ? candidateAnswer : stableAnswer;
+    state.canary = { enforced: enforce ? "candidate" : "stable", rolledBack: canary.rolledBack, stable: stableAnswer };
     return undefined;
   };
 }

@@ -84,6 +84,13 @@ const VALID: Record<string, GatehouseConfig> = {
   // #18
   "policy bundles, at their bounds": defineConfig({ ...base, policyBundle: { store: { kind: "redis", url: "redis://127.0.0.1:6379" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64", kid: "k1" }, pollSeconds: 1, maxBytes: 1024, prefix: "p:" } }),
   "policy bundles off": defineConfig({ ...base, policyBundle: null }),
+  "a canary rollout and replay facts": defineConfig({
+    ...base,
+    revocation: { store: { kind: "memory" } },
+    audit: { replay: true, clientIp: "keep" },
+    rollout: { canary: { share: 0.1, tenants: ["qa"] }, rollback: { maxDenyRate: 0.01, minRequests: 200, windowSeconds: 60, onForbidError: true, shared: { ttlSeconds: 10 } } },
+  }),
+  "a canary without automatic rollback": defineConfig({ ...base, rollout: { canary: { tenants: ["qa"] }, rollback: null } }),
 };
 
 // Refused by the type, the JSON Schema and the validator; `field` is what the ConfigError names
@@ -105,6 +112,8 @@ const INVALID: Array<{ name: string; field: string; config: unknown }> = [
   // #18
   { name: "a policy bundle key that is not Ed25519", field: "policyBundle.publicKey", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "EC", crv: "P-256", x: "a" } } } },
   { name: "a policy bundle poll of 0 s", field: "policyBundle.pollSeconds", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64" }, pollSeconds: 0 } } },
+  { name: "a canary share above 1", field: "rollout.canary.share", config: { ...base, rollout: { canary: { share: 1.5 } } } }, // #18
+  { name: "a rollback window of 0 s", field: "rollout.rollback.windowSeconds", config: { ...base, rollout: { canary: { share: 0.1 }, rollback: { windowSeconds: 0 } } } },
 ];
 
 // Meaning the stages check across fields, which a JSON Schema cannot say: the validator refuses,
@@ -113,6 +122,7 @@ const CROSS_FIELD: Array<{ name: string; field: string; config: unknown }> = [
   { name: "failModes naming a route that does not exist", field: "failModes.GET /nowhere", config: { ...base, failModes: { "GET /nowhere": "open" } } },
   { name: "an issuer with two key sources", field: "token.issuers[0]", config: { ...base, token: { issuers: [{ ...ISSUER, secret: "a-shared-secret-of-32-bytes-long!" }] } } },
   { name: "authorization as a context header", field: "context.headers[0]", config: { ...base, context: { headers: ["authorization"] } } },
+  { name: "a canary that selects nobody", field: "rollout.canary", config: { ...base, rollout: { canary: { share: 0 } } } }, // #18
 ];
 
 function refusal(config: unknown): ConfigError | undefined {

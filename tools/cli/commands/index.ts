@@ -13,6 +13,7 @@ export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   fmt: () => import("./fmt.ts"),
   init: () => import("./init.ts"),
   publish: () => import("./publish.ts"), // #18
+  replay: () => import("./replay.ts"), // #18
   revocations: () => import("./revocations.ts"),
   revoke: () => import("./revoke.ts"),
   rollback: () => import("./rollback.ts"), // #18
