@@ -93,6 +93,7 @@ export function buildAuditRecord(
     const enforced = policy ?? { decision: record.decision, reasons: NO_STRINGS, errors: [] };
     record.shadow = compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail);
   }
+  if (facts.breakGlass === true) record.break_glass = true; // #19
   return record;
 }
 

@@ -56,6 +56,8 @@ export interface AuditRecord {
   shadow?: AuditShadow;
   /** Lines this logger's sink dropped since the last line that reported drops; absent when none. */
   audit_dropped?: number;
+  /** #19: present (`true`) only on decisions about a break-glass token. */
+  break_glass?: true;
 }
 
 /** The audit form of the pipeline's `DecisionDetail` (snake_case keys, only those that apply). */

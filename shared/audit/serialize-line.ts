@@ -56,6 +56,7 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
     line += ',"shadow":' + JSON.stringify(compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail));
   }
   if (dropped > 0) line += ',"audit_dropped":' + num(dropped);
+  if (facts.breakGlass === true) line += ',"break_glass":true'; // #19
   return line + "}";
 }
 

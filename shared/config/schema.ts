@@ -95,6 +95,15 @@ const audit = v.strictObject({
   maxFieldLength: v.optional(int(16, 8192)),
 });
 
+// #19: metrics and emergency access
+const metrics = v.strictObject({
+  enabled: v.optional(v.boolean()),
+  namespace: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.\-_/#:]{1,255}$/))),
+  binding: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/))),
+  port: v.optional(int(0, 65_535)),
+});
+const breakGlass = v.strictObject({ issuer: nonEmpty, maxLifetimeSeconds: v.optional(int(60, 3600)) });
+
 /** The whole configuration file (`gatehouse.config.json`); keys `$schema` and `$comment` are allowed. */
 export const gatehouseConfigSchema = v.strictObject({
   $schema: v.optional(v.string()),
@@ -109,6 +118,8 @@ export const gatehouseConfigSchema = v.strictObject({
   context: v.optional(v.strictObject({ headers: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))) })),
   paths: v.optional(v.strictObject({ maxPathLength: v.optional(int(1, 65_536)), maxSegments: v.optional(int(1, 1024)) })),
   onForbidError: v.optional(v.picklist(["skip", "deny"])),
+  metrics: v.optional(metrics), // #19
+  breakGlass: v.optional(v.nullable(breakGlass)), // #19
 });
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */

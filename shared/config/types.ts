@@ -4,6 +4,8 @@ import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteSpec, RoutesFile, RouteTable } from "../routes/types.ts";
 import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
+import type { MetricsConfig, ResolvedMetricsConfig } from "../metrics/config.ts"; // #19
+import type { BreakGlassConfig, ResolvedBreakGlassConfig } from "../break-glass/config.ts"; // #19
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -50,6 +52,10 @@ export interface GatehouseConfig {
    * data or schema mistake cannot silently switch off a guard rail such as tenant isolation.
    */
   readonly onForbidError?: OnForbidError;
+  /** #19: decision metrics, emitted natively per platform; on by default. */
+  readonly metrics?: MetricsConfig;
+  /** #19: emergency access through a dedicated issuer and policy set; default none (`null`). */
+  readonly breakGlass?: BreakGlassConfig | null;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -66,4 +72,6 @@ export interface ResolvedConfig {
   readonly contextHeaders: readonly string[];
   readonly paths: PathLimits;
   readonly onForbidError: OnForbidError;
+  readonly metrics: ResolvedMetricsConfig; // #19
+  readonly breakGlass: ResolvedBreakGlassConfig | null; // #19
 }

@@ -7,8 +7,12 @@ import { validateTokenConfig } from "../token/config.ts";
 import * as v from "valibot";
 import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
+import { resolveMetricsConfig } from "../metrics/config.ts"; // #19
+import { resolveBreakGlassConfig } from "../break-glass/config.ts"; // #19
 
-const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError"];
+const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError",
+  "metrics", "breakGlass", // #19
+];
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 // Headers that carry credentials or are rewritten by Gatehouse itself never reach the policy context
@@ -74,6 +78,10 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   const onForbidError = config.onForbidError ?? "skip";
   if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
 
+  // #19
+  const metrics = resolveMetricsConfig(config.metrics, "metrics");
+  const breakGlass = resolveBreakGlassConfig(config.breakGlass, token, "breakGlass");
+
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)
   checkSchema(raw);
@@ -88,6 +96,8 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     contextHeaders: Object.freeze(contextHeaders),
     paths,
     onForbidError,
+    metrics, // #19
+    breakGlass, // #19
   });
 }
 

@@ -19,6 +19,7 @@ import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
+import type { DecisionMetrics } from "../metrics/observer.ts"; // #19
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -48,6 +49,16 @@ export interface AuthorizerDeps {
   readonly jwksRegistry?: JwksRegistry;
   /** Makes decision ids; default `crypto.randomUUID`. */
   readonly randomUUID?: () => string;
+  /**
+   * #19: where decision metrics go (the adapter's native emitter: `emfMetrics`, `analyticsEngineMetrics`,
+   * the forward-auth server's Prometheus registry); default none. Ignored with `metrics.enabled: false`.
+   */
+  readonly metrics?: DecisionMetrics | null;
+  /**
+   * #19: the dedicated policy module that decides break-glass tokens (`config.breakGlass`); required
+   * with that section. Keep it short: the few actions an incident needs.
+   */
+  readonly breakGlassPolicies?: CompiledPolicySet | null;
 }
 
 /**
@@ -97,13 +108,19 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   if (shadowPolicies !== null && (typeof shadowPolicies !== "object" || typeof shadowPolicies.evaluate !== "function")) {
     throw new ConfigError("shadowPolicies", "expected a compiled candidate policy module (`dist/policies.shadow.js`) with `evaluate`, or none");
   }
+  // #19: a break-glass issuer without its own policy set would fall through to nothing: refuse to start
+  const breakGlassPolicies = deps.breakGlassPolicies ?? null;
+  if (resolved.breakGlass !== null && (breakGlassPolicies === null || typeof breakGlassPolicies.evaluate !== "function")) {
+    throw new ConfigError("breakGlassPolicies", "expected the compiled break-glass policy module with `evaluate`, since `breakGlass` is configured");
+  }
+  const metrics = resolved.metrics.enabled ? deps.metrics ?? null : null;
   const clock = deps.clock ?? systemClock;
   const sink = deps.auditSink ?? stdoutSink();
   const policyVersion = typeof policies.version === "string" ? policies.version : null;
   const shadowPolicyVersion = shadowPolicies !== null && typeof shadowPolicies.version === "string" ? shadowPolicies.version : null;
   // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
   const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
-  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion });
+  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion, metrics });
   const parts: PipelineParts = {
     routes: resolved.routes,
     paths: resolved.paths,
@@ -125,6 +142,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
+    breakGlass: resolved.breakGlass === null ? null : { ...resolved.breakGlass, policies: breakGlassPolicies! }, // #19
   };
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
@@ -135,7 +153,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
     return Promise.resolve(decide(input));
   };
-  const flush = () => audit.worker.flush();
+  const flush = metrics === null ? () => audit.worker.flush() : () => Promise.all([audit.worker.flush(), metrics.flush().catch(() => {})]).then(() => {}); // #19
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);

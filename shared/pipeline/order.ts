@@ -32,7 +32,7 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("unmatched", () => unmatchedStage()),
     stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
-    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies)),
+    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.breakGlass ?? null)), // #19 break-glass
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];
 }

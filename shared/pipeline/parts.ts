@@ -37,6 +37,16 @@ export interface PipelineParts {
   readonly claimsFacts?: ClaimsMemo;
   /** Whether `policies` take this runtime's parsed `ip`/`time` values and entities (`ownsPolicySet`); default `false`. */
   readonly parsedContext?: boolean;
+  /** #19: the break-glass issuer, its lifetime bound and its dedicated policy set; `null`/absent without. */
+  readonly breakGlass?: BreakGlassParts | null;
+}
+
+/** #19: what the policies stage needs to decide break-glass tokens. */
+export interface BreakGlassParts {
+  /** The issuer's configured name (`TokenSuccess.issuer`). */
+  readonly issuer: string;
+  readonly maxLifetimeSeconds: number;
+  readonly policies: CompiledPolicySet;
 }
 
 /** What `createDecide` needs besides the stages: how to name a decision and where its audit line goes. */

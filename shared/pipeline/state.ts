@@ -56,6 +56,8 @@ export interface RequestState {
   policy: PolicyResult | null;
   shadow: PolicyResult | null;
   evalMs: number | null;
+  /** #19 policies: the token is a break-glass token, decided by the break-glass policy set. */
+  breakGlass: boolean;
   /** How the request ended; set once, by the stage that ended it. */
   verdict: Verdict | null;
   /** The answer built from the verdict, with its one audit line written. */
@@ -68,6 +70,7 @@ export function newState(input: AuthorizeInput, decisionId: string, started: num
     input, started, decisionId, stage: null, segments: null, match: null, credential: null, token: null, claims: null, authError: null, verifyMs: null,
     principal: null, tokenContext: null, principalFacts: null, revocation: null, request: null, cedarRequest: null, entities: null, policy: null, shadow: null,
     evalMs: null, verdict: null, decision: null,
+    breakGlass: false, // #19
   };
 }
 
