@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLambdaEntry } from "../../../functions/lambda/main.ts";
 import type { GatehouseConfig } from "../../../shared/config/index.ts";
+import type { RoutesFile } from "../../../shared/routes/index.ts";
 import { LATENCY_BUCKETS_MS } from "../../../shared/metrics/index.ts";
 import { createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, examplePolicies, exampleRoutes } from "../../harness/gatehouse-pipeline.ts";
@@ -60,7 +61,7 @@ function emfSpecErrors(doc: Emf): string[] {
 describe("Lambda: CloudWatch EMF per invocation", () => {
   it("writes EMF documents that meet the specification, counting each request once per decision", async () => {
     const key = await createTestKey("ES256");
-    const handler = await createLambdaEntry({ policies: await examplePolicies(), routes: exampleRoutes(), config: config(key, { metrics: { namespace: "GatehouseTest" } }), env: {} });
+    const handler = await createLambdaEntry({ policies: await examplePolicies(), routes: exampleRoutes() as RoutesFile, config: config(key, { metrics: { namespace: "GatehouseTest" } }), env: {} });
     const token = await viewer(key);
     for (let i = 0; i < 3; i++) await handler(loadEvent("rest-request", token));
     for (let i = 0; i < 2; i++) await handler(retarget(loadEvent("rest-request", token), "DELETE", "/tenants/acme/orders/o-17"));
@@ -112,7 +113,7 @@ describe("Lambda: CloudWatch EMF per invocation", () => {
 
   it("is silent with `metrics.enabled: false`", async () => {
     const key = await createTestKey("ES256");
-    const handler = await createLambdaEntry({ policies: await examplePolicies(), routes: exampleRoutes(), config: config(key, { metrics: { enabled: false } }), env: {} });
+    const handler = await createLambdaEntry({ policies: await examplePolicies(), routes: exampleRoutes() as RoutesFile, config: config(key, { metrics: { enabled: false } }), env: {} });
     await handler(loadEvent("rest-request", await viewer(key)));
     expect(emfDocuments()).toEqual([]);
     expect(lines.filter((l) => l.includes('"decision_id"'))).toHaveLength(1);
@@ -124,8 +125,8 @@ describe("Lambda: CloudWatch EMF per invocation", () => {
     const cfg = config(key, { breakGlass: { issuer: "break-glass" } });
     const withBoth = { ...cfg, token: { issuers: [...cfg.token.issuers, breakGlassIssuer] } };
     const policies = await examplePolicies();
-    await expect(createLambdaEntry({ policies, breakGlassPolicies: policies, routes: exampleRoutes(), config: withBoth, env: { GATEHOUSE_AUTHORIZER_CACHE_TTL: "60" } })).rejects.toThrow(/^GATEHOUSE_AUTHORIZER_CACHE_TTL: expected `0`/);
-    await expect(createLambdaEntry({ policies, routes: exampleRoutes(), config: withBoth, env: { GATEHOUSE_AUTHORIZER_CACHE_TTL: "0" } })).rejects.toThrow(/^breakGlassPolicies: /);
-    await expect(createLambdaEntry({ policies, breakGlassPolicies: policies, routes: exampleRoutes(), config: withBoth, env: { GATEHOUSE_AUTHORIZER_CACHE_TTL: "0" } })).resolves.toBeTypeOf("function");
+    await expect(createLambdaEntry({ policies, breakGlassPolicies: policies, routes: exampleRoutes() as RoutesFile, config: withBoth, env: { GATEHOUSE_AUTHORIZER_CACHE_TTL: "60" } })).rejects.toThrow(/^GATEHOUSE_AUTHORIZER_CACHE_TTL: expected `0`/);
+    await expect(createLambdaEntry({ policies, routes: exampleRoutes() as RoutesFile, config: withBoth, env: { GATEHOUSE_AUTHORIZER_CACHE_TTL: "0" } })).rejects.toThrow(/^breakGlassPolicies: /);
+    await expect(createLambdaEntry({ policies, breakGlassPolicies: policies, routes: exampleRoutes() as RoutesFile, config: withBoth, env: { GATEHOUSE_AUTHORIZER_CACHE_TTL: "0" } })).resolves.toBeTypeOf("function");
   });
 });
