@@ -34,10 +34,10 @@ afterAll(async () => {
   await Promise.all(running.map((mf) => mf.dispose()));
 });
 
-const config = {
-  token: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key?.publicJwk] } }] },
+const config = () => ({
+  token: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },
   revocation: { store: { kind: "kv" }, ttlMs: 1000 },
-};
+});
 
 async function start(binding: "capture" | "miniflare") {
   let out = "";
@@ -46,7 +46,7 @@ async function start(binding: "capture" | "miniflare") {
     modules: true,
     scriptPath: bundlePath,
     compatibilityDate: "2025-09-01",
-    bindings: { GATEHOUSE_CONFIG: JSON.stringify({ ...config, token: { issuers: [{ ...config.token.issuers[0], jwks: { keys: [key.publicJwk] } }] } }) },
+    bindings: { GATEHOUSE_CONFIG: JSON.stringify(config()) },
     kvNamespaces: { REVOCATIONS: "revocations" },
     serviceBindings: { ORIGIN: async () => new Response("ok") },
     ...(binding === "capture" ? { wrappedBindings: { GATEHOUSE_METRICS: { scriptName: "ae-capture" } } } : { analyticsEngineDatasets: { GATEHOUSE_METRICS: { dataset: "gatehouse_decisions" } } }),
