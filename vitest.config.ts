@@ -10,6 +10,8 @@ import { defineConfig } from "vitest/config";
 const PROCESS = [
   "test/functions/lambda/build.test.ts",
   "test/functions/node/identity-headers.e2e.test.ts",
+  "test/functions/node/metrics.e2e.test.ts", // #19: promtool
+
   "test/functions/stores/redis.test.ts",
   "test/functions/worker/**/*.test.ts",
   "test/harness/harness.test.ts",

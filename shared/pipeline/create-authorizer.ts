@@ -20,6 +20,8 @@ import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 import type { DecisionMetrics } from "../metrics/observer.ts"; // #19
+import { createReadinessCheck, type Readiness } from "./readiness.ts"; // #19
+import { sharedJwksRegistry } from "../token/jwks.ts"; // #19
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -84,6 +86,8 @@ export interface Authorizer {
    * the deny `Decision` with a decision id; `status` defaults to 403. Never throws.
    */
   refuse(request: RefusedRequest, reason: RefusalReason, status?: DecisionStatus): Decision;
+  /** #19: whether the key sets and the revocation store are usable now (readiness, not liveness); never rejects. */
+  readiness(): Promise<Readiness>;
   /** The validated configuration (route table, fail modes), for tools and tests. */
   readonly config: ResolvedConfig;
   /** The compiled policy module's version (content hash). */
@@ -145,6 +149,11 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     breakGlass: resolved.breakGlass === null ? null : { ...resolved.breakGlass, policies: breakGlassPolicies! }, // #19
   };
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
+  // #19: the same registry, clock and fetch as the verifier, so a key set loaded here serves requests
+  const readiness = createReadinessCheck({
+    token: resolved.token, checker: parts.checker, registry: deps.jwksRegistry ?? sharedJwksRegistry(clock), clock,
+    fetch: deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)), persistence: deps.jwksPersistence ?? null,
+  });
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
   const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
   const decide = function decide(input: AuthorizeInput): MaybePromise<Decision> {
@@ -158,5 +167,5 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
-  return Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
+  return Object.assign(run, { decide, flush, refuse, readiness, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion });
 }
