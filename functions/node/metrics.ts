@@ -1,6 +1,6 @@
 // The forward-auth server's decision metrics (#19): prom-client metrics fed from the decision facts,
 // served as Prometheus text (or OpenMetrics with trace exemplars) by the ops server (ops-server.ts).
-import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
 import type { DecisionFacts } from "../../shared/audit/facts.ts";
 import { traceIdFrom } from "../../shared/audit/trace-id.ts";
 import { LATENCY_BUCKETS_MS } from "../../shared/metrics/buckets.ts";
@@ -24,7 +24,8 @@ type DecisionLabelNames = "route" | "decision" | "reason" | "platform" | "policy
  */
 export function prometheusMetrics(): PrometheusMetrics {
   // Created as OpenMetrics (prom-client allows exemplars only there); `render` picks the format per scrape
-  const registry = new Registry<RegistryContentType>(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registry: Registry<RegistryContentType> = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const decisions = new Counter<DecisionLabelNames>({ name: "gatehouse_decisions_total", help: "Authorization decisions, by route name, decision and reason code", labelNames: ["route", "decision", "reason", "platform", "policy_version"], registers: [registry] });
   const latency = new Histogram<"route" | "decision" | "platform">({
     name: "gatehouse_decision_duration_seconds",
