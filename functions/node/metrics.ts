@@ -1,11 +1,10 @@
 // The forward-auth server's decision metrics (#19): prom-client metrics fed from the decision facts,
 // served as Prometheus text (or OpenMetrics with trace exemplars) by the ops server (ops-server.ts).
 import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
-import type { DecisionFacts } from "../../shared/audit/facts.ts";
 import { traceIdFrom } from "../../shared/audit/trace-id.ts";
 import { LATENCY_BUCKETS_MS } from "../../shared/metrics/buckets.ts";
 import type { DecisionLabels, DecisionMetrics } from "../../shared/metrics/observer.ts";
-import { createMetricsTable } from "../../shared/metrics/table.ts";
+import { createMetricsTable, type MetricSeries } from "../../shared/metrics/table.ts";
 
 /** The Prometheus side of the forward-auth server: the emitter the pipeline feeds, and the text a scrape gets. */
 export interface PrometheusMetrics extends DecisionMetrics {
@@ -26,27 +25,11 @@ export function prometheusMetrics(): PrometheusMetrics {
   // Created as OpenMetrics (prom-client allows exemplars only there); `render` picks the format per scrape
   const registry: Registry<RegistryContentType> = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const decisions = new Counter<DecisionLabelNames>({ name: "gatehouse_decisions_total", help: "Authorization decisions, by route name, decision and reason code", labelNames: ["route", "decision", "reason", "platform", "policy_version"], registers: [registry] });
-  const latency = new Histogram<"route" | "decision" | "platform">({
-    name: "gatehouse_decision_duration_seconds",
-    help: "Time from request to decision, in seconds",
-    labelNames: ["route", "decision", "platform"],
-    buckets: LATENCY_BUCKETS_MS.map((ms) => ms / 1000),
-    enableExemplars: true,
-    registers: [registry],
-  });
-  const breakGlass = new Counter<"route" | "decision">({ name: "gatehouse_break_glass_decisions_total", help: "Decisions about break-glass tokens; alert on any", labelNames: ["route", "decision"], registers: [registry] });
-  const tokenCache = new Counter<"result">({ name: "gatehouse_token_cache_requests_total", help: "Verified-token cache lookups of requests that carried a token", labelNames: ["result"], registers: [registry] });
-  const revocationCache = new Counter<"result">({ name: "gatehouse_revocation_cache_requests_total", help: "Revocation answers, from the cache or the store", labelNames: ["result"], registers: [registry] });
-  const policyVersion = new Gauge<"policy_version">({ name: "gatehouse_policy_version_info", help: "The enforced policy bundle's version (1 for the version in force)", labelNames: ["policy_version"], registers: [registry] });
-  // One label object per label set, found through the table's maps: no label object per request
+  // Counts are kept in the shared table (cumulative, never drained) and copied into prom-client's
+  // counters when scraped: a request pays a few increments, not prom-client's label hashing
   const table = createMetricsTable();
-  const labelObjects = new Map<DecisionLabels, { full: Record<DecisionLabelNames, string>; latency: Record<"route" | "decision" | "platform", string>; glass: Record<"route" | "decision", string> }>();
-  let lastVersion: string | undefined;
-  let scrape: Promise<unknown> = Promise.resolve();
-
-  function labelsOf(facts: DecisionFacts, platform: DecisionLabels["platform"], version: string | null) {
-    const series = table.add(facts, platform, version);
+  const labelObjects = new Map<DecisionLabels, Labels>();
+  const labelsOf = (series: { readonly labels: DecisionLabels }) => {
     let found = labelObjects.get(series.labels);
     if (found === undefined) {
       const l = series.labels;
@@ -58,26 +41,66 @@ export function prometheusMetrics(): PrometheusMetrics {
       labelObjects.set(series.labels, found);
     }
     return found;
-  }
+  };
+  new Counter<DecisionLabelNames>({
+    name: "gatehouse_decisions_total", help: "Authorization decisions, by route name, decision and reason code", labelNames: ["route", "decision", "reason", "platform", "policy_version"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of table.series()) if (s.count > 0) this.inc(labelsOf(s).full, s.count);
+    },
+  });
+  new Counter<"route" | "decision">({
+    name: "gatehouse_break_glass_decisions_total", help: "Decisions about break-glass tokens; alert on any", labelNames: ["route", "decision"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of table.series()) if (s.breakGlass > 0) this.inc(labelsOf(s).glass, s.breakGlass);
+    },
+  });
+  const cacheCounter = (name: string, help: string, hits: (s: MetricSeries) => number, misses: (s: MetricSeries) => number) =>
+    new Counter<"result">({
+      name, help, labelNames: ["result"], registers: [registry],
+      collect() {
+        let hit = 0;
+        let miss = 0;
+        for (const s of table.series()) {
+          hit += hits(s);
+          miss += misses(s);
+        }
+        this.reset();
+        if (hit + miss > 0) {
+          this.inc({ result: "hit" }, hit);
+          this.inc({ result: "miss" }, miss);
+        }
+      },
+    });
+  cacheCounter("gatehouse_token_cache_requests_total", "Verified-token cache lookups of requests that carried a token", (s) => s.tokenCacheHits, (s) => s.tokenCacheMisses);
+  cacheCounter("gatehouse_revocation_cache_requests_total", "Revocation answers, from the cache or the store", (s) => s.revocationCacheHits, (s) => s.revocationCacheMisses);
+  new Gauge<"policy_version">({
+    name: "gatehouse_policy_version_info", help: "The enforced policy bundle's version (1 for the version in force)", labelNames: ["policy_version"], registers: [registry],
+    collect() {
+      this.reset();
+      const versions = new Set<string>();
+      for (const s of table.series()) versions.add(s.labels.policyVersion);
+      for (const version of versions) this.set({ policy_version: version }, 1);
+    },
+  });
+  const latency = new Histogram<"route" | "decision" | "platform">({
+    name: "gatehouse_decision_duration_seconds",
+    help: "Time from request to decision, in seconds",
+    labelNames: ["route", "decision", "platform"],
+    buckets: LATENCY_BUCKETS_MS.map((ms) => ms / 1000),
+    enableExemplars: true,
+    registers: [registry],
+  });
+  let scrape: Promise<unknown> = Promise.resolve();
 
   return {
     registry,
     observe: function observePrometheus(facts, platform, version) {
-      const labels = labelsOf(facts, platform, version);
-      decisions.inc(labels.full);
+      const series = table.add(facts, platform, version);
       const traceId = facts.traceId !== undefined ? facts.traceId : traceIdFrom(facts.request.headers, facts.request.platformRequestId);
-      latency.observe({ labels: labels.latency, value: facts.timingsMs.total / 1000, exemplarLabels: (traceId ? { trace_id: traceId } : {}) as never });
-      if (facts.breakGlass === true) breakGlass.inc(labels.glass);
-      const hit = facts.cache?.tokenHit;
-      if (typeof hit === "boolean") tokenCache.inc({ result: hit ? "hit" : "miss" });
-      const revocation = facts.revocation;
-      if (revocation != null && revocation.checked) revocationCache.inc({ result: revocation.cached ? "hit" : "miss" });
-      const current = version ?? "none";
-      if (current !== lastVersion) {
-        policyVersion.reset();
-        policyVersion.set({ policy_version: current }, 1);
-        lastVersion = current;
-      }
+      // The exemplar ties a bucket to the trace (and audit line) of a request that fell in it
+      latency.observe({ labels: labelsOf(series).latency, value: facts.timingsMs.total / 1000, exemplarLabels: (traceId ? { trace_id: traceId } : NO_EXEMPLAR) as never });
     },
     flush: () => Promise.resolve(),
     render: function renderMetrics(openMetrics) {
@@ -91,3 +114,10 @@ export function prometheusMetrics(): PrometheusMetrics {
     },
   };
 }
+
+interface Labels {
+  readonly full: Record<DecisionLabelNames, string>;
+  readonly latency: Record<"route" | "decision" | "platform", string>;
+  readonly glass: Record<"route" | "decision", string>;
+}
+const NO_EXEMPLAR = Object.freeze({});

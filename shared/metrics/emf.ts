@@ -1,6 +1,6 @@
 import type { DecisionMetrics } from "./observer.ts";
 import { isErrorReason } from "./error-reasons.ts";
-import { createMetricsTable, MAX_SAMPLES, type MetricSeries } from "./table.ts";
+import { createMetricsTable, MAX_SAMPLES, resetSeries, type MetricSeries } from "./table.ts";
 
 /** Options of `emfMetrics`. */
 export interface EmfMetricsOptions {
@@ -50,7 +50,11 @@ export function emfMetrics(options: EmfMetricsOptions): DecisionMetrics {
   return {
     observe: function observeEmf(facts, platform, policyVersion) {
       const series = table.add(facts, platform, policyVersion);
-      if (series.samples === MAX_SAMPLES) write(table.drain());
+      // EMF takes 100 values per metric: a full label set is written now, the others wait for flush
+      if (series.samples === MAX_SAMPLES) {
+        write([series]);
+        resetSeries(series);
+      }
     },
     flush: function flushEmf() {
       write(table.drain());

@@ -35,6 +35,8 @@ export interface MetricsTable {
   add(facts: DecisionFacts, platform: AuditPlatform, policyVersion: string | null): MetricSeries;
   /** The series with a count since the last drain; their counts are zeroed (the series stay, to be reused). */
   drain(): MetricSeries[];
+  /** Every series seen, live (not copied): counts since the last drain, or since start when never drained. */
+  series(): readonly MetricSeries[];
 }
 
 /** Latency values kept per series between drains: EMF takes at most 100 values per metric. */
@@ -46,59 +48,75 @@ type Level<T> = Map<string, T>;
 export function createMetricsTable(): MetricsTable {
   const root: Level<Level<Level<Level<MetricSeries[]>>>> = new Map();
   const all: MetricSeries[] = [];
+  // The last label set seen: steady traffic repeats it, and the route and reason strings are the
+  // same objects each time (the compiled route's name, the reason constants), so this skips the maps
+  let last: MetricSeries | undefined;
 
-  function child<T>(level: Level<T>, key: string, make: () => T): T {
-    let found = level.get(key);
-    if (found === undefined) {
-      found = make();
-      level.set(key, found);
+  function find(facts: DecisionFacts, platform: AuditPlatform, version: string): MetricSeries {
+    const route = routeLabel(facts);
+    let byVersion = root.get(platform);
+    if (byVersion === undefined) root.set(platform, (byVersion = new Map()));
+    let byRoute = byVersion.get(version);
+    if (byRoute === undefined) byVersion.set(version, (byRoute = new Map()));
+    let byReason = byRoute.get(route);
+    if (byReason === undefined) byRoute.set(route, (byReason = new Map()));
+    let pair = byReason.get(facts.reason);
+    if (pair === undefined) byReason.set(facts.reason, (pair = []));
+    const index = facts.decision === "allow" ? 0 : 1;
+    let series = pair[index];
+    if (series === undefined) {
+      series = newSeries({ route, decision: facts.decision, reason: facts.reason, platform, policyVersion: version });
+      pair[index] = series;
+      all.push(series);
     }
-    return found;
+    return series;
   }
 
   return {
     add: function addDecision(facts, platform, policyVersion) {
       const version = policyVersion ?? "none";
-      const route = routeLabel(facts);
-      const pair = child(child(child(child(root, platform, () => new Map()), version, () => new Map()), route, () => new Map()), facts.reason, () => []);
-      const index = facts.decision === "allow" ? 0 : 1;
-      let series = pair[index];
-      if (series === undefined) {
-        series = newSeries({ route, decision: facts.decision, reason: facts.reason, platform, policyVersion: version });
-        pair[index] = series;
-        all.push(series);
+      let series = last;
+      const labels = series?.labels;
+      if (labels === undefined || labels.reason !== facts.reason || labels.decision !== facts.decision || labels.route !== (facts.route || "none") || labels.platform !== platform || labels.policyVersion !== version) {
+        series = last = find(facts, platform, version);
       }
       const ms = facts.timingsMs.total;
-      series.count++;
-      series.buckets[bucketIndex(ms)]++;
-      series.sumMs += ms;
-      if (ms > series.maxMs) series.maxMs = ms;
-      if (series.samples < MAX_SAMPLES) series.latencies[series.samples++] = ms;
-      if (facts.breakGlass === true) series.breakGlass++;
+      series!.count++;
+      series!.buckets[bucketIndex(ms)]++;
+      series!.sumMs += ms;
+      if (ms > series!.maxMs) series!.maxMs = ms;
+      if (series!.samples < MAX_SAMPLES) series!.latencies[series!.samples++] = ms;
+      if (facts.breakGlass === true) series!.breakGlass++;
       const cache = facts.cache;
       if (cache != null && typeof cache.tokenHit === "boolean") {
-        if (cache.tokenHit) series.tokenCacheHits++;
-        else series.tokenCacheMisses++;
+        if (cache.tokenHit) series!.tokenCacheHits++;
+        else series!.tokenCacheMisses++;
       }
       const revocation = facts.revocation;
       if (revocation != null && revocation.checked) {
-        if (revocation.cached) series.revocationCacheHits++;
-        else series.revocationCacheMisses++;
+        if (revocation.cached) series!.revocationCacheHits++;
+        else series!.revocationCacheMisses++;
       }
-      return series;
+      return series!;
     },
+    series: () => all,
     drain: function drainSeries() {
       const out: MetricSeries[] = [];
       for (const series of all) {
         if (series.count === 0) continue;
         out.push({ ...series, buckets: series.buckets.slice(), latencies: series.latencies.slice(0, series.samples) });
-        series.count = series.breakGlass = series.sumMs = series.maxMs = series.samples = 0;
-        series.tokenCacheHits = series.tokenCacheMisses = series.revocationCacheHits = series.revocationCacheMisses = 0;
-        series.buckets.fill(0);
+        resetSeries(series);
       }
       return out;
     },
   };
+}
+
+/** Zeroes a series' counts in place (after its document was written). */
+export function resetSeries(series: MetricSeries): void {
+  series.count = series.breakGlass = series.sumMs = series.maxMs = series.samples = 0;
+  series.tokenCacheHits = series.tokenCacheMisses = series.revocationCacheHits = series.revocationCacheMisses = 0;
+  series.buckets.fill(0);
 }
 
 function newSeries(labels: DecisionLabels): MetricSeries {
