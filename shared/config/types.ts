@@ -6,6 +6,7 @@ import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
 import type { MetricsConfig, ResolvedMetricsConfig } from "../metrics/config.ts"; // #19
 import type { BreakGlassConfig, ResolvedBreakGlassConfig } from "../break-glass/config.ts"; // #19
+import type { SloConfig } from "../metrics/slo-config.ts"; // #19
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -56,6 +57,8 @@ export interface GatehouseConfig {
   readonly metrics?: MetricsConfig;
   /** #19: emergency access through a dedicated issuer and policy set; default none (`null`). */
   readonly breakGlass?: BreakGlassConfig | null;
+  /** #19: service-level objectives, turned into alerts and dashboards by `gatehouse slo`; not read at run time. */
+  readonly slo?: SloConfig;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */

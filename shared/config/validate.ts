@@ -9,9 +9,10 @@ import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
 import { resolveMetricsConfig } from "../metrics/config.ts"; // #19
 import { resolveBreakGlassConfig } from "../break-glass/config.ts"; // #19
+import { resolveSloConfig } from "../metrics/slo-config.ts"; // #19
 
 const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError",
-  "metrics", "breakGlass", // #19
+  "metrics", "breakGlass", "slo", // #19
 ];
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
@@ -81,6 +82,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   // #19
   const metrics = resolveMetricsConfig(config.metrics, "metrics");
   const breakGlass = resolveBreakGlassConfig(config.breakGlass, token, "breakGlass");
+  resolveSloConfig(config.slo, "slo");
 
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)

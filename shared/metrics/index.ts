@@ -7,3 +7,4 @@ export { analyticsEngineMetrics, ANALYTICS_ENGINE_COLUMNS, type AnalyticsEngineD
 export { isErrorReason, ERROR_REASON_CODES } from "./error-reasons.ts";
 export { noMetrics } from "./none.ts";
 export { resolveMetricsConfig, type MetricsConfig, type ResolvedMetricsConfig } from "./config.ts";
+export { resolveSloConfig, type SloConfig, type ResolvedSloConfig } from "./slo-config.ts";

@@ -13,6 +13,7 @@ export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   init: () => import("./init.ts"),
   revocations: () => import("./revocations.ts"),
   revoke: () => import("./revoke.ts"),
+  slo: () => import("./slo.ts"), // #19
   test: () => import("./test.ts"),
   token: () => import("./token.ts"),
   types: () => import("./types.ts"),
