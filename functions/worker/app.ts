@@ -62,6 +62,11 @@ export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBin
     if (isPromise(authorize)) authorize = await authorize;
     const target = originFor(c.env);
     const request = c.req.raw;
+    // #19: readiness, only where configured, and only once the configuration was accepted
+    if (authorize !== undefined && c.env.GATEHOUSE_READINESS_PATH !== undefined && request.method === "GET" && c.req.path === c.env.GATEHOUSE_READINESS_PATH) {
+      const readiness = await authorize.readiness();
+      return c.json(readiness, readiness.ready ? 200 : 503, { "cache-control": "no-store" });
+    }
     // Refused for its configuration, but still one audit line per request (#21)
     if (authorize === undefined) return problemResponse(configRefused(requestInput(request)));
     if (target === undefined) {

@@ -19,6 +19,12 @@ export interface WorkerBindings {
   readonly JWKS_CACHE?: KvLike;
   /** #19: the Analytics Engine dataset decision metrics go to (`metrics.binding` names another); absent: no metrics. */
   readonly GATEHOUSE_METRICS?: AnalyticsEngineDataset;
+  /**
+   * #19: a path (e.g. `/__gatehouse/ready`) where `GET` answers the readiness check (key sets and
+   * revocation store) as JSON, 200 or 503, instead of being authorized. Unset (default): no such path.
+   * `gatehouse dev` sets it; in production, set it only to a path no client route uses.
+   */
+  readonly GATEHOUSE_READINESS_PATH?: string;
 }
 
 /** #19: the Analytics Engine emitter for the binding `metrics.binding` names, or `null` when off or unbound. */

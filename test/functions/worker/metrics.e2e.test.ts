@@ -39,14 +39,14 @@ const config = () => ({
   revocation: { store: { kind: "kv" }, ttlMs: 1000 },
 });
 
-async function start(binding: "capture" | "miniflare") {
+async function start(binding: "capture" | "miniflare", extraBindings: Record<string, string> = {}, configOverride?: Record<string, unknown>) {
   let out = "";
   const gatehouse = {
     name: "gatehouse",
     modules: true,
     scriptPath: bundlePath,
     compatibilityDate: "2025-09-01",
-    bindings: { GATEHOUSE_CONFIG: JSON.stringify(config()) },
+    bindings: { GATEHOUSE_CONFIG: JSON.stringify(configOverride ?? config()), ...extraBindings },
     kvNamespaces: { REVOCATIONS: "revocations" },
     serviceBindings: { ORIGIN: async () => new Response("ok") },
     ...(binding === "capture" ? { wrappedBindings: { GATEHOUSE_METRICS: { scriptName: "ae-capture" } } } : { analyticsEngineDatasets: { GATEHOUSE_METRICS: { dataset: "gatehouse_decisions" } } }),
@@ -74,7 +74,7 @@ async function start(binding: "capture" | "miniflare") {
   };
 }
 
-describe("Worker: Analytics Engine data points", () => {
+describe("Worker: Analytics Engine data points and readiness", () => {
   it("writes one data point per decision, with the decision, reason and trace id, and no principal or path", async () => {
     const w = await start("capture");
     const sent = { allow: 0, deny: 0 };
@@ -113,6 +113,21 @@ describe("Worker: Analytics Engine data points", () => {
     const w = await start("miniflare");
     expect((await w.fetch("GET", "/tenants/acme/orders/o-17", viewer)).status).toBe(200);
     expect((await w.fetch("DELETE", "/tenants/acme/orders/o-17", viewer)).status).toBe(403);
+  });
+
+  it("answers readiness on GATEHOUSE_READINESS_PATH only: 200 with usable keys, 503 naming the key set without", async () => {
+    const ready = await start("miniflare", { GATEHOUSE_READINESS_PATH: "/__gatehouse/ready" });
+    const answer = await ready.fetch("GET", "/__gatehouse/ready");
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ ready: true, checks: { [`jwks:${ISSUER}`]: "ok", revocation: "ok" } });
+    // without the variable the path is an ordinary request: authorized (no token: 401), not answered
+    const plain = await start("miniflare");
+    expect((await plain.fetch("GET", "/__gatehouse/ready")).status).toBe(401);
+    const deadKeys = { ...config(), token: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwksUri: "http://127.0.0.1:9/jwks.json", jwksTimeoutMs: 500 }] } };
+    const notReady = await start("miniflare", { GATEHOUSE_READINESS_PATH: "/__gatehouse/ready" }, deadKeys);
+    const refused = await notReady.fetch("GET", "/__gatehouse/ready");
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({ ready: false, checks: { [`jwks:${ISSUER}`]: "unavailable", revocation: "ok" } });
   });
 
   it("infra/wrangler.toml enables observability and binds the dataset", () => {
