@@ -25,7 +25,8 @@ import { startOpsServer, type OpsServer } from "./ops-server.ts"; // #19
  *   `GATEHOUSE_CLIENT_IP` (`socket`, `x-forwarded-for`, `x-real-ip`; default `socket`).
  * - `HOST` (default `127.0.0.1`) and `PORT` (default 9000).
  * - #19 `GATEHOUSE_OPS_PORT`: the port of `/metrics`, `/health` and `/ready` (on `HOST`); default
- *   `metrics.port` when the configuration sets it, else no ops server (the process entry defaults it to 9464).
+ *   `metrics.port` when the configuration sets it, else no ops server (the process entry defaults it to
+ *   9464, or to a free port with `PORT=0`).
  * `deps.auditSink` replaces the default stdout sink (tests). Throws `ConfigError` naming the variable or field.
  */
 export async function startFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, deps: { readonly auditSink?: AuditSink; readonly defaultOpsPort?: number } = {}): Promise<ForwardAuthServer & { readonly opsUrl: string | null }> {
@@ -108,7 +109,8 @@ function readConfig(env: Readonly<Record<string, string | undefined>>): Gatehous
 /** Runs the server as a process (this file, or the package's `gatehouse-forward-auth` bin): stops on SIGINT/SIGTERM, exits 1 on a configuration error. */
 export async function serveFromEnv(): Promise<void> {
   try {
-    const server = await startFromEnv(process.env, { defaultOpsPort: 9464 });
+    // `PORT=0` (a free port, as tests ask) picks a free ops port too, rather than a fixed 9464
+    const server = await startFromEnv(process.env, { defaultOpsPort: process.env.PORT === "0" ? 0 : 9464 });
     console.error(`gatehouse forward-auth listening on ${server.url}${server.opsUrl ? `, metrics and readiness on ${server.opsUrl}` : ""}`);
     const stop = () => void server.close().then(() => process.exit(0));
     process.once("SIGINT", stop);
