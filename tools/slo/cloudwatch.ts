@@ -45,6 +45,7 @@ export function cloudWatchResources(slo: ResolvedSloConfig, namespace = "Gatehou
       },
     };
   });
+  // EMF `Latency` is in µs (shared/metrics/emf.ts)
   resources.GatehouseLatencyAlarm = {
     Type: "AWS::CloudWatch::Alarm",
     Properties: {
@@ -52,7 +53,7 @@ export function cloudWatchResources(slo: ResolvedSloConfig, namespace = "Gatehou
       AlarmDescription: `p${Math.round(slo.latency * 100)} decision latency above ${slo.latencyThresholdMs} ms for 3 of 5 minutes`,
       Namespace: namespace, MetricName: "Latency", Dimensions: [{ Name: "Platform", Value: "lambda" }],
       ExtendedStatistic: `p${Math.round(slo.latency * 1000) / 10}`, Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3,
-      Threshold: slo.latencyThresholdMs, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+      Threshold: slo.latencyThresholdMs * 1000, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
     },
   };
   resources.GatehouseBreakGlassAlarm = {
@@ -80,7 +81,7 @@ export function cloudWatchDashboard(slo: ResolvedSloConfig, namespace: string): 
   return {
     widgets: [
       widget(0, 0, "Success rate (not 503)", [[{ expression: "100 * (1 - e / d)", label: "success %", id: "s" }], [namespace, "Errors", "Platform", "lambda", { id: "e", visible: false }], [namespace, "Decisions", "Platform", "lambda", { id: "d", visible: false }]]),
-      widget(12, 0, `Decision latency p95 (SLO: ${slo.latencyThresholdMs} ms)`, [[namespace, "Latency", "Platform", "lambda", { stat: "p95" }], [namespace, "Latency", "Platform", "lambda", { stat: "p99" }]]),
+      widget(12, 0, `Decision latency p95 (SLO: ${slo.latencyThresholdMs * 1000} µs)`, [[namespace, "Latency", "Platform", "lambda", { stat: "p95" }], [namespace, "Latency", "Platform", "lambda", { stat: "p99" }]]),
       widget(0, 6, "Deny rate by route", [[{ expression: `SEARCH('{${namespace},Platform,Route,Decision} Decision="deny" MetricName="Decisions"', 'Sum', 60)`, id: "deny" }]]),
       widget(12, 6, "Cache hit ratios", [
         [{ expression: "100 * th / (th + tm)", label: "token cache %", id: "t" }], [{ expression: "100 * rh / (rh + rm)", label: "revocation cache %", id: "r" }],

@@ -88,7 +88,8 @@ describe("Lambda: CloudWatch EMF per invocation", () => {
     expect(allowed).toMatchObject({ Platform: "lambda", Route: expect.any(String), Errors: 0, BreakGlass: 0 });
     expect(allowed.PolicyVersion).toMatch(/^[0-9a-f]+/);
     expect(allowed.Latency).toHaveLength(1);
-    expect(allowed.Latency[0]).toBeGreaterThanOrEqual(0);
+    expect(Number.isInteger(allowed.Latency[0]) && allowed.Latency[0] >= 0).toBe(true);
+    expect(allowed._aws.CloudWatchMetrics[0].Metrics.find((m) => m.Name === "Latency")?.Unit).toBe("Microseconds");
     // the audit lines are still there, one per invocation, and carry no `_aws`
     expect(lines.filter((l) => l.includes('"decision_id"'))).toHaveLength(7);
   });
@@ -104,7 +105,7 @@ describe("Lambda: CloudWatch EMF per invocation", () => {
     await metrics.flush();
     const docs = written.map((l) => JSON.parse(l) as Emf);
     expect(docs).toHaveLength(2);
-    expect(docs[0]).toMatchObject({ Decisions: 2, Latency: [0.02, 3], Errors: 0, _aws: { Timestamp: 1_700_000_000_000 } });
+    expect(docs[0]).toMatchObject({ Decisions: 2, Latency: [20, 3000], Errors: 0, _aws: { Timestamp: 1_700_000_000_000 } });
     expect(docs[1]).toMatchObject({ Decisions: 1, Errors: 1, Reason: "internal_error" });
     await metrics.flush();
     expect(written).toHaveLength(2);
