@@ -11,6 +11,8 @@ const PROCESS = [
   "test/functions/lambda/build.test.ts",
   "test/functions/node/identity-headers.e2e.test.ts",
   "test/functions/node/policy-bundle.e2e.test.ts", // #18: redis-server and CLI children
+  "test/functions/node/metrics.e2e.test.ts", // #19: promtool
+
   "test/functions/stores/redis.test.ts",
   "test/functions/worker/**/*.test.ts",
   "test/harness/harness.test.ts",

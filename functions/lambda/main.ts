@@ -11,6 +11,7 @@ import type { RevocationStore } from "../../shared/revocation/store.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import { nodeStores } from "../stores/registry.ts";
 import { createLambdaHandler, type HttpApiCacheCheck, type LambdaHandler } from "./handler.ts";
+import { emfMetrics } from "../../shared/metrics/emf.ts"; // #19
 
 /** What the build bundles in. */
 export interface LambdaEntryInput {
@@ -22,6 +23,8 @@ export interface LambdaEntryInput {
   readonly routes: RoutesFile;
   /** The configuration given at build time (`--config`), if any; `GATEHOUSE_CONFIG` overrides it. */
   readonly config?: unknown;
+  /** #19: the dedicated break-glass policy module, required with `config.breakGlass`. */
+  readonly breakGlassPolicies?: CompiledPolicySet | null;
   /** The environment; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -32,7 +35,9 @@ export interface LambdaEntryInput {
  *
  * Environment: `GATEHOUSE_CONFIG` (the `GatehouseConfig` as JSON; overrides the bundled one),
  * `GATEHOUSE_HTTP_API_CACHE` (`require_route`, the default, or `off`; see `HttpApiCacheCheck`), and
- * each store's own variables (`GATEHOUSE_REVOCATION_TABLE`, `GATEHOUSE_REDIS_URL`, `UPSTASH_REDIS_REST_*`).
+ * `GATEHOUSE_AUTHORIZER_CACHE_TTL` (the API Gateway authorizer cache TTL in seconds, as the
+ * template sets it; with `breakGlass` configured it must be `0`, so an emergency allow is never
+ * reused past its token's minutes), each store's own variables (`GATEHOUSE_REVOCATION_TABLE`, `GATEHOUSE_REDIS_URL`, `UPSTASH_REDIS_REST_*`).
  * The Upstash, Redis and DynamoDB clients are loaded only when the configuration names them.
  */
 export async function createLambdaEntry(input: LambdaEntryInput): Promise<LambdaHandler> {
@@ -44,6 +49,10 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   if (httpApiCache !== "require_route" && httpApiCache !== "off") {
     throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);
   }
+  // #19: a cached break-glass allow would outlive its token: refuse to start unless caching is off
+  if (resolved.breakGlass !== null && env.GATEHOUSE_AUTHORIZER_CACHE_TTL !== "0") {
+    throw new ConfigError("GATEHOUSE_AUTHORIZER_CACHE_TTL", `expected \`0\` (API Gateway authorizer caching off) with \`breakGlass\` configured, got \`${env.GATEHOUSE_AUTHORIZER_CACHE_TTL ?? "nothing"}\``);
+  }
   // The registry loads the Upstash, Redis or DynamoDB client only when the configuration names it
   const store = resolved.revocation?.store;
   const revocationStore: RevocationStore | undefined = store ? (await openStore(nodeStores, store, { env })).store : undefined;
@@ -51,7 +60,12 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });
   // #18: the policy bundle store, when the configuration publishes policies without a deploy
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
-  const authorize = createAuthorizer(config, { policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...(revocationStore ? { revocationStore } : {}), ...(policyBundleStore ? { policyBundleStore } : {}) });
+  // #19: EMF documents on stdout, written once per invocation by the handler's flush
+  const metrics = resolved.metrics.enabled ? emfMetrics({ writeLine: (line) => process.stdout.write(`${line}\n`), namespace: resolved.metrics.namespace }) : null;
+  const authorize = createAuthorizer(config, {
+    policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...(revocationStore ? { revocationStore } : {}),
+    ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies: input.breakGlassPolicies ?? null,
+  });
   return createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: httpApiCache as HttpApiCacheCheck });
 }
 

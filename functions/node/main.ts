@@ -13,6 +13,8 @@ import { openStore, type RevocationStore } from "../../shared/revocation/index.t
 import { nodeStores } from "../stores/registry.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
+import { prometheusMetrics } from "./metrics.ts"; // #19
+import { startOpsServer, type OpsServer } from "./ops-server.ts"; // #19
 
 /**
  * Starts the server from `env`:
@@ -23,25 +25,28 @@ import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
  *   `GATEHOUSE_CLIENT_IP` (`socket`, `x-forwarded-for`, `x-real-ip`; default `socket`).
  * - `GATEHOUSE_CLIENT_CERT_HEADER`: the header in which the proxy passes the verified client certificate (#20); default none.
  * - `HOST` (default `127.0.0.1`) and `PORT` (default 9000).
+ * - #19 `GATEHOUSE_OPS_PORT`: the port of `/metrics`, `/health` and `/ready` (on `HOST`); default
+ *   `metrics.port` when the configuration sets it, else no ops server (the process entry defaults it to
+ *   9464, or to a free port with `PORT=0`).
  * `deps.auditSink` replaces the default stdout sink (tests). Throws `ConfigError` naming the variable or field.
  */
-export async function startFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, deps: { readonly auditSink?: AuditSink } = {}): Promise<ForwardAuthServer> {
+export async function startFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, deps: { readonly auditSink?: AuditSink; readonly defaultOpsPort?: number } = {}): Promise<ForwardAuthServer & { readonly opsUrl: string | null }> {
   const config = readConfig(env);
   // The whole configuration first: a bad store kind must name itself, not fail inside a store factory (#21)
   const resolved = validateConfig(config);
   const policiesPath = resolve(env.GATEHOUSE_POLICIES ?? "dist/policies.js");
-  let policies: CompiledPolicySet;
-  try {
-    policies = ((await import(pathToFileURL(policiesPath).href)) as { default: CompiledPolicySet }).default;
-  } catch {
-    throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
-  }
+  const policies = await loadPolicies(policiesPath, "GATEHOUSE_POLICIES");
   const revocationStore: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
   // #18: the policy bundle store, when the configuration publishes policies without a deploy
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
-  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}), ...(policyBundleStore ? { policyBundleStore } : {}) });
+  const metrics = resolved.metrics.enabled ? prometheusMetrics() : null; // #19
+  const breakGlassPolicies = resolved.breakGlass === null ? null : await loadPolicies(env.GATEHOUSE_BREAK_GLASS_POLICIES ?? "dist/break-glass/policies.js", "GATEHOUSE_BREAK_GLASS_POLICIES");
+  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}), ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
+  const opsPortText = env.GATEHOUSE_OPS_PORT ?? ((config as { metrics?: { port?: number } }).metrics?.port !== undefined ? String(resolved.metrics.port) : deps.defaultOpsPort?.toString());
+  const opsPort = opsPortText === undefined ? null : Number(opsPortText);
+  if (opsPort !== null && (!Number.isInteger(opsPort) || opsPort < 0 || opsPort > 65535)) throw new ConfigError("GATEHOUSE_OPS_PORT", `expected an integer from 0 to 65535, got \`${opsPortText}\``);
   const server = await startForwardAuthServer(authorize, {
     proxy: env.GATEHOUSE_PROXY as ProxyKind,
     pathPrefix: env.GATEHOUSE_PATH_PREFIX,
@@ -51,14 +56,31 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
     port,
     hostname: env.HOST ?? "127.0.0.1",
   });
+  let ops: OpsServer | null = null;
+  try {
+    ops = opsPort === null ? null : await startOpsServer({ metrics, readiness: () => authorize.readiness(), port: opsPort, hostname: env.HOST ?? "127.0.0.1" });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   return {
     ...server,
+    opsUrl: ops?.url ?? null,
     close: async () => {
-      await server.close();
+      await Promise.all([server.close(), ops?.close()]);
       await revocationStore?.close?.();
       await policyBundleStore?.close?.();
     },
   };
+}
+
+async function loadPolicies(path: string, variable: string): Promise<CompiledPolicySet> {
+  const full = resolve(path);
+  try {
+    return ((await import(pathToFileURL(full).href)) as { default: CompiledPolicySet }).default;
+  } catch {
+    throw new ConfigError(variable, `expected a compiled policy module at \`${full}\` (run \`gatehouse build\`)`);
+  }
 }
 
 function readConfig(env: Readonly<Record<string, string | undefined>>): GatehouseConfig {
@@ -92,8 +114,9 @@ function readConfig(env: Readonly<Record<string, string | undefined>>): Gatehous
 /** Runs the server as a process (this file, or the package's `gatehouse-forward-auth` bin): stops on SIGINT/SIGTERM, exits 1 on a configuration error. */
 export async function serveFromEnv(): Promise<void> {
   try {
-    const server = await startFromEnv();
-    console.error(`gatehouse forward-auth listening on ${server.url}`);
+    // `PORT=0` (a free port, as tests ask) picks a free ops port too, rather than a fixed 9464
+    const server = await startFromEnv(process.env, { defaultOpsPort: process.env.PORT === "0" ? 0 : 9464 });
+    console.error(`gatehouse forward-auth listening on ${server.url}${server.opsUrl ? `, metrics and readiness on ${server.opsUrl}` : ""}`);
     const stop = () => void server.close().then(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -5,9 +5,10 @@
 import { Hono } from "hono/tiny";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
+import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { configRefused, executionContext, flushLater, lazyAuthorizer, problemResponse, requestInput, withIdentityHeaders, type WorkerEnv } from "../../shared/middleware/index.ts";
 import { isPromise } from "../../shared/pipeline/state.ts";
-import { configFromEnv, jwksPersistenceFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
+import { configFromEnv, jwksPersistenceFromEnv, metricsFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
 import { forwardToOrigin } from "./forward.ts";
 
 export type { WorkerBindings } from "./env.ts";
@@ -20,6 +21,8 @@ export interface WorkerModules {
   readonly shadowPolicies?: CompiledPolicySet | null;
   /** The route table, used when the configuration has no `routes`. */
   readonly routes: RoutesFile;
+  /** #19: the dedicated break-glass policy module, required with `config.breakGlass`. */
+  readonly breakGlassPolicies?: CompiledPolicySet | null;
   /** A configuration bundled with the Worker (e.g. `gatehouse.config.json`); the `GATEHOUSE_CONFIG` var overrides it. */
   readonly config?: unknown;
 }
@@ -30,9 +33,14 @@ export interface WorkerModules {
  * answers every request with a 503 problem and logs the field once.
  */
 export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBindings }> {
+  // The config is read first; the deps (#19: the metrics binding it names) come from the same object
+  let config: GatehouseConfig | undefined;
   const authorizerFor = lazyAuthorizer(
-    (env: WorkerEnv) => configFromEnv(withBundledConfig(env as WorkerBindings, modules.config), modules.routes),
-    (env: WorkerEnv) => ({ policies: modules.policies, shadowPolicies: modules.shadowPolicies ?? null, jwksPersistence: jwksPersistenceFromEnv(env as WorkerBindings) }),
+    (env: WorkerEnv) => (config = configFromEnv(withBundledConfig(env as WorkerBindings, modules.config), modules.routes)),
+    (env: WorkerEnv) => ({
+      policies: modules.policies, shadowPolicies: modules.shadowPolicies ?? null, jwksPersistence: jwksPersistenceFromEnv(env as WorkerBindings),
+      metrics: config === undefined ? null : metricsFromEnv(env as WorkerBindings, config), breakGlassPolicies: modules.breakGlassPolicies ?? null,
+    }),
   );
 
   let origin: Origin | undefined;
@@ -54,6 +62,11 @@ export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBin
     if (isPromise(authorize)) authorize = await authorize;
     const target = originFor(c.env);
     const request = c.req.raw;
+    // #19: readiness, only where configured, and only once the configuration was accepted
+    if (authorize !== undefined && c.env.GATEHOUSE_READINESS_PATH !== undefined && request.method === "GET" && c.req.path === c.env.GATEHOUSE_READINESS_PATH) {
+      const readiness = await authorize.readiness();
+      return c.json(readiness, readiness.ready ? 200 : 503, { "cache-control": "no-store" });
+    }
     // Refused for its configuration, but still one audit line per request (#21)
     if (authorize === undefined) return problemResponse(configRefused(requestInput(request)));
     if (target === undefined) {

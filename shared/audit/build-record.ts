@@ -100,6 +100,7 @@ export function buildAuditRecord(
   if (isObject(facts.canary)) record.canary = canaryField(facts.canary);
   const replay = replayFacts(facts.principalEntity, facts.context, config);
   if (replay !== undefined) record.replay = replay;
+  if (facts.breakGlass === true) record.break_glass = true; // #19
   return record;
 }
 

@@ -5,6 +5,7 @@ import type { DecisionFacts } from "./facts.ts";
 import { serializeAuditLine } from "./serialize-line.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
 import type { AuditSink } from "./sink.ts";
+import type { DecisionMetrics } from "../metrics/observer.ts";
 import { stdoutSink } from "./stdout-sink.ts";
 
 /** What the adapter supplies to the audit logger. */
@@ -25,6 +26,8 @@ export interface AuditLoggerDeps {
   readonly shadowPolicyVersion?: string | null;
   /** #18: read per line instead of `policyVersion`, when a published bundle can replace the set. */
   readonly policyVersionOf?: () => string | null;
+  /** #19: counts every decision from the same facts as its line, before sampling; default none. */
+  readonly metrics?: DecisionMetrics | null;
 }
 
 /** Writes one audit line per decision. Made once per function instance by `createAuditLogger`. */
@@ -67,6 +70,8 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
   // #18: a swapped-in bundle changes the enforced version; each line reads the one that decided
   if (deps.policyVersionOf !== undefined) Object.defineProperty(context, "policyVersion", { get: deps.policyVersionOf, enumerable: true });
   const rate = resolved.allowSampleRate;
+  const metrics = deps.metrics ?? null;
+  const policyVersion = context.policyVersion;
   let reportedDrops = 0;
   let failures = 0;
 
@@ -84,10 +89,18 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
       return build(facts);
     },
     log: function logDecision(facts) {
+      // #19: metrics see every decision, sampled or not; a broken emitter costs its count, not the line
+      if (metrics !== null) {
+        try {
+          metrics.observe(facts, deps.platform, policyVersion);
+        } catch {
+          failures++;
+        }
+      }
       try {
         let sampleRate = 1;
         // Only clean allow lines are sampled: denies, policy errors and shadow disagreements are the evidence
-        if (rate < 1 && facts.decision === "allow" && !(facts.policy && facts.policy.errors.length > 0)) {
+        if (rate < 1 && facts.decision === "allow" && facts.breakGlass !== true && !(facts.policy && facts.policy.errors.length > 0)) {
           const disagrees = facts.shadow != null && facts.shadow.decision !== (facts.canary?.stable.decision ?? facts.policy?.decision ?? facts.decision); // #18: canary lines compare with the stable set
           if (!disagrees) {
             if (random() >= rate) return undefined;

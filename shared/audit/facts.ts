@@ -77,6 +77,8 @@ export interface DecisionFacts {
     readonly revocation?: number | null;
     readonly eval?: number | null;
   };
+  /** #19: the decision was about a break-glass token; the line says so and is never sampled away. */
+  readonly breakGlass?: boolean;
   readonly cache?: {
     readonly tokenHit?: boolean | null;
     /** Age of the JWKS used, in seconds. */

@@ -61,6 +61,8 @@ export interface AuditRecord {
   replay?: AuditReplay;
   /** With a canary rollout: which set decided, and the stable set's answer. */
   canary?: AuditCanary;
+  /** #19: present (`true`) only on decisions about a break-glass token. */
+  break_glass?: true;
 }
 
 /** The audit form of the pipeline's `DecisionDetail` (snake_case keys, only those that apply). */

@@ -71,6 +71,7 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
     if (replay !== undefined) line += ',"replay":' + JSON.stringify(replay);
   }
   if (dropped > 0) line += ',"audit_dropped":' + num(dropped);
+  if (facts.breakGlass === true) line += ',"break_glass":true'; // #19
   return line + "}";
 }
 

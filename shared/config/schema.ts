@@ -148,6 +148,21 @@ const policyBundle = v.strictObject({
   prefix: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
 });
 
+// #19: metrics and emergency access
+const metrics = v.strictObject({
+  enabled: v.optional(v.boolean()),
+  namespace: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.\-_/#:]{1,255}$/))),
+  binding: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/))),
+  port: v.optional(int(0, 65_535)),
+});
+const breakGlass = v.strictObject({ issuer: nonEmpty, maxLifetimeSeconds: v.optional(int(60, 3600)) });
+const slo = v.strictObject({
+  availability: v.optional(v.pipe(v.number(), v.minValue(0.9), v.maxValue(0.99999))),
+  latency: v.optional(v.pipe(v.number(), v.minValue(0.5), v.maxValue(0.9999))),
+  latencyThresholdMs: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(100))), // a bucket bound: checked by resolveSloConfig
+  windowDays: v.optional(int(7, 90)),
+});
+
 /** The whole configuration file (`gatehouse.config.json`); keys `$schema` and `$comment` are allowed. */
 export const gatehouseConfigSchema = v.strictObject({
   $schema: v.optional(v.string()),
@@ -164,6 +179,9 @@ export const gatehouseConfigSchema = v.strictObject({
   onForbidError: v.optional(v.picklist(["skip", "deny"])),
   policyBundle: v.optional(v.nullable(policyBundle)), // #18
   rollout: v.optional(rollout), // #18
+  metrics: v.optional(metrics), // #19
+  breakGlass: v.optional(v.nullable(breakGlass)), // #19
+  slo: v.optional(slo), // #19: read by `gatehouse slo`, not at run time
 });
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */

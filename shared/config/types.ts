@@ -6,6 +6,9 @@ import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
 import type { PolicyBundleConfig, ResolvedPolicyBundleConfig } from "../bundle/config.ts";
 import type { ResolvedRolloutConfig, RolloutConfig } from "../rollout/config.ts";
+import type { MetricsConfig, ResolvedMetricsConfig } from "../metrics/config.ts"; // #19
+import type { BreakGlassConfig, ResolvedBreakGlassConfig } from "../break-glass/config.ts"; // #19
+import type { SloConfig } from "../metrics/slo-config.ts"; // #19
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -60,6 +63,12 @@ export interface GatehouseConfig {
    * (a candidate is only a shadow). See docs/rollout.md.
    */
   readonly rollout?: RolloutConfig;
+  /** #19: decision metrics, emitted natively per platform; on by default. */
+  readonly metrics?: MetricsConfig;
+  /** #19: emergency access through a dedicated issuer and policy set; default none (`null`). */
+  readonly breakGlass?: BreakGlassConfig | null;
+  /** #19: service-level objectives, turned into alerts and dashboards by `gatehouse slo`; not read at run time. */
+  readonly slo?: SloConfig;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -80,4 +89,6 @@ export interface ResolvedConfig {
   readonly policyBundle: ResolvedPolicyBundleConfig | null;
   /** #18: the canary rollout, or `null` without one. */
   readonly rollout: ResolvedRolloutConfig | null;
+  readonly metrics: ResolvedMetricsConfig; // #19
+  readonly breakGlass: ResolvedBreakGlassConfig | null; // #19
 }

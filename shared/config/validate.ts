@@ -9,8 +9,14 @@ import { validateTokenConfig } from "../token/config.ts";
 import * as v from "valibot";
 import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
+import { resolveMetricsConfig } from "../metrics/config.ts"; // #19
+import { resolveBreakGlassConfig } from "../break-glass/config.ts"; // #19
+import { resolveSloConfig } from "../metrics/slo-config.ts"; // #19
 
-const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError", "policyBundle", "rollout"]; // #18
+const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError",
+  "policyBundle", "rollout", // #18
+  "metrics", "breakGlass", "slo", // #19
+];
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 // Headers that carry credentials or are rewritten by Gatehouse itself never reach the policy context
@@ -78,6 +84,10 @@ export function validateConfig(raw: unknown): ResolvedConfig {
 
   const policyBundle = resolvePolicyBundleConfig(config.policyBundle, "policyBundle"); // #18
   const rollout = config.rollout === undefined ? null : resolveRolloutConfig(config.rollout, "rollout"); // #18
+  // #19
+  const metrics = resolveMetricsConfig(config.metrics, "metrics");
+  const breakGlass = resolveBreakGlassConfig(config.breakGlass, token, "breakGlass");
+  resolveSloConfig(config.slo, "slo");
 
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)
@@ -95,6 +105,8 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     onForbidError,
     policyBundle,
     rollout, // #18
+    metrics, // #19
+    breakGlass, // #19
   });
 }
 

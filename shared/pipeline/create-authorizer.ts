@@ -22,6 +22,9 @@ import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse
 import { createCanary, storeRollbackFlag, writeRollbackEvent, type Canary, type ResolvedRolloutConfig } from "../rollout/index.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 import { attachPolicyBundle } from "../bundle/attach.ts"; // #18
+import type { DecisionMetrics } from "../metrics/observer.ts"; // #19
+import { createReadinessCheck, type Readiness } from "./readiness.ts"; // #19
+import { sharedJwksRegistry } from "../token/jwks.ts"; // #19
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -56,6 +59,16 @@ export interface AuthorizerDeps {
    * Required when the configuration has a `policyBundle` section.
    */
   readonly policyBundleStore?: RevocationStore | Promise<RevocationStore>;
+  /**
+   * #19: where decision metrics go (the adapter's native emitter: `emfMetrics`, `analyticsEngineMetrics`,
+   * the forward-auth server's Prometheus registry); default none. Ignored with `metrics.enabled: false`.
+   */
+  readonly metrics?: DecisionMetrics | null;
+  /**
+   * #19: the dedicated policy module that decides break-glass tokens (`config.breakGlass`); required
+   * with that section. Keep it short: the few actions an incident needs.
+   */
+  readonly breakGlassPolicies?: CompiledPolicySet | null;
 }
 
 /**
@@ -81,6 +94,8 @@ export interface Authorizer {
    * the deny `Decision` with a decision id; `status` defaults to 403. Never throws.
    */
   refuse(request: RefusedRequest, reason: RefusalReason, status?: DecisionStatus): Decision;
+  /** #19: whether the key sets and the revocation store are usable now (readiness, not liveness); never rejects. */
+  readiness(): Promise<Readiness>;
   /** The validated configuration (route table, fail modes), for tools and tests. */
   readonly config: ResolvedConfig;
   /** The compiled policy module's version (content hash). */
@@ -113,6 +128,12 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   if (shadowPolicies !== null && (typeof shadowPolicies !== "object" || typeof shadowPolicies.evaluate !== "function")) {
     throw new ConfigError("shadowPolicies", "expected a compiled candidate policy module (`dist/policies.shadow.js`) with `evaluate`, or none");
   }
+  // #19: a break-glass issuer without its own policy set would fall through to nothing: refuse to start
+  const breakGlassPolicies = deps.breakGlassPolicies ?? null;
+  if (resolved.breakGlass !== null && (breakGlassPolicies === null || typeof breakGlassPolicies.evaluate !== "function")) {
+    throw new ConfigError("breakGlassPolicies", "expected the compiled break-glass policy module with `evaluate`, since `breakGlass` is configured");
+  }
+  const metrics = resolved.metrics.enabled ? deps.metrics ?? null : null;
   const clock = deps.clock ?? systemClock;
   const sink = deps.auditSink ?? stdoutSink();
   // #18: with `policyBundle`, a live set the refresher swaps; the build-time module decides until then
@@ -122,7 +143,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const shadowPolicyVersion = shadowPolicies !== null && typeof shadowPolicies.version === "string" ? shadowPolicies.version : null;
   // Policy sets built by this runtime copy take its parsed values and entities (issue #22)
   const ownRuntime = ownsPolicySet(policies) && (shadowPolicies === null || ownsPolicySet(shadowPolicies));
-  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion, ...(bundle ? { policyVersionOf: () => bundle.live.version } : {}) });
+  const logger = (platform: Platform) => createAuditLogger(config.audit, { platform, clock, sink, policyVersion, shadowPolicyVersion, metrics, ...(bundle ? { policyVersionOf: () => bundle.live.version } : {}) });
   const checker = resolved.revocation === null
     ? null
     : createRevocationChecker(resolved.revocation, { clock, ...(deps.revocationStore ? { store: deps.revocationStore } : {}) });
@@ -147,11 +168,17 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     parsedContext: ownRuntime,
     // #20: DPoP proofs' `jti`s are remembered in the revocation store, shared by every instance
     sender: createSenderCheck(resolved.token, { clock, store: checker === null ? null : checker.store, deadlineMs: resolved.revocation?.deadlineMs }),
+    breakGlass: resolved.breakGlass === null ? null : { ...resolved.breakGlass, policies: breakGlassPolicies! }, // #19
   };
   // #18: the canary rollout of the candidate, when configured (the shared flag uses the revocation store)
   const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker);
   if (canary !== null) (parts as { canary?: Canary | null }).canary = canary;
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
+  // #19: the same registry, clock and fetch as the verifier, so a key set loaded here serves requests
+  const readiness = createReadinessCheck({
+    token: resolved.token, checker: parts.checker, registry: deps.jwksRegistry ?? sharedJwksRegistry(clock), clock,
+    fetch: deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)), persistence: deps.jwksPersistence ?? null,
+  });
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
   const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
   const refresher = bundle?.refresher;
@@ -169,12 +196,13 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   // #18: what the platform must keep alive besides the audit lines (Workers' waitUntil): a policy
   // bundle poll in progress, and the canary's shared-flag reads and writes
   const flushAudit = refresher === undefined ? () => audit.worker.flush() : () => refresher.settled().then(() => audit.worker.flush());
-  const flush = canary === null || resolved.rollout?.rollback?.sharedTtlMs == null ? flushAudit : () => Promise.all([flushAudit(), canary.settle()]).then(() => undefined);
+  const flushLines = canary === null || resolved.rollout?.rollback?.sharedTtlMs == null ? flushAudit : () => Promise.all([flushAudit(), canary.settle()]).then(() => undefined);
+  const flush = metrics === null ? flushLines : () => Promise.all([flushLines(), metrics.flush().catch(() => {})]).then(() => {}); // #19
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
-  const authorizer = Object.assign(run, { decide, flush, refuse, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion, canary });
+  const authorizer = Object.assign(run, { decide, flush, refuse, readiness, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion, canary });
   if (bundle === null) return authorizer;
   // #18: the version deciding now, and a way to poll at once
   Object.defineProperty(authorizer, "policyVersion", { get: () => String(bundle.live.version), enumerable: true });

@@ -43,6 +43,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     policy: state.policy,
     shadow: state.shadow,
     timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
+    breakGlass: state.breakGlass, // #19
     cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
     // #18: references only; the logger writes them with `audit.replay`
     principalEntity: state.cedarRequest === null ? null : principal,

@@ -35,7 +35,8 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
     // #18: a canary rollout evaluates both sets and lets the candidate decide for its slice
-    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null)),
+    // #19: a break-glass token is decided by its own set
+    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null, parts.breakGlass ?? null)),
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];
 }

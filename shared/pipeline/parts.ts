@@ -43,6 +43,16 @@ export interface PipelineParts {
   readonly sender?: (SenderCheck & { readonly algorithms: string; readonly requiresBinding: boolean }) | null;
   /** #18: a canary rollout (`rollout` configured with a candidate); the policies stage then lets the candidate decide for its slice. Default none. */
   readonly canary?: Canary | null;
+  /** #19: the break-glass issuer, its lifetime bound and its dedicated policy set; `null`/absent without. */
+  readonly breakGlass?: BreakGlassParts | null;
+}
+
+/** #19: what the policies stage needs to decide break-glass tokens. */
+export interface BreakGlassParts {
+  /** The issuer's configured name (`TokenSuccess.issuer`). */
+  readonly issuer: string;
+  readonly maxLifetimeSeconds: number;
+  readonly policies: CompiledPolicySet;
 }
 
 /** What `createDecide` needs besides the stages: how to name a decision and where its audit line goes. */

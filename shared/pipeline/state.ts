@@ -62,6 +62,8 @@ export interface RequestState {
   evalMs: number | null;
   /** #18 policies: with a canary rollout, which set decided and the stable set's answer; `null` otherwise. */
   canary: CanaryChoice | null;
+  /** #19 policies: the token is a break-glass token, decided by the break-glass policy set. */
+  breakGlass: boolean;
   /** How the request ended; set once, by the stage that ended it. */
   verdict: Verdict | null;
   /** The answer built from the verdict, with its one audit line written. */
@@ -75,6 +77,7 @@ export function newState(input: AuthorizeInput, decisionId: string, started: num
     principal: null, tokenContext: null, principalFacts: null, revocation: null, request: null, cedarRequest: null, entities: null, policy: null, shadow: null,
     evalMs: null, verdict: null, decision: null,
     canary: null, // #18
+    breakGlass: false, // #19
   };
 }
 

@@ -17,6 +17,7 @@ import { benchHotPath } from "./hot-path.ts";
 import { printTable } from "./table.ts";
 import { benchPolicyBundle } from "./policy-bundle.ts"; // #18
 import { benchSenderConstrained } from "./sender-constrained.ts"; // #20
+import { benchMetrics } from "./metrics.ts"; // #19
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -60,6 +61,11 @@ printTable(
   Object.entries(hotPath.spread).map(([figure, s]) => ({ figure, median: s.median, min: s.min, max: s.max })),
   ["figure", "median", "min", "max"],
 );
+
+// #19: decision metrics on vs off, a ratio measured inside each process (goal ≤ 1.05 for the core)
+section("Metrics overhead (pipeline time with metrics on / off, per emitter)", "metrics");
+const metricsOverhead = await benchMetrics({ quick });
+printTable([metricsOverhead as unknown as Record<string, unknown>], ["emf_ratio", "analytics_engine_ratio", "prometheus_ratio", "rounds"]);
 
 section("JWT verification, ops/s", "jwt_verify");
 const jwtVerify = await benchJwtVerify({ quick });
@@ -105,6 +111,7 @@ const figures = {
   cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare },
   audit_overhead_ns: audit.audit_overhead_ns,
   audit,
+  metrics_overhead: metricsOverhead, // #19
   section_s: sectionSeconds,
   duration_s: Math.round((Date.now() - started) / 1000),
 };

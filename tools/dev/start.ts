@@ -31,6 +31,9 @@ export interface DevOptions {
   readonly log?: (line: string) => void;
 }
 
+/** #19: where `gatehouse dev` answers readiness (`/health` stays the example's public, liveness route). */
+export const DEV_READINESS_PATH = "/__gatehouse/ready";
+
 /** A running dev server. */
 export interface DevServer {
   readonly url: string;
@@ -99,7 +102,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
       compatibilityDate: "2025-09-01",
       host: "127.0.0.1",
       port,
-      bindings: { GATEHOUSE_CONFIG: JSON.stringify(config), ORIGIN_URL: origin.url },
+      // #19: readiness (key sets, revocation store) on a path of its own, in dev only
+      bindings: { GATEHOUSE_CONFIG: JSON.stringify(config), ORIGIN_URL: origin.url, GATEHOUSE_READINESS_PATH: DEV_READINESS_PATH },
       kvNamespaces: { REVOCATIONS: "REVOCATIONS" },
       kvPersist: join(stateDir, "kv"),
     });
@@ -125,6 +129,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     const { examples, tokens } = await devExamples(signer);
     log("");
     log(`gatehouse dev: Worker on ${url} in front of the demo origin ${origin.url}`);
+    log(`readiness (key sets, revocation store): curl -i ${url}${DEV_READINESS_PATH}   # expect 200`); // #19
     log(`policies ${policiesDir} (version ${built.policyVersion.slice(0, 12)}), bundle ${built.gzipBytes} bytes gzip; revocations in KV at ${join(stateDir, "kv")}`);
     if (built.shadowPolicyVersion !== null) log(`shadow mode: candidate policies ${shadowDir} (version ${built.shadowPolicyVersion.slice(0, 12)}) evaluated beside, never deciding; see \`shadow\` in the audit lines`);
     if (signer === undefined) log("no signing key given (--signing-key): bring tokens from your issuer");

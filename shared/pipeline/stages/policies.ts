@@ -1,15 +1,32 @@
+import { withinLifetime } from "../../break-glass/lifetime.ts";
 import type { CompiledPolicySet } from "../../policy/types.ts";
 import { evaluateShadow } from "../evaluate-shadow.ts";
-import type { Stage } from "../state.ts";
 import type { Canary } from "../../rollout/canary.ts";
+import type { BreakGlassParts } from "../parts.ts";
+import { verdict, type Stage, type Verdict } from "../state.ts";
 
 /**
  * Evaluates the compiled policy set on the Cedar request and entities; in shadow mode (issue #7) the
  * candidate set too, whose answer goes to the audit line only. Never ends the request itself: the
- * `decision` stage reads the answer.
+ * `decision` stage reads the answer. With a canary rollout (#18) the candidate decides for its
+ * slice. A break-glass token (#19) is decided by its own short set instead, never the everyday one
+ * (nor a canary's), and refused (`too_old`) when it was minted to live too long.
  */
-export function policiesStage(policies: CompiledPolicySet, shadowPolicies: CompiledPolicySet | null, canary: Canary | null = null): Stage {
-  if (canary !== null) return canaryPoliciesStage(policies, canary); // #18
+export function policiesStage(policies: CompiledPolicySet, shadowPolicies: CompiledPolicySet | null, canary: Canary | null = null, breakGlass: BreakGlassParts | null = null): Stage {
+  const everyday = canary !== null ? canaryPoliciesStage(policies, canary) : plainPoliciesStage(policies, shadowPolicies);
+  if (breakGlass === null) return everyday;
+  return function policiesOrBreakGlass(state): ReturnType<Stage> {
+    if (state.token === null || state.token.issuer !== breakGlass.issuer) return everyday(state);
+    const started = performance.now();
+    state.breakGlass = true;
+    if (!withinLifetime(state.token.claims, breakGlass.maxLifetimeSeconds)) return verdict(401, "too_old", { stage: "policies", field: "exp", issuer: breakGlass.issuer });
+    state.policy = breakGlass.policies.evaluate(state.cedarRequest!, state.entities!);
+    state.evalMs = performance.now() - started;
+    return undefined;
+  };
+}
+
+function plainPoliciesStage(policies: CompiledPolicySet, shadowPolicies: CompiledPolicySet | null): Stage {
   return function policiesEvaluate(state): undefined {
     const started = performance.now();
     state.policy = policies.evaluate(state.cedarRequest!, state.entities!);

@@ -83,7 +83,10 @@ describe("the built function", () => {
     expect(results[2].answer).toMatchObject({ isAuthorized: true, context: { reason: "allowed" } });
     expect(results[3].answer.policyDocument.Statement[0]).toMatchObject({ Effect: "Deny", Resource: [events[3].methodArn] });
     expect(results.slice(4)).toEqual([{ thrown: "Unauthorized" }, { thrown: "Unauthorized" }, { thrown: "Unauthorized" }]);
-    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const all = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    // #19: beside the audit lines, one EMF metrics document per invocation (one label set each)
+    expect(all.filter((l) => l._aws !== undefined)).toHaveLength(7);
+    const lines = all.filter((l) => l._aws === undefined);
     // One line per invocation, the two malformed events included (#21)
     expect(lines).toHaveLength(7);
     expect(lines.map((l) => [l.platform, l.decision])).toEqual([["lambda", "allow"], ["lambda", "allow"], ["lambda", "allow"], ["lambda", "deny"], ["lambda", "deny"], ["lambda", "deny"], ["lambda", "deny"]]);

@@ -17,6 +17,7 @@ export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   revocations: () => import("./revocations.ts"),
   revoke: () => import("./revoke.ts"),
   rollback: () => import("./rollback.ts"), // #18
+  slo: () => import("./slo.ts"), // #19
   test: () => import("./test.ts"),
   token: () => import("./token.ts"),
   types: () => import("./types.ts"),

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
@@ -8,7 +9,8 @@ import { configFileFrom, policiesDirFrom } from "./_project.ts";
 const usage = `usage: gatehouse validate [--policies DIR] [--config FILE] [--strict]
 
 Everything \`gatehouse build\` checks, writing nothing: Cedar syntax, strict validation against the
-schema, the claims mapping against what policies read, and route/action analysis.
+schema, the claims mapping against what policies read, and route/action analysis. With \`--config\`,
+also the whole configuration as the Worker, Lambda and forward-auth entry points check it at start.
 
 options:
   --policies DIR   the policy project; default \`policies\`
@@ -24,9 +26,39 @@ export const command: CliCommand = {
   async run(args) {
     const { values } = parseCommandArgs(args, { policies: { type: "string" }, config: { type: "string" }, strict: { type: "boolean", default: false } });
     const policiesDir = policiesDirFrom(values.policies);
-    const result = await checkProject(policiesDir, configFileFrom(values.config), values.strict, paintFor(process.stderr), join(resolve("dist"), "policies.js"));
+    const configFile = configFileFrom(values.config);
+    const result = await checkProject(policiesDir, configFile, values.strict, paintFor(process.stderr), join(resolve("dist"), "policies.js"));
     if (typeof result === "number") return result;
+    // #19: the whole configuration as the entry points check it at start (the policy checks above
+    // leave out the revocation section), so a deploy fails here and not on its first request
+    if (configFile !== undefined) {
+      const refused = await startupCheck(configFile, policiesDir);
+      if (refused !== null) {
+        console.error(`gatehouse validate: ${refused}`);
+        return 1;
+      }
+    }
     console.log(`valid: ${result.policies} polic${result.policies === 1 ? "y" : "ies"}${result.warnings > 0 ? `, ${result.warnings} warning${result.warnings === 1 ? "" : "s"}` : ""}`);
     return 0;
   },
 };
+
+// The entry points' own start-up check: `validateConfig` on the file, routes from the project when it has none
+async function startupCheck(configFile: string, policiesDir: string): Promise<string | null> {
+  const { loadDevConfig } = await import("../../dev/load-config.ts");
+  const { validateConfig } = await import("../../../shared/config/validate.ts");
+  const { ConfigError } = await import("../../../shared/errors.ts");
+  try {
+    const raw = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
+    const config = loadDevConfig(configFile) as unknown as Record<string, unknown>;
+    // `gatehouse dev` fills in a revocation section when there is none; a deployed entry does not
+    if (raw.revocation === undefined) delete config.revocation;
+    const routesFile = join(policiesDir, "routes.json");
+    if (config.routes === undefined && existsSync(routesFile)) config.routes = JSON.parse(readFileSync(routesFile, "utf8")) as unknown;
+    validateConfig(config);
+    return null;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+}

@@ -1,0 +1,123 @@
+// The forward-auth server's decision metrics (#19): prom-client metrics fed from the decision facts,
+// served as Prometheus text (or OpenMetrics with trace exemplars) by the ops server (ops-server.ts).
+import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
+import { traceIdFrom } from "../../shared/audit/trace-id.ts";
+import { LATENCY_BUCKETS_MS } from "../../shared/metrics/buckets.ts";
+import type { DecisionLabels, DecisionMetrics } from "../../shared/metrics/observer.ts";
+import { createMetricsTable, type MetricSeries } from "../../shared/metrics/table.ts";
+
+/** The Prometheus side of the forward-auth server: the emitter the pipeline feeds, and the text a scrape gets. */
+export interface PrometheusMetrics extends DecisionMetrics {
+  readonly registry: Registry<RegistryContentType>;
+  /** The exposition: OpenMetrics (with `trace_id` exemplars on the latency buckets) when `openMetrics`, else Prometheus text 0.0.4. */
+  render(openMetrics: boolean): Promise<{ readonly contentType: string; readonly body: string }>;
+}
+
+type DecisionLabelNames = "route" | "decision" | "reason" | "platform" | "policy_version";
+
+/**
+ * Builds the metrics in a registry of their own (not prom-client's global one, so two servers in one
+ * process do not mix): decisions by route, decision, reason, platform and policy version; latency
+ * histogram in seconds with buckets from 50 µs to 100 ms; break-glass decisions; token and
+ * revocation cache hits; the policy version in force.
+ */
+export function prometheusMetrics(): PrometheusMetrics {
+  // Created as OpenMetrics (prom-client allows exemplars only there); `render` picks the format per scrape
+  const registry: Registry<RegistryContentType> = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  // Counts are kept in the shared table (cumulative, never drained) and copied into prom-client's
+  // counters when scraped: a request pays a few increments, not prom-client's label hashing
+  const table = createMetricsTable();
+  const labelObjects = new Map<DecisionLabels, Labels>();
+  const labelsOf = (series: { readonly labels: DecisionLabels }) => {
+    let found = labelObjects.get(series.labels);
+    if (found === undefined) {
+      const l = series.labels;
+      found = {
+        full: { route: l.route, decision: l.decision, reason: l.reason, platform: l.platform, policy_version: l.policyVersion },
+        latency: { route: l.route, decision: l.decision, platform: l.platform },
+        glass: { route: l.route, decision: l.decision },
+      };
+      labelObjects.set(series.labels, found);
+    }
+    return found;
+  };
+  new Counter<DecisionLabelNames>({
+    name: "gatehouse_decisions_total", help: "Authorization decisions, by route name, decision and reason code", labelNames: ["route", "decision", "reason", "platform", "policy_version"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of table.series()) if (s.count > 0) this.inc(labelsOf(s).full, s.count);
+    },
+  });
+  new Counter<"route" | "decision">({
+    name: "gatehouse_break_glass_decisions_total", help: "Decisions about break-glass tokens; alert on any", labelNames: ["route", "decision"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of table.series()) if (s.breakGlass > 0) this.inc(labelsOf(s).glass, s.breakGlass);
+    },
+  });
+  const cacheCounter = (name: string, help: string, hits: (s: MetricSeries) => number, misses: (s: MetricSeries) => number) =>
+    new Counter<"result">({
+      name, help, labelNames: ["result"], registers: [registry],
+      collect() {
+        let hit = 0;
+        let miss = 0;
+        for (const s of table.series()) {
+          hit += hits(s);
+          miss += misses(s);
+        }
+        this.reset();
+        if (hit + miss > 0) {
+          this.inc({ result: "hit" }, hit);
+          this.inc({ result: "miss" }, miss);
+        }
+      },
+    });
+  cacheCounter("gatehouse_token_cache_requests_total", "Verified-token cache lookups of requests that carried a token", (s) => s.tokenCacheHits, (s) => s.tokenCacheMisses);
+  cacheCounter("gatehouse_revocation_cache_requests_total", "Revocation answers, from the cache or the store", (s) => s.revocationCacheHits, (s) => s.revocationCacheMisses);
+  new Gauge<"policy_version">({
+    name: "gatehouse_policy_version_info", help: "The enforced policy bundle's version (1 for the version in force)", labelNames: ["policy_version"], registers: [registry],
+    collect() {
+      this.reset();
+      const versions = new Set<string>();
+      for (const s of table.series()) versions.add(s.labels.policyVersion);
+      for (const version of versions) this.set({ policy_version: version }, 1);
+    },
+  });
+  const latency = new Histogram<"route" | "decision" | "platform">({
+    name: "gatehouse_decision_duration_seconds",
+    help: "Time from request to decision, in seconds",
+    labelNames: ["route", "decision", "platform"],
+    buckets: LATENCY_BUCKETS_MS.map((ms) => ms / 1000),
+    enableExemplars: true,
+    registers: [registry],
+  });
+  let scrape: Promise<unknown> = Promise.resolve();
+
+  return {
+    registry,
+    observe: function observePrometheus(facts, platform, version) {
+      const series = table.add(facts, platform, version);
+      const traceId = facts.traceId !== undefined ? facts.traceId : traceIdFrom(facts.request.headers, facts.request.platformRequestId);
+      // The exemplar ties a bucket to the trace (and audit line) of a request that fell in it
+      latency.observe({ labels: labelsOf(series).latency, value: facts.timingsMs.total / 1000, exemplarLabels: (traceId ? { trace_id: traceId } : NO_EXEMPLAR) as never });
+    },
+    flush: () => Promise.resolve(),
+    render: function renderMetrics(openMetrics) {
+      // One content type per registry at a time: scrapes take turns
+      const run = scrape.then(async () => {
+        registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+        return { contentType: registry.contentType, body: await registry.metrics() };
+      });
+      scrape = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
+
+interface Labels {
+  readonly full: Record<DecisionLabelNames, string>;
+  readonly latency: Record<"route" | "decision" | "platform", string>;
+  readonly glass: Record<"route" | "decision", string>;
+}
+const NO_EXEMPLAR = Object.freeze({});

@@ -1,0 +1,2 @@
+export { resolveBreakGlassConfig, type BreakGlassConfig, type ResolvedBreakGlassConfig } from "./config.ts";
+export { withinLifetime } from "./lifetime.ts";

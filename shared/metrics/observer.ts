@@ -1,0 +1,34 @@
+import type { DecisionFacts } from "../audit/facts.ts";
+import type { AuditPlatform } from "../audit/record.ts";
+
+/**
+ * Where decision metrics go (issue #19). The audit logger hands each decision's facts here, the same
+ * object it writes the audit line from, before sampling: metrics count every decision and keep no
+ * books of their own. Implementations read only low-cardinality facts (route name, decision, reason,
+ * platform, policy version, latency, cache hits, break-glass), never the principal, tenant or path.
+ *
+ * Invariant: `observe` never throws and never waits on I/O (the logger also guards against it).
+ */
+export interface DecisionMetrics {
+  /** Counts one decision. Called once per audit line, refusals included. */
+  observe(facts: DecisionFacts, platform: AuditPlatform, policyVersion: string | null): void;
+  /** Emits what was aggregated (EMF lines) or sends what was buffered; never rejects. */
+  flush(): Promise<void>;
+}
+
+/** The labels a decision is counted under; never principal, tenant or path values. */
+export interface DecisionLabels {
+  /** The matched route's name, or `none` when no route matched (refusals, unmatched paths). */
+  readonly route: string;
+  readonly decision: "allow" | "deny";
+  /** The `DecisionReason` code; the set grows with the union, no list is kept here. */
+  readonly reason: string;
+  readonly platform: AuditPlatform;
+  /** The enforced policy bundle's version, or `none`. */
+  readonly policyVersion: string;
+}
+
+/** The route label of a decision. */
+export function routeLabel(facts: DecisionFacts): string {
+  return typeof facts.route === "string" && facts.route.length > 0 ? facts.route : "none";
+}

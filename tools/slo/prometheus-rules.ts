@@ -1,0 +1,52 @@
+// Prometheus recording and alerting rules for the forward-auth server's metrics (functions/node/metrics.ts).
+import { ERROR_REASON_CODES } from "../../shared/metrics/error-reasons.ts";
+import type { ResolvedSloConfig } from "../../shared/metrics/slo-config.ts";
+import { BURN_RATE_WINDOWS, burnFactor, promDuration, threshold } from "./burn-rates.ts";
+
+interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** The rule file's object (`groups: [...]`), ready for YAML or JSON. */
+export function prometheusRules(slo: ResolvedSloConfig): { groups: { name: string; rules: Rule[] }[] } {
+  const errors = `reason=~"${ERROR_REASON_CODES.join("|")}"`;
+  const le = String(slo.latencyThresholdMs / 1000);
+  const windows = [...new Set(BURN_RATE_WINDOWS.flatMap((w) => [w.longMinutes, w.shortMinutes]))].sort((a, b) => a - b);
+  const recording: Rule[] = windows.flatMap((minutes) => {
+    const d = promDuration(minutes);
+    return [
+      { record: `gatehouse:decision_errors:ratio_rate${d}`, expr: `sum(rate(gatehouse_decisions_total{${errors}}[${d}])) / sum(rate(gatehouse_decisions_total[${d}]))` },
+      { record: `gatehouse:decision_slow:ratio_rate${d}`, expr: `1 - sum(rate(gatehouse_decision_duration_seconds_bucket{le="${le}"}[${d}])) / sum(rate(gatehouse_decision_duration_seconds_count[${d}]))` },
+    ];
+  });
+  const burn = (name: string, record: string, objective: number, what: string): Rule[] =>
+    BURN_RATE_WINDOWS.map((w) => ({
+      alert: name,
+      expr: `${record}${promDuration(w.longMinutes)} > ${threshold(w, slo, objective)} and ${record}${promDuration(w.shortMinutes)} > ${threshold(w, slo, objective)}`,
+      labels: { severity: w.severity, long_window: promDuration(w.longMinutes) },
+      annotations: { summary: `${what} burns the ${slo.windowDays}-day error budget ${burnFactor(w, slo)}x too fast (${promDuration(w.longMinutes)} and ${promDuration(w.shortMinutes)} windows)` },
+    }));
+  return {
+    groups: [
+      { name: "gatehouse-slo-recording", rules: recording },
+      {
+        name: "gatehouse-slo-alerts",
+        rules: [
+          ...burn("GatehouseDecisionErrorBudgetBurn", "gatehouse:decision_errors:ratio_rate", slo.availability, `Decision errors (503: ${ERROR_REASON_CODES.join(", ")})`),
+          ...burn("GatehouseDecisionLatencyBudgetBurn", "gatehouse:decision_slow:ratio_rate", slo.latency, `Decisions slower than ${slo.latencyThresholdMs} ms`),
+          {
+            alert: "GatehouseBreakGlassUsed",
+            expr: "sum(increase(gatehouse_break_glass_decisions_total[5m])) > 0",
+            labels: { severity: "page" },
+            annotations: { summary: "A break-glass token was used: check the audit lines with `break_glass: true`" },
+          },
+        ],
+      },
+    ],
+  };
+}
