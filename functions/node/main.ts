@@ -10,6 +10,7 @@ import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore, type RevocationStore } from "../../shared/revocation/index.ts";
+import { openEntityDeps } from "../../shared/entities/open-source.ts"; // #17
 import { nodeStores } from "../stores/registry.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
@@ -35,8 +36,11 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   } catch {
     throw new ConfigError("GATEHOUSE_POLICIES", `expected a compiled policy module at \`${policiesPath}\` (run \`gatehouse build\`)`);
   }
-  const revocationStore: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
-  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}) });
+  const opened: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
+  // #17: the entity source beside it (one client when both name the same store)
+  const stores = await openEntityDeps(nodeStores, resolved, opened, { env });
+  const revocationStore = stores.revocationStore;
+  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...stores });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
   const server = await startForwardAuthServer(authorize, {

@@ -95,6 +95,28 @@ const audit = v.strictObject({
   maxFieldLength: v.optional(int(16, 8192)),
 });
 
+// #17: live entity data; the source is a revocation store kind or the user's `http` endpoint
+const entitySource = v.variant("kind", [
+  ...store.options,
+  v.strictObject({ kind: v.literal("http"), url: v.pipe(v.string(), v.url()), authSecret: v.optional(nonEmpty), timeoutMs: v.optional(int(1, 10_000)) }),
+]);
+const entities = v.strictObject({
+  source: entitySource,
+  ttlMs: v.optional(v.union([int(0, 300_000), v.record(v.string(), int(0, 300_000))])),
+  negativeTtlMs: v.optional(int(0, 300_000)),
+  deadlineMs: v.optional(int(1, 10_000)),
+  depth: v.optional(int(0, 16)),
+  maxEntities: v.optional(int(1, 1024)),
+  maxRecordBytes: v.optional(int(256, 1_048_576)),
+  maxParents: v.optional(int(1, 1024)),
+  cacheMaxEntries: v.optional(int(1, 1_000_000)),
+  cacheMaxBytes: v.optional(int(65_536, 268_435_456)),
+  maxStaleMs: v.optional(int(0, 86_400_000)),
+  failMode: v.optional(failMode),
+  claimsAuthoritative: v.optional(v.array(nonEmpty)),
+  breaker: v.optional(v.strictObject({ failureThreshold: v.optional(int(1, 1000)), cooldownMs: v.optional(int(100, 600_000)) })),
+});
+
 /** The whole configuration file (`gatehouse.config.json`); keys `$schema` and `$comment` are allowed. */
 export const gatehouseConfigSchema = v.strictObject({
   $schema: v.optional(v.string()),
@@ -109,6 +131,7 @@ export const gatehouseConfigSchema = v.strictObject({
   context: v.optional(v.strictObject({ headers: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))) })),
   paths: v.optional(v.strictObject({ maxPathLength: v.optional(int(1, 65_536)), maxSegments: v.optional(int(1, 1024)) })),
   onForbidError: v.optional(v.picklist(["skip", "deny"])),
+  entities: v.optional(v.nullable(entities)), // #17
 });
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */

@@ -4,6 +4,7 @@ import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteSpec, RoutesFile, RouteTable } from "../routes/types.ts";
 import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
+import type { EntitiesConfig, ResolvedEntitiesConfig } from "../entities/config.ts"; // #17
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -50,6 +51,13 @@ export interface GatehouseConfig {
    * data or schema mistake cannot silently switch off a guard rail such as tenant isolation.
    */
   readonly onForbidError?: OnForbidError;
+  /**
+   * #17: live entity data. Records of the principal, the resource and their ancestors, read at request
+   * time from a store or an `http` endpoint, cached per type (default 5 s), merged over the token's
+   * and the path's entities. Default none (`null`): the policies see the token, the path and the
+   * static entities only.
+   */
+  readonly entities?: EntitiesConfig | null;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -66,4 +74,6 @@ export interface ResolvedConfig {
   readonly contextHeaders: readonly string[];
   readonly paths: PathLimits;
   readonly onForbidError: OnForbidError;
+  /** #17: `null` without live entity data. */
+  readonly entities?: ResolvedEntitiesConfig | null;
 }

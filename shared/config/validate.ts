@@ -1,6 +1,7 @@
 import { resolveAuditConfig } from "../audit/configure.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveRevocationConfig } from "../revocation/config.ts";
+import { resolveEntitiesConfig } from "../entities/config.ts"; // #17
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
@@ -8,7 +9,8 @@ import * as v from "valibot";
 import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
 
-const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError"];
+const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError",
+  "entities"]; // #17
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 // Headers that carry credentials or are rewritten by Gatehouse itself never reach the policy context
@@ -74,6 +76,9 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   const onForbidError = config.onForbidError ?? "skip";
   if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
 
+  // #17: live entity data, off unless configured
+  const entities = config.entities === undefined || config.entities === null ? null : resolveEntitiesConfig(config.entities, "entities");
+
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)
   checkSchema(raw);
@@ -88,6 +93,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     contextHeaders: Object.freeze(contextHeaders),
     paths,
     onForbidError,
+    entities, // #17
   });
 }
 

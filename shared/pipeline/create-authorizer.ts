@@ -19,6 +19,8 @@ import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
+import { buildEntityStage } from "./entity-parts.ts"; // #17
+import type { EntitySource } from "../entities/source.ts"; // #17
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -48,6 +50,13 @@ export interface AuthorizerDeps {
   readonly jwksRegistry?: JwksRegistry;
   /** Makes decision ids; default `crypto.randomUUID`. */
   readonly randomUUID?: () => string;
+  /**
+   * #17: where live entity records are read (`openEntityDeps` builds it from `config.entities.source`).
+   * May be omitted only for `kind: "memory"` or without `config.entities`.
+   */
+  readonly entitySource?: EntitySource;
+  /** #17: whether `entitySource` reads the revocation store (one round trip for both; see `openEntityDeps`). */
+  readonly entitiesShareStore?: boolean;
 }
 
 /**
@@ -125,6 +134,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
+    entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true), // #17
   };
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());

@@ -2,6 +2,7 @@ import type { PipelineParts } from "./parts.ts";
 import type { NamedStage, Stage, StageName } from "./state.ts";
 import { credentialStage } from "./stages/credential.ts";
 import { decisionStage } from "./stages/decision.ts";
+import { entitiesStage, prefetchEntities } from "./stages/entities.ts"; // #17
 import { pathStage } from "./stages/path.ts";
 import { policiesStage } from "./stages/policies.ts";
 import { principalStage } from "./stages/principal.ts";
@@ -17,7 +18,7 @@ export type StageSwaps = Partial<Readonly<Record<StageName, Stage>>>;
 /**
  * The order of the decision, the only place it is written:
  * path → route (public routes end here) → credential → token → principal → unmatched route →
- * revocation → request mapping → policies → decision.
+ * revocation → request mapping → entities (live records, #17) → policies → decision.
  * `swaps` replaces stages by name; the order stays this one. The credential and token stages need
  * `parts.verifier` unless both are swapped.
  */
@@ -30,8 +31,10 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("token", () => tokenStage(required(parts.verifier))),
     stage("principal", () => principalStage(parts.claimsFacts)),
     stage("unmatched", () => unmatchedStage()),
-    stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
+    // #17: with one store for both, the entity read starts first and goes out with the revocation lookup
+    stage("revocation", () => prefetchEntities(revocationStage(parts.checker, parts.failModes), parts.entities ?? null)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
+    stage("entities", () => entitiesStage(parts.entities ?? null, parts.failModes)), // #17
     stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies)),
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];

@@ -8,6 +8,7 @@ import type { RouteTable } from "../routes/types.ts";
 import type { TokenVerifier } from "../token/verify.ts";
 import type { ClaimsMemo } from "./claims-memo.ts";
 import type { Platform } from "./types.ts";
+import type { EntityStageParts } from "./stages/entities.ts"; // #17
 
 /**
  * Everything the stages need, built once per function instance by `createAuthorizer` (or by a tool
@@ -37,6 +38,8 @@ export interface PipelineParts {
   readonly claimsFacts?: ClaimsMemo;
   /** Whether `policies` take this runtime's parsed `ip`/`time` values and entities (`ownsPolicySet`); default `false`. */
   readonly parsedContext?: boolean;
+  /** #17: the live entity loader and its options; absent or `null` without `config.entities`. */
+  readonly entities?: EntityStageParts | null;
 }
 
 /** What `createDecide` needs besides the stages: how to name a decision and where its audit line goes. */

@@ -31,7 +31,10 @@ export type DecisionReason =
   | RefusalReason
   | RouteFailureReason
   | TokenFailureReason
-  | RevocationReason;
+  | RevocationReason
+  // #17: a live entity record that cannot be used (403), an entity source that could not answer (503)
+  | "entity_invalid"
+  | "entities_unavailable";
 
 /**
  * What the stage that ended a request knew about why, for the audit line's `detail` (never the
@@ -55,8 +58,10 @@ export interface DecisionDetail {
   readonly revokedBy?: string;
   /** The erroring forbid policies (`forbid_error`). */
   readonly policies?: readonly string[];
-  /** A one-line message, for `internal_error` only. */
+  /** A one-line message, for `internal_error` and `entity_invalid` (#17). */
   readonly message?: string;
+  /** The entity record at fault (`entity_invalid`, #17), e.g. `User::"alice"`. */
+  readonly uid?: string;
 }
 
 /** The reasons of each HTTP status, for docs and tests. */
@@ -64,8 +69,10 @@ export const REASONS_BY_STATUS = {
   200: ["allowed", "public_route"],
   401: ["missing_token", "malformed", "too_large", "alg_not_allowed", "unknown_crit", "unknown_kid", "key_unusable", "bad_signature", "expired", "not_yet_valid", "issued_in_future", "too_old", "wrong_issuer", "wrong_audience", "wrong_typ", "missing_claim", "claim_type", "revoked", "invalid_claim"],
   // The adapters' refusals (`Authorizer.refuse`) are 403 unless the platform answers otherwise
-  403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding"],
-  503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused"],
+  403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding",
+    "entity_invalid"], // #17
+  503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused",
+    "entities_unavailable"], // #17
 } as const satisfies Record<200 | 401 | 403 | 503, readonly DecisionReason[]>;
 
 /** Every reason code, once. */
