@@ -3,7 +3,7 @@ import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { ResolvedAuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
-import { auditDetail, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
+import { auditDetail, auditEntities, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import { traceIdFrom } from "./trace-id.ts";
 
 /** What stays the same for every line a function writes. */
@@ -93,6 +93,7 @@ export function buildAuditRecord(
     const enforced = policy ?? { decision: record.decision, reasons: NO_STRINGS, errors: [] };
     record.shadow = compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail);
   }
+  if (isObject(facts.entities)) record.entities = auditEntities(facts.entities, config.maxFieldLength); // #17
   return record;
 }
 

@@ -11,7 +11,7 @@ import { checkRecordText } from "./check-record.ts";
 import type { ResolvedEntitiesConfig } from "./config.ts";
 import type { EntityShapes } from "./shapes.ts";
 import type { EntitySource } from "./source.ts";
-import { MAX_UID_KEY_LENGTH, uidKey } from "./uid.ts";
+import { MAX_UID_KEY_LENGTH, parseUidKey, uidKey } from "./uid.ts";
 
 /** Where one entity of a decision came from, for the audit line. */
 export interface LoadedEntity {
@@ -50,6 +50,11 @@ export interface EntityLoader {
   load(roots: readonly { type: string; id: string }[], failMode: RevocationFailMode): Promise<EntityLoadResult>;
   /** Starts loading `roots` now, so a read can share a round trip with the revocation lookup (#17); never rejects. */
   prefetch(roots: readonly { type: string; id: string }[]): void;
+  /**
+   * Puts `text` (a record, or `null` for none) into the cache for `uid` as if the source had just
+   * answered it, checked the same way: fixtures of policy tests, `gatehouse check`, warming.
+   */
+  remember(uid: string, text: string | null): void;
   breakerState(): BreakerState;
   clearCache(): void;
   readonly source: EntitySource;
@@ -63,6 +68,11 @@ export interface EntityLoaderDeps {
   readonly shapes: EntityShapes | null;
   /** Whether a uid is one of the policy set's static entities (never read from the source). */
   readonly isStatic: (type: string, id: string) => boolean;
+  /**
+   * The cache holds every record there is (fixtures given with `remember`): a uid not in it has no
+   * record, answered synchronously, and the source is never asked. Default `false`.
+   */
+  readonly complete?: boolean;
 }
 
 // One uid's last answer in this isolate: the checked record, "none", or why it is unusable
@@ -293,7 +303,10 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
       const out: Level = new Map();
       for (const uid of uids) {
         const held = cache.get(uid, now);
-        if (held === undefined || now >= held.freshUntil) return "miss";
+        if (held === undefined || now >= held.freshUntil) {
+          if (deps.complete === true) continue;
+          return "miss";
+        }
         out.set(uid, { held, from: "cache" });
       }
       return out;
@@ -353,6 +366,11 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
       const seen = new Set<string>();
       for (const root of roots) enqueue(root.type, root.id, uids, types, seen, []);
       if (uids.length > 0) void fetchLevel(uids, types, now).catch(() => undefined);
+    },
+    remember(uid, text) {
+      const parsed = parseUidKey(uid);
+      const now = clock.now();
+      if (parsed !== undefined) cache.set(uid, hold(uid, parsed.type, text, now));
     },
     breakerState: () => breaker.state(clock.now()),
     clearCache: () => cache.clear(),

@@ -42,6 +42,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     policy: state.policy,
     shadow: state.shadow,
     timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
+    entities: entityFacts(state.entityLoad), // #17
     cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
   });
   // Built field by field rather than with spreads: this runs once per request
@@ -53,6 +54,13 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
   if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
   if (status === 401) decision.wwwAuthenticate = state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID;
   return decision;
+}
+
+// #17: the entity stage's loads for the audit line; absent when the stage did not run
+function entityFacts(load: RequestState["entityLoad"]) {
+  if (load === undefined || load === null) return undefined;
+  if (load.ok) return { loaded: load.loaded, version: load.version, failModeUsed: load.failModeUsed ?? null, storeError: load.storeError ?? null };
+  return { loaded: load.loaded, version: null, failModeUsed: load.reason === "entities_unavailable" ? "closed" : null, storeError: load.reason === "entities_unavailable" ? load.storeError : null };
 }
 
 // Authorizer context for API Gateway: strings only

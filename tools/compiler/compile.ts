@@ -9,6 +9,7 @@ import { GenerateError, generateModule, type GeneratePolicy } from "./generate.t
 import { parseJsonLossless, stringifyLossless } from "./json.ts";
 import { parsePolicySources, type ParsedPolicy, type PolicySource } from "./parse.ts";
 import { schemaActionEntities, validateEntities, validatePolicies } from "./validate.ts";
+import { entityShapesOf } from "./entity-shapes.ts"; // #17
 
 /**
  * Which id a policy gets in `reasons` and `errors`. `"annotation"` (default): its `@id("...")`
@@ -138,7 +139,9 @@ export function compilePolicies(opts: CompilePoliciesOptions): CompileResult {
   const onForbidError = opts.onForbidError ?? "skip";
   let source: string;
   try {
-    source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY, entitiesFile: opts.entitiesFile });
+    // #17: the schema's entity types go into the module, for checking live entity records
+    const entityShapes = opts.schema === undefined ? null : entityShapesOf(opts.schema);
+    source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY, entitiesFile: opts.entitiesFile, entityShapes });
   } catch (e) {
     if (e instanceof GenerateError) throw new PolicyCompileError([...diagnostics, { severity: "error", ...e.site, message: e.message }]);
     throw e;
