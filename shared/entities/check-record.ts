@@ -51,6 +51,11 @@ export function checkRecord(json: unknown, uid: string | null, limits: RecordLim
     if (parent === undefined) return fail("a parent is not `{ type, id }`");
     parents.push(parent);
   }
+  // Whatever the schema says, every value must be one Cedar can hold (no floats, nulls, bad references)
+  for (const [name, value] of Object.entries(attrs)) {
+    const problem = checkCedarValue(value, name, 0);
+    if (problem !== undefined) return fail(problem);
+  }
   if (shapes !== null) {
     const shape = shapes[own.type];
     if (shape === undefined) return fail(`type \`${own.type}\` is not in the schema`);
@@ -106,6 +111,30 @@ function checkType(value: unknown, type: ShapeType, path: string, depth: number)
   }
   // An extension value must say so (`{ __extn: { fn, arg } }`): without a schema the runtime would read a bare string as a string
   return isObject(value) && isObject(value.__extn) ? undefined : wrong(`a \`${type.extension}\` value`);
+}
+
+function checkCedarValue(value: unknown, path: string, depth: number): string | undefined {
+  if (depth > MAX_DEPTH) return `attribute \`${path}\` is nested too deeply`;
+  if (typeof value === "string" || typeof value === "boolean" || typeof value === "bigint") return undefined;
+  if (typeof value === "number") return Number.isSafeInteger(value) ? undefined : `attribute \`${path}\`: ${value} is not a 64-bit integer Cedar can read exactly`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = checkCedarValue(value[i], `${path}[${i}]`, depth + 1);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  if (!isObject(value)) return `attribute \`${path}\`: \`${value === null ? "null" : typeof value}\` is not a Cedar value`;
+  if (Object.hasOwn(value, "__entity")) return uidOf(value) === undefined ? `attribute \`${path}\`: a bad entity reference` : undefined;
+  if (Object.hasOwn(value, "__extn")) {
+    const extn = value.__extn;
+    return isObject(extn) && typeof extn.fn === "string" ? undefined : `attribute \`${path}\`: a bad extension value`;
+  }
+  for (const [name, inner] of Object.entries(value)) {
+    const problem = checkCedarValue(inner, `${path}.${name}`, depth + 1);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
 }
 
 function uidOf(value: unknown): EntityUidJson | undefined {

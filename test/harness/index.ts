@@ -12,3 +12,4 @@ export { startAuditCollector, type AuditCollector, type CollectorBatch } from ".
 export { auditLineErrors, auditSchemaPath } from "./audit-schema.ts";
 export { writeCandidateProject, candidatePolicies, CANDIDATE_DISAGREES_ON } from "./shadow-candidate.ts";
 export { bundleWorkerEntry } from "./bundle-worker.ts";
+export { startEntityServer, type EntityServer, type EntityServerMode } from "./entity-server.ts"; // #17
