@@ -9,6 +9,7 @@ export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   build: () => import("./build.ts"),
   check: () => import("./check.ts"),
   dev: () => import("./dev.ts"),
+  entities: () => import("./entities.ts"), // #17
   fmt: () => import("./fmt.ts"),
   init: () => import("./init.ts"),
   revocations: () => import("./revocations.ts"),
