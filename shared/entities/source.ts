@@ -24,5 +24,6 @@ export function storeEntitySource(store: RevocationStore): EntitySource {
   };
 }
 
-// Entity records are not meant to expire by themselves; stores want a time, so one far away (~100 years)
-export const NO_EXPIRY_SECONDS = 4_102_444_800;
+// Entity records are not meant to expire by themselves; stores want a time, so the latest every store
+// takes (Miniflare's KV refuses expirations past a signed 32-bit integer: 2038-01-19)
+export const NO_EXPIRY_SECONDS = 2_147_483_000;
