@@ -5,7 +5,18 @@ import { storeEntitySource, type EntitySource } from "../entities/source.ts";
 import { ConfigError } from "../errors.ts";
 import type { CompiledPolicySet } from "../policy/types.ts";
 import { memoryStore } from "../revocation/stores/memory.ts";
-import type { EntityStageParts } from "./stages/entities.ts";
+import type { FailMode } from "../config/types.ts";
+import type { EntityLoader } from "../entities/load.ts";
+
+/** What the entity stage needs (issue #17); built by `createAuthorizer` from `config.entities`. */
+export interface EntityStageParts {
+  readonly loader: EntityLoader;
+  /** `config.entities.failMode`; `null`: the route's fail mode. */
+  readonly failMode: FailMode | null;
+  readonly claimsAuthoritative: ReadonlySet<string>;
+  /** Whether the revocation stage starts the entity read, to share its round trip (same store). */
+  readonly prefetch: boolean;
+}
 
 const NOT_STATIC = () => false;
 

@@ -8,7 +8,7 @@ import type { RouteTable } from "../routes/types.ts";
 import type { TokenVerifier } from "../token/verify.ts";
 import type { ClaimsMemo } from "./claims-memo.ts";
 import type { Platform } from "./types.ts";
-import type { EntityStageParts } from "./stages/entities.ts"; // #17
+import type { EntityStageParts } from "./entity-parts.ts"; // #17
 
 /**
  * Everything the stages need, built once per function instance by `createAuthorizer` (or by a tool

@@ -1,19 +1,10 @@
 import type { FailMode } from "../../config/types.ts";
-import type { EntityLoader, EntityLoadResult } from "../../entities/load.ts";
+import type { EntityLoadResult } from "../../entities/load.ts";
+import type { EntityStageParts } from "../entity-parts.ts";
 import { mergeEntities } from "../../entities/merge.ts";
 import type { EntityJson } from "../../policy/types.ts";
 import { resolveRequest } from "../../routes/resolve.ts";
 import { isPromise, verdict, type MaybePromise, type RequestState, type Stage, type Verdict } from "../state.ts";
-
-/** What the entity stage needs (issue #17); built by `createAuthorizer` from `config.entities`. */
-export interface EntityStageParts {
-  readonly loader: EntityLoader;
-  /** `config.entities.failMode`; `null`: the route's fail mode. */
-  readonly failMode: FailMode | null;
-  readonly claimsAuthoritative: ReadonlySet<string>;
-  /** Whether the revocation stage starts the entity read, to share its round trip (same store). */
-  readonly prefetch: boolean;
-}
 
 /**
  * Loads the live records of the request's principal and resource and their ancestors, and merges
