@@ -134,7 +134,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
-    entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true), // #17
+    entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true, ownRuntime), // #17
   };
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());

@@ -16,6 +16,8 @@ export interface EntityStageParts {
   readonly claimsAuthoritative: ReadonlySet<string>;
   /** Whether the revocation stage starts the entity read, to share its round trip (same store). */
   readonly prefetch: boolean;
+  /** Whether the policy set takes this runtime's decoded entities (`ownsPolicySet`); default `false`. */
+  readonly ownEntities?: boolean;
 }
 
 const NOT_STATIC = () => false;
@@ -25,7 +27,7 @@ const NOT_STATIC = () => false;
  * memory store of its own for `kind: "memory"`), checking records against the policy module's
  * schema shapes. `null` without the section.
  */
-export function buildEntityStage(config: ResolvedEntitiesConfig | null, policies: CompiledPolicySet, clock: Clock, source: EntitySource | undefined, shareStore: boolean): EntityStageParts | null {
+export function buildEntityStage(config: ResolvedEntitiesConfig | null, policies: CompiledPolicySet, clock: Clock, source: EntitySource | undefined, shareStore: boolean, ownEntities = false): EntityStageParts | null {
   if (config === null) return null;
   let theSource = source;
   if (theSource === undefined) {
@@ -34,5 +36,5 @@ export function buildEntityStage(config: ResolvedEntitiesConfig | null, policies
   }
   const isStatic = typeof policies.hasStaticEntity === "function" ? policies.hasStaticEntity.bind(policies) : NOT_STATIC;
   const loader = createEntityLoader(config, { source: theSource, clock, shapes: policies.entityShapes ?? null, isStatic });
-  return { loader, failMode: config.failMode, claimsAuthoritative: config.claimsAuthoritative, prefetch: shareStore };
+  return { loader, failMode: config.failMode, claimsAuthoritative: config.claimsAuthoritative, prefetch: shareStore, ownEntities };
 }
