@@ -80,6 +80,9 @@ interface Held {
   readonly entity: EntityJson | null;
   readonly invalid: string | null;
   readonly hash: string;
+  // The hash's two halves as numbers, mixed into the request's data version without building text
+  readonly h1: number;
+  readonly h2: number;
   readonly bytes: number;
   readonly storedAt: number;
   readonly freshUntil: number;
@@ -120,13 +123,15 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
   function hold(uid: string, type: string, text: string | null, now: number): Held {
     if (text === null) {
       const freshUntil = now + config.negativeTtlMs;
-      return { entity: null, invalid: null, hash: NONE_HASH, bytes: 0, storedAt: now, freshUntil, keepUntil: freshUntil + config.maxStaleMs };
+      return { entity: null, invalid: null, hash: NONE_HASH, h1: 0, h2: 0, bytes: 0, storedAt: now, freshUntil, keepUntil: freshUntil + config.maxStaleMs };
     }
     const checked = checkRecordText(text, uid, limits, shapes);
     // An oversize record is not kept: its text would crowd the cache; the refusal is cached briefly
     const hash = checked.ok ? bytesToHex(sha256(utf8ToBytes(text))).slice(0, 16) : NONE_HASH;
     const freshUntil = now + (checked.ok ? ttlOf(type) : config.negativeTtlMs);
-    return { entity: checked.ok ? checked.entity : null, invalid: checked.ok ? null : checked.message, hash, bytes: checked.ok ? text.length : 0, storedAt: now, freshUntil, keepUntil: freshUntil + config.maxStaleMs };
+    const h1 = checked.ok ? parseInt(hash.slice(0, 8), 16) : 0;
+    const h2 = checked.ok ? parseInt(hash.slice(8, 16), 16) : 0;
+    return { entity: checked.ok ? checked.entity : null, invalid: checked.ok ? null : checked.message, hash, h1, h2, bytes: checked.ok ? text.length : 0, storedAt: now, freshUntil, keepUntil: freshUntil + config.maxStaleMs };
   }
 
   // Reads `uids` (none of them in flight) in one round trip; fills the cache
@@ -199,7 +204,12 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
     let types: string[] = [];
     for (const root of roots) enqueue(root.type, root.id, uids, types, seen, loaded);
     let depth = 0;
-    let versionText = "";
+    // FNV-1a-style mix of the records' own SHA-256 prefixes (which cover their uid): not cryptographic, the inputs are
+    let v1 = 0x811c9dc5;
+    let v2 = 0x01000193;
+    let used = 0;
+    // Whether any record names a parent that is not static: only then can the records form a cycle
+    let liveParents = false;
     let failModeUsed: RevocationFailMode | undefined;
     let storeError: RevocationStoreError | undefined;
 
@@ -224,9 +234,15 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
         }
         loaded.push({ uid, source: from, ageMs });
         records.push(held.entity);
-        versionText += uid + "=" + held.hash + ";";
+        v1 = Math.imul(v1 ^ held.h1, 0x01000193);
+        v2 = Math.imul(v2 ^ held.h2, 0x01000193) ^ (v1 >>> 15);
+        used++;
         if (records.length > config.maxEntities) return { ok: false, reason: "entity_invalid", uid, message: `too many entities (more than ${config.maxEntities}, ancestors included)`, loaded };
-        if (depth < config.depth) for (const parent of (held.entity.parents ?? []) as { type: string; id: string }[]) enqueue(parent.type, parent.id, nextUids, nextTypes, seen, loaded);
+        const parents = (held.entity.parents ?? []) as { type: string; id: string }[];
+        for (let p = 0; p < parents.length; p++) {
+          if (!liveParents && !isStatic(parents[p].type, parents[p].id)) liveParents = true;
+          if (depth < config.depth) enqueue(parents[p].type, parents[p].id, nextUids, nextTypes, seen, loaded);
+        }
       }
       uids = nextUids;
       types = nextTypes;
@@ -235,9 +251,9 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
     };
 
     const finish = (): EntityLoadResult => {
-      const cycle = findCycle(records, isStatic);
+      const cycle = liveParents ? findCycle(records, isStatic) : undefined;
       if (cycle !== undefined) return { ok: false, reason: "entity_invalid", uid: cycle, message: "parents form a cycle", loaded };
-      const version = versionText === "" ? NONE_HASH : digest(versionText);
+      const version = used === 0 ? NONE_HASH : hex8(v1) + hex8(v2);
       if (failModeUsed === undefined) return { ok: true, records, loaded, version };
       return { ok: true, records, loaded, version, failModeUsed, storeError: storeError! };
     };
@@ -406,15 +422,6 @@ function findCycle(records: readonly EntityJson[], isStatic: (type: string, id: 
   return undefined;
 }
 
-// Per request, over the records' own SHA-256 prefixes: two FNV-1a 32-bit hashes (not cryptographic, the
-// inputs already are), cheap enough for the cached path
-function digest(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 13);
-  }
-  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
 }
