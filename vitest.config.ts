@@ -26,6 +26,9 @@ const PROCESS = [
   "test/tools/conformance.test.ts",
   "test/tools/dev/**/*.test.ts",
   "test/tools/revocation/cli.test.ts",
+  // #17: redis-server, the CLI spawned, Miniflare
+  "test/functions/node/entities.e2e.test.ts",
+  "test/functions/worker/entities.e2e.test.ts",
 ];
 
 // The store fault suites: each asserts a store's deadline (50 ms plus ~20 ms of slack) against real

@@ -7,6 +7,7 @@ import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore } from "../../shared/revocation/registry.ts";
+import { openEntityDeps } from "../../shared/entities/open-source.ts"; // #17
 import type { RevocationStore } from "../../shared/revocation/store.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import { nodeStores } from "../stores/registry.ts";
@@ -56,6 +57,7 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   // The registry loads the Upstash, Redis or DynamoDB client only when the configuration names it
   const store = resolved.revocation?.store;
   const revocationStore: RevocationStore | undefined = store ? (await openStore(nodeStores, store, { env })).store : undefined;
+  const stores = await openEntityDeps(nodeStores, resolved, revocationStore, { env }); // #17
   // The bare JSON line: Lambda's console.log would prefix it with a timestamp and request id
   const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });
   // #18: the policy bundle store, when the configuration publishes policies without a deploy
@@ -63,7 +65,7 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   // #19: EMF documents on stdout, written once per invocation by the handler's flush
   const metrics = resolved.metrics.enabled ? emfMetrics({ writeLine: (line) => process.stdout.write(`${line}\n`), namespace: resolved.metrics.namespace }) : null;
   const authorize = createAuthorizer(config, {
-    policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...(revocationStore ? { revocationStore } : {}),
+    policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...stores,
     ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies: input.breakGlassPolicies ?? null,
   });
   return createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: httpApiCache as HttpApiCacheCheck });

@@ -10,6 +10,7 @@ import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore, type RevocationStore } from "../../shared/revocation/index.ts";
+import { openEntityDeps } from "../../shared/entities/open-source.ts"; // #17
 import { nodeStores } from "../stores/registry.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
@@ -36,12 +37,15 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   const resolved = validateConfig(config);
   const policiesPath = resolve(env.GATEHOUSE_POLICIES ?? "dist/policies.js");
   const policies = await loadPolicies(policiesPath, "GATEHOUSE_POLICIES");
-  const revocationStore: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
+  const opened: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
+  // #17: the entity source beside it (one client when both name the same store)
+  const stores = await openEntityDeps(nodeStores, resolved, opened, { env });
+  const revocationStore = stores.revocationStore;
   // #18: the policy bundle store, when the configuration publishes policies without a deploy
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
   const metrics = resolved.metrics.enabled ? prometheusMetrics() : null; // #19
   const breakGlassPolicies = resolved.breakGlass === null ? null : await loadPolicies(env.GATEHOUSE_BREAK_GLASS_POLICIES ?? "dist/break-glass/policies.js", "GATEHOUSE_BREAK_GLASS_POLICIES");
-  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...(revocationStore ? { revocationStore } : {}), ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies });
+  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...stores, ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
   const opsPortText = env.GATEHOUSE_OPS_PORT ?? ((config as { metrics?: { port?: number } }).metrics?.port !== undefined ? String(resolved.metrics.port) : deps.defaultOpsPort?.toString());

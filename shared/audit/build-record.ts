@@ -3,7 +3,7 @@ import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { ResolvedAuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
-import { auditDetail, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
+import { auditDetail, auditEntities, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import { traceIdFrom } from "./trace-id.ts";
 import { canaryField } from "./canary-field.ts";
 import { replayFacts } from "./replay-facts.ts";
@@ -101,6 +101,7 @@ export function buildAuditRecord(
   const replay = replayFacts(facts.principalEntity, facts.context, config);
   if (replay !== undefined) record.replay = replay;
   if (facts.breakGlass === true) record.break_glass = true; // #19
+  if (isObject(facts.entities)) record.entities = auditEntities(facts.entities, config.maxFieldLength); // #17
   return record;
 }
 

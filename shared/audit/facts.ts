@@ -70,6 +70,13 @@ export interface DecisionFacts {
   readonly policy?: PolicyOutcome | null;
   /** The candidate policy set's answer, in shadow mode. */
   readonly shadow?: PolicyOutcome | null;
+  /** #17: the live entity records the decision used; absent without `config.entities`. */
+  readonly entities?: {
+    readonly loaded: readonly { readonly uid: string; readonly source: string; readonly ageMs: number }[];
+    readonly version: string | null;
+    readonly failModeUsed?: string | null;
+    readonly storeError?: string | null;
+  } | null;
   /** Stage timings in ms, e.g. differences of `performance.now()`; stages that did not run are left out. */
   readonly timingsMs: {
     readonly total: number;

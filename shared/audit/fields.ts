@@ -1,7 +1,7 @@
 // Field rules shared by `buildAuditRecord` and `serializeAuditLine`, so the record and the line
 // written straight from the facts cannot drift apart.
 import type { DecisionFacts } from "./facts.ts";
-import type { AuditDetail } from "./record.ts";
+import type { AuditDetail, AuditEntities } from "./record.ts";
 
 export const NO_STRINGS: readonly string[] = Object.freeze([]);
 
@@ -28,7 +28,19 @@ export function auditDetail(detail: NonNullable<DecisionFacts["detail"]>, max: n
   if (typeof detail.revokedBy === "string") out.revoked_by = codeOr(detail.revokedBy, "unknown");
   if (Array.isArray(detail.policies)) out.policies = detail.policies.map((id) => cut(String(id), max));
   if (typeof detail.message === "string") out.message = cut(detail.message, max);
+  if (typeof (detail as { uid?: unknown }).uid === "string") out.uid = cut((detail as { uid: string }).uid, max); // #17
   return out;
+}
+
+/** #17: the audit form of the entity stage's facts, capped like every other field (at most 64 uids). */
+export function auditEntities(entities: NonNullable<DecisionFacts["entities"]>, max: number): AuditEntities {
+  const loaded = Array.isArray(entities.loaded) ? entities.loaded.slice(0, 64).map((e) => ({ uid: cut(String(e.uid), max), source: codeOr(e.source, "unknown"), age_ms: Number.isFinite(e.ageMs) && e.ageMs >= 0 ? Math.round(e.ageMs) : 0 })) : [];
+  return {
+    loaded,
+    version: typeof entities.version === "string" ? cut(entities.version, 64) : null,
+    fail_mode_used: entities.failModeUsed == null ? null : codeOr(entities.failModeUsed, "unknown"),
+    store_error: entities.storeError == null ? null : codeOr(entities.storeError, "unknown"),
+  };
 }
 
 /** The allowlisted claims present in `claims`, in allowlist order. */

@@ -63,6 +63,17 @@ export interface AuditRecord {
   canary?: AuditCanary;
   /** #19: present (`true`) only on decisions about a break-glass token. */
   break_glass?: true;
+  /** #17: live entity records used (uid, `cache`/`store`/`stale`/`static`/`absent`, age) and their data version; present only with `config.entities`. */
+  entities?: AuditEntities;
+}
+
+/** #17: what the entity stage loaded, so a decision can be reproduced. */
+export interface AuditEntities {
+  loaded: readonly { uid: string; source: string; age_ms: number }[];
+  /** A digest over the records used; `null` when the stage ended before one was known. */
+  version: string | null;
+  fail_mode_used: string | null;
+  store_error: string | null;
 }
 
 /** The audit form of the pipeline's `DecisionDetail` (snake_case keys, only those that apply). */
@@ -77,6 +88,8 @@ export interface AuditDetail {
   revoked_by?: string;
   policies?: readonly string[];
   message?: string;
+  /** #17: the entity record at fault (`entity_invalid`). */
+  uid?: string;
 }
 
 export type AuditPlatform = "worker" | "lambda" | "node";

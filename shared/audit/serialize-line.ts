@@ -1,7 +1,7 @@
 import { maskClientIp } from "./client-ip.ts";
 import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { AuditContext } from "./build-record.ts";
-import { auditDetail, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
+import { auditDetail, auditEntities, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
 import type { DecisionFacts } from "./facts.ts";
 import { traceIdFrom } from "./trace-id.ts";
 import { canaryField } from "./canary-field.ts";
@@ -70,6 +70,7 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
     const replay = replayFacts(facts.principalEntity, facts.context, config);
     if (replay !== undefined) line += ',"replay":' + JSON.stringify(replay);
   }
+  if (isObject(facts.entities)) line += ',"entities":' + JSON.stringify(auditEntities(facts.entities, config.maxFieldLength)); // #17
   if (dropped > 0) line += ',"audit_dropped":' + num(dropped);
   if (facts.breakGlass === true) line += ',"break_glass":true'; // #19
   return line + "}";

@@ -93,13 +93,17 @@ const route = v.object({
 });
 const routes = v.union([v.looseObject({ routes: v.array(route) }), v.array(route)]);
 
-const store = v.variant("kind", [
+// The store kinds whose records either section can hold; `http` differs per section (below)
+const keyValueStores = [
   v.strictObject({ kind: v.literal("memory") }),
   v.strictObject({ kind: v.literal("upstash"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }),
   v.strictObject({ kind: v.literal("redis"), url: v.optional(v.pipe(v.string(), v.url())) }),
   v.strictObject({ kind: v.literal("kv"), binding: v.optional(nonEmpty) }),
   v.strictObject({ kind: v.literal("dynamodb"), table: v.optional(nonEmpty), region: v.optional(nonEmpty), endpoint: v.optional(v.pipe(v.string(), v.url())) }),
-  v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }), // #18
+] as const;
+const store = v.variant("kind", [
+  ...keyValueStores,
+  v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }), // #18: a key-value store over HTTP
 ]);
 
 const revocation = v.strictObject({
@@ -163,6 +167,28 @@ const slo = v.strictObject({
   windowDays: v.optional(int(7, 90)),
 });
 
+// #17: live entity data; the source is a key-value store kind or the user's batch `http` endpoint
+const entitySource = v.variant("kind", [
+  ...keyValueStores,
+  v.strictObject({ kind: v.literal("http"), url: v.pipe(v.string(), v.url()), authSecret: v.optional(nonEmpty), timeoutMs: v.optional(int(1, 10_000)) }),
+]);
+const entities = v.strictObject({
+  source: entitySource,
+  ttlMs: v.optional(v.union([int(0, 300_000), v.record(v.string(), int(0, 300_000))])),
+  negativeTtlMs: v.optional(int(0, 300_000)),
+  deadlineMs: v.optional(int(1, 10_000)),
+  depth: v.optional(int(0, 16)),
+  maxEntities: v.optional(int(1, 1024)),
+  maxRecordBytes: v.optional(int(256, 1_048_576)),
+  maxParents: v.optional(int(1, 1024)),
+  cacheMaxEntries: v.optional(int(1, 1_000_000)),
+  cacheMaxBytes: v.optional(int(65_536, 268_435_456)),
+  maxStaleMs: v.optional(int(0, 86_400_000)),
+  failMode: v.optional(failMode),
+  claimsAuthoritative: v.optional(v.array(nonEmpty)),
+  breaker: v.optional(v.strictObject({ failureThreshold: v.optional(int(1, 1000)), cooldownMs: v.optional(int(100, 600_000)) })),
+});
+
 /** The whole configuration file (`gatehouse.config.json`); keys `$schema` and `$comment` are allowed. */
 export const gatehouseConfigSchema = v.strictObject({
   $schema: v.optional(v.string()),
@@ -182,6 +208,7 @@ export const gatehouseConfigSchema = v.strictObject({
   metrics: v.optional(metrics), // #19
   breakGlass: v.optional(v.nullable(breakGlass)), // #19
   slo: v.optional(slo), // #19: read by `gatehouse slo`, not at run time
+  entities: v.optional(v.nullable(entities)), // #17
 });
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */

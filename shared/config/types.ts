@@ -9,6 +9,7 @@ import type { ResolvedRolloutConfig, RolloutConfig } from "../rollout/config.ts"
 import type { MetricsConfig, ResolvedMetricsConfig } from "../metrics/config.ts"; // #19
 import type { BreakGlassConfig, ResolvedBreakGlassConfig } from "../break-glass/config.ts"; // #19
 import type { SloConfig } from "../metrics/slo-config.ts"; // #19
+import type { EntitiesConfig, ResolvedEntitiesConfig } from "../entities/config.ts"; // #17
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -69,6 +70,13 @@ export interface GatehouseConfig {
   readonly breakGlass?: BreakGlassConfig | null;
   /** #19: service-level objectives, turned into alerts and dashboards by `gatehouse slo`; not read at run time. */
   readonly slo?: SloConfig;
+  /**
+   * #17: live entity data. Records of the principal, the resource and their ancestors, read at request
+   * time from a store or an `http` endpoint, cached per type (default 5 s), merged over the token's
+   * and the path's entities. Default none (`null`): the policies see the token, the path and the
+   * static entities only.
+   */
+  readonly entities?: EntitiesConfig | null;
 }
 
 /** A `GatehouseConfig` after `validateConfig`: every section checked, defaults filled in, tables built. */
@@ -91,4 +99,6 @@ export interface ResolvedConfig {
   readonly rollout: ResolvedRolloutConfig | null;
   readonly metrics: ResolvedMetricsConfig; // #19
   readonly breakGlass: ResolvedBreakGlassConfig | null; // #19
+  /** #17: `null` without live entity data. */
+  readonly entities?: ResolvedEntitiesConfig | null;
 }

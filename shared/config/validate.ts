@@ -3,6 +3,7 @@ import { ConfigError } from "../errors.ts";
 import { resolveRevocationConfig } from "../revocation/config.ts";
 import { resolvePolicyBundleConfig } from "../bundle/config.ts";
 import { resolveRolloutConfig } from "../rollout/config.ts";
+import { resolveEntitiesConfig } from "../entities/config.ts"; // #17
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
@@ -16,6 +17,7 @@ import { resolveSloConfig } from "../metrics/slo-config.ts"; // #19
 const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError",
   "policyBundle", "rollout", // #18
   "metrics", "breakGlass", "slo", // #19
+  "entities", // #17
 ];
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
@@ -88,6 +90,8 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   const metrics = resolveMetricsConfig(config.metrics, "metrics");
   const breakGlass = resolveBreakGlassConfig(config.breakGlass, token, "breakGlass");
   resolveSloConfig(config.slo, "slo");
+  // #17: live entity data, off unless configured
+  const entities = config.entities === undefined || config.entities === null ? null : resolveEntitiesConfig(config.entities, "entities");
 
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
   // also passes the JSON Schema users validate their file with (one definition, no drift)
@@ -107,6 +111,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     rollout, // #18
     metrics, // #19
     breakGlass, // #19
+    entities, // #17
   });
 }
 

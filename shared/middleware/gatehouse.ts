@@ -10,6 +10,7 @@ import { ConfigError } from "../errors.ts";
 import { edgeStores, openStore, type StoreRegistry } from "../revocation/registry.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { isPromise, type MaybePromise } from "../pipeline/state.ts";
+import { openEntityDeps, type StoreDepsForAuthorizer } from "../entities/open-source.ts"; // #17
 import { withIdentityHeaders } from "./identity-headers.ts";
 import { problemResponse } from "./problem.ts";
 import { requestInput } from "./request-input.ts";
@@ -102,14 +103,20 @@ export function lazyAuthorizer(
         policyBundleStore = isPromise(openedBundles) ? openedBundles.then((o) => o.store) : openedBundles.store;
       }
       const withBundles = policyBundleStore === undefined ? resolvedDeps : { ...resolvedDeps, policyBundleStore };
-      const build = (revocationStore: RevocationStore | undefined) => createAuthorizer(resolvedConfig, revocationStore === undefined ? withBundles : { ...withBundles, revocationStore });
+      // #17: the entity source opens beside the revocation store (sharing its client when both name one)
+      const build = (revocationStore: RevocationStore | undefined): MaybePromise<Authorizer> => {
+        const extra = openEntityDeps(stores ?? edgeStores, checked, revocationStore, { env });
+        const make = (more: StoreDepsForAuthorizer) => createAuthorizer(resolvedConfig, { ...withBundles, ...more });
+        return isPromise(extra) ? extra.then(make) : make(extra);
+      };
       const section = checked.revocation?.store;
-      if (resolvedDeps.revocationStore !== undefined || section === undefined) return (authorizer = build(resolvedDeps.revocationStore));
+      const settle = (built: MaybePromise<Authorizer>) => (authorizer = isPromise(built) ? built.then((later) => (authorizer = later), (error: unknown) => { authorizer = undefined; return refuse(error); }) : built);
+      if (resolvedDeps.revocationStore !== undefined || section === undefined) return settle(build(resolvedDeps.revocationStore));
       const opened = openStore(stores ?? edgeStores, section, { env });
-      if (!isPromise(opened)) return (authorizer = build(opened.store));
+      if (!isPromise(opened)) return settle(build(opened.store));
       authorizer = opened
-        .then((later) => (authorizer = build(later.store)))
-        .then(undefined, (error: unknown) => {
+        .then((later) => build(later.store))
+        .then((built) => (authorizer = built), (error: unknown) => {
           authorizer = undefined;
           return refuse(error);
         });

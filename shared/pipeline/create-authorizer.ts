@@ -25,6 +25,8 @@ import { attachPolicyBundle } from "../bundle/attach.ts"; // #18
 import type { DecisionMetrics } from "../metrics/observer.ts"; // #19
 import { createReadinessCheck, type Readiness } from "./readiness.ts"; // #19
 import { sharedJwksRegistry } from "../token/jwks.ts"; // #19
+import { buildEntityStage } from "./entity-parts.ts"; // #17
+import type { EntitySource } from "../entities/source.ts"; // #17
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -69,6 +71,13 @@ export interface AuthorizerDeps {
    * with that section. Keep it short: the few actions an incident needs.
    */
   readonly breakGlassPolicies?: CompiledPolicySet | null;
+  /**
+   * #17: where live entity records are read (`openEntityDeps` builds it from `config.entities.source`).
+   * May be omitted only for `kind: "memory"` or without `config.entities`.
+   */
+  readonly entitySource?: EntitySource;
+  /** #17: whether `entitySource` reads the revocation store (one round trip for both; see `openEntityDeps`). */
+  readonly entitiesShareStore?: boolean;
 }
 
 /**
@@ -169,6 +178,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     // #20: DPoP proofs' `jti`s are remembered in the revocation store, shared by every instance
     sender: createSenderCheck(resolved.token, { clock, store: checker === null ? null : checker.store, deadlineMs: resolved.revocation?.deadlineMs }),
     breakGlass: resolved.breakGlass === null ? null : { ...resolved.breakGlass, policies: breakGlassPolicies! }, // #19
+    entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true, ownRuntime), // #17
   };
   // #18: the canary rollout of the candidate, when configured (the shared flag uses the revocation store)
   const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker);

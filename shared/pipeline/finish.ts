@@ -44,6 +44,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     shadow: state.shadow,
     timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
     breakGlass: state.breakGlass, // #19
+    entities: entityFacts(state.entityLoad), // #17
     cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
     // #18: references only; the logger writes them with `audit.replay`
     principalEntity: state.cedarRequest === null ? null : principal,
@@ -59,6 +60,13 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
   if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
   if (status === 401) decision.wwwAuthenticate = verdict.challenge ?? (state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID); // #20: DPoP challenges
   return decision;
+}
+
+// #17: the entity stage's loads for the audit line; absent when the stage did not run
+function entityFacts(load: RequestState["entityLoad"]) {
+  if (load === undefined || load === null) return undefined;
+  if (load.ok) return { loaded: load.loaded, version: load.version, failModeUsed: load.failModeUsed ?? null, storeError: load.storeError ?? null };
+  return { loaded: load.loaded, version: null, failModeUsed: load.reason === "entities_unavailable" ? "closed" : null, storeError: load.reason === "entities_unavailable" ? load.storeError : null };
 }
 
 // Authorizer context for API Gateway: strings only

@@ -2,6 +2,7 @@ import type { PipelineParts } from "./parts.ts";
 import type { NamedStage, Stage, StageName } from "./state.ts";
 import { credentialStage } from "./stages/credential.ts";
 import { decisionStage } from "./stages/decision.ts";
+import { entitiesStage, prefetchEntities } from "./stages/entities.ts"; // #17
 import { pathStage } from "./stages/path.ts";
 import { policiesStage } from "./stages/policies.ts";
 import { principalStage } from "./stages/principal.ts";
@@ -18,7 +19,7 @@ export type StageSwaps = Partial<Readonly<Record<StageName, Stage>>>;
 /**
  * The order of the decision, the only place it is written:
  * path → route (public routes end here) → credential → token → binding (sender-constrained tokens, #20) → principal → unmatched route →
- * revocation → request mapping → policies → decision.
+ * revocation → request mapping → entities (live records, #17) → policies → decision.
  * `swaps` replaces stages by name; the order stays this one. The credential and token stages need
  * `parts.verifier` unless both are swapped.
  */
@@ -32,8 +33,10 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("binding", () => bindingStage(parts.sender)), // #20
     stage("principal", () => principalStage(parts.claimsFacts)),
     stage("unmatched", () => unmatchedStage()),
-    stage("revocation", () => revocationStage(parts.checker, parts.failModes)),
+    // #17: with one store for both, the entity read starts first and goes out with the revocation lookup
+    stage("revocation", () => prefetchEntities(revocationStage(parts.checker, parts.failModes), parts.entities ?? null)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
+    stage("entities", () => entitiesStage(parts.entities ?? null, parts.failModes)), // #17
     // #18: a canary rollout evaluates both sets and lets the candidate decide for its slice
     // #19: a break-glass token is decided by its own set
     stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null, parts.breakGlass ?? null)),

@@ -10,6 +10,7 @@ import type { SenderCheck } from "../token/bind.ts"; // #20
 import type { ClaimsMemo } from "./claims-memo.ts";
 import type { Canary } from "../rollout/canary.ts";
 import type { Platform } from "./types.ts";
+import type { EntityStageParts } from "./entity-parts.ts"; // #17
 
 /**
  * Everything the stages need, built once per function instance by `createAuthorizer` (or by a tool
@@ -45,6 +46,8 @@ export interface PipelineParts {
   readonly canary?: Canary | null;
   /** #19: the break-glass issuer, its lifetime bound and its dedicated policy set; `null`/absent without. */
   readonly breakGlass?: BreakGlassParts | null;
+  /** #17: the live entity loader and its options; absent or `null` without `config.entities`. */
+  readonly entities?: EntityStageParts | null;
 }
 
 /** #19: what the policies stage needs to decide break-glass tokens. */

@@ -33,7 +33,10 @@ export type DecisionReason =
   | RouteFailureReason
   | TokenFailureReason
   | RevocationReason
-  | SenderFailureReason; // #20
+  | SenderFailureReason // #20
+  // #17: a live entity record that cannot be used (403), an entity source that could not answer (503)
+  | "entity_invalid"
+  | "entities_unavailable";
 
 /**
  * What the stage that ended a request knew about why, for the audit line's `detail` (never the
@@ -57,8 +60,10 @@ export interface DecisionDetail {
   readonly revokedBy?: string;
   /** The erroring forbid policies (`forbid_error`). */
   readonly policies?: readonly string[];
-  /** A one-line message, for `internal_error` only. */
+  /** A one-line message, for `internal_error` and `entity_invalid` (#17). */
   readonly message?: string;
+  /** The entity record at fault (`entity_invalid`, #17), e.g. `User::"alice"`. */
+  readonly uid?: string;
 }
 
 /** The reasons of each HTTP status, for docs and tests. */
@@ -70,9 +75,11 @@ export const REASONS_BY_STATUS = {
     "dpop_alg_not_allowed", "dpop_bad_jwk", "dpop_bad_signature", "dpop_htm_mismatch", "dpop_htu_mismatch", "dpop_iat_out_of_window", "dpop_ath_mismatch",
     "dpop_key_mismatch", "dpop_replayed", "mtls_required", "mtls_cert_missing", "mtls_cert_mismatch"],
   // The adapters' refusals (`Authorizer.refuse`) are 403 unless the platform answers otherwise
-  403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding"],
+  403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding",
+    "entity_invalid"], // #17
   503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused",
-    "discovery_unavailable", "introspection_unavailable", "dpop_replay_unavailable"], // #20
+    "discovery_unavailable", "introspection_unavailable", "dpop_replay_unavailable", // #20
+    "entities_unavailable"], // #17
 } as const satisfies Record<200 | 401 | 403 | 503, readonly DecisionReason[]>;
 
 /** Every reason code, once. */

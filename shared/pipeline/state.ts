@@ -8,6 +8,7 @@ import type { SenderFailureReason } from "../token/sender-reasons.ts"; // #20
 import type { JwtClaims, TokenSuccess } from "../token/verify.ts";
 import type { CedarRequest, EntityJson } from "../policy/types.ts";
 import type { ClaimsFacts } from "./claims-memo.ts";
+import type { EntityLoadResult } from "../entities/load.ts"; // #17
 import type { DecisionDetail, DecisionReason } from "./reasons.ts";
 import type { CanaryChoice } from "../rollout/canary-choice.ts";
 import type { AuthorizeInput, Decision, DecisionStatus } from "./types.ts";
@@ -56,6 +57,8 @@ export interface RequestState {
   request: ResolvedRequest | null;
   cedarRequest: CedarRequest | null;
   entities: EntityJson[] | null;
+  /** entities (#17): which live records were loaded, from where, and their version; `null` without `config.entities`. */
+  entityLoad?: EntityLoadResult | null;
   /** policies: the enforced set's answer, and the candidate's in shadow mode (audit only). */
   policy: PolicyResult | null;
   shadow: PolicyResult | null;
@@ -94,7 +97,8 @@ export interface NamedStage {
 }
 
 /** The stages, in the order they run (see `order.ts`). */
-export type StageName = "path" | "route" | "credential" | "token" | "binding" | "principal" | "unmatched" | "revocation" | "request" | "policies" | "decision";
+export type StageName = "path" | "route" | "credential" | "token" | "binding" | "principal" | "unmatched" | "revocation" | "request" | "policies" | "decision"
+  | "entities"; // #17
 
 /** A verdict, with its detail only when there is one. */
 export function verdict(status: DecisionStatus, reason: DecisionReason, detail?: DecisionDetail): Verdict {

@@ -4,6 +4,7 @@ import { PolicyEvaluationError } from "./errors.ts";
 import type { RequestView } from "./ops.ts";
 import type { CedarRequest, CompiledPolicySet, EntityJson, OnForbidError, PolicyError, PolicyInfo, PolicyResult } from "./types.ts";
 import { CedarRecord, EntityUid } from "./values.ts";
+import type { EntityShapes } from "../entities/shapes.ts"; // #17
 
 /** A principal or resource scope, as the generated module declares it. */
 export type ScopeDef =
@@ -31,6 +32,8 @@ export interface PolicySetDef {
   /** Static entities (Cedar JSON), e.g. the role hierarchy. */
   entities: readonly EntityJson[];
   policies: readonly PolicyDef[];
+  /** #17: the schema's entity types (`entityShapes`), written by the compiler when it had a schema. */
+  entityShapes?: EntityShapes | null;
 }
 
 type Scope = ScopeDef;
@@ -250,6 +253,9 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     version: def.version,
     policies: info,
     onForbidError: strict ? "deny" : "skip",
+    // #17
+    entityShapes: def.entityShapes ?? null,
+    hasStaticEntity: (type, id) => statics.get(new EntityUid(type, id)) !== undefined,
   };
   ownSets.add(set);
   return set;

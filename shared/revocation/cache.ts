@@ -13,14 +13,30 @@ export interface CachedValue {
   readonly keepUntil: number;
 }
 
-/** Bounded map from store key to `CachedValue`: at most `maxEntries`, least recently used dropped first. */
-export class ValueCache {
-  #young = new Map<string, CachedValue>();
-  #old = new Map<string, CachedValue>();
-  readonly #generation: number;
+/** What any cached entry carries: until when it is fresh, and until when it is kept. */
+export interface Kept {
+  readonly freshUntil: number;
+  readonly keepUntil: number;
+}
 
-  constructor(maxEntries: number) {
+/**
+ * Bounded map from store key to `CachedValue`: at most `maxEntries`, least recently used dropped first.
+ * Issue #17: entity records share it, with entries of their own type and a bound in bytes as well
+ * (`sizeOf` tells an entry's size; a generation rotates when it holds half of `maxBytes`).
+ */
+export class ValueCache<V extends Kept = CachedValue> {
+  #young = new Map<string, V>();
+  #old = new Map<string, V>();
+  readonly #generation: number;
+  // #17: the byte bound, off unless `sizeOf` is given
+  readonly #generationBytes: number;
+  readonly #sizeOf: ((entry: V) => number) | undefined;
+  #youngBytes = 0;
+
+  constructor(maxEntries: number, maxBytes = Infinity, sizeOf?: (entry: V) => number) {
     this.#generation = Math.max(1, Math.floor(maxEntries / 2));
+    this.#generationBytes = maxBytes / 2;
+    this.#sizeOf = sizeOf;
   }
 
   get size(): number {
@@ -28,7 +44,7 @@ export class ValueCache {
   }
 
   /** The entry for `key` if it is still kept at `now`. */
-  get(key: string, now: number): CachedValue | undefined {
+  get(key: string, now: number): V | undefined {
     let entry = this.#young.get(key);
     if (entry !== undefined) {
       if (now < entry.keepUntil) return entry;
@@ -43,7 +59,7 @@ export class ValueCache {
     return entry;
   }
 
-  set(key: string, entry: CachedValue): void {
+  set(key: string, entry: V): void {
     if (this.#young.has(key)) {
       this.#young.set(key, entry);
       return;
@@ -55,13 +71,16 @@ export class ValueCache {
   clear(): void {
     this.#young.clear();
     this.#old.clear();
+    this.#youngBytes = 0;
   }
 
-  #addYoung(key: string, entry: CachedValue): void {
+  #addYoung(key: string, entry: V): void {
     this.#young.set(key, entry);
-    if (this.#young.size >= this.#generation) {
+    if (this.#sizeOf !== undefined) this.#youngBytes += this.#sizeOf(entry);
+    if (this.#young.size >= this.#generation || this.#youngBytes >= this.#generationBytes) {
       this.#old = this.#young;
       this.#young = new Map();
+      this.#youngBytes = 0;
     }
   }
 }

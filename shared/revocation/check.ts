@@ -325,7 +325,8 @@ function firstRevoking(kinds: readonly RevocationKind[], values: ReadonlyArray<s
 }
 
 // Races the store against the deadline. Resolves, never rejects: the values, or why there are none.
-function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: number, nowMs: number): Promise<Array<string | null> | { error: RevocationStoreError }> {
+// Exported for the entity loader (#17), which reads its records with the same deadline and errors
+export function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: number, nowMs: number): Promise<Array<string | null> | { error: RevocationStoreError }> {
   return new Promise((resolve) => {
     const controller = new AbortController();
     const timer = setTimeout(() => {

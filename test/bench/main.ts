@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { benchPolicyEval } from "./policy-eval.ts";
 import { benchJwtVerify } from "./jwt-verify.ts";
 import { benchRevocation } from "./revocation.ts";
+import { benchEntities } from "./entities.ts"; // #17
 import { benchWorker } from "./worker.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchAudit } from "./audit.ts";
@@ -80,6 +81,11 @@ section("Revocation lookups on loopback", "revocation");
 const revocation = await benchRevocation({ quick });
 printTable(revocation, ["store", "p50_us", "p99_us", "cached_ns"]);
 
+// #17: the pipeline with entity cache hits against the same without entities; an entity-store miss on loopback redis
+section("Live entities: cache hits vs none, store miss on loopback redis", "entities");
+const entities = await benchEntities({ quick });
+printTable([entities as unknown as Record<string, unknown>], Object.keys(entities));
+
 section("Audit overhead", "audit");
 const audit = await benchAudit({ quick });
 printTable([audit as unknown as Record<string, unknown>], Object.keys(audit));
@@ -112,6 +118,7 @@ const figures = {
   audit_overhead_ns: audit.audit_overhead_ns,
   audit,
   metrics_overhead: metricsOverhead, // #19
+  entities, // #17
   section_s: sectionSeconds,
   duration_s: Math.round((Date.now() - started) / 1000),
 };

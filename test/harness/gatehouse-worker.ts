@@ -93,12 +93,15 @@ export interface StartGatehouseOptions {
   /** The `GatehouseConfig` as JSON; `routes` defaults to the bundled policies/routes.json. */
   readonly config: unknown;
   readonly bundlePath: string;
+  /** #17: a directory holding the KV data on disk, so a CLI (`--kv-persist DIR --kv-namespace revocations`) can write to it. */
+  readonly kvPersist?: string;
 }
 
 /** Starts the bundle with `GATEHOUSE_CONFIG`, an `ORIGIN` service binding that echoes, and a switchable `REVOCATIONS` KV. */
 export async function startGatehouse(options: StartGatehouseOptions): Promise<GatehouseUnderTest> {
   const originRequests: OriginRequest[] = [];
   const mf = new Miniflare({
+    ...(options.kvPersist === undefined ? {} : { kvPersist: options.kvPersist }), // #17
     workers: [
       {
         name: "gatehouse",

@@ -14,3 +14,4 @@ export { writeCandidateProject, candidatePolicies, CANDIDATE_DISAGREES_ON } from
 export { bundleWorkerEntry } from "./bundle-worker.ts";
 export { startAuditedWorker, WORKER_ISSUER, WORKER_AUDIENCE, type AuditedWorker } from "./worker-audit.ts"; // #18
 export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } from "./canary-candidate.ts"; // #18
+export { startEntityServer, type EntityServer, type EntityServerMode } from "./entity-server.ts"; // #17

@@ -12,6 +12,9 @@ export interface PolicyCase {
   context?: Record<string, unknown>;
   expect: "allow" | "deny";
   policies?: string[];
+  /** #17: the entity store's records for this case (Cedar JSON), and the reason a case expects. */
+  liveEntities?: cedar.EntityJson[];
+  reason?: string;
 }
 
 export interface RouteSpec {
@@ -103,15 +106,26 @@ export function decideWithCedarWasm(project: PolicyProject, testCase: PolicyCase
     Object.entries(resourceSpec.attrs ?? {}).map(([name, template]) => [name, fill(template, match.params)]),
   );
   const scopes = typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : [];
-  const entities: cedar.EntityJson[] = [
-    ...project.entities,
-    {
-      uid: principal,
-      attrs: { tenant: String(claims.tenant ?? ""), suspended: claims.suspended === true },
-      parents: ((claims.groups as string[] | undefined) ?? []).map((group) => ({ type: "Role", id: group })),
-    },
-    { uid: resource, attrs: resourceAttrs, parents: [] },
-  ];
+  let principalEntity: cedar.EntityJson = {
+    uid: principal,
+    attrs: { tenant: String(claims.tenant ?? ""), suspended: claims.suspended === true },
+    parents: ((claims.groups as string[] | undefined) ?? []).map((group) => ({ type: "Role", id: group })),
+  };
+  let resourceEntity: cedar.EntityJson = { uid: resource, attrs: resourceAttrs, parents: [] };
+  // #17, read plainly: a live record's attributes win over the token's and the path's, its parents replace theirs
+  const others: cedar.EntityJson[] = [];
+  for (const record of testCase.liveEntities ?? []) {
+    const uid = record.uid as { type: string; id: string };
+    const over = (base: cedar.EntityJson): cedar.EntityJson => ({ uid: base.uid, attrs: { ...base.attrs, ...record.attrs }, parents: record.parents ?? base.parents });
+    if (uid.type === principal.type && uid.id === principal.id) principalEntity = over(principalEntity);
+    else if (uid.type === resource.type && uid.id === resource.id) resourceEntity = over(resourceEntity);
+    else others.push(record);
+  }
+  const entities: cedar.EntityJson[] = [...project.entities, ...others, principalEntity, resourceEntity];
+  // Cedar checks the entities against the schema; a record it refuses is a deny (`entity_invalid`)
+  if (testCase.liveEntities !== undefined && cedar.checkParseEntities({ entities, schema: project.schema }).type !== "success") {
+    return { decision: "deny" as const, reasons: [] as string[], route: match.route, invalid: true };
+  }
   const answer = cedar.isAuthorized({
     principal,
     action: { type: "Action", id: match.route.action! },

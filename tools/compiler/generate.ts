@@ -25,6 +25,8 @@ export interface GenerateInput {
   runtimeImport: string;
   /** Where `entities` came from, for errors. */
   entitiesFile?: string;
+  /** #17: the schema's entity types, for checking live records at run time; absent without a schema. */
+  entityShapes?: object | null;
 }
 
 // The JSON EST is loosely typed here: the generator checks each shape as it meets it.
@@ -400,6 +402,7 @@ export function generateModule(input: GenerateInput): string {
     `  version: ${jsString(input.version)},`,
     `  onForbidError: ${jsString(input.onForbidError)},`,
     `  entities: ${entities},`,
+    ...(input.entityShapes ? [`  entityShapes: ${JSON.stringify(input.entityShapes)},`] : []), // #17
     `  policies: [${input.policies.map((_, i) => `P${i}`).join(", ")}],`,
     "});",
     "",

@@ -26,7 +26,7 @@ export function decideWithClaims(setup: DecideSetup, input: DecideInput): Decide
     path: input.path,
     headers: headersLike,
     ...(input.ip !== undefined ? { clientIp: input.ip } : {}),
-    given: { claims: input.claims, principal: input.principal, context: input.context, entities: input.entities },
+    given: { claims: input.claims, principal: input.principal, context: input.context, entities: input.entities, liveEntities: input.liveEntities },
   };
   const state = decider.decide(request);
   // Invariant: no swapped stage waits, so the decision is made before `decide` returns

@@ -4,10 +4,11 @@ import { principalStage } from "../../shared/pipeline/stages/principal.ts";
 import { requestStage } from "../../shared/pipeline/stages/request.ts";
 import type { PrincipalEntity, ResolvedClaimsMapping, TokenContext } from "../../shared/token/index.ts";
 import type { DecideInput, DecideSetup } from "./types.ts";
+import { fixtureEntityStage } from "./fixture-entities.ts"; // #17
 
 /** An `AuthorizeInput` that carries what a test case gives in place of a signed token. */
 export interface GivenInput extends AuthorizeInput {
-  readonly given: Pick<DecideInput, "claims" | "principal" | "context" | "entities">;
+  readonly given: Pick<DecideInput, "claims" | "principal" | "context" | "entities" | "liveEntities">;
 }
 
 const NO_TOKEN_CONTEXT: TokenContext = Object.freeze({ scopes: Object.freeze([]) as readonly string[] });
@@ -21,7 +22,7 @@ const MISSING_TOKEN = { status: 401, reason: "missing_token", detail: { stage: "
  * mapping stage is the production one, with the case's context fields merged over its context
  * and its extra entities added.
  */
-export function givenStages(parts: PipelineParts, setup: Pick<DecideSetup, "mappings" | "defaultMapping">): readonly NamedStage[] {
+export function givenStages(parts: PipelineParts, setup: Pick<DecideSetup, "mappings" | "defaultMapping" | "entities">): readonly NamedStage[] {
   const productionRequest = requestStage(parts.contextHeaders, parts.clock);
   const mapped = principalStage();
   return pipelineStages(parts, {
@@ -60,6 +61,12 @@ export function givenStages(parts: PipelineParts, setup: Pick<DecideSetup, "mapp
       if (given.principal !== undefined) state.entities![0] = given.principal;
       if (given.entities !== undefined) state.entities!.push(...given.entities);
       return undefined;
+    },
+    // #17: the case's live records, through the production entity stage
+    entities: function givenLiveEntities(state) {
+      const records = givenOf(state).liveEntities;
+      if (records === undefined) return undefined;
+      return fixtureEntityStage(parts, setup.entities ?? null, records)(state);
     },
   });
 }

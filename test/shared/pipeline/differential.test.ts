@@ -13,6 +13,7 @@ import { memorySink } from "../../../shared/audit/index.ts";
 import { frozenClock } from "../../../shared/clock/index.ts";
 import { createAuthorizer, type Authorizer, type GatehouseConfig } from "../../../shared/pipeline/index.ts";
 import { createMemoryStore } from "../../../shared/revocation/index.ts";
+import { entityStoreKey, NO_EXPIRY_SECONDS, storeEntitySource, uidKey } from "../../../shared/entities/index.ts";
 import { decideWithClaims, loadSuites, prepareProject, type DecideInput, type DecideSetup } from "../../../tools/policy-test/index.ts";
 import { createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
 import { AUDIENCE, ISSUER, POLICIES_DIR, exampleRoutes } from "./fixtures.ts";
@@ -34,6 +35,8 @@ interface Side {
   readonly setup: DecideSetup;
   readonly authorize: Authorizer;
   readonly clock: ReturnType<typeof frozenClock>;
+  /** #17: the production configuration, for a case with live entity records (its own authorizer and store). */
+  readonly production: GatehouseConfig;
 }
 
 let key: TestKey;
@@ -59,7 +62,7 @@ beforeAll(async () => {
     const clock = frozenClock(BASE_MS);
     const production: GatehouseConfig = { ...config, routes: exampleRoutes, revocation: { store: { kind: "memory" } } } as GatehouseConfig;
     const authorize = createAuthorizer(production, { policies: setup.policies, clock, auditSink: memorySink(), revocationStore: createMemoryStore() });
-    sides.set(`${project}/${onForbidError}`, { setup, authorize, clock });
+    sides.set(`${project}/${onForbidError}`, { setup, authorize, clock, production });
   }
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,8 +71,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function both(side: Side, request: Omit<DecideInput, "now">, nowMs: number) {
   const test = decideWithClaims(side.setup, { ...request, now: nowMs });
   side.clock.set(nowMs);
+  const authorize = await productionFor(side, request);
   const token = request.claims === undefined ? undefined : await mintToken(key, { ...request.claims, iss: ISSUER }, { issuer: ISSUER, audience: AUDIENCE, now: Math.floor(nowMs / 1000), ttlSeconds: 600 });
-  const production = await side.authorize({
+  const production = await authorize({
     platform: "node",
     method: request.method,
     path: request.path,
@@ -80,6 +84,15 @@ async function both(side: Side, request: Omit<DecideInput, "now">, nowMs: number
     test: { decision: test.decision, reason: test.reason, policies: [...(test.result?.reasons ?? [])].sort() },
     production: { decision: production.allow ? "allow" : "deny", reason: production.reason, policies: [...(production.policies ?? [])].sort() },
   };
+}
+
+// #17: a case's live records go into a real (memory) entity store that a production authorizer of its own reads
+async function productionFor(side: Side, request: Omit<DecideInput, "now">): Promise<Authorizer> {
+  if (request.liveEntities === undefined) return side.authorize;
+  const store = createMemoryStore();
+  for (const record of request.liveEntities as Array<{ uid: { type: string; id: string } }>) await store.put(entityStoreKey(uidKey(record.uid.type, record.uid.id)), JSON.stringify(record), NO_EXPIRY_SECONDS);
+  const config = { ...side.production, entities: { source: { kind: "memory" } } } as GatehouseConfig;
+  return createAuthorizer(config, { policies: side.setup.policies, clock: side.clock, auditSink: memorySink(), revocationStore: createMemoryStore(), entitySource: storeEntitySource(store) });
 }
 
 describe("differential: the example project's policy tests", () => {

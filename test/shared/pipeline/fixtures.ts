@@ -30,12 +30,14 @@ export interface ExampleCase {
   request: string;
   expect: "allow" | "deny";
   policies?: string[];
+  liveEntities?: unknown[];
 }
 
 /** `policies/tests/*.yaml` cases with their defaults merged in. */
 export function exampleCases(): ExampleCase[] {
   const doc = parseYaml(readFileSync(`${POLICIES_DIR}/tests/orders.yaml`, "utf8")) as { defaults: { claims: Record<string, unknown> }; cases: ExampleCase[] };
-  return doc.cases.map((c) => ({ ...c, claims: { ...doc.defaults.claims, ...c.claims } }));
+  // #17: cases with live entity records need an entity store; differential.test.ts and entities.test.ts decide them
+  return doc.cases.filter((c) => c.liveEntities === undefined).map((c) => ({ ...c, claims: { ...doc.defaults.claims, ...c.claims } }));
 }
 
 export function baseConfig(key: TestKey, overrides: Partial<GatehouseConfig> = {}): GatehouseConfig {

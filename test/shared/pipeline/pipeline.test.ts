@@ -13,7 +13,7 @@ import { createSenderCheck } from "../../../shared/token/bind.ts";
 import { auditLineErrors, createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
 import { AUDIENCE, ISSUER, NOW_MS, baseConfig, examplePolicies, exampleRoutes, input, viewer } from "./fixtures.ts";
 
-const ORDER = ["path", "route", "credential", "token", "binding", "principal", "unmatched", "revocation", "request", "policies", "decision"];
+const ORDER = ["path", "route", "credential", "token", "binding", "principal", "unmatched", "revocation", "request", "entities", "policies", "decision"];
 
 let key: TestKey;
 let policies: CompiledPolicySet;
@@ -55,7 +55,7 @@ function tracedDecide(p: PipelineParts) {
 const token = (claims: Record<string, unknown>, now = NOW_MS / 1000) => mintToken(key, claims, { issuer: ISSUER, audience: AUDIENCE, now, ttlSeconds: 300 });
 
 describe("pipeline: the order", () => {
-  it("is path → route → credential → token → binding → principal → unmatched → revocation → request → policies → decision", () => {
+  it("is path → route → credential → token → binding → principal → unmatched → revocation → request → entities → policies → decision", () => {
     expect(pipelineStages(parts().parts).map((stage) => stage.name)).toEqual(ORDER);
   });
 

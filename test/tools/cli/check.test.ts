@@ -28,6 +28,19 @@ describe.concurrent("gatehouse check", () => {
     expect(run.stdout).toContain('User::"sam" {"tenant":"acme","suspended":true} in [Role::"reader"]');
   });
 
+  // #17: the store's records for the request, through the production entity stage
+  it("--live-entities: a record suspending the user denies, a record of the wrong type is entity_invalid", async () => {
+    const suspended = JSON.stringify([{ uid: { type: "User", id: "rita" }, attrs: { tenant: "acme", suspended: true } }]);
+    const wrong = JSON.stringify([{ uid: { type: "User", id: "rita" }, attrs: { tenant: 7, suspended: false } }]);
+    const p = project({ "rita.json": RITA, "suspended.json": suspended, "wrong.json": wrong });
+    const denied = await runCli(["check", "--claims", "rita.json", "--live-entities", "suspended.json", "GET", "/docs/acme/d1"], { cwd: p.dir });
+    expect(denied.code).toBe(1);
+    expect(denied.stdout.trim()).toBe("deny (policy_denied) by no-suspended");
+    const invalid = await runCli(["check", "--claims", "rita.json", "--live-entities", "wrong.json", "GET", "/docs/acme/d1"], { cwd: p.dir });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toContain("entity_invalid");
+  });
+
   it("--explain lists a policy that errored and why (with --principal instead of claims)", async () => {
     const principal = JSON.stringify({ uid: { type: "User", id: "rita" }, attrs: { tenant: "acme", suspended: false, clearance: 7 }, parents: [{ type: "Role", id: "reader" }] });
     const p = project({

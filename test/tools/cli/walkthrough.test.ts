@@ -63,7 +63,7 @@ describe("docs/policy-authoring.md walkthrough", () => {
     writeFileSync(join(dir, "policies/admin.cedar"), `${readFileSync(join(dir, "policies/admin.cedar"), "utf8")}\n${block("cedar")}`);
     const { stdout, codes } = await runBlock(block("sh", 0), "test");
     expect(codes).toEqual([{ args: "test --coverage", code: 0 }]);
-    expect(stdout).toMatch(/^37 passed, 0 failed$/m);
+    expect(stdout).toMatch(/^46 passed, 0 failed$/m);
     expect(stdout).toContain("every policy decided at least one case");
   });
 

@@ -18,6 +18,8 @@ options:
   --principal FILE   a principal entity \`{ uid, attrs, parents }\` instead of claims
   --context JSON     context fields merged over the pipeline's, e.g. '{"amr":["mfa"]}'
   --entities FILE    extra entities (a json list)
+  --live-entities FILE  the entity store's records for this request (Cedar entities JSON), decided
+                     through the entity stage as a deployed function would (#17)
   --ip ADDR          the client address (\`context.ip\`)
   --now TIME         the request time (RFC 3339); default now
   --explain          also print the determining policies with file:line, the policies that
@@ -40,6 +42,7 @@ export const command: CliCommand = {
         principal: { type: "string" },
         context: { type: "string" },
         entities: { type: "string" },
+        "live-entities": { type: "string" }, // #17
         ip: { type: "string" },
         now: { type: "string" },
         explain: { type: "boolean", default: false },
@@ -71,6 +74,7 @@ export const command: CliCommand = {
       if (typeof context !== "object" || context === null || Array.isArray(context)) throw new UsageError(`--context: expected a json object, got \`${values.context}\``);
     }
     const entities = values.entities === undefined ? undefined : readList(parseYaml, values.entities);
+    const liveEntities = values["live-entities"] === undefined ? undefined : readList(parseYaml, values["live-entities"]); // #17
     const now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (!Number.isFinite(now)) throw new UsageError(`--now: expected an RFC 3339 time such as \`2026-01-01T09:00:00Z\`, got \`${values.now}\``);
 
@@ -90,6 +94,7 @@ export const command: CliCommand = {
       ...(principal ? { principal } : {}),
       ...(context ? { context } : {}),
       ...(entities ? { entities } : {}),
+      ...(liveEntities ? { liveEntities } : {}),
       ...(values.ip ? { ip: values.ip } : {}),
     });
     console.log(explain(outcome, prepared.setup, values.explain, paintFor(process.stdout)));

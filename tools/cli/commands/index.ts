@@ -10,6 +10,7 @@ export const COMMANDS: Readonly<Record<string, () => CommandModule>> = {
   bundles: () => import("./bundles.ts"), // #18
   check: () => import("./check.ts"),
   dev: () => import("./dev.ts"),
+  entities: () => import("./entities.ts"), // #17
   fmt: () => import("./fmt.ts"),
   init: () => import("./init.ts"),
   publish: () => import("./publish.ts"), // #18

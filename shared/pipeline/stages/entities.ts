@@ -1,0 +1,90 @@
+import type { FailMode } from "../../config/types.ts";
+import type { EntityLoadResult } from "../../entities/load.ts";
+import type { EntityStageParts } from "../entity-parts.ts";
+import { mergeEntities } from "../../entities/merge.ts";
+import type { EntityJson } from "../../policy/types.ts";
+import { Entity } from "../../policy/entities.ts";
+import { resolveRequest } from "../../routes/resolve.ts";
+import { isPromise, verdict, type MaybePromise, type RequestState, type Stage, type Verdict } from "../state.ts";
+
+/**
+ * Loads the live records of the request's principal and resource and their ancestors, and merges
+ * them into the request entities (see `mergeEntities` for the precedence). An unusable record
+ * (schema, size, cycle, too many ancestors) is a 403 `entity_invalid` naming the uid; a source that
+ * cannot answer in time is a 503 `entities_unavailable` under fail mode `closed`. Synchronous when
+ * every record is cached. Without `config.entities` the stage passes.
+ */
+export function entitiesStage(parts: EntityStageParts | null, failModes: ReadonlyMap<string, FailMode>): Stage {
+  if (parts === null) return function entities() { return undefined; };
+  const { loader } = parts;
+  // The merge of a token's principal with the same cached records gives the same entities: kept per
+  // principal object (the claims memo's, one per cached token), so the cached path decodes nothing anew
+  const merged = new WeakMap<object, MergedFor>();
+  return function entities(state): MaybePromise<Verdict | undefined> {
+    const roots = [state.principal!.uid, state.request!.resourceEntity.uid];
+    const known = loader.loadCached(roots);
+    if (known !== undefined) return settle(state, known, parts, merged);
+    const later = loader.load(roots, parts.failMode ?? failModes.get(state.match!.route.name) ?? "closed");
+    return isPromise(later) ? later.then((result) => settle(state, result, parts, merged)) : settle(state, later, parts, merged);
+  };
+}
+
+// One principal's last merge: the records and resource it was made from, and the entities it gave
+interface MergedFor {
+  readonly records: readonly EntityJson[];
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly resourceAttrs: Readonly<Record<string, string>>;
+  readonly entities: (EntityJson | Entity)[];
+}
+
+function settle(state: RequestState, result: EntityLoadResult, parts: EntityStageParts, memo: WeakMap<object, MergedFor>): Verdict | undefined {
+  state.entityLoad = result;
+  if (!result.ok) {
+    if (result.reason === "entity_invalid") return verdict(403, "entity_invalid", { stage: "entities", uid: result.uid, message: result.message });
+    return verdict(503, "entities_unavailable", { stage: "entities", store: parts.loader.source.name, storeError: result.storeError });
+  }
+  if (result.records.length === 0) return undefined;
+  const principal = state.principal!;
+  const resource = state.request!.resourceEntity;
+  const last = memo.get(principal);
+  if (last !== undefined && sameMerge(last, result.records, resource)) {
+    state.entities = last.entities as EntityJson[];
+    return undefined;
+  }
+  const built = { principal: principal as unknown as EntityJson, resource: resource as unknown as EntityJson };
+  const json = mergeEntities(built, result.records, parts.claimsAuthoritative);
+  // Decoded once for the runtime that takes its own entities (issue #22's `ownsPolicySet`)
+  const entities = parts.ownEntities === true ? json.map((e) => new Entity(e)) : json;
+  if (Object.isFrozen(principal.uid)) memo.set(principal, { records: result.records, resourceType: resource.uid.type, resourceId: resource.uid.id, resourceAttrs: resource.attrs, entities });
+  state.entities = entities as EntityJson[];
+  return undefined;
+}
+
+function sameMerge(last: MergedFor, records: readonly EntityJson[], resource: { readonly uid: { readonly type: string; readonly id: string }; readonly attrs: Readonly<Record<string, string>> }): boolean {
+  if (last.records.length !== records.length || last.resourceType !== resource.uid.type || last.resourceId !== resource.uid.id) return false;
+  for (let i = 0; i < records.length; i++) if (last.records[i] !== records[i]) return false;
+  const a = last.resourceAttrs;
+  const b = resource.attrs;
+  for (const name in b) if (a[name] !== b[name]) return false;
+  for (const name in a) if (!(name in b)) return false;
+  return true;
+}
+
+/**
+ * `stage`, preceded by the start of the entity read when revocation and entities share one store,
+ * so both go out in one round trip (`coalescingStore`). Changes nothing else: the entity stage
+ * later joins the read in flight.
+ */
+export function prefetchEntities(stage: Stage, parts: EntityStageParts | null): Stage {
+  if (parts === null || !parts.prefetch) return stage;
+  const { loader } = parts;
+  return function prefetchThenRun(state) {
+    // Only for a request that will reach the entity stage: a mapped principal and a route with a resource
+    if (state.principal !== null && state.match !== null) {
+      const resolved = resolveRequest(state.match);
+      if (resolved !== null && loader.loadCached([state.principal.uid, resolved.resource]) === undefined) loader.prefetch([state.principal.uid, resolved.resource]);
+    }
+    return stage(state);
+  };
+}
