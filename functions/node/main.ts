@@ -120,7 +120,7 @@ export async function serveFromEnv(): Promise<void> {
   try {
     // `PORT=0` (a free port, as tests ask) picks a free ops port too, rather than a fixed 9464
     const server = await startFromEnv(process.env, { defaultOpsPort: process.env.PORT === "0" ? 0 : 9464 });
-    console.error(`gatehouse forward-auth listening on ${server.url}${server.opsUrl ? `, metrics and readiness on ${server.opsUrl}` : ""}`);
+    console.error(`gatehouse forward-auth listening on ${server.url}${server.opsUrl ? ` (metrics and readiness on ${server.opsUrl})` : ""}`);
     const stop = () => void server.close().then(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

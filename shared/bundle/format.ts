@@ -5,8 +5,7 @@ import * as v from "valibot";
 
 /** `typ` of the JWS header and `format` of the payload. */
 export const BUNDLE_TYPE = "gatehouse-policy-bundle";
-/** Default cap on a stored bundle, in bytes of JWS text: 4 MiB. */
-export const DEFAULT_BUNDLE_MAX_BYTES = 4 * 1024 * 1024;
+export { DEFAULT_BUNDLE_MAX_BYTES, DEFAULT_BUNDLE_PREFIX } from "./defaults.ts";
 /** Signature algorithms accepted: Ed25519 only (jose names it `Ed25519`, RFC 8037 `EdDSA`). */
 export const BUNDLE_ALGORITHMS = ["Ed25519", "EdDSA"];
 
@@ -59,5 +58,3 @@ export function bundleKeys(prefix: string) {
   };
 }
 
-/** Default key prefix of the bundle store. */
-export const DEFAULT_BUNDLE_PREFIX = "gatehouse:bundle:";

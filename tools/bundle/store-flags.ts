@@ -1,6 +1,6 @@
 import { UsageError } from "../cli/command.ts";
-import { DEFAULT_BUNDLE_PREFIX } from "../../shared/bundle/index.ts";
-import { createBundleStore, type BundleStore } from "./store.ts";
+import { DEFAULT_BUNDLE_PREFIX } from "../../shared/bundle/defaults.ts";
+import type { BundleStore } from "./store.ts";
 import { runWithStore } from "../revocation/run-with-store.ts";
 import { storeFlags, storeUsage } from "../revocation/open-store.ts";
 
@@ -11,8 +11,10 @@ export const bundleStoreUsage = `${storeUsage}
   --prefix PREFIX                key prefix; default ${DEFAULT_BUNDLE_PREFIX} (policyBundle.prefix)`;
 
 /** Opens the store the flags name as a bundle store, runs `action`, always closes it. */
-export function runWithBundleStore(values: Readonly<Record<string, unknown>>, action: (store: BundleStore, description: string) => Promise<number>): Promise<number> {
+export async function runWithBundleStore(values: Readonly<Record<string, unknown>>, action: (store: BundleStore, description: string) => Promise<number>): Promise<number> {
   const prefix = values.prefix ?? DEFAULT_BUNDLE_PREFIX;
   if (typeof prefix !== "string" || prefix === "") throw new UsageError("`--prefix` expects a non-empty key prefix");
+  // Loaded when a command runs, not when `--help` lists the commands (the bundle format loads jose and valibot)
+  const { createBundleStore } = await import("./store.ts");
   return runWithStore(values, ({ store, description }) => action(createBundleStore(store, prefix), description));
 }

@@ -9,6 +9,10 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { command } from "../../../tools/cli/commands/slo.ts";
+import { REASONS_BY_STATUS } from "../../../shared/pipeline/reasons.ts";
+
+// The alert's summary names every 503 reason: the decision errors the SLO counts
+const ERROR_REASONS = REASONS_BY_STATUS[503].join(", ");
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-slo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,9 +52,9 @@ describe("gatehouse slo", () => {
           input_series: [{ series: allowed, values: "0+900x120" }, { series: failing, values: "0+100x120" }, { series: 'gatehouse_break_glass_decisions_total{route="r",decision="allow"}', values: "0x60 1x60" }],
           alert_rule_test: [
             { eval_time: "70m", alertname: "GatehouseDecisionErrorBudgetBurn", exp_alerts: [
-              { exp_labels: { severity: "page", long_window: "1h" }, exp_annotations: { summary: "Decision errors (503: jwks_unavailable, revocation_unavailable, internal_error, config_refused) burns the 30-day error budget 14.4x too fast (1h and 5m windows)" } },
-              { exp_labels: { severity: "page", long_window: "6h" }, exp_annotations: { summary: "Decision errors (503: jwks_unavailable, revocation_unavailable, internal_error, config_refused) burns the 30-day error budget 6x too fast (6h and 30m windows)" } },
-              { exp_labels: { severity: "ticket", long_window: "3d" }, exp_annotations: { summary: "Decision errors (503: jwks_unavailable, revocation_unavailable, internal_error, config_refused) burns the 30-day error budget 1x too fast (3d and 6h windows)" } },
+              { exp_labels: { severity: "page", long_window: "1h" }, exp_annotations: { summary: `Decision errors (503: ${ERROR_REASONS}) burns the 30-day error budget 14.4x too fast (1h and 5m windows)` } },
+              { exp_labels: { severity: "page", long_window: "6h" }, exp_annotations: { summary: `Decision errors (503: ${ERROR_REASONS}) burns the 30-day error budget 6x too fast (6h and 30m windows)` } },
+              { exp_labels: { severity: "ticket", long_window: "3d" }, exp_annotations: { summary: `Decision errors (503: ${ERROR_REASONS}) burns the 30-day error budget 1x too fast (3d and 6h windows)` } },
             ] },
             { eval_time: "62m", alertname: "GatehouseBreakGlassUsed", exp_alerts: [{ exp_labels: { severity: "page" }, exp_annotations: { summary: "A break-glass token was used: check the audit lines with `break_glass: true`" } }] },
             { eval_time: "30m", alertname: "GatehouseBreakGlassUsed", exp_alerts: [] },

@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { bundleStoreFlags, bundleStoreUsage, runWithBundleStore } from "../../bundle/store-flags.ts";
-import { readSigningKey } from "../../bundle/key-file.ts";
 
 const usage = `usage: gatehouse publish [--ir FILE] --key FILE [store] [options]
 
@@ -36,6 +35,7 @@ export const command: CliCommand = {
     } catch {
       throw new UsageError(`\`${irFile}\`: expected the policy IR JSON (run \`gatehouse build\`)`);
     }
+    const { readSigningKey } = await import("../../bundle/key-file.ts"); // jose: loaded when run, not for `--help`
     const key = readSigningKey(values.key);
     const [{ signBundle }, { PolicyIrError }] = await Promise.all([import("../../bundle/sign.ts"), import("../../../shared/policy/bundle/index.ts")]);
     let signed;

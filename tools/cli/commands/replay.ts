@@ -4,8 +4,6 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
-import { prepareProject } from "../../policy-test/prepare.ts";
-import { renderReplayHtml, renderReplayText, replayAuditLines } from "../../replay/index.ts";
 
 const usage = `usage: gatehouse replay AUDIT.ndjson|- --policies DIR [--against DIR] [--config FILE] [--json] [--html OUT.html] [--max-changes N]
 
@@ -39,6 +37,9 @@ export const command: CliCommand = {
     const maxChanges = maxRaw === undefined ? Infinity : Number(maxRaw);
     if (maxRaw !== undefined && (!Number.isInteger(maxChanges) || maxChanges < 0)) throw new UsageError(`--max-changes: expected an integer of 0 or more, got \`${maxRaw}\``);
 
+    // Loaded when run, not when `--help` lists the commands (the compiler loads cedar-wasm)
+    const { prepareProject } = await import("../../policy-test/prepare.ts");
+    const { renderReplayHtml, renderReplayText, replayAuditLines } = await import("../../replay/index.ts");
     const candidate = (await prepareProject({ policiesDir: values.policies, ...(values.config ? { configFile: values.config } : {}) })).setup;
     const against = values.against === undefined ? undefined : (await prepareProject({ policiesDir: values.against, ...(values.config ? { configFile: values.config } : {}) })).setup;
 
