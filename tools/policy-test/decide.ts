@@ -1,12 +1,10 @@
-import { createAuditLogger } from "../../shared/audit/index.ts";
-import { createDecide, forbidPolicyIds, isPromise, type DecideState, type HeadersLike } from "../../shared/pipeline/index.ts";
+import { isPromise, type HeadersLike } from "../../shared/pipeline/index.ts";
 import { givenStages, type GivenInput } from "./given-stages.ts";
+import { composeToolPipeline, type ToolPipeline } from "./tool-pipeline.ts";
 import type { DecideInput, DecideOutcome, DecideSetup } from "./types.ts";
 
-const DISCARD = { write() {}, flush: async () => {} };
-
 /** A decider per setup, composed once; the setup's time is set per request. */
-const deciders = new WeakMap<DecideSetup, { decide: DecideState; clock: { at: number } }>();
+const deciders = new WeakMap<DecideSetup, ToolPipeline>();
 
 /**
  * Decides a request whose token claims (or principal) are given, through the production pipeline
@@ -17,7 +15,7 @@ const deciders = new WeakMap<DecideSetup, { decide: DecideState; clock: { at: nu
  */
 export function decideWithClaims(setup: DecideSetup, input: DecideInput): DecideOutcome {
   const decider = deciderFor(setup);
-  decider.clock.at = input.now;
+  decider.time.at = input.now;
   const headers = lowerCaseKeys(input.headers);
   const headersLike: HeadersLike = { get: (name) => headers.get(name.toLowerCase()) ?? null };
   const request: GivenInput = {
@@ -42,28 +40,12 @@ export function decideWithClaims(setup: DecideSetup, input: DecideInput): Decide
   return outcome;
 }
 
-function deciderFor(setup: DecideSetup) {
+function deciderFor(setup: DecideSetup): ToolPipeline {
   let decider = deciders.get(setup);
-  if (decider !== undefined) return decider;
-  const time = { at: 0 };
-  const clock = { now: () => time.at };
-  const logger = createAuditLogger(undefined, { platform: "node", clock, sink: DISCARD });
-  const parts = {
-    routes: setup.routes,
-    paths: setup.paths,
-    credential: { cookie: null, queryParam: null, maxTokenBytes: 0 },
-    verifier: null,
-    checker: null,
-    failModes: new Map(),
-    contextHeaders: setup.contextHeaders,
-    policies: setup.policies,
-    forbidIds: forbidPolicyIds(setup.policies, setup.onForbidError),
-    shadowPolicies: null,
-    clock,
-  };
-  const decide = createDecide(givenStages(parts, setup), { audit: { worker: logger, lambda: logger, node: logger }, randomUUID: () => "policy-test" });
-  decider = { decide, clock: time };
-  deciders.set(setup, decider);
+  if (decider === undefined) {
+    decider = composeToolPipeline(setup, (parts) => givenStages(parts, setup), "policy-test");
+    deciders.set(setup, decider);
+  }
   return decider;
 }
 

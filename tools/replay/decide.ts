@@ -1,7 +1,7 @@
-import { createAuditLogger } from "../../shared/audit/index.ts";
-import { createDecide, forbidPolicyIds, isPromise, type DecideState, type PipelineParts } from "../../shared/pipeline/index.ts";
+import { isPromise } from "../../shared/pipeline/index.ts";
 import type { PolicyResult } from "../../shared/policy/index.ts";
 import type { DecideSetup } from "../policy-test/types.ts";
+import { composeToolPipeline } from "../policy-test/tool-pipeline.ts";
 import type { ReplayCase } from "./read-line.ts";
 import { replayInput, replayStages } from "./replay-stages.ts";
 
@@ -21,27 +21,9 @@ export interface Redecision {
 /** Decides recorded requests with one project, through the production stages (see `replay-stages.ts`). */
 export type Redecide = (recorded: ReplayCase) => Redecision;
 
-const DISCARD = { write() {}, flush: async () => {} };
-
 /** Composes the replay pipeline for `setup` once; the clock reads each line's recorded decision time. */
 export function createRedecide(setup: DecideSetup): Redecide {
-  const time = { at: 0 };
-  const clock = { now: () => time.at };
-  const logger = createAuditLogger(undefined, { platform: "node", clock, sink: DISCARD });
-  const parts: PipelineParts = {
-    routes: setup.routes,
-    paths: setup.paths,
-    credential: { cookie: null, queryParam: null, maxTokenBytes: 0 },
-    verifier: null,
-    checker: null,
-    failModes: new Map(),
-    contextHeaders: setup.contextHeaders,
-    policies: setup.policies,
-    forbidIds: forbidPolicyIds(setup.policies, setup.onForbidError),
-    shadowPolicies: null,
-    clock,
-  };
-  const decide: DecideState = createDecide(replayStages(parts), { audit: { worker: logger, lambda: logger, node: logger }, randomUUID: () => "replay" });
+  const { decide, time } = composeToolPipeline(setup, replayStages, "replay");
   return function redecide(recorded) {
     time.at = recorded.nowMs;
     const state = decide(replayInput(recorded));
