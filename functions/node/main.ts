@@ -22,6 +22,8 @@ import { startOpsServer, type OpsServer } from "./ops-server.ts"; // #19
  * - `GATEHOUSE_CONFIG_FILE` (a `GatehouseConfig` JSON file) or `GATEHOUSE_CONFIG` (the JSON itself); required.
  * - `GATEHOUSE_ROUTES_FILE`: route table for a configuration without `routes`; default `policies/routes.json`.
  * - `GATEHOUSE_POLICIES`: the compiled policy module (`gatehouse build`); default `dist/policies.js`.
+ * - #18 `GATEHOUSE_SHADOW_POLICIES`: the compiled candidate module (`gatehouse build --shadow DIR`) for shadow
+ *   mode and a `rollout` canary; default none.
  * - `GATEHOUSE_PROXY` (`nginx`, `traefik` or `envoy`; required), `GATEHOUSE_PATH_PREFIX` (Envoy),
  *   `GATEHOUSE_CLIENT_IP` (`socket`, `x-forwarded-for`, `x-real-ip`; default `socket`).
  * - `GATEHOUSE_CLIENT_CERT_HEADER`: the header in which the proxy passes the verified client certificate (#20); default none.
@@ -45,7 +47,9 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
   const metrics = resolved.metrics.enabled ? prometheusMetrics() : null; // #19
   const breakGlassPolicies = resolved.breakGlass === null ? null : await loadPolicies(env.GATEHOUSE_BREAK_GLASS_POLICIES ?? "dist/break-glass/policies.js", "GATEHOUSE_BREAK_GLASS_POLICIES");
-  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...stores, ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies });
+  // #18: the candidate set for shadow mode and a canary rollout
+  const shadowPolicies = env.GATEHOUSE_SHADOW_POLICIES ? await loadPolicies(env.GATEHOUSE_SHADOW_POLICIES, "GATEHOUSE_SHADOW_POLICIES") : null;
+  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...stores, ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies, shadowPolicies });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
   const opsPortText = env.GATEHOUSE_OPS_PORT ?? ((config as { metrics?: { port?: number } }).metrics?.port !== undefined ? String(resolved.metrics.port) : deps.defaultOpsPort?.toString());
