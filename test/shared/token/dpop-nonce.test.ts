@@ -2,10 +2,12 @@
 // nonce the authorizer made, from the current or previous window, with the issuer's key. Real proofs
 // from the local provider's bound tokens, through the pipeline and each adapter's response.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateConfig } from "../../../shared/config/index.ts";
 import { problemResponse } from "../../../shared/middleware/index.ts";
 import { createDpopNonces } from "../../../shared/token/dpop-nonce.ts";
 import { resolveDpop } from "../../../shared/token/provider-config.ts";
 import { proxyResponse } from "../../../functions/node/respond.ts";
+import { iamPolicyResponse, simpleResponse } from "../../../functions/lambda/respond.ts";
 import { auditLineErrors } from "../../harness/index.ts";
 import { JWT_RESOURCE, createDpopKey, dpopProof, startOidcProvider, type DpopKey, type OidcProviderServer } from "../../harness/oidc-provider.ts";
 import { API_ORIGIN, apiRequest, discoveredIssuer, oidcPipeline, type OidcPipeline } from "./_oidc.ts";
@@ -98,6 +100,17 @@ describe("DPoP nonces reach the client", () => {
   });
 });
 
+describe("DPoP nonces behind Lambda (documented limitation)", () => {
+  it("cannot send the nonce: REST throws Unauthorized, the HTTP API denies, and neither leaks the nonce", async () => {
+    const decision = await send();
+    expect(decision.dpopNonce).toBeDefined();
+    expect(() => iamPolicyResponse(decision, "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/tenants/acme/orders")).toThrow(/^Unauthorized$/);
+    const simple = simpleResponse(decision);
+    expect(simple.isAuthorized).toBe(false);
+    expect(JSON.stringify(simple)).not.toContain(decision.dpopNonce!);
+  });
+});
+
 describe("the nonce maker", () => {
   const nonces = createDpopNonces(SECRET, 300);
   const t = 1_800_000_000_000; // a fixed instant: windows are counted from the epoch
@@ -123,5 +136,16 @@ describe("the nonce maker", () => {
     expect(() => resolveDpop({ nonce: { secret: "short" } }, "dpop")).toThrow(/dpop\.nonce\.secret/);
     expect(() => resolveDpop({ nonce: { secret: SECRET, windowSeconds: 5 } }, "dpop")).toThrow(/dpop\.nonce\.windowSeconds/);
     expect(() => resolveDpop({ nonce: { secret: SECRET, ttl: 5 } }, "dpop")).toThrow(/dpop\.nonce/);
+  });
+
+  it("is accepted by the config validator (the valibot schema) and refused there when wrong", () => {
+    const config = (nonce: unknown) => ({
+      token: { issuers: [{ issuer: "https://auth.example.com/", audience: "https://api.example.com", algorithms: ["RS256"], jwksUri: "https://auth.example.com/jwks", dpop: { nonce } }] },
+      routes: [{ method: "GET", path: "/health", public: true }],
+      revocation: null,
+    });
+    expect(() => validateConfig(config({ secret: SECRET, windowSeconds: 3600 }))).not.toThrow();
+    expect(() => validateConfig(config({ secret: "short" }))).toThrow(/nonce/);
+    expect(() => validateConfig(config({ secret: SECRET, windowSeconds: 3601 }))).toThrow(/nonce/);
   });
 });
