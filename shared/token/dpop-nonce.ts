@@ -1,11 +1,10 @@
 // DPoP server nonces (RFC 9449 §8), issue #20. A nonce is stateless, so any instance that holds the
 // same key accepts it: the time window it was made in and an HMAC-SHA-256 over that window. One is
-// accepted in its own window and the next, so a nonce lives between one and two windows.
+// accepted in its own window and the next, so a nonce lives between one and two windows. Only
+// @noble/hashes here: config resolution builds it, and must not load jose.
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { utf8ToBytes } from "@noble/hashes/utils.js";
-import { base64url } from "jose";
-import { equalText } from "./dpop.ts";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 
 /** Makes and checks nonces for one issuer; `nowMs` is the authorizer's one clock. */
 export interface DpopNonces {
@@ -28,7 +27,7 @@ export function createDpopNonces(secret: string, windowSeconds: number): DpopNon
     let nonce = made.get(window);
     if (nonce === undefined) {
       // Domain-separated so the key could never sign anything else in this shape
-      const tag = base64url.encode(keyed.clone().update(utf8ToBytes(`gatehouse-dpop-nonce:${window}`)).digest());
+      const tag = bytesToHex(keyed.clone().update(utf8ToBytes(`gatehouse-dpop-nonce:${window}`)).digest());
       nonce = `${window}.${tag}`;
       if (made.size >= 2) made.delete(made.keys().next().value!);
       made.set(window, nonce);
@@ -48,7 +47,15 @@ export function createDpopNonces(secret: string, windowSeconds: number): DpopNon
       const window = Number(windowText);
       const current = Math.floor(nowMs / windowMs);
       if (window !== current && window !== current - 1) return false;
-      return equalText(nonce, nonceFor(window));
+      return sameText(nonce, nonceFor(window));
     },
   };
+}
+
+// Constant time for equal lengths: the nonce's tag is a secret until the client is given it
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

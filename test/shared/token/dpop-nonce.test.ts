@@ -35,7 +35,7 @@ const send = async (nonce?: string) =>
 function expectNonceRefusal(decision: Awaited<ReturnType<typeof send>>): string {
   expect(decision).toMatchObject({ allow: false, status: 401, reason: "dpop_nonce_required" });
   expect(decision.wwwAuthenticate).toMatch(/^DPoP algs="[^"]+", error="use_dpop_nonce"/);
-  expect(decision.dpopNonce).toMatch(/^[0-9]+\.[A-Za-z0-9_-]{43}$/);
+  expect(decision.dpopNonce).toMatch(/^[0-9]+\.[0-9a-f]{64}$/);
   const line = pipeline.audit.records.at(-1)!;
   expect(line).toMatchObject({ decision_reason: "dpop_nonce_required", auth_error: "dpop_nonce_required", detail: { stage: "binding", field: "nonce" } });
   expect(auditLineErrors(line)).toEqual([]);
@@ -68,7 +68,7 @@ describe("DPoP nonces through the pipeline", () => {
   it("refuses a made-up or malformed nonce", async () => {
     const real = createDpopNonces(SECRET, WINDOW_S).issue(Date.now());
     const window = real.split(".")[0];
-    expectNonceRefusal(await send(`${window}.${"A".repeat(43)}`));
+    expectNonceRefusal(await send(`${window}.${"0".repeat(64)}`));
     expectNonceRefusal(await send("not-a-nonce"));
     expectNonceRefusal(await send(`${Number(window) + 1}.${real.split(".")[1]}`));
   });
