@@ -51,7 +51,9 @@ const introspection = v.strictObject({
   maxStaleMs: v.optional(int(0, 3_600_000)),
   jwtResponse: v.optional(v.boolean()),
 });
-const dpop = v.strictObject({ required: v.optional(v.boolean()), algorithms: v.optional(v.pipe(v.array(asymmetricAlgorithm), v.minLength(1))), iatWindowSeconds: v.optional(int(1, 600)) });
+const dpopNonce = v.strictObject({ secret: v.pipe(v.string(), v.minLength(32)), windowSeconds: v.optional(int(10, 3600)) }); // #20b: DPoP-Nonce
+const dpop = v.strictObject({ required: v.optional(v.boolean()), algorithms: v.optional(v.pipe(v.array(asymmetricAlgorithm), v.minLength(1))), iatWindowSeconds: v.optional(int(1, 600)),
+  nonce: v.optional(dpopNonce) }); // #20b
 const mtls = v.strictObject({ required: v.optional(v.boolean()) });
 
 const issuer = v.strictObject({

@@ -59,6 +59,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
   // Every identity header on every allow, empty when there is nothing to say (#21)
   if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
   if (status === 401) decision.wwwAuthenticate = verdict.challenge ?? (state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID); // #20: DPoP challenges
+  if (verdict.dpopNonce !== undefined) decision.dpopNonce = verdict.dpopNonce; // #20b
   return decision;
 }
 

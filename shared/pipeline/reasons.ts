@@ -73,7 +73,8 @@ export const REASONS_BY_STATUS = {
     // #20: introspection and sender-constrained tokens
     "token_inactive", "dpop_required", "dpop_bound_as_bearer", "dpop_unbound_token", "dpop_proof_missing", "dpop_proof_malformed", "dpop_wrong_typ",
     "dpop_alg_not_allowed", "dpop_bad_jwk", "dpop_bad_signature", "dpop_htm_mismatch", "dpop_htu_mismatch", "dpop_iat_out_of_window", "dpop_ath_mismatch",
-    "dpop_key_mismatch", "dpop_replayed", "mtls_required", "mtls_cert_missing", "mtls_cert_mismatch"],
+    "dpop_key_mismatch", "dpop_replayed", "mtls_required", "mtls_cert_missing", "mtls_cert_mismatch",
+    "dpop_nonce_required"], // #20b
   // The adapters' refusals (`Authorizer.refuse`) are 403 unless the platform answers otherwise
   403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding",
     "entity_invalid"], // #17

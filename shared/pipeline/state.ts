@@ -24,6 +24,8 @@ export interface Verdict {
   readonly detail?: DecisionDetail;
   /** The `WWW-Authenticate` value of a 401 when it is not the RFC 6750 default (a DPoP challenge, #20). */
   readonly challenge?: string;
+  /** #20b: a `DPoP-Nonce` for the client's next proof (RFC 9449 §8), with `dpop_nonce_required`. */
+  readonly dpopNonce?: string;
 }
 
 /**

@@ -62,6 +62,8 @@ export interface Decision {
   readonly identityHeaders?: Readonly<Record<string, string>>;
   /** For 401: the RFC 6750 `WWW-Authenticate` value. */
   readonly wwwAuthenticate?: string;
+  /** #20b: for 401 `dpop_nonce_required`, the `DPoP-Nonce` response header (RFC 9449 §8); a Lambda authorizer cannot send it. */
+  readonly dpopNonce?: string;
   /** Values safe to hand to API Gateway as authorizer context (strings only). */
   readonly context?: Readonly<Record<string, string>>;
 }

@@ -3,6 +3,7 @@
 // RFC 9449; mTLS, RFC 8705). Checked once at start, like the rest of the token configuration.
 import type { JWK } from "jose";
 import { ConfigError } from "../errors.ts";
+import { createDpopNonces, type DpopNonces } from "./dpop-nonce.ts"; // #20b
 
 /** Keys through the issuer's `/.well-known/openid-configuration` instead of `jwksUri`, `jwks` or `secret`. */
 export interface DiscoveryConfig {
@@ -61,6 +62,16 @@ export interface DpopConfig {
   algorithms?: string[];
   /** How far a proof's `iat` may be from now, in seconds; default 60, from 1 to 600. */
   iatWindowSeconds?: number;
+  /** #20b: require a server nonce in each proof (RFC 9449 §8), made and checked with `secret`. */
+  nonce?: DpopNonceConfig;
+}
+
+/** #20b: stateless DPoP nonces: every instance with the same `secret` accepts the others' nonces. */
+export interface DpopNonceConfig {
+  /** The HMAC key; at least 32 characters, the same on every instance. */
+  secret: string;
+  /** How long one nonce is handed out, in seconds; it is accepted for two windows. Default 300, from 10 to 3600. */
+  windowSeconds?: number;
 }
 
 /** Certificate-bound tokens (RFC 8705 §3). A token with `cnf["x5t#S256"]` is always checked. */
@@ -102,6 +113,8 @@ export interface ResolvedDpop {
   readonly required: boolean;
   readonly algorithms: ReadonlySet<string>;
   readonly iatWindowSeconds: number;
+  /** #20b: the issuer's nonces, or `null` when proofs need none. */
+  readonly nonce: DpopNonces | null;
 }
 
 export interface ResolvedMtls {
@@ -195,7 +208,7 @@ export function resolveIntrospection(raw: unknown, path: string): ResolvedIntros
 /** Checks `dpop`. */
 export function resolveDpop(raw: unknown, path: string): ResolvedDpop {
   const options = object(raw, path, "an object");
-  known(options, ["required", "algorithms", "iatWindowSeconds"], path);
+  known(options, ["required", "algorithms", "iatWindowSeconds", "nonce"], path);
   let algorithms = DEFAULT_DPOP_ALGORITHMS;
   if (options.algorithms !== undefined) {
     const list = options.algorithms;
@@ -209,7 +222,17 @@ export function resolveDpop(raw: unknown, path: string): ResolvedDpop {
     required: options.required === undefined ? false : bool(options.required, `${path}.required`),
     algorithms: new Set(algorithms),
     iatWindowSeconds: integer(options.iatWindowSeconds, `${path}.iatWindowSeconds`, 60, 1, 600),
+    nonce: options.nonce === undefined ? null : resolveDpopNonce(options.nonce, `${path}.nonce`), // #20b
   });
+}
+
+// #20b
+function resolveDpopNonce(raw: unknown, path: string): DpopNonces {
+  const options = object(raw, path, "an object");
+  known(options, ["secret", "windowSeconds"], path);
+  const secret = text(options.secret, `${path}.secret`);
+  if (secret.length < 32) throw new ConfigError(`${path}.secret`, "expected at least 32 characters");
+  return createDpopNonces(secret, integer(options.windowSeconds, `${path}.windowSeconds`, 300, 10, 3600));
 }
 
 /** Checks `mtls`. */

@@ -19,6 +19,8 @@
  * - `dpop_key_mismatch`: the proof key's RFC 7638 thumbprint is not the token's `cnf.jkt`.
  * - `dpop_replayed`: the proof's `jti` was seen before (isolate memory or the revocation store).
  * - `dpop_replay_unavailable`: the store could not say whether `jti` was seen; fails closed (503).
+ * - `dpop_nonce_required` (#20b): the issuer requires a server nonce and the proof has none, or one that is
+ *   expired or not made with the issuer's nonce key; answered with `use_dpop_nonce` and a fresh `DPoP-Nonce`.
  * - `mtls_required`: the issuer requires certificate binding and the token has no `cnf["x5t#S256"]`.
  * - `mtls_cert_missing`: a certificate-bound token, and the platform saw no client certificate.
  * - `mtls_cert_mismatch`: the client certificate's SHA-256 thumbprint is not the token's `cnf["x5t#S256"]`.
@@ -40,6 +42,7 @@ export type SenderFailureReason =
   | "dpop_key_mismatch"
   | "dpop_replayed"
   | "dpop_replay_unavailable"
+  | "dpop_nonce_required" // #20b
   | "mtls_required"
   | "mtls_cert_missing"
   | "mtls_cert_mismatch";
@@ -49,6 +52,8 @@ export interface SenderFailure {
   readonly ok: false;
   readonly reason: SenderFailureReason;
   readonly field?: string;
+  /** #20b: a fresh nonce for the client's next proof (`DPoP-Nonce`), with `dpop_nonce_required`. */
+  readonly nonce?: string;
 }
 
 export function senderFailure(reason: SenderFailureReason, field?: string): SenderFailure {
@@ -70,6 +75,8 @@ const DPOP_TOKEN_REASONS: ReadonlySet<string> = new Set(["dpop_required", "dpop_
  */
 export function senderChallenge(reason: string | null, algs: string): string | undefined {
   if (reason === null) return undefined;
+  // #20b: RFC 9449 §8, the client retries with the nonce of the `DPoP-Nonce` header
+  if (reason === "dpop_nonce_required") return `DPoP algs="${algs}", error="use_dpop_nonce", error_description="the DPoP proof must carry the server's nonce"`;
   if (PROOF_REASONS.has(reason)) return `DPoP algs="${algs}", error="invalid_dpop_proof", error_description="the DPoP proof is missing or invalid"`;
   if (DPOP_TOKEN_REASONS.has(reason)) return `DPoP algs="${algs}", error="invalid_token", error_description="the access token must be sent with a DPoP proof"`;
   if (reason.startsWith("mtls_")) return 'Bearer error="invalid_token", error_description="the access token is not bound to this client certificate"';
