@@ -3,6 +3,7 @@
 // stale-while-revalidate, cooldown after failures, size cap), and only its `jwks_uri` is used, once
 // it has passed the checks below. Nothing a token names is ever fetched.
 import type { Clock } from "../clock/index.ts";
+import { joinFlight } from "./join-flight.ts";
 import type { ResolvedKeySource } from "./config.ts";
 import { isRecord } from "./internal.ts";
 import type { KeyLookup, KeyResolverDeps, JwksRegistry } from "./jwks.ts";
@@ -44,7 +45,7 @@ export function createDiscoveryKeyResolver(issuer: { readonly name: string; read
         const flight = start(known, issuer.issuer, discovery, deps);
         // Stale-while-revalidate: a document within its max stale age answers while the refresh runs
         if (known.source === null || now - known.fetchedAtMs >= discovery.freshMs + discovery.maxStaleMs) {
-          await join(flight, discovery.timeoutMs, clock);
+          await joinFlight(flight, discovery.timeoutMs, clock);
           now = clock.now();
         }
       }
@@ -82,17 +83,6 @@ function start(entry: DiscoveryEntry, expectedIssuer: string, discovery: Resolve
   };
   entry.inflight = flight;
   return flight;
-}
-
-// A joiner bounds its own wait: in workerd a flight started by a cancelled request never settles
-function join(flight: { readonly promise: Promise<void>; readonly startedMs: number }, timeoutMs: number, clock: Clock): Promise<void> {
-  const remaining = timeoutMs - (clock.now() - flight.startedMs);
-  if (remaining <= 0) return Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, remaining);
-  });
-  return Promise.race([flight.promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Fetches the document and answers its checked `jwks_uri`, or `undefined` (never throws). */

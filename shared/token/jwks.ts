@@ -1,5 +1,6 @@
 import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock/index.ts";
+import { joinFlight } from "./join-flight.ts";
 import type { JwkSet, ResolvedIssuer, ResolvedKeySource } from "./config.ts";
 import { createDiscoveryKeyResolver } from "./discovery.ts"; // #20
 import { deepFreeze, isRecord } from "./internal.ts";
@@ -145,7 +146,7 @@ async function remoteKey(
   }
   if (entry.keys === null && deps.persistence !== null) {
     entry.restore ??= { promise: restore(entry, source, deps.persistence, clock), startedMs: clock.now() };
-    await join(entry.restore, source.timeoutMs, clock);
+    await joinFlight(entry.restore, source.timeoutMs, clock);
   }
 
   let now = clock.now();
@@ -180,7 +181,7 @@ async function remoteKey(
 
 /** Starts a refresh, or answers the one in flight, and waits for it at most until its deadline. */
 function refresh(entry: JwksEntry, source: Extract<ResolvedKeySource, { kind: "remote" }>, deps: KeyResolverDeps): Promise<void> {
-  return join(startRefresh(entry, source, deps), source.timeoutMs, deps.clock);
+  return joinFlight(startRefresh(entry, source, deps), source.timeoutMs, deps.clock);
 }
 
 /** The refresh in flight for `entry`, started now if there is none (single flight). Never rejects. */
@@ -209,20 +210,6 @@ function startRefresh(entry: JwksEntry, source: Extract<ResolvedKeySource, { kin
   };
   entry.inflight = current;
   return current;
-}
-
-/**
- * Waits for another request's flight, at most until its deadline. In workerd a promise started by
- * one request never settles if that request is cancelled, so a joiner bounds its own wait.
- */
-function join(flight: Flight, timeoutMs: number, clock: Clock): Promise<void> {
-  const remaining = timeoutMs - (clock.now() - flight.startedMs);
-  if (remaining <= 0) return Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, remaining);
-  });
-  return Promise.race([flight.promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Fetches and checks the key set; `undefined` on any failure (never throws, never rejects). */

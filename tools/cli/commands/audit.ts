@@ -1,9 +1,7 @@
-import { createReadStream } from "node:fs";
-import { stat, writeFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { writeFile } from "node:fs/promises";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
+import { readAuditLines } from "../../audit/read-lines.ts";
 import { renderHtmlReport, renderTextReport, summarizeAuditLines } from "../../audit/index.ts";
 
 const usage = `usage: gatehouse audit report FILE|- [--html OUT.html] [--json] [--top N]
@@ -27,16 +25,7 @@ async function report(args: string[]): Promise<number> {
   const top = values.top === undefined ? 10 : Number(values.top);
   if (!Number.isInteger(top) || top < 1 || top > 1000) throw new UsageError(`--top: expected an integer from 1 to 1000, got \`${values.top}\``);
 
-  const source = positionals[0];
-  let input: Readable;
-  if (source === "-") {
-    input = process.stdin;
-  } else {
-    const info = await stat(source).catch(() => undefined);
-    if (!info?.isFile()) throw new UsageError(`cannot read \`${source}\`: not a file`);
-    input = createReadStream(source, { encoding: "utf8" });
-  }
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const lines = await readAuditLines(positionals[0]);
   const summary = await summarizeAuditLines(lines);
 
   if (values.html !== undefined) await writeFile(values.html, renderHtmlReport(summary, { top }), "utf8");

@@ -1,9 +1,7 @@
-import { createReadStream } from "node:fs";
-import { stat, writeFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { writeFile } from "node:fs/promises";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
+import { readAuditLines } from "../../audit/read-lines.ts";
 
 const usage = `usage: gatehouse replay AUDIT.ndjson|- --policies DIR [--against DIR] [--config FILE] [--json] [--html OUT.html] [--max-changes N]
 
@@ -43,16 +41,8 @@ export const command: CliCommand = {
     const candidate = (await prepareProject({ policiesDir: values.policies, ...(values.config ? { configFile: values.config } : {}) })).setup;
     const against = values.against === undefined ? undefined : (await prepareProject({ policiesDir: values.against, ...(values.config ? { configFile: values.config } : {}) })).setup;
 
-    const source = positionals[0];
-    let input: Readable;
-    if (source === "-") {
-      input = process.stdin;
-    } else {
-      const info = await stat(source).catch(() => undefined);
-      if (!info?.isFile()) throw new UsageError(`cannot read \`${source}\`: not a file`);
-      input = createReadStream(source, { encoding: "utf8" });
-    }
-    const report = await replayAuditLines(createInterface({ input, crlfDelay: Infinity }), { candidate, ...(against ? { against } : {}) });
+    const lines = await readAuditLines(positionals[0]);
+    const report = await replayAuditLines(lines, { candidate, ...(against ? { against } : {}) });
     if (values.html !== undefined) await writeFile(values.html, renderReplayHtml(report), "utf8");
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : renderReplayText(report));
     if (report.changed > maxChanges) {
