@@ -14,6 +14,8 @@ interface SeriesExemplars {
   readonly traceIds: (string | null)[];
   readonly valuesMs: Float64Array;
   readonly timesMs: Float64Array;
+  /** Observation order, to pick the latest when series are summed (several may share a millisecond). */
+  readonly order: Float64Array;
 }
 
 export interface LatencyHistogram {
@@ -34,6 +36,7 @@ export function registerLatencyHistogram(registry: Registry<RegistryContentType>
   // Steady traffic repeats one series: remember the last one's slots and skip the map
   let lastSeries: MetricSeries | undefined;
   let lastExemplars: SeriesExemplars | undefined;
+  let observed = 0;
 
   const metric = {
     name,
@@ -50,13 +53,13 @@ export function registerLatencyHistogram(registry: Registry<RegistryContentType>
 
   function exportValues() {
     // One group per (route, decision, platform), summed over the table's series in it
-    const groups = new Map<string, { labels: Record<string, string>; buckets: Float64Array; sumMs: number; count: number; exemplars: (ExemplarOut | null)[] }>();
+    const groups = new Map<string, { labels: Record<string, string>; buckets: Float64Array; sumMs: number; count: number; exemplars: (ExemplarOut | null)[]; order: Float64Array }>();
     for (const s of table.series()) {
       if (s.count === 0) continue;
       const key = s.labels.route + "\u0000" + s.labels.decision + "\u0000" + s.labels.platform;
       let group = groups.get(key);
       if (group === undefined) {
-        group = { labels: { route: s.labels.route, decision: s.labels.decision, platform: s.labels.platform }, buckets: new Float64Array(slots), sumMs: 0, count: 0, exemplars: new Array(slots).fill(null) };
+        group = { labels: { route: s.labels.route, decision: s.labels.decision, platform: s.labels.platform }, buckets: new Float64Array(slots), sumMs: 0, count: 0, exemplars: new Array(slots).fill(null), order: new Float64Array(slots) };
         groups.set(key, group);
       }
       for (let i = 0; i < slots; i++) group.buckets[i] += s.buckets[i];
@@ -67,8 +70,9 @@ export function registerLatencyHistogram(registry: Registry<RegistryContentType>
       for (let i = 0; i < slots; i++) {
         const id = ex.traceIds[i];
         if (id === null || id.length > MAX_EXEMPLAR_ID) continue;
-        const prev = group.exemplars[i];
-        if (prev === null || ex.timesMs[i] > prev.timestamp * 1000) group.exemplars[i] = { labelSet: { trace_id: id }, value: ex.valuesMs[i] / 1000, timestamp: ex.timesMs[i] / 1000 };
+        if (group.exemplars[i] !== null && ex.order[i] < group.order[i]) continue;
+        group.order[i] = ex.order[i];
+        group.exemplars[i] = { labelSet: { trace_id: id }, value: ex.valuesMs[i] / 1000, timestamp: ex.timesMs[i] / 1000 };
       }
     }
     const values: object[] = [];
@@ -92,7 +96,7 @@ export function registerLatencyHistogram(registry: Registry<RegistryContentType>
       if (series !== lastSeries) {
         ex = bySeries.get(series);
         if (ex === undefined) {
-          ex = { traceIds: new Array<string | null>(slots).fill(null), valuesMs: new Float64Array(slots), timesMs: new Float64Array(slots) };
+          ex = { traceIds: new Array<string | null>(slots).fill(null), valuesMs: new Float64Array(slots), timesMs: new Float64Array(slots), order: new Float64Array(slots) };
           bySeries.set(series, ex);
         }
         lastSeries = series;
@@ -102,6 +106,7 @@ export function registerLatencyHistogram(registry: Registry<RegistryContentType>
       ex!.traceIds[i] = traceId;
       ex!.valuesMs[i] = ms;
       ex!.timesMs[i] = now();
+      ex!.order[i] = ++observed;
     },
   };
 }
