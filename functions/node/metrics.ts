@@ -1,10 +1,10 @@
 // The forward-auth server's decision metrics (#19): prom-client metrics fed from the decision facts,
 // served as Prometheus text (or OpenMetrics with trace exemplars) by the ops server (ops-server.ts).
-import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
+import { Counter, Gauge, Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
 import { traceIdFrom } from "../../shared/audit/trace-id.ts";
-import { LATENCY_BUCKETS_MS } from "../../shared/metrics/buckets.ts";
 import type { DecisionLabels, DecisionMetrics } from "../../shared/metrics/observer.ts";
 import { createMetricsTable, type MetricSeries } from "../../shared/metrics/table.ts";
+import { registerLatencyHistogram } from "./latency-histogram.ts";
 
 /** The Prometheus side of the forward-auth server: the emitter the pipeline feeds, and the text a scrape gets. */
 export interface PrometheusMetrics extends DecisionMetrics {
@@ -35,7 +35,6 @@ export function prometheusMetrics(): PrometheusMetrics {
       const l = series.labels;
       found = {
         full: { route: l.route, decision: l.decision, reason: l.reason, platform: l.platform, policy_version: l.policyVersion },
-        latency: { route: l.route, decision: l.decision, platform: l.platform },
         glass: { route: l.route, decision: l.decision },
       };
       labelObjects.set(series.labels, found);
@@ -84,23 +83,18 @@ export function prometheusMetrics(): PrometheusMetrics {
       for (const version of versions) this.set({ policy_version: version }, 1);
     },
   });
-  const latency = new Histogram<"route" | "decision" | "platform">({
-    name: "gatehouse_decision_duration_seconds",
-    help: "Time from request to decision, in seconds",
-    labelNames: ["route", "decision", "platform"],
-    buckets: LATENCY_BUCKETS_MS.map((ms) => ms / 1000),
-    enableExemplars: true,
-    registers: [registry],
-  });
+  // The latency histogram too is read from the table when scraped; a request only notes its trace id as its bucket's exemplar
+  const latency = registerLatencyHistogram(registry, table, Date.now);
   let scrape: Promise<unknown> = Promise.resolve();
 
   return {
     registry,
-    observe: function observePrometheus(facts, platform, version) {
+    observe: function observePrometheus(facts, platform, version, readTraceId) {
       const series = table.add(facts, platform, version);
-      const traceId = facts.traceId !== undefined ? facts.traceId : traceIdFrom(facts.request.headers, facts.request.platformRequestId);
+      // The audit logger passes the trace id it read for the line; only a direct caller makes us read it
+      const traceId = readTraceId !== undefined ? readTraceId : facts.traceId !== undefined ? facts.traceId : traceIdFrom(facts.request.headers, facts.request.platformRequestId);
       // The exemplar ties a bucket to the trace (and audit line) of a request that fell in it
-      latency.observe({ labels: labelsOf(series).latency, value: facts.timingsMs.total / 1000, exemplarLabels: (traceId ? { trace_id: traceId } : NO_EXEMPLAR) as never });
+      latency.exemplar(series, facts.timingsMs.total, traceId);
     },
     flush: () => Promise.resolve(),
     render: function renderMetrics(openMetrics) {
@@ -117,7 +111,5 @@ export function prometheusMetrics(): PrometheusMetrics {
 
 interface Labels {
   readonly full: Record<DecisionLabelNames, string>;
-  readonly latency: Record<"route" | "decision" | "platform", string>;
   readonly glass: Record<"route" | "decision", string>;
 }
-const NO_EXEMPLAR = Object.freeze({});

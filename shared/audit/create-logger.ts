@@ -7,6 +7,7 @@ import type { AuditPlatform, AuditRecord } from "./record.ts";
 import type { AuditSink } from "./sink.ts";
 import type { DecisionMetrics } from "../metrics/observer.ts";
 import { stdoutSink } from "./stdout-sink.ts";
+import { traceIdFrom } from "./trace-id.ts"; // #19
 
 /** What the adapter supplies to the audit logger. */
 export interface AuditLoggerDeps {
@@ -90,9 +91,11 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
     },
     log: function logDecision(facts) {
       // #19: metrics see every decision, sampled or not; a broken emitter costs its count, not the line
+      let traceId: string | null | undefined; // #19: read once, for the metrics and the line
       if (metrics !== null) {
         try {
-          metrics.observe(facts, deps.platform, policyVersion);
+          traceId = facts.traceId !== undefined ? facts.traceId : traceIdFrom(facts.request.headers, facts.request.platformRequestId);
+          metrics.observe(facts, deps.platform, policyVersion, traceId);
         } catch {
           failures++;
         }
@@ -115,7 +118,7 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
         }
         const id = typeof facts.decisionId === "string" && facts.decisionId.length > 0 ? "" : makeId();
         if (sink.writeLine !== undefined) {
-          sink.writeLine(serializeAuditLine(facts, context, clock.now(), id, sampleRate, newDrops));
+          sink.writeLine(serializeAuditLine(facts, context, clock.now(), id, sampleRate, newDrops, traceId));
           return undefined;
         }
         const record = buildAuditRecord(facts, context, clock.now(), id, sampleRate);

@@ -12,9 +12,10 @@ import { replayFacts } from "./replay-facts.ts";
  * template (issue #22): the same bytes as `JSON.stringify(buildAuditRecord(...))`, without building
  * the record's object tree first. Field values come from the same helpers as `buildAuditRecord`;
  * only strings that need escaping go through `JSON.stringify`. `dropped` adds `audit_dropped`.
- * test/shared/audit/serialize-line.test.ts holds the two to the same output.
+ * test/shared/audit/serialize-line.test.ts holds the two to the same output. `readTraceId` (#19) is the
+ * trace id the logger already read from the headers for the metrics; used only when `facts.traceId` is absent.
  */
-export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, timeMs: number, decisionId: string, sampleRate = 1, dropped = 0): string {
+export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, timeMs: number, decisionId: string, sampleRate = 1, dropped = 0, readTraceId?: string | null): string {
   const { config } = context;
   const { request, revocation, cache, timingsMs: timings } = facts;
   const max = config.maxFieldLength;
@@ -26,7 +27,7 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   // Each `+` below makes one string piece (and bytes to copy when the line is written), so quotes
   // and field names travel in the literals around a value, and only values that may need escaping
   // go through `esc`; codes (snake_case), times, trace ids and masked addresses never do
-  const traceId = facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : traceIdFrom(request.headers, request.platformRequestId);
+  const traceId = facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : readTraceId !== undefined ? readTraceId : traceIdFrom(request.headers, request.platformRequestId);
   let line = '{"time":"' + isoTime(timeMs) + '","decision_id":"' + esc(decisionIdOf(facts, decisionId)) +
     (traceId === null ? '","trace_id":null' : '","trace_id":"' + (facts.traceId !== undefined ? esc(traceId) : traceId) + '"') + fixed.platform;
   line += routeAndMethodPart(fixed, stringOrNull(facts.route, max), typeof request.method === "string" ? cut(request.method, 16) : "") +

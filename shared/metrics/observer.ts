@@ -10,8 +10,11 @@ import type { AuditPlatform } from "../audit/record.ts";
  * Invariant: `observe` never throws and never waits on I/O (the logger also guards against it).
  */
 export interface DecisionMetrics {
-  /** Counts one decision. Called once per audit line, refusals included. */
-  observe(facts: DecisionFacts, platform: AuditPlatform, policyVersion: string | null): void;
+  /**
+   * Counts one decision. Called once per audit line, refusals included. `traceId` is the trace id the
+   * logger already read for the line (`facts.traceId` or the headers'); when absent, read it from the facts.
+   */
+  observe(facts: DecisionFacts, platform: AuditPlatform, policyVersion: string | null, traceId?: string | null): void;
   /** Emits what was aggregated (EMF lines) or sends what was buffered; never rejects. */
   flush(): Promise<void>;
 }
