@@ -17,6 +17,8 @@ const ERROR_REASONS = REASONS_BY_STATUS[503].join(", ");
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-slo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const promtool = (...args: string[]) => spawnSync("promtool", args, { cwd: dir, encoding: "utf8" });
+// Prometheus's own checker (Debian's `prometheus` package): .ci/run installs it, so under CI its absence fails
+const hasPromtool = spawnSync("promtool", ["--version"]).status === 0 || process.env.CI === "true";
 
 async function runSlo(args: string[]): Promise<{ code: number; stderr: string }> {
   const errors: string[] = [];
@@ -31,7 +33,7 @@ async function runSlo(args: string[]): Promise<{ code: number; stderr: string }>
 }
 
 describe("gatehouse slo", () => {
-  it("writes rules that promtool accepts, and alerts that fire when they should", async () => {
+  it.skipIf(!hasPromtool)("writes rules that promtool accepts, and alerts that fire when they should", async () => {
     const config = join(dir, "config.json");
     writeFileSync(config, JSON.stringify({ slo: { availability: 0.999, latency: 0.95, latencyThresholdMs: 5 } }));
     expect((await runSlo(["--config", config, "--out", dir])).code).toBe(0);
@@ -80,7 +82,7 @@ describe("gatehouse slo", () => {
     expect(grafana.panels.map((p) => p.title).join(" | ")).toMatch(/Success rate.*latency p95.*Deny rate by route.*Cache hit ratios.*Policy version.*Break-glass/);
     // every panel's query is PromQL promtool can parse (an expression-only rule file)
     writeFileSync(join(dir, "panels.yaml"), stringify({ groups: [{ name: "panels", rules: grafana.panels.flatMap((p, i) => p.targets.map((t, j) => ({ record: `panel:${i}_${j}`, expr: t.expr }))) }] }));
-    expect(promtool("check", "rules", "panels.yaml").status).toBe(0);
+    if (hasPromtool) expect(promtool("check", "rules", "panels.yaml").status).toBe(0);
   });
 
   it("refuses a bad slo section, naming the field", async () => {
