@@ -1,5 +1,5 @@
 import type { FailMode } from "../../config/types.ts";
-import type { EntityLoadResult } from "../../entities/load.ts";
+import type { EntityLoader, EntityLoadResult } from "../../entities/load.ts";
 import type { EntityStageParts } from "../entity-parts.ts";
 import { mergeEntities } from "../../entities/merge.ts";
 import type { EntityJson } from "../../policy/types.ts";
@@ -19,7 +19,7 @@ export function entitiesStage(parts: EntityStageParts | null, failModes: Readonl
   const { loader } = parts;
   // The merge of a token's principal with the same cached records gives the same entities: kept per
   // principal object (the claims memo's, one per cached token), so the cached path decodes nothing anew
-  const merged = new WeakMap<object, MergedFor>();
+  const merged = memoOf(loader);
   return function entities(state): MaybePromise<Verdict | undefined> {
     // #17b: the same principal and resource with every record still fresh and the cache unchanged: the last answer as it is
     const principal = state.principal!;
@@ -40,6 +40,15 @@ export function entitiesStage(parts: EntityStageParts | null, failModes: Readonl
     const later = loader.load(roots, parts.failMode ?? failModes.get(state.match!.route.name) ?? "closed");
     return isPromise(later) ? later.then((result) => settle(state, result, parts, merged)) : settle(state, later, parts, merged);
   };
+}
+
+// #17b: the stage's memo per loader, so the prefetch before revocation sees it too
+const memos = new WeakMap<EntityLoader, WeakMap<object, MergedFor>>();
+
+function memoOf(loader: EntityLoader): WeakMap<object, MergedFor> {
+  let memo = memos.get(loader);
+  if (memo === undefined) memos.set(loader, (memo = new WeakMap()));
+  return memo;
 }
 
 // One principal's last merge: the load and resource it was made from, and the entities it gave (`null`: no records, the built ones)
@@ -107,11 +116,16 @@ function sameResource(last: MergedFor, resource: ResourceLike): boolean {
 export function prefetchEntities(stage: Stage, parts: EntityStageParts | null): Stage {
   if (parts === null || !parts.prefetch) return stage;
   const { loader } = parts;
+  const merged = memoOf(loader);
   return function prefetchThenRun(state) {
     // Only for a request that will reach the entity stage: a mapped principal and a route with a resource
     if (state.principal !== null && state.match !== null) {
       const resolved = resolveRequest(state.match);
-      if (resolved !== null && loader.loadCached([state.principal.uid, resolved.resource]) === undefined) loader.prefetch([state.principal.uid, resolved.resource]);
+      if (resolved === null) return stage(state);
+      // #17b: the entity stage will reuse its last answer: nothing to read, nothing to build here
+      const last = merged.get(state.principal);
+      if (last !== undefined && sameResource(last, resolved.resourceEntity) && loader.reusableFor(last.result) !== undefined) return stage(state);
+      if (loader.loadCached([state.principal.uid, resolved.resource]) === undefined) loader.prefetch([state.principal.uid, resolved.resource]);
     }
     return stage(state);
   };

@@ -211,4 +211,26 @@ describe("entity stage: one round trip with revocation on the same store", () =>
     expect(faulty.state.calls[0].keys.filter((k) => k.startsWith("gh:rv:")).length).toBeGreaterThan(0);
     expect(faulty.state.calls[0].keys.filter((k) => k.startsWith("gh:en:"))).toEqual(['gh:en:User::"olive"', 'gh:en:Order::"acme/o-1"']);
   });
+
+  // #17b: the prefetch before revocation skips its cache walk when the stage will reuse its last answer
+  it("with the prefetch in place, reuses the cached answer within the TTL and sees a change after it", async () => {
+    const store = memoryStore.create({}, { env: {} });
+    const shared = coalescingStore(store);
+    const put = (record: unknown) => store.put(entityStoreKey('Order::"acme/o-1"'), JSON.stringify(record), NO_EXPIRY_SECONDS);
+    await put(oliveOwns("o-1"));
+    const { authorize, token, clock } = await setup(
+      { entities: { source: { kind: "memory" }, ttlMs: { Order: 2000 } } },
+      { revocationStore: shared, entitySource: storeEntitySource(shared), entitiesShareStore: true },
+    );
+    const jwt = await token({ ...olive, jti: "t-2" });
+    const request = () => input("GET", "/tenants/acme/orders/o-1", jwt);
+    expect(await authorize(request())).toMatchObject({ allow: true });
+    await put(ottoOwns("o-1"));
+    for (const step of [10, 10, 1979]) {
+      clock.advance(step);
+      expect(await authorize(request())).toMatchObject({ allow: true });
+    }
+    clock.advance(1);
+    expect(await authorize(request())).toMatchObject({ allow: false, reason: "policy_denied" });
+  });
 });
