@@ -55,6 +55,12 @@ export interface EntityLoader {
    * answered it, checked the same way: fixtures of policy tests, `gatehouse check`, warming.
    */
   remember(uid: string, text: string | null): void;
+  /**
+   * #17b: how long ago (ms, ≥ 0) `result` was answered by `loadCached`, when it may be used again as it
+   * is: the cache has not changed since and every record in it is still fresh by the clock. `undefined`
+   * otherwise (then call `loadCached`). Allocates nothing.
+   */
+  reusableFor(result: EntityLoadResult): number | undefined;
   breakerState(): BreakerState;
   clearCache(): void;
   readonly source: EntitySource;
@@ -105,6 +111,13 @@ interface LevelFailure {
 
 type Level = Map<string, Answer> & { staleError?: RevocationStoreError };
 
+// #17b: when a cached answer was made, the cache generation it saw, and the first instant one of its records goes stale
+interface Stamp {
+  readonly at: number;
+  readonly generation: number;
+  readonly freshUntil: number;
+}
+
 const NONE_HASH = "-";
 
 /** Validates nothing itself (see `resolveEntitiesConfig`); builds the cache, breaker and walk. */
@@ -117,6 +130,14 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
   const inflight = new Map<string, Promise<Fetched>>();
   // The lookup races a store; an entity source only needs `getMany`
   const asStore = source as unknown as RevocationStore;
+
+  // #17b: bumped on every change to the cache, so a reused answer never hides a newer record
+  let generation = 0;
+  const stamps = new WeakMap<EntityLoadResult, Stamp>();
+  const put = (uid: string, held: Held) => {
+    generation++;
+    cache.set(uid, held);
+  };
 
   const ttlOf = (type: string) => config.ttlByType.get(type) ?? config.ttlMs;
 
@@ -147,7 +168,7 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
       const out = new Map<string, Held>();
       for (let i = 0; i < uids.length; i++) {
         const held = hold(uids[i], types[i], reply[i], at);
-        cache.set(uids[i], held);
+        put(uids[i], held);
         out.set(uids[i], held);
       }
       return out;
@@ -314,7 +335,8 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
     types.push(type);
   }
 
-  function cachedLevel(now: number) {
+  // `freshUntil.min` ends as the earliest instant a record of the walk goes stale
+  function cachedLevel(now: number, freshUntil: { min: number }) {
     return (uids: string[]): Level | "miss" => {
       const out: Level = new Map();
       for (const uid of uids) {
@@ -323,6 +345,7 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
           if (deps.complete === true) continue;
           return "miss";
         }
+        if (held.freshUntil < freshUntil.min) freshUntil.min = held.freshUntil;
         out.set(uid, { held, from: "cache" });
       }
       return out;
@@ -366,7 +389,18 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
   return {
     loadCached(roots) {
       const now = clock.now();
-      return walk(roots, now, cachedLevel(now)) as EntityLoadResult | undefined;
+      const freshUntil = { min: Infinity };
+      const result = walk(roots, now, cachedLevel(now, freshUntil)) as EntityLoadResult | undefined;
+      if (result !== undefined && result.ok) stamps.set(result, { at: now, generation, freshUntil: freshUntil.min });
+      return result;
+    },
+    reusableFor(result) {
+      const stamp = stamps.get(result);
+      if (stamp === undefined || stamp.generation !== generation) return undefined;
+      const now = clock.now();
+      // Never past a record's TTL; a clock that went back is not trusted either
+      if (now >= stamp.freshUntil || now < stamp.at) return undefined;
+      return now - stamp.at;
     },
     load(roots, failMode) {
       const now = clock.now();
@@ -386,10 +420,13 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
     remember(uid, text) {
       const parsed = parseUidKey(uid);
       const now = clock.now();
-      if (parsed !== undefined) cache.set(uid, hold(uid, parsed.type, text, now));
+      if (parsed !== undefined) put(uid, hold(uid, parsed.type, text, now));
     },
     breakerState: () => breaker.state(clock.now()),
-    clearCache: () => cache.clear(),
+    clearCache: () => {
+      generation++;
+      cache.clear();
+    },
     source,
   };
 }

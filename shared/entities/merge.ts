@@ -21,6 +21,9 @@ export interface BuiltEntities {
  *
  * A live record replaces the built entity's parents as a whole (a role taken away must go away), unless
  * the record has no `parents` field. Records of other uids (ancestors) are passed as they are.
+ *
+ * When the resource is the principal itself (a user's own profile), the request holds one entity for
+ * that uid, the principal's merge: a second one would replace it (#17b).
  */
 export function mergeEntities(built: BuiltEntities, records: readonly EntityJson[], claimsAuthoritative: ReadonlySet<string>): EntityJson[] {
   if (records.length === 0) return [built.principal, built.resource];
@@ -35,7 +38,9 @@ export function mergeEntities(built: BuiltEntities, records: readonly EntityJson
     else if (same(uid, resourceUid)) resource = overlay(built.resource, record, null);
     else out.push(record);
   }
-  out.push(principal, resource);
+  // #17b: one entity per uid, as Cedar's entity set; the later one would win in the runtime
+  if (same(principalUid, resourceUid)) out.push(principal);
+  else out.push(principal, resource);
   return out;
 }
 

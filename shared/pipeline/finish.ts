@@ -44,7 +44,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     shadow: state.shadow,
     timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
     breakGlass: state.breakGlass, // #19
-    entities: entityFacts(state.entityLoad), // #17
+    entities: entityFacts(state.entityLoad, state.entityAgeShiftMs ?? 0), // #17, #17b: age shift of a reused load
     cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
     // #18: references only; the logger writes them with `audit.replay`
     principalEntity: state.cedarRequest === null ? null : principal,
@@ -64,9 +64,11 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
 }
 
 // #17: the entity stage's loads for the audit line; absent when the stage did not run
-function entityFacts(load: RequestState["entityLoad"]) {
+function entityFacts(load: RequestState["entityLoad"], ageShiftMs: number) {
   if (load === undefined || load === null) return undefined;
-  if (load.ok) return { loaded: load.loaded, version: load.version, failModeUsed: load.failModeUsed ?? null, storeError: load.storeError ?? null };
+  // #17b: a reused load's cached records have aged since it was answered
+  const loaded = ageShiftMs > 0 && load.ok ? load.loaded.map((e) => (e.source === "cache" ? { ...e, ageMs: e.ageMs + ageShiftMs } : e)) : load.loaded;
+  if (load.ok) return { loaded, version: load.version, failModeUsed: load.failModeUsed ?? null, storeError: load.storeError ?? null };
   return { loaded: load.loaded, version: null, failModeUsed: load.reason === "entities_unavailable" ? "closed" : null, storeError: load.reason === "entities_unavailable" ? load.storeError : null };
 }
 

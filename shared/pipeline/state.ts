@@ -61,6 +61,8 @@ export interface RequestState {
   entities: EntityJson[] | null;
   /** entities (#17): which live records were loaded, from where, and their version; `null` without `config.entities`. */
   entityLoad?: EntityLoadResult | null;
+  /** #17b: ms since a reused `entityLoad` was answered; the audit adds it to the cached records' ages. */
+  entityAgeShiftMs?: number;
   /** policies: the enforced set's answer, and the candidate's in shadow mode (audit only). */
   policy: PolicyResult | null;
   shadow: PolicyResult | null;

@@ -36,6 +36,22 @@ describe("Cedar conformance corpus", () => {
     expect(run.status).toBe(0);
   }, 180_000);
 
+  // #17: the corpus's entities as live records through the entity stage's merge (shared/entities/merge.ts)
+  it.runIf(present)("decides every request exactly as Cedar 4.10 does with the entities merged as live records", () => {
+    const run = spawnSync(process.execPath, ["--no-turbo-inline-js-wasm-calls", "--import", "tsx", "tools/conformance/main.ts", dir, "--entities", "live", "--policies", "both"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 170_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const summary = /(\d+) passed, (\d+) failed/.exec(run.stdout);
+    expect(summary, `no summary line:\n${run.stdout}\n${run.stderr}`).not.toBeNull();
+    expect(run.stdout).toContain("entities: live");
+    expect(Number(summary![2]), run.stdout).toBe(0);
+    expect(Number(summary![1])).toBeGreaterThan(10_000);
+    expect(run.status).toBe(0);
+  }, 180_000);
+
   // #18: the same corpus through the policy IR as JSON text and the bundle loader (shared/policy/bundle)
   it.runIf(present)("decides every request exactly as Cedar 4.10 does through the bundle loader", () => {
     const run = spawnSync(process.execPath, ["--no-turbo-inline-js-wasm-calls", "--import", "tsx", "tools/conformance/main.ts", dir, "--entities", "both", "--policies", "both", "--loader", "bundle"], {

@@ -1,5 +1,7 @@
-// npm run conformance -- [DIR] [--entities static|request|both] [--policies json|text|both] [--loader module|bundle|both]
+// npm run conformance -- [DIR] [--entities static|request|live|both|default] [--policies json|text|both] [--loader module|bundle|both]
 // With `--entities request` the entities are passed with each request instead of embedded; with
+// `--entities live` (#17) they are live records merged by the entity stage's merge (shared/entities/merge.ts);
+// the default runs `static` and `live`, so the corpus's entities also go through the production merge; with
 // `--policies text` the Cedar text is compiled (through cedar-wasm's parser) instead of the ESTs;
 // with `--loader bundle` the policy IR is loaded through shared/policy/bundle instead of the module (#18).
 // Runs the Cedar conformance corpus (default $CEDAR_CORPUS, else ../shared/cedar-corpus from the
@@ -12,13 +14,13 @@ import { formatFailure, readCorpus, runConformance, type EntityMode, type Policy
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
 let dir: string | undefined;
-let modes: EntityMode[] = ["static"];
+let modes: EntityMode[] = ["static", "live"]; // #17: `live` routes the corpus's entities through the merge
 let forms: PolicyForm[] = ["json"];
 let loaders: PolicyLoader[] = ["module"]; // #18
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--entities") {
     const m = args[++i];
-    modes = m === "both" ? ["static", "request"] : [m as EntityMode];
+    modes = m === "both" ? ["static", "request"] : m === "default" ? ["static", "live"] : [m as EntityMode];
   } else if (args[i] === "--policies") {
     const f = args[++i];
     forms = f === "both" ? ["json", "text"] : [f as PolicyForm];

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { CedarRequest, CompiledPolicySet, EntityJson, PolicyResult } from "../../shared/policy/index.ts";
 import { compilePolicies, loadPolicyModules, parseJsonLossless } from "../compiler/index.ts";
 import { loadPolicyIr } from "../../shared/policy/bundle/index.ts";
+import { mergeEntities } from "../../shared/entities/merge.ts";
 
 /** One test case of the corpus (`README.md` of the corpus describes the fields). */
 export interface CorpusTest {
@@ -21,8 +22,20 @@ export interface ConformanceFailure {
   actual: { decision: string; reasons: string[]; errors: string[] } | { compileError: string };
 }
 
-/** How entities reach the compiled set: embedded as static entities, or passed per request. */
-export type EntityMode = "static" | "request";
+/**
+ * How entities reach the compiled set: embedded as static entities, passed per request as they are,
+ * or (`live`, #17) as live records over an empty static set, through the entity stage's merge.
+ */
+export type EntityMode = "static" | "request" | "live";
+
+const NO_AUTHORITATIVE_CLAIMS: ReadonlySet<string> = new Set();
+
+// #17: the corpus's entities as the entity stage would hand them to the policies: the request's principal
+// and resource built bare (no claims, no path attributes), every corpus entity a live record over them
+function liveEntities(r: CedarRequest, entities: EntityJson[]): EntityJson[] {
+  const built = { principal: { uid: r.principal, attrs: {}, parents: [] }, resource: { uid: r.resource, attrs: {}, parents: [] } } as unknown as Parameters<typeof mergeEntities>[0];
+  return mergeEntities(built, entities, NO_AUTHORITATIVE_CLAIMS);
+}
 
 /** Which form of the policies is compiled: the ESTs (`policiesJson`) or the Cedar text (`policies`). */
 export type PolicyForm = "json" | "text";
@@ -138,7 +151,7 @@ function check(t: CorpusTest, set: CompiledPolicySet, mode: EntityMode, form: Po
     const req: CedarRequest = { principal: r.principal, action: r.action, resource: r.resource, context: r.context };
     let out: PolicyResult;
     try {
-      out = set.evaluate(req, mode === "request" ? t.entities : undefined);
+      out = set.evaluate(req, mode === "request" ? t.entities : mode === "live" ? liveEntities(req, t.entities) : undefined);
     } catch (e) {
       out = { decision: "deny", reasons: [], errors: [{ policy: "<threw>", message: String(e) }] };
     }

@@ -1,5 +1,5 @@
 import type { FailMode } from "../../config/types.ts";
-import type { EntityLoadResult } from "../../entities/load.ts";
+import type { EntityLoader, EntityLoadResult } from "../../entities/load.ts";
 import type { EntityStageParts } from "../entity-parts.ts";
 import { mergeEntities } from "../../entities/merge.ts";
 import type { EntityJson } from "../../policy/types.ts";
@@ -19,9 +19,22 @@ export function entitiesStage(parts: EntityStageParts | null, failModes: Readonl
   const { loader } = parts;
   // The merge of a token's principal with the same cached records gives the same entities: kept per
   // principal object (the claims memo's, one per cached token), so the cached path decodes nothing anew
-  const merged = new WeakMap<object, MergedFor>();
+  const merged = memoOf(loader);
   return function entities(state): MaybePromise<Verdict | undefined> {
-    const roots = [state.principal!.uid, state.request!.resourceEntity.uid];
+    // #17b: the same principal and resource with every record still fresh and the cache unchanged: the last answer as it is
+    const principal = state.principal!;
+    const resource = state.request!.resourceEntity;
+    const last = merged.get(principal);
+    if (last !== undefined && sameResource(last, resource)) {
+      const shift = loader.reusableFor(last.result);
+      if (shift !== undefined) {
+        state.entityLoad = last.result;
+        state.entityAgeShiftMs = shift;
+        if (last.entities !== null) state.entities = last.entities as EntityJson[];
+        return undefined;
+      }
+    }
+    const roots = [principal.uid, resource.uid];
     const known = loader.loadCached(roots);
     if (known !== undefined) return settle(state, known, parts, merged);
     const later = loader.load(roots, parts.failMode ?? failModes.get(state.match!.route.name) ?? "closed");
@@ -29,13 +42,23 @@ export function entitiesStage(parts: EntityStageParts | null, failModes: Readonl
   };
 }
 
-// One principal's last merge: the records and resource it was made from, and the entities it gave
+// #17b: the stage's memo per loader, so the prefetch before revocation sees it too
+const memos = new WeakMap<EntityLoader, WeakMap<object, MergedFor>>();
+
+function memoOf(loader: EntityLoader): WeakMap<object, MergedFor> {
+  let memo = memos.get(loader);
+  if (memo === undefined) memos.set(loader, (memo = new WeakMap()));
+  return memo;
+}
+
+// One principal's last merge: the load and resource it was made from, and the entities it gave (`null`: no records, the built ones)
 interface MergedFor {
+  readonly result: EntityLoadResult;
   readonly records: readonly EntityJson[];
   readonly resourceType: string;
   readonly resourceId: string;
   readonly resourceAttrs: Readonly<Record<string, string>>;
-  readonly entities: (EntityJson | Entity)[];
+  readonly entities: (EntityJson | Entity)[] | null;
 }
 
 function settle(state: RequestState, result: EntityLoadResult, parts: EntityStageParts, memo: WeakMap<object, MergedFor>): Verdict | undefined {
@@ -44,11 +67,17 @@ function settle(state: RequestState, result: EntityLoadResult, parts: EntityStag
     if (result.reason === "entity_invalid") return verdict(403, "entity_invalid", { stage: "entities", uid: result.uid, message: result.message });
     return verdict(503, "entities_unavailable", { stage: "entities", store: parts.loader.source.name, storeError: result.storeError });
   }
-  if (result.records.length === 0) return undefined;
   const principal = state.principal!;
   const resource = state.request!.resourceEntity;
+  // Kept only for a principal of the claims memo (frozen, one per cached token): others would fill the map for nothing
+  const keep = Object.isFrozen(principal.uid);
+  if (result.records.length === 0) {
+    if (keep) memo.set(principal, { result, records: result.records, resourceType: resource.uid.type, resourceId: resource.uid.id, resourceAttrs: resource.attrs, entities: null });
+    return undefined;
+  }
   const last = memo.get(principal);
-  if (last !== undefined && sameMerge(last, result.records, resource)) {
+  if (last !== undefined && last.entities !== null && sameMerge(last, result.records, resource)) {
+    if (last.result !== result) memo.set(principal, { ...last, result });
     state.entities = last.entities as EntityJson[];
     return undefined;
   }
@@ -56,14 +85,22 @@ function settle(state: RequestState, result: EntityLoadResult, parts: EntityStag
   const json = mergeEntities(built, result.records, parts.claimsAuthoritative);
   // Decoded once for the runtime that takes its own entities (issue #22's `ownsPolicySet`)
   const entities = parts.ownEntities === true ? json.map((e) => new Entity(e)) : json;
-  if (Object.isFrozen(principal.uid)) memo.set(principal, { records: result.records, resourceType: resource.uid.type, resourceId: resource.uid.id, resourceAttrs: resource.attrs, entities });
+  if (keep) memo.set(principal, { result, records: result.records, resourceType: resource.uid.type, resourceId: resource.uid.id, resourceAttrs: resource.attrs, entities });
   state.entities = entities as EntityJson[];
   return undefined;
 }
 
-function sameMerge(last: MergedFor, records: readonly EntityJson[], resource: { readonly uid: { readonly type: string; readonly id: string }; readonly attrs: Readonly<Record<string, string>> }): boolean {
-  if (last.records.length !== records.length || last.resourceType !== resource.uid.type || last.resourceId !== resource.uid.id) return false;
+type ResourceLike = { readonly uid: { readonly type: string; readonly id: string }; readonly attrs: Readonly<Record<string, string>> };
+
+function sameMerge(last: MergedFor, records: readonly EntityJson[], resource: ResourceLike): boolean {
+  if (last.records.length !== records.length) return false;
   for (let i = 0; i < records.length; i++) if (last.records[i] !== records[i]) return false;
+  return sameResource(last, resource);
+}
+
+// The path-built resource the last merge was made from: same uid and the same attributes
+function sameResource(last: MergedFor, resource: ResourceLike): boolean {
+  if (last.resourceType !== resource.uid.type || last.resourceId !== resource.uid.id) return false;
   const a = last.resourceAttrs;
   const b = resource.attrs;
   for (const name in b) if (a[name] !== b[name]) return false;
@@ -79,11 +116,16 @@ function sameMerge(last: MergedFor, records: readonly EntityJson[], resource: { 
 export function prefetchEntities(stage: Stage, parts: EntityStageParts | null): Stage {
   if (parts === null || !parts.prefetch) return stage;
   const { loader } = parts;
+  const merged = memoOf(loader);
   return function prefetchThenRun(state) {
     // Only for a request that will reach the entity stage: a mapped principal and a route with a resource
     if (state.principal !== null && state.match !== null) {
       const resolved = resolveRequest(state.match);
-      if (resolved !== null && loader.loadCached([state.principal.uid, resolved.resource]) === undefined) loader.prefetch([state.principal.uid, resolved.resource]);
+      if (resolved === null) return stage(state);
+      // #17b: the entity stage will reuse its last answer: nothing to read, nothing to build here
+      const last = merged.get(state.principal);
+      if (last !== undefined && sameResource(last, resolved.resourceEntity) && loader.reusableFor(last.result) !== undefined) return stage(state);
+      if (loader.loadCached([state.principal.uid, resolved.resource]) === undefined) loader.prefetch([state.principal.uid, resolved.resource]);
     }
     return stage(state);
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { frozenClock } from "../../../shared/clock/index.ts";
-import { createEntityLoader, entityStoreKey, NO_EXPIRY_SECONDS, resolveEntitiesConfig, storeEntitySource, type EntitiesConfig, type EntityShapes } from "../../../shared/entities/index.ts";
+import { createEntityLoader, entityStoreKey, NO_EXPIRY_SECONDS, resolveEntitiesConfig, storeEntitySource, type EntitiesConfig, type EntityLoadResult, type EntityShapes } from "../../../shared/entities/index.ts";
 import { memoryStore } from "../../../shared/revocation/stores/memory.ts";
 import { withFaults } from "../revocation/_faulty-store.ts";
 
@@ -100,6 +100,50 @@ describe("entity loader: reading and caching", () => {
     expect(loader.loadCached([{ type: "User", id: "u0" }])).toBeUndefined();
     expect(loader.loadCached([{ type: "User", id: "u7" }])?.ok).toBe(true);
     expect(faulty.state.calls).toHaveLength(8);
+  });
+});
+
+const attrsOfFirst = (result: EntityLoadResult | undefined) => (result?.ok ? result.records[0].attrs : result);
+
+// #17b: the all-cached path reuses the last answer as it is, never past a record's TTL and never over a newer record
+describe("entity loader: reusing a cached answer", () => {
+  it("reuses a cached answer while every record in it is fresh, and a change is seen once its TTL has passed", async () => {
+    const { loader, put, clock, faulty } = setup({ ttlMs: { User: 2000, Order: 5000 }, negativeTtlMs: 5000 });
+    await put('User::"alice"', { uid: alice, attrs: { tenant: "acme" } });
+    const first = await loader.load([alice, order], "closed");
+    // A result of a read is not reused: its sources say `store`
+    expect(loader.reusableFor(first)).toBeUndefined();
+    const cached = loader.loadCached([alice, order])!;
+    expect(loader.reusableFor(cached)).toBe(0);
+    await put('User::"alice"', { uid: alice, attrs: { tenant: "globex" } });
+    clock.advance(1999);
+    // Within the user's TTL the same answer stands, as the cache would give it
+    expect(loader.reusableFor(cached)).toBe(1999);
+    expect(attrsOfFirst(loader.loadCached([alice, order]))).toEqual({ tenant: "acme" });
+    clock.advance(1);
+    // The user's record is stale now, although the absent order would still be fresh
+    expect(loader.reusableFor(cached)).toBeUndefined();
+    expect(loader.loadCached([alice, order])).toBeUndefined();
+    const after = await loader.load([alice, order], "closed");
+    expect(after.ok && after.records[0].attrs).toEqual({ tenant: "globex" });
+    expect(faulty.state.calls).toHaveLength(2);
+  });
+
+  it("does not reuse an answer once the cache changed, nor after the clock went back", async () => {
+    const { loader, put, clock } = setup();
+    await put('User::"alice"', { uid: alice, attrs: { tenant: "acme" } });
+    await loader.load([alice, order], "closed");
+    const cached = loader.loadCached([alice, order])!;
+    loader.remember('User::"alice"', JSON.stringify({ uid: alice, attrs: { tenant: "globex" } }));
+    expect(loader.reusableFor(cached)).toBeUndefined();
+    expect(attrsOfFirst(loader.loadCached([alice, order]))).toEqual({ tenant: "globex" });
+    const again = loader.loadCached([alice, order])!;
+    clock.set(NOW - 1);
+    expect(loader.reusableFor(again)).toBeUndefined();
+    clock.set(NOW);
+    expect(loader.reusableFor(again)).toBe(0);
+    loader.clearCache();
+    expect(loader.reusableFor(again)).toBeUndefined();
   });
 });
 

@@ -92,6 +92,47 @@ describe("entity stage: live records decide", () => {
   });
 });
 
+// #17b: repeated cached decisions reuse the last load and merge as they are
+describe("entity stage: reusing the last answer while every record is fresh", () => {
+  it("decides synchronously from the reused answer, with the records' true ages, and sees a change once the TTL has passed", async () => {
+    const { authorize, token, put, sink, clock } = await withMemorySource({ ttlMs: { Order: 2000, User: 60_000 }, negativeTtlMs: 60_000 });
+    await put('Order::"acme/o-1"', oliveOwns("o-1"));
+    const jwt = await token(olive);
+    const request = () => input("GET", "/tenants/acme/orders/o-1", jwt);
+    expect((await authorize(request())).allow).toBe(true);
+    // Second decision answers from the cache; the third and fourth reuse that answer
+    const decisions = [];
+    for (const step of [500, 700, 799]) {
+      clock.advance(step);
+      const decision = authorize.decide(request());
+      expect(isPromise(decision)).toBe(false);
+      decisions.push(decision);
+    }
+    await put('Order::"acme/o-1"', ottoOwns("o-1"));
+    for (const decision of decisions) expect(decision).toMatchObject({ allow: true });
+    // 1999 ms after the read: the order's record is still fresh, the changed one is not seen yet
+    expect(authorize.decide(request())).toMatchObject({ allow: true });
+    clock.advance(1);
+    // 2000 ms: past the order's TTL, the record is read again and the change decides
+    const after = authorize.decide(request());
+    expect(isPromise(after)).toBe(true);
+    expect(await after).toMatchObject({ allow: false, reason: "policy_denied" });
+    expect(authorize.decide(request())).toMatchObject({ allow: false, reason: "policy_denied" });
+    await authorize.flush();
+    const ages = sink.records.map((r) => r.entities!.loaded.find((e) => e.uid === 'Order::"acme/o-1"'));
+    expect(ages).toEqual([
+      { uid: 'Order::"acme/o-1"', source: "store", age_ms: 0 },
+      { uid: 'Order::"acme/o-1"', source: "cache", age_ms: 500 },
+      { uid: 'Order::"acme/o-1"', source: "cache", age_ms: 1200 },
+      { uid: 'Order::"acme/o-1"', source: "cache", age_ms: 1999 },
+      { uid: 'Order::"acme/o-1"', source: "cache", age_ms: 1999 },
+      { uid: 'Order::"acme/o-1"', source: "store", age_ms: 0 },
+      { uid: 'Order::"acme/o-1"', source: "cache", age_ms: 0 },
+    ]);
+    for (const line of sink.lines) expect(auditLineErrors(JSON.parse(line))).toEqual([]);
+  });
+});
+
 describe("entity stage: bad records and failing sources never allow, never 500", () => {
   const bad: Array<[string, unknown]> = [
     ["malformed JSON", "{oops"],
@@ -169,5 +210,27 @@ describe("entity stage: one round trip with revocation on the same store", () =>
     expect(faulty.state.calls).toHaveLength(1);
     expect(faulty.state.calls[0].keys.filter((k) => k.startsWith("gh:rv:")).length).toBeGreaterThan(0);
     expect(faulty.state.calls[0].keys.filter((k) => k.startsWith("gh:en:"))).toEqual(['gh:en:User::"olive"', 'gh:en:Order::"acme/o-1"']);
+  });
+
+  // #17b: the prefetch before revocation skips its cache walk when the stage will reuse its last answer
+  it("with the prefetch in place, reuses the cached answer within the TTL and sees a change after it", async () => {
+    const store = memoryStore.create({}, { env: {} });
+    const shared = coalescingStore(store);
+    const put = (record: unknown) => store.put(entityStoreKey('Order::"acme/o-1"'), JSON.stringify(record), NO_EXPIRY_SECONDS);
+    await put(oliveOwns("o-1"));
+    const { authorize, token, clock } = await setup(
+      { entities: { source: { kind: "memory" }, ttlMs: { Order: 2000 } } },
+      { revocationStore: shared, entitySource: storeEntitySource(shared), entitiesShareStore: true },
+    );
+    const jwt = await token({ ...olive, jti: "t-2" });
+    const request = () => input("GET", "/tenants/acme/orders/o-1", jwt);
+    expect(await authorize(request())).toMatchObject({ allow: true });
+    await put(ottoOwns("o-1"));
+    for (const step of [10, 10, 1979]) {
+      clock.advance(step);
+      expect(await authorize(request())).toMatchObject({ allow: true });
+    }
+    clock.advance(1);
+    expect(await authorize(request())).toMatchObject({ allow: false, reason: "policy_denied" });
   });
 });
