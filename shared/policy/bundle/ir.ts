@@ -3,6 +3,8 @@
 // it from the same EST walk as the generated module; `load.ts` turns it back into closures over the
 // same runtime operators, so both forms decide identically.
 
+import type { PolicyInfo } from "../types.ts";
+
 /** Format tag and version of `PolicyIr`; a loader refuses any other. */
 export const POLICY_IR_FORMAT = "gatehouse-policy-ir";
 export const POLICY_IR_FORMAT_VERSION = 1;
@@ -59,14 +61,8 @@ export type ScopeIr = { op: "All" } | { op: "=="; entity: UidIr } | { op: "in"; 
 /** An action scope. */
 export type ActionScopeIr = { op: "All" } | { op: "=="; entity: UidIr } | { op: "in"; entities: UidIr[] };
 
-/** One policy: metadata, scopes, and its `when`/`unless` clauses as boolean expressions (all must hold). */
-export interface PolicyIrEntry {
-  id: string;
-  cedarId: string;
-  effect: "permit" | "forbid";
-  annotations: Record<string, string>;
-  file?: string;
-  line?: number;
+/** One policy: its metadata (as the generated module's `PolicyInfo`), scopes, and its `when`/`unless` clauses as boolean expressions (all must hold). */
+export interface PolicyIrEntry extends PolicyInfo {
   principal: ScopeIr;
   action: ActionScopeIr;
   resource: ScopeIr;
