@@ -16,6 +16,7 @@ import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
 import { prometheusMetrics } from "./metrics.ts"; // #19
 import { startOpsServer, type OpsServer } from "./ops-server.ts"; // #19
+import { otlpSettings } from "./otlp-settings.ts";
 
 /**
  * Starts the server from `env`:
@@ -31,6 +32,9 @@ import { startOpsServer, type OpsServer } from "./ops-server.ts"; // #19
  * - #19 `GATEHOUSE_OPS_PORT`: the port of `/metrics`, `/health` and `/ready` (on `HOST`); default
  *   `metrics.port` when the configuration sets it, else no ops server (the process entry defaults it to
  *   9464, or to a free port with `PORT=0`).
+ * - `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` (the whole URL) or `OTEL_EXPORTER_OTLP_ENDPOINT` (a base, `/v1/metrics`
+ *   added), `OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_METRIC_EXPORT_TIMEOUT`, `OTEL_SERVICE_NAME`: an OTLP/HTTP
+ *   metrics export, under `metrics.otlp` (which may also turn it on, or off with `null`); default none.
  * `deps.auditSink` replaces the default stdout sink (tests). Throws `ConfigError` naming the variable or field.
  */
 export async function startFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, deps: { readonly auditSink?: AuditSink; readonly defaultOpsPort?: number } = {}): Promise<ForwardAuthServer & { readonly opsUrl: string | null }> {
@@ -46,6 +50,9 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   // #18: the policy bundle store, when the configuration publishes policies without a deploy
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
   const metrics = resolved.metrics.enabled ? prometheusMetrics() : null; // #19
+  // Decided before anything listens, so a bad endpoint stops the start; OpenTelemetry loads only when needed
+  const otlp = otlpSettings(resolved.metrics, (config as { metrics?: { otlp?: unknown } }).metrics?.otlp === null, env);
+  const otlpExport = metrics !== null && otlp !== null ? await (await import("./otlp-export.ts")).startOtlpExport(metrics.table, otlp) : null;
   const breakGlassPolicies = resolved.breakGlass === null ? null : await loadPolicies(env.GATEHOUSE_BREAK_GLASS_POLICIES ?? "dist/break-glass/policies.js", "GATEHOUSE_BREAK_GLASS_POLICIES");
   // #18: the candidate set for shadow mode and a canary rollout
   const shadowPolicies = env.GATEHOUSE_SHADOW_POLICIES ? await loadPolicies(env.GATEHOUSE_SHADOW_POLICIES, "GATEHOUSE_SHADOW_POLICIES") : null;
@@ -63,12 +70,16 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
     flush: () => authorize.flush(),
     port,
     hostname: env.HOST ?? "127.0.0.1",
+  }).catch(async (error: unknown) => {
+    await otlpExport?.shutdown();
+    throw error;
   });
   let ops: OpsServer | null = null;
   try {
     ops = opsPort === null ? null : await startOpsServer({ metrics, readiness: () => authorize.readiness(), port: opsPort, hostname: env.HOST ?? "127.0.0.1" });
   } catch (error) {
     await server.close();
+    await otlpExport?.shutdown();
     throw error;
   }
   return {
@@ -76,6 +87,8 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
     opsUrl: ops?.url ?? null,
     close: async () => {
       await Promise.all([server.close(), ops?.close()]);
+      // After the last decision: the final export carries every request answered
+      await otlpExport?.shutdown();
       await revocationStore?.close?.();
       await policyBundleStore?.close?.();
     },

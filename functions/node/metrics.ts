@@ -3,12 +3,14 @@
 import { Counter, Gauge, Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
 import { traceIdFrom } from "../../shared/audit/trace-id.ts";
 import type { DecisionLabels, DecisionMetrics } from "../../shared/metrics/observer.ts";
-import { createMetricsTable, type MetricSeries } from "../../shared/metrics/table.ts";
+import { createMetricsTable, type MetricSeries, type MetricsTable } from "../../shared/metrics/table.ts";
 import { registerLatencyHistogram } from "./latency-histogram.ts";
 
 /** The Prometheus side of the forward-auth server: the emitter the pipeline feeds, and the text a scrape gets. */
 export interface PrometheusMetrics extends DecisionMetrics {
   readonly registry: Registry<RegistryContentType>;
+  /** The cumulative counts the registry reads at scrape time; an OTLP export reads the same ones (otlp-export.ts). */
+  readonly table: MetricsTable;
   /** The exposition: OpenMetrics (with `trace_id` exemplars on the latency buckets) when `openMetrics`, else Prometheus text 0.0.4. */
   render(openMetrics: boolean): Promise<{ readonly contentType: string; readonly body: string }>;
 }
@@ -89,6 +91,7 @@ export function prometheusMetrics(): PrometheusMetrics {
 
   return {
     registry,
+    table,
     observe: function observePrometheus(facts, platform, version, readTraceId) {
       const series = table.add(facts, platform, version);
       // The audit logger passes the trace id it read for the line; only a direct caller makes us read it

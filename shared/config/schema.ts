@@ -160,6 +160,12 @@ const metrics = v.strictObject({
   namespace: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.\-_/#:]{1,255}$/))),
   binding: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/))),
   port: v.optional(int(0, 65_535)),
+  otlp: v.optional(v.nullable(v.strictObject({
+    endpoint: v.optional(v.pipe(v.string(), v.url())),
+    intervalMs: v.optional(int(1000, 3_600_000)),
+    timeoutMs: v.optional(int(100, 60_000)),
+    headers: v.optional(v.record(v.string(), v.string())),
+  }))),
 });
 const breakGlass = v.strictObject({ issuer: nonEmpty, maxLifetimeSeconds: v.optional(int(60, 3600)) });
 const slo = v.strictObject({

@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.ts";
+import { resolveOtlpMetricsConfig, type OtlpMetricsConfig, type ResolvedOtlpMetricsConfig } from "./otlp-config.ts";
 
 /**
  * The `metrics` section (issue #19). Each adapter emits natively: the Lambda authorizer CloudWatch
@@ -14,6 +15,8 @@ export interface MetricsConfig {
   readonly binding?: string;
   /** Forward-auth: the port of `/metrics`, `/health` and `/ready`, 1 to 65535 (0: a free one); default 9464. */
   readonly port?: number;
+  /** Forward-auth: also push the metrics over OTLP/HTTP; absent: only when the environment names an endpoint; `null`: off. See `OtlpMetricsConfig`. */
+  readonly otlp?: OtlpMetricsConfig | null;
 }
 
 /** A `MetricsConfig` with defaults filled in. */
@@ -22,9 +25,11 @@ export interface ResolvedMetricsConfig {
   readonly namespace: string;
   readonly binding: string;
   readonly port: number;
+  /** `metrics.otlp` checked; `null` when absent or `null` (the forward-auth entry tells them apart for the environment). */
+  readonly otlp: ResolvedOtlpMetricsConfig | null;
 }
 
-const KNOWN = ["enabled", "namespace", "binding", "port"];
+const KNOWN = ["enabled", "namespace", "binding", "port", "otlp"];
 const NAMESPACE = /^[A-Za-z0-9.\-_/#:]{1,255}$/;
 const BINDING = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -41,5 +46,6 @@ export function resolveMetricsConfig(raw: unknown, field = "metrics"): ResolvedM
   if (typeof binding !== "string" || !BINDING.test(binding)) throw new ConfigError(`${field}.binding`, "expected a binding name (letters, digits, `_`)");
   const port = config.port ?? 9464;
   if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${field}.port`, `expected an integer from 0 to 65535, got \`${String(port)}\``);
-  return Object.freeze({ enabled, namespace, binding, port });
+  const otlp = config.otlp === undefined || config.otlp === null ? null : resolveOtlpMetricsConfig(config.otlp, `${field}.otlp`);
+  return Object.freeze({ enabled, namespace, binding, port, otlp });
 }

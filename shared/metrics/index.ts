@@ -8,3 +8,4 @@ export { isErrorReason, ERROR_REASON_CODES } from "./error-reasons.ts";
 export { noMetrics } from "./none.ts";
 export { resolveMetricsConfig, type MetricsConfig, type ResolvedMetricsConfig } from "./config.ts";
 export { resolveSloConfig, type SloConfig, type ResolvedSloConfig } from "./slo-config.ts";
+export { resolveOtlpMetricsConfig, type OtlpMetricsConfig, type ResolvedOtlpMetricsConfig } from "./otlp-config.ts";

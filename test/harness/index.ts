@@ -15,3 +15,4 @@ export { bundleWorkerEntry } from "./bundle-worker.ts";
 export { startAuditedWorker, WORKER_ISSUER, WORKER_AUDIENCE, type AuditedWorker } from "./worker-audit.ts"; // #18
 export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } from "./canary-candidate.ts"; // #18
 export { startEntityServer, type EntityServer, type EntityServerMode } from "./entity-server.ts"; // #17
+export { startOtlpCollector, otlpMetric, otlpAttributes, type OtlpCollector, type OtlpRequest, type OtlpExportRequest } from "./otlp-collector.ts";
