@@ -12,6 +12,13 @@ declare module "@gatehouse/shadow-policies" {
   export default shadowPolicies;
 }
 
+// Emergency access: the break-glass policy module, or `null` when the build was given no `--break-glass DIR`
+declare module "@gatehouse/break-glass-policies" {
+  import type { CompiledPolicySet } from "../../shared/policy/index.ts";
+  const breakGlassPolicies: CompiledPolicySet | null;
+  export default breakGlassPolicies;
+}
+
 declare module "@gatehouse/routes" {
   import type { RoutesFile } from "../../shared/routes/index.ts";
   const routes: RoutesFile;

@@ -1,4 +1,5 @@
-// `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR]`: compile the policies (and a shadow candidate), bundle the Lambda authorizer into one ES module for
+// `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR --break-glass DIR]`: compile the policies
+// (and a shadow candidate, and the break-glass set), bundle the Lambda authorizer into one ES module for
 // Lambda nodejs24.x (dist/lambda/index.mjs, handler `index.handler`) and zip it (dist/lambda/function.zip).
 import { build } from "esbuild";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -6,6 +7,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
+import { breakGlassMismatch } from "./break-glass.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -24,6 +26,11 @@ export interface BuildLambdaOptions {
    * every request, recorded in the audit line's `shadow` field, never deciding. Default none.
    */
   readonly shadowDir?: string;
+  /**
+   * Emergency access: the break-glass policy project (docs/break-glass.md), bundled as the entry's
+   * `breakGlassPolicies`; required when the configuration sets `breakGlass`. Default none.
+   */
+  readonly breakGlassDir?: string;
   /** A module whose default export replaces the compiled policies (benchmarks only); default none. */
   readonly policiesModule?: string;
   /** Packages left out of the bundle and loaded at run time; default none. */
@@ -46,6 +53,8 @@ export interface BuildLambdaResult {
   readonly policyVersion: string | null;
   /** Content hash of the candidate policies; `null` without `shadowDir`. */
   readonly shadowPolicyVersion: string | null;
+  /** Content hash of the break-glass policies; `null` without `breakGlassDir`. */
+  readonly breakGlassPolicyVersion: string | null;
 }
 
 /** A build problem (bad path, policy compile error), printed as one line by the CLI. */
@@ -63,6 +72,8 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
   if (configFile && !existsSync(configFile)) throw new BuildError(`config: no file at \`${configFile}\``);
   const shadowDir = options.shadowDir === undefined ? undefined : resolve(options.shadowDir);
   if (shadowDir !== undefined && !existsSync(shadowDir)) throw new BuildError(`shadow: no policy project at \`${shadowDir}\``);
+  const breakGlassDir = options.breakGlassDir === undefined ? undefined : resolve(options.breakGlassDir);
+  if (breakGlassDir !== undefined && !existsSync(breakGlassDir)) throw new BuildError(`break-glass: no policy project at \`${breakGlassDir}\``);
   if (configFile) {
     try {
       JSON.parse(readFileSync(configFile, "utf8"));
@@ -70,6 +81,8 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       throw new BuildError(`config: \`${configFile}\` is not JSON: ${(error as Error).message}`);
     }
   }
+  const mismatch = breakGlassMismatch(configFile ?? undefined, breakGlassDir);
+  if (mismatch !== null) throw new BuildError(mismatch);
 
   mkdirSync(join(repoRoot, ".gatehouse"), { recursive: true });
   const work = mkdtempSync(join(repoRoot, ".gatehouse", "build-lambda-"));
@@ -90,16 +103,27 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
         throw new BuildError(`shadow policies \`${shadowDir}\`: ${(error as Error).message.split("\n")[0]}`);
       }
     }
+    let breakGlassModule: string | undefined;
+    let breakGlassPolicyVersion: string | null = null;
+    if (breakGlassDir !== undefined) {
+      breakGlassModule = join(work, "policies.break-glass.mjs");
+      try {
+        breakGlassPolicyVersion = compilePolicyProject({ policiesDir: breakGlassDir, outFile: breakGlassModule }).version;
+      } catch (error) {
+        throw new BuildError(`break-glass policies \`${breakGlassDir}\`: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
     const entry = join(work, "entry.mjs");
     const href = (file: string) => JSON.stringify(pathToFileURL(file).pathname);
     writeFileSync(entry, [
       `import { createLambdaEntry } from ${href(join(repoRoot, "functions/lambda/main.ts"))};`,
       `import policies from ${href(policiesModule)};`,
       shadowModule ? `import shadowPolicies from ${href(shadowModule)};` : "const shadowPolicies = null;",
+      breakGlassModule ? `import breakGlassPolicies from ${href(breakGlassModule)};` : "const breakGlassPolicies = null;",
       `import routes from ${href(routesFile)};`,
       configFile ? `import config from ${href(configFile)};` : "const config = undefined;",
       // Built during the init phase: a bad configuration fails the init, not each request
-      "export const handler = await createLambdaEntry({ policies, shadowPolicies, routes, config });",
+      "export const handler = await createLambdaEntry({ policies, shadowPolicies, breakGlassPolicies, routes, config });",
       "",
     ].join("\n"));
 
@@ -141,6 +165,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       gzipBytes: gzipSync(code, { level: 9 }).length,
       policyVersion,
       shadowPolicyVersion,
+      breakGlassPolicyVersion,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -210,11 +235,12 @@ function argValue(args: string[], flag: string): string | undefined {
 
 async function main(args: string[]): Promise<number> {
   try {
-    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out"), shadowDir: argValue(args, "--shadow") });
+    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out"), shadowDir: argValue(args, "--shadow"), breakGlassDir: argValue(args, "--break-glass") });
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     console.log(`built ${result.bundleFile} (${kib(result.bundleBytes)}, ${kib(result.gzipBytes)} gzip) and ${result.zipFile} (${kib(result.zipBytes)})`);
     if (result.policyVersion) console.log(`policies ${result.policyVersion.slice(0, 12)}`);
     if (result.shadowPolicyVersion) console.log(`shadow policies ${result.shadowPolicyVersion.slice(0, 12)} (evaluated beside, never deciding)`);
+    if (result.breakGlassPolicyVersion) console.log(`break-glass policies ${result.breakGlassPolicyVersion.slice(0, 12)} (deciding for break-glass tokens only)`);
     return 0;
   } catch (error) {
     if (error instanceof Error && (error.name === "BuildError" || error.name === "PolicyCompileError")) {

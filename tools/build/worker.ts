@@ -1,5 +1,5 @@
-// `npm run build:worker [-- --policies DIR --out DIR --shadow DIR]`: compiles the policy project (and
-// a candidate one for shadow mode) and bundles the Worker exactly as it deploys, with
+// `npm run build:worker [-- --policies DIR --out DIR --shadow DIR --break-glass DIR]`: compiles the
+// policy project (a candidate one for shadow mode, the break-glass one for emergency access) and bundles the Worker exactly as it deploys, with
 // `wrangler deploy --dry-run` against infra/wrangler.toml.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,10 +26,18 @@ export interface BuildWorkerOptions {
    * `@gatehouse/shadow-policies` is then `null` and the pipeline skips it.
    */
   readonly shadowDir?: string;
+  /**
+   * Emergency access: the break-glass policy project (docs/break-glass.md), bundled as
+   * `@gatehouse/break-glass-policies` and deciding for tokens of `breakGlass.issuer` only. Default
+   * none: the module is then `null`, and a configuration with `breakGlass` refuses to start.
+   */
+  readonly breakGlassDir?: string;
 }
 
 /** What the Worker bundles as `@gatehouse/shadow-policies` when no candidate was given. */
 export const NO_SHADOW_MODULE = "// no shadow policy set (build without --shadow)\nexport default null;\n";
+/** What the Worker bundles as `@gatehouse/break-glass-policies` when no break-glass project was given. */
+export const NO_BREAK_GLASS_MODULE = "// no break-glass policy set (build without --break-glass)\nexport default null;\n";
 
 /** What `buildWorker` produced. */
 export interface BuiltWorker {
@@ -40,6 +48,8 @@ export interface BuiltWorker {
   readonly policyVersion: string;
   /** Content hash of the candidate policies; `null` without `shadowDir`. */
   readonly shadowPolicyVersion: string | null;
+  /** Content hash of the break-glass policies; `null` without `breakGlassDir`. */
+  readonly breakGlassPolicyVersion: string | null;
 }
 
 /** A build that failed: compile diagnostics or wrangler's own output, in one message. */
@@ -55,8 +65,8 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   const outDir = resolve(options.outDir ?? defaultOut);
   const routesSource = join(policiesDir, "routes.json");
   if (!existsSync(routesSource)) throw new BuildError(`${routesSource}: expected the route table of the policy project`);
-  // infra/wrangler.toml aliases the three build-time modules to dist/policies.js, dist/policies.shadow.js
-  // and dist/routes.json.
+  // infra/wrangler.toml aliases the four build-time modules to dist/policies.js, dist/policies.shadow.js,
+  // dist/break-glass/policies.js and dist/routes.json.
   // Another output directory (dev server, tests, bench) gets its own copy of the file with its own
   // paths, so concurrent builds never overwrite each other's inputs. (wrangler 4.86 ignores `--alias`
   // on `deploy`, so the aliases must live in the config file.)
@@ -79,6 +89,9 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   } else {
     writeFileSync(shadowFile, NO_SHADOW_MODULE);
   }
+  // Always written too, so an emergency set of an earlier build never ships by accident
+  const breakGlassFile = join(staging, "break-glass", "policies.js");
+  const breakGlassPolicyVersion = compileBreakGlass(options.breakGlassDir, breakGlassFile);
   copyFileSync(routesSource, routesFile);
   let configFile = join(ROOT, "infra", "wrangler.toml");
   if (outDir !== defaultOut) {
@@ -86,6 +99,7 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
       .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "functions", "worker", "index.ts"))}`)
       .replace(/^"@gatehouse\/policies" = .*$/m, `"@gatehouse/policies" = ${JSON.stringify(policiesFile)}`)
       .replace(/^"@gatehouse\/shadow-policies" = .*$/m, `"@gatehouse/shadow-policies" = ${JSON.stringify(shadowFile)}`)
+      .replace(/^"@gatehouse\/break-glass-policies" = .*$/m, `"@gatehouse/break-glass-policies" = ${JSON.stringify(breakGlassFile)}`)
       .replace(/^"@gatehouse\/routes" = .*$/m, `"@gatehouse/routes" = ${JSON.stringify(routesFile)}`);
     configFile = join(staging, "wrangler.toml");
     writeFileSync(configFile, derived);
@@ -97,7 +111,23 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   const bundlePath = join(outDir, "index.js");
   if (!existsSync(bundlePath)) throw new BuildError(`wrangler wrote no ${bundlePath}:\n${output.text.trim()}`);
   const bundle = readFileSync(bundlePath);
-  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion };
+  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion, breakGlassPolicyVersion };
+}
+
+/** Compiles the break-glass project to `outFile`, or writes the `null` module without one; its version or `null`. */
+function compileBreakGlass(breakGlassDir: string | undefined, outFile: string): string | null {
+  mkdirSync(dirname(outFile), { recursive: true });
+  if (breakGlassDir === undefined) {
+    writeFileSync(outFile, NO_BREAK_GLASS_MODULE);
+    return null;
+  }
+  const dir = resolve(breakGlassDir);
+  if (!existsSync(dir)) throw new BuildError(`break-glass: expected a policy project directory, got \`${dir}\``);
+  try {
+    return compilePolicyProject({ policiesDir: dir, outFile }).version;
+  } catch (error) {
+    throw new BuildError(`break-glass policies \`${dir}\`: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 // From the installed package (issue #15) there is no wrangler and no repository: esbuild bundles a
@@ -118,6 +148,7 @@ async function bundleInstalled(options: BuildWorkerOptions): Promise<BuiltWorker
   } else {
     writeFileSync(join(outDir, "policies.shadow.js"), NO_SHADOW_MODULE);
   }
+  const breakGlassPolicyVersion = compileBreakGlass(options.breakGlassDir, join(outDir, "break-glass", "policies.js"));
   copyFileSync(routesSource, join(outDir, "routes.json"));
   const entry = join(outDir, "entry.js");
   writeFileSync(
@@ -126,8 +157,9 @@ async function bundleInstalled(options: BuildWorkerOptions): Promise<BuiltWorker
       'import { createWorker } from "gatehouse/worker";',
       'import policies from "./policies.js";',
       'import shadowPolicies from "./policies.shadow.js";',
+      'import breakGlassPolicies from "./break-glass/policies.js";',
       'import routes from "./routes.json";',
-      "export default createWorker({ policies, shadowPolicies, routes });",
+      "export default createWorker({ policies, shadowPolicies, breakGlassPolicies, routes });",
       "",
     ].join("\n"),
   );
@@ -152,7 +184,7 @@ async function bundleInstalled(options: BuildWorkerOptions): Promise<BuiltWorker
     throw new BuildError(`bundle: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
   const bundle = readFileSync(bundlePath);
-  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion };
+  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion, breakGlassPolicyVersion };
 }
 
 function run(command: string, args: string[]): Promise<{ code: number; text: string }> {
@@ -172,11 +204,12 @@ function run(command: string, args: string[]): Promise<{ code: number; text: str
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, shadow: { type: "string" }, verbose: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, shadow: { type: "string" }, "break-glass": { type: "string" }, verbose: { type: "boolean" } } });
   try {
-    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, shadowDir: values.shadow, verbose: values.verbose });
+    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, shadowDir: values.shadow, breakGlassDir: values["break-glass"], verbose: values.verbose });
     const shadow = built.shadowPolicyVersion === null ? "" : `, shadow policies ${built.shadowPolicyVersion.slice(0, 12)}`;
-    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)}${shadow})`);
+    const glass = built.breakGlassPolicyVersion === null ? "" : `, break-glass policies ${built.breakGlassPolicyVersion.slice(0, 12)}`;
+    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)}${shadow}${glass})`);
   } catch (error) {
     console.error(`build:worker: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

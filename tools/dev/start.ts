@@ -25,6 +25,8 @@ export interface DevOptions {
    * line records its answer, only the enforced set decides. Default none.
    */
   readonly shadowDir?: string;
+  /** Emergency access: the break-glass policy project, for a `configFile` that sets `breakGlass` (docs/break-glass.md). Default none. */
+  readonly breakGlassDir?: string;
   /** The project directory holding `.gatehouse/`; default `process.cwd()`. */
   readonly cwd?: string;
   /** Where messages go; default `console.log`. */
@@ -59,6 +61,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
   if (!existsSync(policiesDir)) throw new ConfigError("--policies", `expected a policy project directory, got \`${policiesDir}\``);
   const shadowDir = options.shadowDir === undefined ? undefined : resolve(cwd, options.shadowDir);
   if (shadowDir !== undefined && !existsSync(shadowDir)) throw new ConfigError("--shadow", `expected a candidate policy project directory, got \`${shadowDir}\``);
+  const breakGlassDir = options.breakGlassDir === undefined ? undefined : resolve(cwd, options.breakGlassDir);
+  if (breakGlassDir !== undefined && !existsSync(breakGlassDir)) throw new ConfigError("--break-glass", `expected a break-glass policy project directory, got \`${breakGlassDir}\``);
   const stateDir = join(cwd, ".gatehouse");
   mkdirSync(stateDir, { recursive: true });
 
@@ -95,7 +99,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     servers.push(origin);
 
     const outDir = join(stateDir, "dev", "worker");
-    let built = await buildWorker({ policiesDir, outDir, shadowDir });
+    let built = await buildWorker({ policiesDir, outDir, shadowDir, breakGlassDir });
     const workerOptions = () => ({
       modules: true,
       scriptPath: built.bundlePath,
@@ -112,7 +116,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
 
     const reload = async () => {
       try {
-        built = await buildWorker({ policiesDir, outDir, shadowDir });
+        built = await buildWorker({ policiesDir, outDir, shadowDir, breakGlassDir });
         await mf!.setOptions(workerOptions());
         log(`policies rebuilt (version ${built.policyVersion.slice(0, 12)}); worker reloaded`);
       } catch (error) {
@@ -132,6 +136,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     log(`readiness (key sets, revocation store): curl -i ${url}${DEV_READINESS_PATH}   # expect 200`); // #19
     log(`policies ${policiesDir} (version ${built.policyVersion.slice(0, 12)}), bundle ${built.gzipBytes} bytes gzip; revocations in KV at ${join(stateDir, "kv")}`);
     if (built.shadowPolicyVersion !== null) log(`shadow mode: candidate policies ${shadowDir} (version ${built.shadowPolicyVersion.slice(0, 12)}) evaluated beside, never deciding; see \`shadow\` in the audit lines`);
+    if (built.breakGlassPolicyVersion !== null) log(`break-glass policies ${breakGlassDir} (version ${built.breakGlassPolicyVersion.slice(0, 12)}) decide for break-glass tokens; see \`break_glass\` in the audit lines`);
     if (signer === undefined) log("no signing key given (--signing-key): bring tokens from your issuer");
     for (const [name, token] of Object.entries(tokens)) log(`${name}=${token}`);
     log("");

@@ -5,11 +5,12 @@ import type { CliCommand } from "../command.ts";
 import { PACKAGED, PACKAGE_POLICY_RUNTIME } from "../../package/mode.ts";
 import { paintFor } from "../color.ts";
 import { configFileFrom, policiesDirFrom } from "./_project.ts";
+import { breakGlassMismatch } from "../../build/break-glass.ts";
 
 /** File names `gatehouse build` writes into the output directory. */
-export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts", ir: "policies.ir.json" /* #18 */ });
+export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts", ir: "policies.ir.json" /* #18 */, breakGlass: "break-glass/policies.js" });
 
-const usage = `usage: gatehouse build [--policies DIR] [--out DIR] [--config FILE] [--shadow DIR] [--strict]
+const usage = `usage: gatehouse build [--policies DIR] [--out DIR] [--config FILE] [--shadow DIR] [--break-glass DIR] [--strict]
 
 Compiles the Cedar policies to JavaScript, validating them against the schema, then checks the
 claims mapping against what the policies read and analyses routes and actions. Writes
@@ -18,12 +19,16 @@ claims mapping against what the policies read and analyses routes and actions. W
   DIR/${BUILD_OUTPUTS.types}     TypeScript types of requests and entities, from the schema
   DIR/${BUILD_OUTPUTS.shadow}  with --shadow: the candidate policy set, evaluated beside the enforced one
                              (without: a module exporting null, so no earlier candidate ships)
+  DIR/${BUILD_OUTPUTS.breakGlass} with --break-glass: the emergency policy set of \`breakGlass\` tokens
+                             (without: a module exporting null, so no earlier emergency set ships)
 
 options:
   --policies DIR   the policy project; default \`policies\`
   --out DIR        output directory; default \`dist\`
   --config FILE    a gatehouse config (json) whose issuers' claims mappings are checked; default the built-in mapping
   --shadow DIR     also compile a candidate policy project for shadow mode
+  --break-glass DIR  also compile the break-glass policy project (docs/break-glass.md); required
+                   when the --config file sets \`breakGlass\`
   --strict         treat analysis warnings as errors
 
 exit codes: 0 built, 1 policy errors (file:line and Cedar's message) or analysis errors, 2 usage error`;
@@ -38,19 +43,27 @@ export const command: CliCommand = {
       out: { type: "string", default: "dist" },
       config: { type: "string" },
       shadow: { type: "string" },
+      "break-glass": { type: "string" },
       strict: { type: "boolean", default: false },
     });
     const err = paintFor(process.stderr);
     const policiesDir = policiesDirFrom(values.policies);
     const shadowDir = values.shadow === undefined ? undefined : policiesDirFrom(values.shadow);
+    const breakGlassDir = values["break-glass"] === undefined ? undefined : policiesDirFrom(values["break-glass"]);
     const configFile = configFileFrom(values.config);
     const outDir = resolve(values.out);
     const outFile = join(outDir, BUILD_OUTPUTS.policies);
+    const breakGlassFile = join(outDir, BUILD_OUTPUTS.breakGlass);
+    const unmatched = breakGlassMismatch(configFile, breakGlassDir);
+    if (unmatched !== null) {
+      console.error(`build failed: ${unmatched}`);
+      return 1;
+    }
 
     const result = await checkProject(policiesDir, configFile, values.strict, err, outFile);
     if (typeof result === "number") return result;
     // Loaded here, not at the top, so `--help` does not load the compiler (and cedar-wasm)
-    const [{ compilePolicyProject, formatDiagnostic, RUNTIME_ENTRY }, { NO_SHADOW_MODULE }, { reportCompileError }] = await Promise.all([
+    const [{ compilePolicyProject, formatDiagnostic, RUNTIME_ENTRY }, { NO_SHADOW_MODULE, NO_BREAK_GLASS_MODULE }, { reportCompileError }] = await Promise.all([
       import("../../compiler/index.ts"),
       import("../../build/worker.ts"),
       import("./_project-report.ts"),
@@ -67,13 +80,27 @@ export const command: CliCommand = {
       for (const d of shadow.diagnostics) console.error(err.yellow(`shadow: ${formatDiagnostic(d)}`));
     }
 
+    let breakGlass;
+    if (breakGlassDir !== undefined) {
+      try {
+        breakGlass = compilePolicyProject({ policiesDir: breakGlassDir, runtimeImport: runtimeImportFrom(breakGlassFile, RUNTIME_ENTRY) });
+      } catch (error) {
+        console.error(`break-glass policies \`${values["break-glass"]}\`:`);
+        return reportCompileError(error, err, "break-glass build");
+      }
+      for (const d of breakGlass.diagnostics) console.error(err.yellow(`break-glass: ${formatDiagnostic(d)}`));
+    }
+
     // Written only once everything passed, so a failed build never leaves a half-new dist/
-    mkdirSync(outDir, { recursive: true });
+    mkdirSync(dirname(breakGlassFile), { recursive: true });
     writeFileSync(outFile, result.source);
     writeFileSync(join(outDir, BUILD_OUTPUTS.ir), result.ir); // #18
     writeFileSync(join(outDir, BUILD_OUTPUTS.types), result.types);
     // The Worker bundles this file as `@gatehouse/shadow-policies` (infra/wrangler.toml); `null` means no shadow mode
     writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow ? shadow.source : NO_SHADOW_MODULE);
+    // The Worker bundles this as `@gatehouse/break-glass-policies`, forward-auth loads it by default;
+    // `null` means none, and an authorizer configured with `breakGlass` then refuses to start
+    writeFileSync(breakGlassFile, breakGlass ? breakGlass.source : NO_BREAK_GLASS_MODULE);
     // The modules are ES modules whatever the user's package.json says (`npm init` writes
     // "type": "commonjs"), so Node loads dist/policies.js as one (the forward-auth server imports it)
     if (PACKAGED && !existsSync(join(outDir, "package.json"))) writeFileSync(join(outDir, "package.json"), '{ "type": "module" }\n');
@@ -81,6 +108,7 @@ export const command: CliCommand = {
     const warnings = result.warnings > 0 ? `, ${result.warnings} warning${result.warnings === 1 ? "" : "s"}` : "";
     console.log(`built ${shown}: ${result.policies} polic${result.policies === 1 ? "y" : "ies"}, version ${result.version.slice(0, 12)}${warnings}`);
     if (shadow) console.log(`built ${relative(process.cwd(), join(outDir, BUILD_OUTPUTS.shadow))}: ${shadow.policies.length} candidate policies, version ${shadow.version.slice(0, 12)}`);
+    if (breakGlass) console.log(`built ${relative(process.cwd(), breakGlassFile)}: ${breakGlass.policies.length} break-glass polic${breakGlass.policies.length === 1 ? "y" : "ies"}, version ${breakGlass.version.slice(0, 12)}`);
     return 0;
   },
 };

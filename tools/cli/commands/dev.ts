@@ -18,6 +18,7 @@ options:
   --signing-key FILE  a private JWK of the --config issuer, to print tokens for it
   --shadow DIR        a candidate policy project evaluated beside the enforced one (shadow mode):
                       only the enforced one decides, each audit line records the candidate's answer
+  --break-glass DIR   the break-glass policy project, for a --config that sets \`breakGlass\`
 
 --lambda: instead of the Worker, replays a short scenario through the Lambda authorizer handler with
 API Gateway's authorizer result cache emulated in front of it, on a simulated clock (finishes at
@@ -43,6 +44,7 @@ export const command: CliCommand = {
       config: { type: "string" },
       "signing-key": { type: "string" },
       shadow: { type: "string" },
+      "break-glass": { type: "string" },
       lambda: { type: "boolean", default: false },
       ttl: { type: "string" },
       kind: { type: "string" },
@@ -54,7 +56,7 @@ export const command: CliCommand = {
     if (values["signing-key"] !== undefined && values.config === undefined) throw new UsageError("--signing-key goes with --config (the dev issuer has its own key)");
     // Loaded here, not at the top: Miniflare and esbuild take a while to load, and `--help` needs neither
     const { startDev } = await import("../../dev/index.ts");
-    const server = await startDev({ port, policiesDir: values.policies, configFile: values.config, signingKeyFile: values["signing-key"], shadowDir: values.shadow });
+    const server = await startDev({ port, policiesDir: values.policies, configFile: values.config, signingKeyFile: values["signing-key"], shadowDir: values.shadow, breakGlassDir: values["break-glass"] });
     await new Promise<void>((resolve) => {
       // Miniflare's exit hook answers SIGINT with an immediate process.exit(130); we dispose
       // Miniflare ourselves (which stops workerd) and close the servers, then exit 0
@@ -74,7 +76,7 @@ const KINDS = ["rest_token", "rest_request", "http_simple"];
 
 // `gatehouse dev --lambda`: the replay, printed; exit 1 only if a cached allow leaked to another request
 async function runLambda(values: { ttl?: string; kind?: string; policies?: string }, args: string[]): Promise<number> {
-  for (const flag of ["--port", "--config", "--signing-key", "--shadow"]) {
+  for (const flag of ["--port", "--config", "--signing-key", "--shadow", "--break-glass"]) {
     if (args.some((arg) => arg === flag || arg.startsWith(`${flag}=`))) throw new UsageError(`${flag} does not go with --lambda (it replays with the dev issuer)`);
   }
   const ttl = values.ttl ?? "60";
