@@ -69,7 +69,7 @@ function tableProducer(sdk: SdkModule, table: MetricsTable, resource: ResourceMe
       const endTime = hrTime(now());
       const point = <T>(attributes: Record<string, string>, value: T): DataPoint<T> => ({ startTime, endTime, attributes, value });
       const decisions: DataPoint<number>[] = [];
-      const breakGlass = new Map<string, DataPoint<number> & { value: number }>();
+      const breakGlass = new Map<string, { attributes: Record<string, string>; count: number }>();
       const latency = new Map<string, { attributes: Record<string, string>; counts: number[]; sum: number; count: number; max: number }>();
       const versions = new Set<string>();
       let tokenHits = 0, tokenMisses = 0, revocationHits = 0, revocationMisses = 0;
@@ -79,10 +79,11 @@ function tableProducer(sdk: SdkModule, table: MetricsTable, resource: ResourceMe
         if (s.count === 0) continue;
         decisions.push(point({ route: l.route, decision: l.decision, reason: l.reason, platform: l.platform, policy_version: l.policyVersion }, s.count));
         if (s.breakGlass > 0) {
+          // Summed by route and decision, as the Prometheus counter is
           const key = l.route + "\u0000" + l.decision;
           const found = breakGlass.get(key);
-          if (found) found.value += s.breakGlass;
-          else breakGlass.set(key, point({ route: l.route, decision: l.decision }, s.breakGlass) as DataPoint<number> & { value: number });
+          if (found) found.count += s.breakGlass;
+          else breakGlass.set(key, { attributes: { route: l.route, decision: l.decision }, count: s.breakGlass });
         }
         // Summed by route, decision and platform, as the Prometheus histogram is
         const key = l.route + "\u0000" + l.decision + "\u0000" + l.platform;
@@ -105,7 +106,7 @@ function tableProducer(sdk: SdkModule, table: MetricsTable, resource: ResourceMe
       const metrics: MetricData[] = [
         sum("gatehouse_decisions_total", "Authorization decisions, by route name, decision and reason code", "{decision}", decisions),
         { descriptor: { name: "gatehouse_decision_duration_seconds", description: "Time from request to decision, in seconds", unit: "s", valueType: DOUBLE }, aggregationTemporality: CUMULATIVE, dataPointType: sdk.DataPointType.HISTOGRAM, dataPoints: histogramPoints },
-        sum("gatehouse_break_glass_decisions_total", "Decisions about break-glass tokens; alert on any", "{decision}", [...breakGlass.values()]),
+        sum("gatehouse_break_glass_decisions_total", "Decisions about break-glass tokens; alert on any", "{decision}", [...breakGlass.values()].map((g) => point(g.attributes, g.count))),
         sum("gatehouse_token_cache_requests_total", "Verified-token cache lookups of requests that carried a token", "{request}", cache(tokenHits, tokenMisses)),
         sum("gatehouse_revocation_cache_requests_total", "Revocation answers, from the cache or the store", "{request}", cache(revocationHits, revocationMisses)),
         { descriptor: { name: "gatehouse_policy_version_info", description: "The enforced policy bundle's version (1 for the version in force)", unit: "1", valueType: INT }, aggregationTemporality: CUMULATIVE, dataPointType: sdk.DataPointType.GAUGE, dataPoints: [...versions].map((v) => point({ policy_version: v }, 1)) },

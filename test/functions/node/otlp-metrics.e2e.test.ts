@@ -30,6 +30,7 @@ beforeAll(async () => {
   jwks = await startJwksServer([key.publicJwk]);
   collector = await startOtlpCollector();
   compilePolicyProject({ policiesDir: join(repoRoot, "policies"), outFile: join(work, "policies.mjs") });
+  compilePolicyProject({ policiesDir: join(repoRoot, "examples", "break-glass"), outFile: join(work, "break-glass.mjs") });
 }, 60_000);
 afterAll(async () => {
   await Promise.all(closers.map((close) => close()));
@@ -38,11 +39,12 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function start(name: string, metrics: unknown, env: Record<string, string> = {}) {
+async function start(name: string, metrics: unknown, env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   writeFileSync(join(work, `${name}.json`), JSON.stringify({
     token: { issuers: [{ issuer: EXAMPLE_ISSUER, name: "example", audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwksUri: jwks.url, jwksTimeoutMs: 500 }] },
     revocation: { store: { kind: "memory" } },
     ...(metrics === undefined ? {} : { metrics }),
+    ...extra,
   }));
   const server = await startFromEnv({
     GATEHOUSE_CONFIG_FILE: join(work, `${name}.json`), GATEHOUSE_POLICIES: join(work, "policies.mjs"), GATEHOUSE_ROUTES_FILE: join(repoRoot, "policies", "routes.json"),
@@ -158,6 +160,28 @@ describe("forward-auth: OTLP/HTTP metrics export", () => {
     // Cumulative: every point starts when the server started, not at the previous export
     expect(new Set(points.map((p) => String(p.startTimeUnixNano))).size).toBe(1);
     await server.close();
+  });
+
+  it("counts break-glass decisions by route and decision, as the Prometheus counter does", async () => {
+    const glass = await createTestKey("ES256");
+    const GLASS = "https://break-glass.example";
+    const glassIssuer = { issuer: GLASS, name: "break-glass", audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [glass.publicJwk] }, maxAgeSeconds: 300 };
+    const everydayIssuer = { issuer: EXAMPLE_ISSUER, name: "example", audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwksUri: jwks.url, jwksTimeoutMs: 500 };
+    const server = await start("glass", { otlp: { endpoint: `${collector.origin}/v1/metrics`, intervalMs: 3_600_000 } }, { GATEHOUSE_BREAK_GLASS_POLICIES: join(work, "break-glass.mjs") }, {
+      token: { issuers: [everydayIssuer, glassIssuer] }, breakGlass: { issuer: "break-glass", maxLifetimeSeconds: 300 },
+    });
+    const token = (amr: string[]) => mintToken(glass, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr }, { issuer: GLASS, audience: EXAMPLE_AUDIENCE, subject: "oncall-olga" });
+    expect((await ask(server.url, "DELETE", "/tenants/acme/orders/o-17", { authorization: `Bearer ${await token(["pwd", "mfa"])}` })).status).toBe(200);
+    expect((await ask(server.url, "DELETE", "/tenants/acme/orders/o-17", { authorization: `Bearer ${await token(["pwd", "mfa"])}` })).status).toBe(200);
+    expect((await ask(server.url, "GET", "/tenants/acme/orders/o-17", { authorization: `Bearer ${await token(["pwd"])}` })).status).toBe(403);
+    expect((await ask(server.url, "GET", "/tenants/acme/orders/o-17", { authorization: `Bearer ${await viewer()}` })).status).toBe(200);
+    const exported = collector.next((r) => r.path === "/v1/metrics");
+    await server.close();
+    const points = otlpMetric((await exported).body!, "gatehouse_break_glass_decisions_total")!.sum!.dataPoints;
+    const counts = Object.fromEntries(points.map((p) => [`${otlpAttributes(p).route} ${otlpAttributes(p).decision}`, num(p.asInt)]));
+    // the everyday read is no break-glass decision
+    expect(counts).toEqual({ "DELETE /tenants/:tenant/orders/:id allow": 2, "GET /tenants/:tenant/orders/:id deny": 1 });
+    for (const p of points) expect(Object.keys(otlpAttributes(p)).sort()).toEqual(["decision", "route"]);
   });
 
   it("costs no decision when the collector is down, and says so on stderr once per outage, naming the origin only", async () => {
