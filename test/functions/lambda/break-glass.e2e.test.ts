@@ -157,6 +157,9 @@ describe("gatehouse build --break-glass, then the Lambda entry", () => {
   });
 });
 
+// The child reads the clock the tokens were minted by: under faketime (the suite's date-shift runs), its variables go along
+const sameClock = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => name === "LD_PRELOAD" || name.startsWith("FAKETIME")));
+
 describe("build:lambda --break-glass", () => {
   const RUNNER = `
 import { writeFileSync } from "node:fs";
@@ -173,7 +176,7 @@ writeFileSync(resultsFile, JSON.stringify(results));
     writeFileSync(join(work, "runner.mjs"), RUNNER);
     const resultsFile = join(work, "results.json");
     const events = [del(await everydayToken()), del(await glassToken())];
-    const child = spawnSync(process.execPath, [join(work, "runner.mjs"), built.bundleFile, resultsFile], { env: { PATH: process.env.PATH, EVENTS: JSON.stringify(events), ...cacheOff }, encoding: "utf8" });
+    const child = spawnSync(process.execPath, [join(work, "runner.mjs"), built.bundleFile, resultsFile], { env: { ...sameClock(), PATH: process.env.PATH, EVENTS: JSON.stringify(events), ...cacheOff }, encoding: "utf8" });
     expect(child.stderr).toBe("");
     expect(child.status).toBe(0);
     expect((JSON.parse(readFileSync(resultsFile, "utf8")) as any[]).map(effect)).toEqual(["Deny", "Allow"]);
