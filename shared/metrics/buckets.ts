@@ -22,7 +22,9 @@ export const REVOCATION_AGE_BUCKETS_S: readonly number[] = Object.freeze([0, 1, 
 
 /** The index of the age bucket `ms` falls in; `REVOCATION_AGE_BUCKETS_S.length` is the overflow bucket. */
 export function ageBucketIndex(ms: number): number {
-  const bounds = REVOCATION_AGE_BUCKETS_S;
-  for (let i = 0; i < bounds.length; i++) if (ms <= bounds[i] * 1000) return i;
+  const bounds = AGE_BOUNDS_MS;
+  for (let i = 0; i < bounds.length; i++) if (ms <= bounds[i]) return i;
   return bounds.length;
 }
+
+const AGE_BOUNDS_MS: readonly number[] = REVOCATION_AGE_BUCKETS_S.map((s) => s * 1000);
