@@ -4,6 +4,8 @@ import { Counter, Gauge, Registry, type OpenMetricsContentType, type RegistryCon
 import { traceIdFrom } from "../../shared/audit/trace-id.ts";
 import type { DecisionLabels, DecisionMetrics } from "../../shared/metrics/observer.ts";
 import { createMetricsTable, type MetricSeries, type MetricsTable } from "../../shared/metrics/table.ts";
+import { droppedTally } from "../../shared/metrics/dropped.ts";
+import { registerRevocationAgeHistogram } from "./revocation-age-histogram.ts";
 import { registerLatencyHistogram } from "./latency-histogram.ts";
 
 /** The Prometheus side of the forward-auth server: the emitter the pipeline feeds, and the text a scrape gets. */
@@ -21,7 +23,8 @@ type DecisionLabelNames = "route" | "decision" | "reason" | "platform" | "policy
  * Builds the metrics in a registry of their own (not prom-client's global one, so two servers in one
  * process do not mix): decisions by route, decision, reason, platform and policy version; latency
  * histogram in seconds with buckets from 50 µs to 100 ms; break-glass decisions; token and
- * revocation cache hits; the policy version in force.
+ * revocation cache hits; the age of the revocation answers decisions rested on; audit lines lost;
+ * the policy version in force.
  */
 export function prometheusMetrics(): PrometheusMetrics {
   // Created as OpenMetrics (prom-client allows exemplars only there); `render` picks the format per scrape
@@ -85,6 +88,15 @@ export function prometheusMetrics(): PrometheusMetrics {
       for (const version of versions) this.set({ policy_version: version }, 1);
     },
   });
+  registerRevocationAgeHistogram(registry, table);
+  const dropped = droppedTally();
+  new Counter({
+    name: "gatehouse_audit_lines_dropped_total", help: "Audit lines lost after sampling kept them: sink buffer full, batch refused or late, stream closed, or not written", registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(dropped.total);
+    },
+  });
   // The latency histogram too is read from the table when scraped; a request only notes its trace id as its bucket's exemplar
   const latency = registerLatencyHistogram(registry, table, Date.now);
   let scrape: Promise<unknown> = Promise.resolve();
@@ -99,6 +111,7 @@ export function prometheusMetrics(): PrometheusMetrics {
       // The exemplar ties a bucket to the trace (and audit line) of a request that fell in it
       latency.exemplar(series, facts.timingsMs.total, traceId);
     },
+    auditDropped: dropped.note,
     flush: () => Promise.resolve(),
     render: function renderMetrics(openMetrics) {
       // One content type per registry at a time: scrapes take turns

@@ -75,6 +75,18 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
   const policyVersion = context.policyVersion;
   let reportedDrops = 0;
   let failures = 0;
+  // Lines lost, for the metrics: the sink's count as last reported, and lines this logger failed to write
+  let sinkDropsCounted = 0;
+  let linesLost = 0;
+  const lossSource = {};
+  const countDrops = metrics === null || metrics.auditDropped === undefined ? null : function countDrops(): void {
+    try {
+      const dropped = sink.dropped;
+      if (typeof dropped === "number" && dropped > sinkDropsCounted) metrics.auditDropped!(sink, (sinkDropsCounted = dropped));
+    } catch {
+      failures++;
+    }
+  };
 
   function build(facts: DecisionFacts, sampleRate = 1): AuditRecord {
     const id = typeof facts.decisionId === "string" && facts.decisionId.length > 0 ? "" : makeId();
@@ -94,6 +106,7 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
       let traceId: string | null | undefined; // #19: read once, for the metrics and the line
       if (metrics !== null) {
         try {
+          if (countDrops !== null) countDrops(); // drops since the last decision (an http batch that failed after it)
           traceId = facts.traceId !== undefined ? facts.traceId : traceIdFrom(facts.request.headers, facts.request.platformRequestId);
           metrics.observe(facts, deps.platform, policyVersion, traceId);
         } catch {
@@ -127,12 +140,22 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
         return record;
       } catch {
         failures++;
+        if (countDrops !== null) {
+          try {
+            metrics!.auditDropped!(lossSource, ++linesLost);
+          } catch {
+            // the line is lost either way; its count with it
+          }
+        }
         return undefined;
       }
     },
     flush: function flushAudit() {
+      // Counted before the flush (a stdout write that failed) and after it (a batch the collector refused)
+      if (countDrops !== null) countDrops();
       try {
-        return sink.flush().catch(() => {});
+        const flushed = sink.flush().catch(() => {});
+        return countDrops === null ? flushed : flushed.then(countDrops);
       } catch {
         return Promise.resolve();
       }

@@ -173,6 +173,7 @@ const slo = v.strictObject({
   latency: v.optional(v.pipe(v.number(), v.minValue(0.5), v.maxValue(0.9999))),
   latencyThresholdMs: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(100))), // a bucket bound: checked by resolveSloConfig
   windowDays: v.optional(int(7, 90)),
+  revocationAgeSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600))), // an age bucket bound: checked by resolveSloConfig
 });
 
 // #17: live entity data; the source is a key-value store kind or the user's batch `http` endpoint

@@ -1,4 +1,5 @@
 import { traceIdFrom } from "../audit/trace-id.ts";
+import { droppedTally } from "./dropped.ts";
 import { isErrorReason } from "./error-reasons.ts";
 import { routeLabel, type DecisionMetrics } from "./observer.ts";
 
@@ -11,11 +12,13 @@ export interface AnalyticsEngineDataset {
  * The columns of a Gatehouse data point, for SQL API queries (`blob1` is the route, `double1` the latency).
  * Blobs: route, decision, reason, platform, policy version, trace id (to join a data point with its
  * trace and audit line). Doubles: latency in ms, break-glass (1/0), error (1/0), token cache hit
- * (1 hit, 0 miss, -1 no token), revocation answer from cache (1, 0, -1 not checked). Index: the route.
+ * (1 hit, 0 miss, -1 no token), revocation answer from cache (1, 0, -1 not checked), age of the
+ * revocation answer in ms (0 read from the store for this request, -1 none), audit lines lost since
+ * the previous data point (a sink's drops are noticed at the next decision). Index: the route.
  */
 export const ANALYTICS_ENGINE_COLUMNS = {
   blobs: ["route", "decision", "reason", "platform", "policy_version", "trace_id"],
-  doubles: ["latency_ms", "break_glass", "error", "token_cache_hit", "revocation_cached"],
+  doubles: ["latency_ms", "break_glass", "error", "token_cache_hit", "revocation_cached", "revocation_age_ms", "audit_dropped"],
   indexes: ["route"],
 } as const;
 
@@ -27,10 +30,13 @@ export const ANALYTICS_ENGINE_COLUMNS = {
  */
 export function analyticsEngineMetrics(dataset: AnalyticsEngineDataset): DecisionMetrics {
   const blobs: (string | null)[] = ["", "", "", "", "", null];
-  const doubles: number[] = [0, 0, 0, 0, 0];
+  const doubles: number[] = [0, 0, 0, 0, 0, 0, 0];
+  const dropped = droppedTally();
+  let droppedWritten = 0;
   const indexes: string[] = [""];
   const point = { blobs, doubles, indexes };
   return {
+    auditDropped: dropped.note,
     observe: function observeAnalyticsEngine(facts, platform, policyVersion, readTraceId) {
       const route = routeLabel(facts);
       const tokenHit = facts.cache?.tokenHit;
@@ -48,6 +54,10 @@ export function analyticsEngineMetrics(dataset: AnalyticsEngineDataset): Decisio
       doubles[2] = isErrorReason(facts.reason) ? 1 : 0;
       doubles[3] = typeof tokenHit === "boolean" ? (tokenHit ? 1 : 0) : -1;
       doubles[4] = revocation != null && revocation.checked ? (revocation.cached ? 1 : 0) : -1;
+      const age = facts.cache != null ? facts.cache.revocationAgeMs : null;
+      doubles[5] = typeof age === "number" && age >= 0 ? age : -1;
+      doubles[6] = dropped.total - droppedWritten;
+      droppedWritten = dropped.total;
       indexes[0] = route;
       try {
         dataset.writeDataPoint(point);

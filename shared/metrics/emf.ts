@@ -1,6 +1,7 @@
 import type { DecisionMetrics } from "./observer.ts";
 import { isErrorReason } from "./error-reasons.ts";
 import { createMetricsTable, MAX_SAMPLES, resetSeries, type MetricSeries } from "./table.ts";
+import { droppedTally } from "./dropped.ts";
 
 /** Options of `emfMetrics`. */
 export interface EmfMetricsOptions {
@@ -26,6 +27,8 @@ const METRICS = [
   { Name: "RevocationCacheHits", Unit: "Count" },
   { Name: "RevocationCacheMisses", Unit: "Count" },
 ];
+// Only in documents whose decisions rested on a revocation answer: a listed metric must have a value
+const REVOCATION_AGE = { Name: "RevocationAge", Unit: "Milliseconds" };
 
 /**
  * CloudWatch Embedded Metric Format (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html)
@@ -38,6 +41,9 @@ export function emfMetrics(options: EmfMetricsOptions): DecisionMetrics {
   const table = createMetricsTable();
   const namespace = options.namespace ?? "Gatehouse";
   const now = options.now ?? Date.now;
+  const dropped = droppedTally();
+  let droppedWritten = 0;
+  let platformSeen = "lambda";
   const write = (series: readonly MetricSeries[]) => {
     const timestamp = now();
     for (const s of series) {
@@ -47,9 +53,21 @@ export function emfMetrics(options: EmfMetricsOptions): DecisionMetrics {
         // a closed stdout loses metrics, never a decision
       }
     }
+    // Audit lines lost since the last batch, in a document of their own: they belong to no decision's labels
+    const lost = dropped.total - droppedWritten;
+    if (lost > 0) {
+      droppedWritten = dropped.total;
+      try {
+        options.writeLine(emfDroppedDocument(lost, platformSeen, namespace, timestamp));
+      } catch {
+        // as above
+      }
+    }
   };
   return {
+    auditDropped: dropped.note,
     observe: function observeEmf(facts, platform, policyVersion) {
+      platformSeen = platform;
       const series = table.add(facts, platform, policyVersion);
       // EMF takes 100 values per metric: a full label set is written now, the others wait for flush
       if (series.samples === MAX_SAMPLES) {
@@ -70,13 +88,24 @@ export function emfDocument(series: MetricSeries, namespace: string, timestamp: 
   let latency = "";
   for (let i = 0; i < series.samples; i++) latency += (i === 0 ? "" : ",") + String(Math.round(series.latencies[i] * 1000));
   // Assembled as text: the directive is the same for every document, and this runs once per label set and batch
-  return '{"_aws":{"Timestamp":' + String(timestamp) + ',"CloudWatchMetrics":[{"Namespace":' + JSON.stringify(namespace) + "," + DIRECTIVE_TAIL + "]}" +
+  const aged = series.revocationAges > 0;
+  return '{"_aws":{"Timestamp":' + String(timestamp) + ',"CloudWatchMetrics":[{"Namespace":' + JSON.stringify(namespace) + "," + (aged ? DIRECTIVE_TAIL_AGED : DIRECTIVE_TAIL) + "]}" +
     ',"Platform":' + JSON.stringify(labels.platform) + ',"Route":' + JSON.stringify(labels.route) + ',"Decision":' + JSON.stringify(labels.decision) +
     ',"Reason":' + JSON.stringify(labels.reason) + ',"PolicyVersion":' + JSON.stringify(labels.policyVersion) +
     ',"Decisions":' + String(series.count) + ',"Errors":' + String(isErrorReason(labels.reason) ? series.count : 0) + ',"Latency":[' + latency + "]" +
     ',"BreakGlass":' + String(series.breakGlass) + ',"TokenCacheHits":' + String(series.tokenCacheHits) + ',"TokenCacheMisses":' + String(series.tokenCacheMisses) +
-    ',"RevocationCacheHits":' + String(series.revocationCacheHits) + ',"RevocationCacheMisses":' + String(series.revocationCacheMisses) + "}";
+    ',"RevocationCacheHits":' + String(series.revocationCacheHits) + ',"RevocationCacheMisses":' + String(series.revocationCacheMisses) +
+    // The oldest answer of the batch: CloudWatch's Maximum over documents is the worst time to revoke seen
+    (aged ? ',"RevocationAge":' + String(Math.round(series.revocationAgeMaxMs)) : "") + "}";
 }
 
-// `"Dimensions":[...],"Metrics":[...]}` of the one metric directive
+/** The EMF document counting `lines` audit lines lost (`AuditLinesDropped`, dimension `Platform`). */
+export function emfDroppedDocument(lines: number, platform: string, namespace: string, timestamp: number): string {
+  return '{"_aws":{"Timestamp":' + String(timestamp) + ',"CloudWatchMetrics":[{"Namespace":' + JSON.stringify(namespace) + "," + DROPPED_DIRECTIVE_TAIL + "]}" +
+    ',"Platform":' + JSON.stringify(platform) + ',"AuditLinesDropped":' + String(lines) + "}";
+}
+
+// `"Dimensions":[...],"Metrics":[...]}` of the metric directive, without and with the revocation age
 const DIRECTIVE_TAIL = JSON.stringify({ Dimensions: DIMENSIONS, Metrics: METRICS }).slice(1);
+const DIRECTIVE_TAIL_AGED = JSON.stringify({ Dimensions: DIMENSIONS, Metrics: [...METRICS, REVOCATION_AGE] }).slice(1);
+const DROPPED_DIRECTIVE_TAIL = JSON.stringify({ Dimensions: [["Platform"]], Metrics: [{ Name: "AuditLinesDropped", Unit: "Count" }] }).slice(1);

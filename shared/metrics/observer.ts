@@ -15,6 +15,13 @@ export interface DecisionMetrics {
    * logger already read for the line (`facts.traceId` or the headers'); when absent, read it from the facts.
    */
   observe(facts: DecisionFacts, platform: AuditPlatform, policyVersion: string | null, traceId?: string | null): void;
+  /**
+   * Counts audit lines lost after sampling chose to keep them (`audit_lines_dropped`): a sink's
+   * drops (full buffer, failed or late batch, closed stream) or a line the logger failed to build.
+   * `total` is `source`'s running count (see `droppedTally`); the logger reports a sink's count at
+   * the next decision or flush. Optional, so an emitter without it counts no drops.
+   */
+  auditDropped?(source: object, total: number): void;
   /** Emits what was aggregated (EMF lines) or sends what was buffered; never rejects. */
   flush(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.ts";
-import { LATENCY_BUCKETS_MS } from "./buckets.ts";
+import { LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "./buckets.ts";
 
 /**
  * The `slo` section (#19): service-level objectives as code. The authorizer does not read it at run
@@ -15,6 +15,12 @@ export interface SloConfig {
   readonly latencyThresholdMs?: number;
   /** The SLO window, in days, from 7 to 90; default 30. Burn rates are relative to it. */
   readonly windowDays?: number;
+  /**
+   * Time to revoke: the oldest revocation answer a decision may rest on, in seconds; one of the age
+   * histogram's bounds above 0 (1 to 600); default 10. Any older answer alerts. Keep it at or above
+   * the revocation `ttlMs`: a cached answer lives that long, a `stale` one longer.
+   */
+  readonly revocationAgeSeconds?: number;
 }
 
 /** The section with defaults filled in. */
@@ -23,9 +29,11 @@ export interface ResolvedSloConfig {
   readonly latency: number;
   readonly latencyThresholdMs: number;
   readonly windowDays: number;
+  readonly revocationAgeSeconds: number;
 }
 
-const KNOWN = ["availability", "latency", "latencyThresholdMs", "windowDays"];
+const KNOWN = ["availability", "latency", "latencyThresholdMs", "windowDays", "revocationAgeSeconds"];
+const AGE_BOUNDS = REVOCATION_AGE_BUCKETS_S.filter((s) => s > 0);
 
 /** Checks the section; throws a `ConfigError` naming the field. */
 export function resolveSloConfig(raw: unknown, field = "slo"): ResolvedSloConfig {
@@ -43,5 +51,9 @@ export function resolveSloConfig(raw: unknown, field = "slo"): ResolvedSloConfig
   }
   const windowDays = config.windowDays ?? 30;
   if (typeof windowDays !== "number" || !Number.isInteger(windowDays) || windowDays < 7 || windowDays > 90) throw new ConfigError(`${field}.windowDays`, `expected an integer from 7 to 90, got \`${String(windowDays)}\``);
-  return Object.freeze({ availability: fraction("availability", 0.999, 0.9, 0.99999), latency: fraction("latency", 0.95, 0.5, 0.9999), latencyThresholdMs, windowDays });
+  const revocationAgeSeconds = config.revocationAgeSeconds ?? 10;
+  if (typeof revocationAgeSeconds !== "number" || !AGE_BOUNDS.includes(revocationAgeSeconds)) {
+    throw new ConfigError(`${field}.revocationAgeSeconds`, `expected one of the revocation age bucket bounds (${AGE_BOUNDS.join(", ")}), got \`${String(revocationAgeSeconds)}\``);
+  }
+  return Object.freeze({ availability: fraction("availability", 0.999, 0.9, 0.99999), latency: fraction("latency", 0.95, 0.5, 0.9999), latencyThresholdMs, windowDays, revocationAgeSeconds });
 }

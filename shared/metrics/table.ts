@@ -1,6 +1,6 @@
 import type { DecisionFacts } from "../audit/facts.ts";
 import type { AuditPlatform } from "../audit/record.ts";
-import { bucketIndex, LATENCY_BUCKETS_MS } from "./buckets.ts";
+import { ageBucketIndex, bucketIndex, LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "./buckets.ts";
 import { routeLabel, type DecisionLabels } from "./observer.ts";
 
 /** One label set's counts since the last drain. */
@@ -23,6 +23,15 @@ export interface MetricSeries {
   tokenCacheMisses: number;
   revocationCacheHits: number;
   revocationCacheMisses: number;
+  /**
+   * Ages of the revocation answers decisions rested on (`facts.cache.revocationAgeMs`; 0 when read
+   * from the store for the request): how many, their largest and sum in ms, and a histogram whose
+   * `i`-th slot counts ages up to `REVOCATION_AGE_BUCKETS_S[i]` seconds (the last is overflow).
+   */
+  revocationAges: number;
+  revocationAgeMaxMs: number;
+  revocationAgeSumMs: number;
+  readonly revocationAgeBuckets: Float64Array;
 }
 
 /**
@@ -97,6 +106,14 @@ export function createMetricsTable(): MetricsTable {
         if (revocation.cached) series!.revocationCacheHits++;
         else series!.revocationCacheMisses++;
       }
+      // Absent (null) when no revocation check ran or it gave no answer
+      const age = cache != null ? cache.revocationAgeMs : null;
+      if (typeof age === "number" && age >= 0) {
+        series!.revocationAges++;
+        series!.revocationAgeSumMs += age;
+        if (age > series!.revocationAgeMaxMs) series!.revocationAgeMaxMs = age;
+        series!.revocationAgeBuckets[ageBucketIndex(age)]++;
+      }
       return series!;
     },
     series: () => all,
@@ -104,7 +121,7 @@ export function createMetricsTable(): MetricsTable {
       const out: MetricSeries[] = [];
       for (const series of all) {
         if (series.count === 0) continue;
-        out.push({ ...series, buckets: series.buckets.slice(), latencies: series.latencies.slice(0, series.samples) });
+        out.push({ ...series, buckets: series.buckets.slice(), latencies: series.latencies.slice(0, series.samples), revocationAgeBuckets: series.revocationAgeBuckets.slice() });
         resetSeries(series);
       }
       return out;
@@ -117,6 +134,8 @@ export function resetSeries(series: MetricSeries): void {
   series.count = series.breakGlass = series.sumMs = series.maxMs = series.samples = 0;
   series.tokenCacheHits = series.tokenCacheMisses = series.revocationCacheHits = series.revocationCacheMisses = 0;
   series.buckets.fill(0);
+  series.revocationAges = series.revocationAgeMaxMs = series.revocationAgeSumMs = 0;
+  series.revocationAgeBuckets.fill(0);
 }
 
 function newSeries(labels: DecisionLabels): MetricSeries {
@@ -124,5 +143,6 @@ function newSeries(labels: DecisionLabels): MetricSeries {
     labels, count: 0, breakGlass: 0, buckets: new Float64Array(LATENCY_BUCKETS_MS.length + 1), sumMs: 0, maxMs: 0,
     latencies: new Float64Array(MAX_SAMPLES), samples: 0,
     tokenCacheHits: 0, tokenCacheMisses: 0, revocationCacheHits: 0, revocationCacheMisses: 0,
+    revocationAges: 0, revocationAgeMaxMs: 0, revocationAgeSumMs: 0, revocationAgeBuckets: new Float64Array(REVOCATION_AGE_BUCKETS_S.length + 1),
   };
 }

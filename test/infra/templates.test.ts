@@ -70,6 +70,11 @@ describe("infra/template.yaml: SLO alarms and dashboard (#19)", async () => {
     }
   });
 
+  it("alarms on a revocation answer older than the time-to-revoke objective and on any audit line dropped", () => {
+    expect(template.Resources.GatehouseRevocationAgeAlarm.Properties).toMatchObject({ MetricName: "RevocationAge", Statistic: "Maximum", Threshold: 10_000, ComparisonOperator: "GreaterThanThreshold" });
+    expect(template.Resources.GatehouseAuditDroppedAlarm.Properties).toMatchObject({ MetricName: "AuditLinesDropped", Statistic: "Sum", Threshold: 0, ComparisonOperator: "GreaterThanThreshold" });
+  });
+
   it("builds composite alarms from alarms of this template", () => {
     for (const [id, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== "AWS::CloudWatch::CompositeAlarm") continue;
@@ -84,7 +89,7 @@ describe("infra/template.yaml: SLO alarms and dashboard (#19)", async () => {
     const body = template.Resources.GatehouseDashboard.Properties.DashboardBody["Fn::Sub"] as string;
     const dashboard = JSON.parse(body.replaceAll("${AWS::Region}", "us-east-1").replaceAll("${!", "${")) as { widgets: { properties: { title: string } }[] };
     const titles = dashboard.widgets.map((w) => w.properties.title).join(" | ");
-    for (const panel of ["Success rate", "latency p95", "Deny rate by route", "Cache hit ratios", "Policy version", "Break-glass"]) expect(titles).toContain(panel);
+    for (const panel of ["Success rate", "latency p95", "Deny rate by route", "Cache hit ratios", "Policy version", "Break-glass", "Revocation age", "Audit lines dropped"]) expect(titles).toContain(panel);
   });
 
   it("passes the authorizer cache TTL to the function, which refuses break-glass unless it is 0", () => {

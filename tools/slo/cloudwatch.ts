@@ -27,7 +27,7 @@ function errorRatioAlarm(name: string, minutes: number, limit: number, namespace
   };
 }
 
-/** The alarms (burn rate of decision errors, p-latency, break-glass use) and the dashboard, by logical id. */
+/** The alarms (burn rate of decision errors, p-latency, break-glass use, revocation answer age, audit lines dropped) and the dashboard, by logical id. */
 export function cloudWatchResources(slo: ResolvedSloConfig, namespace = "Gatehouse"): Record<string, Resource> {
   const resources: Record<string, Resource> = {};
   BURN_RATE_WINDOWS.forEach((w, i) => {
@@ -65,6 +65,25 @@ export function cloudWatchResources(slo: ResolvedSloConfig, namespace = "Gatehou
       Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
     },
   };
+  // EMF `RevocationAge` is each document's oldest answer, in ms: the Maximum over a minute is the worst served
+  resources.GatehouseRevocationAgeAlarm = {
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      AlarmName: { "Fn::Sub": "${AWS::StackName}-revocation-answer-age" },
+      AlarmDescription: `A decision rested on a revocation answer older than ${slo.revocationAgeSeconds} s (time-to-revoke objective): store down with fail mode stale, or the cache ttlMs above the objective`,
+      Namespace: namespace, MetricName: "RevocationAge", Dimensions: [{ Name: "Platform", Value: "lambda" }],
+      Statistic: "Maximum", Period: 60, EvaluationPeriods: 1, Threshold: slo.revocationAgeSeconds * 1000, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+    },
+  };
+  resources.GatehouseAuditDroppedAlarm = {
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      AlarmName: { "Fn::Sub": "${AWS::StackName}-audit-lines-dropped" },
+      AlarmDescription: "Audit lines were lost (sink buffer full, collector refusing or late, stream closed): the audit trail is incomplete",
+      Namespace: namespace, MetricName: "AuditLinesDropped", Dimensions: [{ Name: "Platform", Value: "lambda" }],
+      Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+    },
+  };
   resources.GatehouseDashboard = {
     Type: "AWS::CloudWatch::Dashboard",
     Properties: { DashboardName: { "Fn::Sub": "${AWS::StackName}-gatehouse" }, DashboardBody: { "Fn::Sub": JSON.stringify(cloudWatchDashboard(slo, namespace)).replace(/\$\{(?!AWS::)/g, "${!") } },
@@ -91,6 +110,9 @@ export function cloudWatchDashboard(slo: ResolvedSloConfig, namespace: string): 
       widget(0, 12, "Policy version in force (decisions per version)", [[{ expression: `SEARCH('{${namespace},Platform,PolicyVersion} MetricName="Decisions"', 'Sum', 300)`, id: "v" }]]),
       widget(12, 12, "Break-glass decisions (alerting on any)", [[namespace, "BreakGlass", "Platform", "lambda"]]),
       widget(0, 18, "Token failures by reason", [[{ expression: `SEARCH('{${dim},Reason} MetricName="Decisions" NOT Reason="allowed" NOT Reason="public_route"', 'Sum', 300)`, id: "reasons" }]]),
+      widget(12, 18, `Revocation age, oldest answer in ms (time to revoke; objective ${slo.revocationAgeSeconds} s)`, [[namespace, "RevocationAge", "Platform", "lambda", { stat: "Maximum", label: "oldest answer" }]],
+        { annotations: { horizontal: [{ label: "objective", value: slo.revocationAgeSeconds * 1000 }] } }),
+      widget(0, 24, "Audit lines dropped", [[namespace, "AuditLinesDropped", "Platform", "lambda", { label: "lines lost" }]]),
     ],
   };
 }

@@ -30,6 +30,11 @@ export function grafanaDashboard(slo: ResolvedSloConfig): Record<string, unknown
       panel(0, 16, "Policy version in force", [{ expr: "max by (policy_version) (gatehouse_policy_version_info)", legend: "{{policy_version}}" }]),
       panel(12, 16, "Break-glass decisions", [{ expr: "sum by (route, decision) (increase(gatehouse_break_glass_decisions_total[5m]))", legend: "{{route}} {{decision}}" }]),
       panel(0, 24, "Denials by reason", [{ expr: 'sum by (reason) (rate(gatehouse_decisions_total{decision="deny"}[5m]))', legend: "{{reason}}" }], "reqps"),
+      panel(12, 24, `Revocation age (time to revoke; objective ${slo.revocationAgeSeconds} s)`, [
+        { expr: "histogram_quantile(0.99, sum by (le) (rate(gatehouse_revocation_answer_age_seconds_bucket[5m])))", legend: "p99" },
+        { expr: "sum(rate(gatehouse_revocation_answer_age_seconds_sum[5m])) / sum(rate(gatehouse_revocation_answer_age_seconds_count[5m]))", legend: "mean" },
+      ], "s"),
+      panel(0, 32, "Audit lines dropped", [{ expr: "sum(increase(gatehouse_audit_lines_dropped_total[5m]))", legend: "lines lost (5m)" }]),
     ],
   };
 }

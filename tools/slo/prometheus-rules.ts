@@ -45,8 +45,30 @@ export function prometheusRules(slo: ResolvedSloConfig): { groups: { name: strin
             labels: { severity: "page" },
             annotations: { summary: "A break-glass token was used: check the audit lines with `break_glass: true`" },
           },
+          ...timeToRevokeAlerts(slo),
         ],
       },
     ],
   };
+}
+
+// Time to revoke and audit completeness are bounds, not ratios: one answer older than the objective,
+// or one line lost, is worth a look, so these fire on any occurrence in 5 minutes rather than on a burn rate
+function timeToRevokeAlerts(slo: ResolvedSloConfig): Rule[] {
+  const age = "gatehouse_revocation_answer_age_seconds";
+  return [
+    {
+      alert: "GatehouseRevocationAnswerTooOld",
+      // answers counted minus those within the bound: the ones older than it
+      expr: `sum(increase(${age}_count[5m])) - sum(increase(${age}_bucket{le="${slo.revocationAgeSeconds}"}[5m])) > 0`,
+      labels: { severity: "page" },
+      annotations: { summary: `Decisions rested on revocation answers older than ${slo.revocationAgeSeconds} s (time-to-revoke objective): is the store down with fail mode \`stale\`, or the cache ttlMs above the objective?` },
+    },
+    {
+      alert: "GatehouseAuditLinesDropped",
+      expr: "sum(increase(gatehouse_audit_lines_dropped_total[5m])) > 0",
+      labels: { severity: "ticket" },
+      annotations: { summary: "Audit lines were lost (sink buffer full, collector refusing or late, stream closed): the audit trail is incomplete" },
+    },
+  ];
 }

@@ -9,6 +9,7 @@ import { LATENCY_BUCKETS_MS } from "../../../shared/metrics/index.ts";
 import { createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, examplePolicies, exampleRoutes } from "../../harness/gatehouse-pipeline.ts";
 import { loadEvent, retarget } from "./events.ts";
+import { startAuditCollector } from "../../harness/audit-collector.ts";
 
 let lines: string[];
 let restore: () => void;
@@ -90,6 +91,16 @@ describe("Lambda: CloudWatch EMF per invocation", () => {
     expect(allowed.Latency).toHaveLength(1);
     expect(Number.isInteger(allowed.Latency[0]) && allowed.Latency[0] >= 0).toBe(true);
     expect(allowed._aws.CloudWatchMetrics[0].Metrics.find((m) => m.Name === "Latency")?.Unit).toBe("Microseconds");
+    // the revocation answer's age (ms): the first request read the store, the next two the cache (ttlMs 5000);
+    // decisions that never reached the revocation check carry no age, and their documents do not list it
+    const aged = docs.filter((d) => d.RevocationAge !== undefined);
+    expect(aged.map((d) => d.Reason).sort()).toEqual(["allowed", "allowed", "allowed", "policy_denied", "policy_denied"]);
+    expect(aged[0].RevocationAge).toBe(0);
+    for (const d of aged) expect(Number.isInteger(d.RevocationAge) && d.RevocationAge >= 0 && d.RevocationAge <= 5000, String(d.RevocationAge)).toBe(true);
+    for (const d of aged) expect(d._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: "RevocationAge", Unit: "Milliseconds" });
+    for (const d of docs.filter((d) => d.RevocationAge === undefined)) expect(d._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name)).not.toContain("RevocationAge");
+    // nothing was lost, so no AuditLinesDropped document
+    expect(docs.filter((d) => d.AuditLinesDropped !== undefined)).toEqual([]);
     // the audit lines are still there, one per invocation, and carry no `_aws`
     expect(lines.filter((l) => l.includes('"decision_id"'))).toHaveLength(7);
   });
@@ -110,6 +121,40 @@ describe("Lambda: CloudWatch EMF per invocation", () => {
     await metrics.flush();
     expect(written).toHaveLength(2);
     expect(LATENCY_BUCKETS_MS[0]).toBe(0.05);
+  });
+
+  it("counts audit lines a real collector refused as AuditLinesDropped, in a document of their own", async () => {
+    const { emfMetrics } = await import("../../../shared/metrics/index.ts");
+    const { createAuditLogger, httpBatchSink } = await import("../../../shared/audit/index.ts");
+    const collector = await startAuditCollector();
+    try {
+      collector.setMode("error");
+      const written: string[] = [];
+      const metrics = emfMetrics({ writeLine: (l) => written.push(l), now: () => 1_700_000_000_000 });
+      const logger = createAuditLogger(undefined, { platform: "lambda", sink: httpBatchSink({ url: collector.url, batchSize: 10, flushIntervalMs: 0 }), metrics });
+      const facts = { decision: "allow", reason: "allowed", request: { method: "GET", path: "/x" }, route: "r", timingsMs: { total: 0.1 }, cache: { tokenHit: true, revocationAgeMs: 2400 } } as const;
+      for (let i = 0; i < 3; i++) logger.log(facts);
+      // as the Lambda handler does after an invocation: the audit flush (one batch of 3, answered 500), then the metrics
+      await logger.flush();
+      await metrics.flush();
+      expect(collector.received).toBe(1);
+      const docs = written.map((l) => JSON.parse(l) as Emf);
+      expect(docs).toHaveLength(2);
+      for (const doc of docs) expect(emfSpecErrors(doc), JSON.stringify(doc)).toEqual([]);
+      expect(docs[0]).toMatchObject({ Decisions: 3, RevocationAge: 2400 });
+      expect(docs[1]).toEqual({
+        _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: "Gatehouse", Dimensions: [["Platform"]], Metrics: [{ Name: "AuditLinesDropped", Unit: "Count" }] }] },
+        Platform: "lambda", AuditLinesDropped: 3,
+      });
+      // counted once: the next batch has no drops to report
+      logger.log(facts);
+      collector.setMode("ok");
+      await logger.flush();
+      await metrics.flush();
+      expect(written.slice(2).map((l) => JSON.parse(l) as Emf).filter((d) => d.AuditLinesDropped !== undefined)).toEqual([]);
+    } finally {
+      await collector.stop();
+    }
   });
 
   it("is silent with `metrics.enabled: false`", async () => {

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFromEnv } from "../../../functions/node/main.ts";
-import { memorySink } from "../../../shared/audit/index.ts";
+import { httpBatchSink, memorySink, type AuditSink } from "../../../shared/audit/index.ts";
+import { REVOCATION_AGE_BUCKETS_S } from "../../../shared/metrics/index.ts";
+import { startAuditCollector } from "../../harness/audit-collector.ts";
 import { compilePolicyProject } from "../../../tools/compiler/index.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
@@ -41,7 +43,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function start(jwksUri: string, name: string) {
+async function start(jwksUri: string, name: string, auditSink: AuditSink = audit) {
   writeFileSync(join(work, `${name}.json`), JSON.stringify({
     token: { issuers: [{ issuer: EXAMPLE_ISSUER, name: "example", audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwksUri, jwksTimeoutMs: 500 }] },
     revocation: { store: { kind: "memory" } },
@@ -49,7 +51,7 @@ async function start(jwksUri: string, name: string) {
   const server = await startFromEnv({
     GATEHOUSE_CONFIG_FILE: join(work, `${name}.json`), GATEHOUSE_POLICIES: join(work, "policies.mjs"), GATEHOUSE_ROUTES_FILE: join(repoRoot, "policies", "routes.json"),
     PORT: "0", GATEHOUSE_OPS_PORT: "0", GATEHOUSE_PROXY: "nginx",
-  }, { auditSink: audit });
+  }, { auditSink });
   closers.push(() => server.close());
   return server;
 }
@@ -113,6 +115,15 @@ describe("forward-auth: Prometheus /metrics on the ops port", () => {
     expect(family("gatehouse_token_cache_requests_total").metrics.reduce((n, m) => n + Number(m.value), 0)).toBe(sent.allowed + sent.policy_denied);
     expect(family("gatehouse_policy_version_info").metrics).toHaveLength(1);
     expect(family("gatehouse_break_glass_decisions_total").metrics).toEqual([]);
+    // every decision that reached the revocation check counts its answer's age: the first read the store
+    // (le="0"), the rest the cache, younger than its ttlMs (5 s by default)
+    const age = family("gatehouse_revocation_answer_age_seconds");
+    expect(age.type).toBe("HISTOGRAM");
+    expect(Object.keys(age.metrics[0].buckets!)).toEqual([...REVOCATION_AGE_BUCKETS_S.map(String), "+Inf"]);
+    expect(Number(age.metrics[0].count)).toBe(sent.allowed + sent.policy_denied);
+    expect(Number(age.metrics[0].buckets!["0"])).toBeGreaterThanOrEqual(1);
+    expect(Number(age.metrics[0].buckets!["5"])).toBe(sent.allowed + sent.policy_denied);
+    expect(family("gatehouse_audit_lines_dropped_total").metrics.map((m) => Number(m.value))).toEqual([0]);
 
     // OpenMetrics, as Prometheus asks for it with exemplars on: the trace id of a request that was decided
     const open = await get(`${server.opsUrl}/metrics`, { accept: "application/openmetrics-text; version=1.0.0" });
@@ -120,6 +131,26 @@ describe("forward-auth: Prometheus /metrics on the ops port", () => {
     expect(open.body).toMatch(new RegExp(`gatehouse_decision_duration_seconds_bucket\\{[^}]*decision="allow"[^}]*\\} \\d+ # \\{trace_id="${TRACE}"\\}`));
     // and the same trace id is in those requests' audit lines
     expect(audit.records.filter((r) => r.trace_id === TRACE)).toHaveLength(sent.allowed);
+  });
+
+  it("counts audit lines a real collector refused in gatehouse_audit_lines_dropped_total", async () => {
+    const collector = await startAuditCollector();
+    closers.push(() => collector.stop());
+    collector.setMode("error");
+    // one line per batch: the server flushes after each decision, so each request's line is one refused POST
+    const server = await start(jwks.url, "dropping", httpBatchSink({ url: collector.url, batchSize: 1, flushIntervalMs: 0 }));
+    const token = await viewer();
+    for (let i = 0; i < 3; i++) expect((await ask(server.url, "GET", "/tenants/acme/orders/o-17", { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await ask(server.url, "GET", "/tenants/acme/orders")).status).toBe(401);
+    expect(collector.received).toBe(4);
+    const scrape = await get(`${server.opsUrl}/metrics`);
+    if (promtool) expect(promtoolCheckMetrics(scrape.body)).toEqual({ status: 0, problems: "" });
+    const families = parsePrometheusTextFormat(scrape.body);
+    const dropped = families.find((f) => f.name === "gatehouse_audit_lines_dropped_total")!;
+    expect(dropped.type).toBe("COUNTER");
+    expect(dropped.metrics.map((m) => Number(m.value))).toEqual([4]);
+    // the decisions themselves stand and are counted
+    expect(families.find((f) => f.name === "gatehouse_decisions_total")!.metrics.reduce((n, m) => n + Number(m.value), 0)).toBe(4);
   });
 
   it("serves /health as liveness and /ready from the key set: ready with it, 503 naming it without", async () => {

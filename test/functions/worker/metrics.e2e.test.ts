@@ -103,6 +103,16 @@ describe("Worker: Analytics Engine data points and readiness", () => {
       expect(p.doubles[0]).toBeGreaterThanOrEqual(0);
       expect(JSON.stringify(p)).not.toMatch(/vera|acme|o-17/);
     }
+    // the revocation answer's age in ms (-1: no check ran, as for the request without a token), never
+    // older than the KV cache's ttlMs (1000); no audit line was lost
+    const age = ANALYTICS_ENGINE_COLUMNS.doubles.indexOf("revocation_age_ms");
+    const dropped = ANALYTICS_ENGINE_COLUMNS.doubles.indexOf("audit_dropped");
+    expect(points.filter((p) => p.blobs[reason] === "missing_token").map((p) => p.doubles[age])).toEqual([-1]);
+    const checked = points.filter((p) => p.blobs[reason] !== "missing_token").map((p) => p.doubles[age]);
+    expect(checked).toHaveLength(5);
+    for (const ms of checked) expect(ms >= 0 && ms <= 1000, String(ms)).toBe(true);
+    expect(checked[0]).toBe(0);
+    expect(points.map((p) => p.doubles[dropped])).toEqual([0, 0, 0, 0, 0, 0]);
     // the W3C trace id joins the data point with its audit line
     const traced = points.filter((p) => p.blobs[trace] === TRACE);
     expect(traced).toHaveLength(3);

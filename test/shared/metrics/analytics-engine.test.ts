@@ -2,8 +2,9 @@
 // audit logger already read, so a decision costs no arrays and no second traceparent parse.
 import { describe, expect, it } from "vitest";
 import type { DecisionFacts } from "../../../shared/audit/facts.ts";
-import { createAuditLogger } from "../../../shared/audit/index.ts";
-import { analyticsEngineMetrics } from "../../../shared/metrics/index.ts";
+import { createAuditLogger, httpBatchSink } from "../../../shared/audit/index.ts";
+import { analyticsEngineMetrics, ANALYTICS_ENGINE_COLUMNS } from "../../../shared/metrics/index.ts";
+import { startAuditCollector } from "../../harness/audit-collector.ts";
 
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -20,8 +21,8 @@ describe("Analytics Engine data points", () => {
     metrics.observe(facts(), "worker", "v1");
     metrics.observe(facts({ decision: "allow", reason: "allowed", route: null, timingsMs: { total: 3 } }), "worker", null, null);
     expect(copies.map((c) => JSON.parse(c))).toEqual([
-      { blobs: ["orders", "deny", "expired", "worker", "v1", TRACE], doubles: [0.2, 0, 0, -1, -1], indexes: ["orders"] },
-      { blobs: ["none", "allow", "allowed", "worker", "none", null], doubles: [3, 0, 0, -1, -1], indexes: ["none"] },
+      { blobs: ["orders", "deny", "expired", "worker", "v1", TRACE], doubles: [0.2, 0, 0, -1, -1, -1, 0], indexes: ["orders"] },
+      { blobs: ["none", "allow", "allowed", "worker", "none", null], doubles: [3, 0, 0, -1, -1, -1, 0], indexes: ["none"] },
     ]);
     expect(seen.size).toBe(1);
   });
@@ -37,5 +38,32 @@ describe("Analytics Engine data points", () => {
     logger.log(facts({ traceId: "given-by-adapter", request: { method: "GET", path: "/orders" } }));
     expect(points).toEqual([TRACE, "given-by-adapter"]);
     expect(lines.map((l) => JSON.parse(l).trace_id)).toEqual([TRACE, "given-by-adapter"]);
+  });
+
+  it("carries the revocation answer's age, and the audit lines a real collector refused on the next point", async () => {
+    const collector = await startAuditCollector();
+    try {
+      collector.setMode("error");
+      const points: number[][] = [];
+      const logger = createAuditLogger(undefined, {
+        platform: "worker", sink: httpBatchSink({ url: collector.url, batchSize: 1, flushIntervalMs: 0 }),
+        metrics: analyticsEngineMetrics({ writeDataPoint: (p) => void points.push([...p.doubles!]) }),
+      });
+      const allowed = (revocationAgeMs: number | null) => facts({ decision: "allow", reason: "allowed", cache: { tokenHit: true, revocationAgeMs }, revocation: { checked: true, cached: revocationAgeMs !== 0, outcome: "not_revoked", ms: 0.01 } });
+      logger.log(allowed(0));
+      logger.log(allowed(1500));
+      // both one-line batches come back 500 from the collector: two lines lost
+      await logger.flush();
+      expect(collector.received).toBe(2);
+      logger.log(allowed(null));
+      logger.log(facts());
+      const age = ANALYTICS_ENGINE_COLUMNS.doubles.indexOf("revocation_age_ms");
+      const dropped = ANALYTICS_ENGINE_COLUMNS.doubles.indexOf("audit_dropped");
+      expect(points.map((p) => p[age])).toEqual([0, 1500, -1, -1]);
+      expect(points.map((p) => p[dropped])).toEqual([0, 0, 2, 0]);
+      await logger.flush();
+    } finally {
+      await collector.stop();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { REASONS_BY_STATUS } from "../../../shared/pipeline/reasons.ts";
 
 // The alert's summary names every 503 reason: the decision errors the SLO counts
 const ERROR_REASONS = REASONS_BY_STATUS[503].join(", ");
+const REVOCATION_SUMMARY = "Decisions rested on revocation answers older than 10 s (time-to-revoke objective): is the store down with fail mode `stale`, or the cache ttlMs above the objective?";
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-slo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +36,7 @@ async function runSlo(args: string[]): Promise<{ code: number; stderr: string }>
 describe("gatehouse slo", () => {
   it.skipIf(!hasPromtool)("writes rules that promtool accepts, and alerts that fire when they should", async () => {
     const config = join(dir, "config.json");
-    writeFileSync(config, JSON.stringify({ slo: { availability: 0.999, latency: 0.95, latencyThresholdMs: 5 } }));
+    writeFileSync(config, JSON.stringify({ slo: { availability: 0.999, latency: 0.95, latencyThresholdMs: 5, revocationAgeSeconds: 10 } }));
     expect((await runSlo(["--config", config, "--out", dir])).code).toBe(0);
     const check = promtool("check", "rules", "prometheus-rules.yaml");
     expect(check.stdout + check.stderr).toContain("SUCCESS");
@@ -67,6 +68,26 @@ describe("gatehouse slo", () => {
           input_series: [{ series: allowed, values: "0+1000x120" }],
           alert_rule_test: [{ eval_time: "90m", alertname: "GatehouseDecisionErrorBudgetBurn", exp_alerts: [] }],
         },
+        {
+          // Revocation answers, as the forward-auth server exposes them: 100 a minute, all within 5 s
+          // until t=60m, then 10 a minute older than the 10 s objective (the store down, fail mode stale);
+          // audit lines lost once, at t=40m
+          interval: "1m",
+          input_series: [
+            { series: 'gatehouse_revocation_answer_age_seconds_bucket{le="5"}', values: "0+100x120" },
+            { series: 'gatehouse_revocation_answer_age_seconds_bucket{le="10"}', values: "0+100x120" },
+            { series: 'gatehouse_revocation_answer_age_seconds_bucket{le="+Inf"}', values: "0+100x60 6110+110x59" },
+            { series: "gatehouse_revocation_answer_age_seconds_count", values: "0+100x60 6110+110x59" },
+            { series: "gatehouse_audit_lines_dropped_total", values: "0x40 3x80" },
+          ],
+          alert_rule_test: [
+            { eval_time: "30m", alertname: "GatehouseRevocationAnswerTooOld", exp_alerts: [] },
+            { eval_time: "64m", alertname: "GatehouseRevocationAnswerTooOld", exp_alerts: [{ exp_labels: { severity: "page" }, exp_annotations: { summary: REVOCATION_SUMMARY } }] },
+            { eval_time: "30m", alertname: "GatehouseAuditLinesDropped", exp_alerts: [] },
+            { eval_time: "42m", alertname: "GatehouseAuditLinesDropped", exp_alerts: [{ exp_labels: { severity: "ticket" }, exp_annotations: { summary: "Audit lines were lost (sink buffer full, collector refusing or late, stream closed): the audit trail is incomplete" } }] },
+            { eval_time: "60m", alertname: "GatehouseAuditLinesDropped", exp_alerts: [] },
+          ],
+        },
       ],
     }));
     const test = promtool("test", "rules", "rules.test.yaml");
@@ -79,10 +100,31 @@ describe("gatehouse slo", () => {
     const cloudwatch = parse(readFileSync(join(dir, "cloudwatch-alarms.yaml"), "utf8")) as { Resources: Record<string, { Type: string }> };
     expect(Object.values(cloudwatch.Resources).map((r) => r.Type)).toEqual(expect.arrayContaining(["AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::CloudWatch::Dashboard"]));
     const grafana = JSON.parse(readFileSync(join(dir, "grafana-dashboard.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
-    expect(grafana.panels.map((p) => p.title).join(" | ")).toMatch(/Success rate.*latency p95.*Deny rate by route.*Cache hit ratios.*Policy version.*Break-glass/);
+    expect(grafana.panels.map((p) => p.title).join(" | ")).toMatch(/Success rate.*latency p95.*Deny rate by route.*Cache hit ratios.*Policy version.*Break-glass.*Revocation age.*Audit lines dropped/);
+    const alarms = cloudwatch.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    expect(alarms.GatehouseRevocationAgeAlarm.Properties).toMatchObject({ MetricName: "RevocationAge", Statistic: "Maximum", Threshold: 10_000 });
+    expect(alarms.GatehouseAuditDroppedAlarm.Properties).toMatchObject({ MetricName: "AuditLinesDropped", Statistic: "Sum", Threshold: 0 });
+    const dashboard = JSON.parse(readFileSync(join(dir, "cloudwatch-dashboard.json"), "utf8")) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
+    const widget = (title: string) => dashboard.widgets.find((w) => w.properties.title.startsWith(title))!;
+    expect(widget("Revocation age").properties.metrics[0].slice(0, 2)).toEqual(["Gatehouse", "RevocationAge"]);
+    expect(widget("Audit lines dropped").properties.metrics[0].slice(0, 2)).toEqual(["Gatehouse", "AuditLinesDropped"]);
     // every panel's query is PromQL promtool can parse (an expression-only rule file)
     writeFileSync(join(dir, "panels.yaml"), stringify({ groups: [{ name: "panels", rules: grafana.panels.flatMap((p, i) => p.targets.map((t, j) => ({ record: `panel:${i}_${j}`, expr: t.expr }))) }] }));
     if (hasPromtool) expect(promtool("check", "rules", "panels.yaml").status).toBe(0);
+  });
+
+  it("refuses a time-to-revoke objective below the revocation cache ttl, or off the age buckets", async () => {
+    const config = join(dir, "ttl.json");
+    writeFileSync(config, JSON.stringify({ revocation: { store: { kind: "memory" }, ttlMs: 30_000 }, slo: { revocationAgeSeconds: 10 } }));
+    const below = await runSlo(["--config", config, "--out", dir]);
+    expect(below.code).toBe(1);
+    expect(below.stderr).toBe("gatehouse slo: slo.revocationAgeSeconds: expected at least the revocation cache ttl (`revocation.ttlMs`: 30000 ms), got `10` s");
+    writeFileSync(config, JSON.stringify({ revocation: { store: { kind: "memory" }, ttlMs: 30_000 }, slo: { revocationAgeSeconds: 30 } }));
+    expect((await runSlo(["--config", config, "--out", dir])).code).toBe(0);
+    writeFileSync(config, JSON.stringify({ slo: { revocationAgeSeconds: 7 } }));
+    const off = await runSlo(["--config", config, "--out", dir]);
+    expect(off.code).toBe(1);
+    expect(off.stderr).toMatch(/^gatehouse slo: slo\.revocationAgeSeconds: expected one of the revocation age bucket bounds \(1, 2, 5, 10, 30, 60, 120, 300, 600\), got `7`/);
   });
 
   it("refuses a bad slo section, naming the field", async () => {

@@ -39,6 +39,7 @@ describe("gatehouse validate --config", () => {
     ["a break-glass issuer that is not configured", { revocation: null, breakGlass: { issuer: "nobody" } }, "breakGlass.issuer"],
     ["a metrics port out of range", { revocation: null, metrics: { port: 70_000 } }, "metrics.port"],
     ["an slo latency bound that is no bucket", { revocation: null, slo: { latencyThresholdMs: 3 } }, "slo.latencyThresholdMs"],
+    ["a time-to-revoke objective that is no age bucket", { revocation: null, slo: { revocationAgeSeconds: 7 } }, "slo.revocationAgeSeconds"],
     ["no revocation section at all", {}, "revocation"],
   ])("refuses %s, naming the field", async (_, extra, field) => {
     const { code, stderr } = await validate({ token: { issuers: [issuer] }, ...extra });

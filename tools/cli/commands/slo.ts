@@ -7,18 +7,21 @@ import { configFileFrom } from "./_project.ts";
 const usage = `usage: gatehouse slo [--config FILE] [--out DIR]
 
 Turns the config's \`slo\` section (defaults: 99.9 % of decisions without error, 95 % faster than 5 ms,
-30-day window) into multi-window burn-rate alerts and dashboards (#19):
+30-day window, revocation answers at most 10 s old) into multi-window burn-rate alerts, alerts on any
+revocation answer older than the objective and on any audit line dropped, and dashboards (#19):
 
   prometheus-rules.yaml     recording and alerting rules for the forward-auth server's /metrics
                             (check with \`promtool check rules\`)
   cloudwatch-alarms.yaml    CloudFormation resources for the Lambda authorizer's EMF metrics: burn-rate
-                            alarms, a p95 latency alarm, a break-glass alarm and a dashboard; merge
-                            them into your template's Resources (infra/template.yaml carries the defaults)
+                            alarms, a p95 latency alarm, break-glass, revocation-age and audit-drop
+                            alarms and a dashboard; merge them into your template's Resources
+                            (infra/template.yaml carries the defaults)
   cloudwatch-dashboard.json the dashboard body alone
   grafana-dashboard.json    a Grafana dashboard over the Prometheus metrics
 
 options:
-  --config FILE   a gatehouse config (json) with an \`slo\` section (and \`metrics.namespace\`); default the defaults
+  --config FILE   a gatehouse config (json) with an \`slo\` section (and \`metrics.namespace\`; its
+                  \`revocation.ttlMs\` must not exceed \`slo.revocationAgeSeconds\`); default the defaults
   --out DIR       where the files go; default \`dist/slo\`
 
 exit codes: 0 written, 1 a bad \`slo\` section (the field is named), 2 usage error`;
@@ -30,7 +33,7 @@ export const command: CliCommand = {
   async run(args) {
     const { values } = parseCommandArgs(args, { config: { type: "string" }, out: { type: "string" } });
     const configFile = configFileFrom(values.config);
-    let config: { slo?: unknown; metrics?: { namespace?: unknown } } = {};
+    let config: { slo?: unknown; metrics?: { namespace?: unknown }; revocation?: unknown } = {};
     if (configFile !== undefined) {
       try {
         config = JSON.parse(readFileSync(configFile, "utf8")) as typeof config;
@@ -42,6 +45,7 @@ export const command: CliCommand = {
     const { resolveSloConfig } = await import("../../../shared/metrics/slo-config.ts");
     const { resolveMetricsConfig } = await import("../../../shared/metrics/config.ts");
     const { ConfigError } = await import("../../../shared/errors.ts");
+    const { resolveRevocationConfig } = await import("../../../shared/revocation/config.ts");
     const { stringify } = await import("yaml");
     const { prometheusRules, cloudWatchResources, cloudWatchDashboard, grafanaDashboard } = await import("../../slo/index.ts");
     let slo;
@@ -49,6 +53,11 @@ export const command: CliCommand = {
     try {
       slo = resolveSloConfig(config.slo, "slo");
       namespace = resolveMetricsConfig(config.metrics, "metrics").namespace;
+      // A cached answer lives `ttlMs`: an objective below it would alert on every cache hit
+      if (config.revocation != null) {
+        const { ttlMs } = resolveRevocationConfig(config.revocation, "revocation");
+        if (ttlMs > slo.revocationAgeSeconds * 1000) throw new ConfigError("slo.revocationAgeSeconds", `expected at least the revocation cache ttl (\`revocation.ttlMs\`: ${ttlMs} ms), got \`${slo.revocationAgeSeconds}\` s`);
+      }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       console.error(`gatehouse slo: ${error.message}`);
