@@ -52,7 +52,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   const metrics = resolved.metrics.enabled ? prometheusMetrics() : null; // #19
   // Decided before anything listens, so a bad endpoint stops the start; OpenTelemetry loads only when needed
   const otlp = otlpSettings(resolved.metrics, (config as { metrics?: { otlp?: unknown } }).metrics?.otlp === null, env);
-  const otlpExport = metrics !== null && otlp !== null ? await (await import("./otlp-export.ts")).startOtlpExport(metrics.table, otlp) : null;
+  const otlpExport = metrics !== null && otlp !== null ? await (await import("./otlp-export.ts")).startOtlpExport(metrics, otlp) : null;
   const breakGlassPolicies = resolved.breakGlass === null ? null : await loadPolicies(env.GATEHOUSE_BREAK_GLASS_POLICIES ?? "dist/break-glass/policies.js", "GATEHOUSE_BREAK_GLASS_POLICIES");
   // #18: the candidate set for shadow mode and a canary rollout
   const shadowPolicies = env.GATEHOUSE_SHADOW_POLICIES ? await loadPolicies(env.GATEHOUSE_SHADOW_POLICIES, "GATEHOUSE_SHADOW_POLICIES") : null;

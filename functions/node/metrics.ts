@@ -13,6 +13,8 @@ export interface PrometheusMetrics extends DecisionMetrics {
   readonly registry: Registry<RegistryContentType>;
   /** The cumulative counts the registry reads at scrape time; an OTLP export reads the same ones (otlp-export.ts). */
   readonly table: MetricsTable;
+  /** Audit lines lost since start (`gatehouse_audit_lines_dropped_total`); an OTLP export reads it too. */
+  readonly auditLinesDropped: number;
   /** The exposition: OpenMetrics (with `trace_id` exemplars on the latency buckets) when `openMetrics`, else Prometheus text 0.0.4. */
   render(openMetrics: boolean): Promise<{ readonly contentType: string; readonly body: string }>;
 }
@@ -112,6 +114,9 @@ export function prometheusMetrics(): PrometheusMetrics {
       latency.exemplar(series, facts.timingsMs.total, traceId);
     },
     auditDropped: dropped.note,
+    get auditLinesDropped() {
+      return dropped.total;
+    },
     flush: () => Promise.resolve(),
     render: function renderMetrics(openMetrics) {
       // One content type per registry at a time: scrapes take turns

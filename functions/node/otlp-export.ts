@@ -4,8 +4,8 @@
 // the Prometheus registry reads at scrape time, once per export, so a request pays nothing more.
 import type { DataPoint, Histogram, MetricData, MetricProducer, PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { ConfigError } from "../../shared/errors.ts";
-import { LATENCY_BUCKETS_MS } from "../../shared/metrics/buckets.ts";
-import type { MetricsTable } from "../../shared/metrics/table.ts";
+import { LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "../../shared/metrics/buckets.ts";
+import type { PrometheusMetrics } from "./metrics.ts";
 import type { OtlpSettings } from "./otlp-settings.ts";
 
 /** A running export. */
@@ -21,13 +21,16 @@ export const OTLP_PACKAGES = ["@opentelemetry/sdk-metrics", "@opentelemetry/expo
 
 type SdkModule = typeof import("@opentelemetry/sdk-metrics");
 
+/** What the export reads: the Prometheus registry's own counts, so the two never disagree. */
+export type OtlpSource = Pick<PrometheusMetrics, "table" | "auditLinesDropped">;
+
 /**
- * Starts pushing `table` (the Prometheus registry's, `PrometheusMetrics.table`) to `settings.endpoint`
+ * Starts pushing `source` (the Prometheus registry's table and audit drop count) to `settings.endpoint`
  * every `settings.intervalMs`, as cumulative sums and a histogram whose names and attributes are the
  * Prometheus metrics' (so alert rules and dashboards written for `/metrics` read a collector's copy
  * alike). Throws `ConfigError` when the OpenTelemetry packages are not installed.
  */
-export async function startOtlpExport(table: MetricsTable, settings: OtlpSettings, now: () => number = Date.now): Promise<OtlpExport> {
+export async function startOtlpExport(source: OtlpSource, settings: OtlpSettings, now: () => number = Date.now): Promise<OtlpExport> {
   let sdk: SdkModule;
   let exporterModule: typeof import("@opentelemetry/exporter-metrics-otlp-http");
   let resources: typeof import("@opentelemetry/resources");
@@ -42,7 +45,7 @@ export async function startOtlpExport(table: MetricsTable, settings: OtlpSetting
     exporter,
     exportIntervalMillis: settings.intervalMs,
     exportTimeoutMillis: settings.timeoutMs,
-    metricProducers: [tableProducer(sdk, table, resource, now)],
+    metricProducers: [tableProducer(sdk, source, resource, now)],
   });
   // The provider has no instruments; it binds the reader and gives the export its resource
   const provider = new sdk.MeterProvider({ resource, readers: [reader] });
@@ -56,9 +59,10 @@ export async function startOtlpExport(table: MetricsTable, settings: OtlpSetting
 const SCOPE = { name: "gatehouse" };
 
 /** A producer of the table's counts, built at each collection (the table is never drained: cumulative). */
-function tableProducer(sdk: SdkModule, table: MetricsTable, resource: ResourceMetrics["resource"], now: () => number): MetricProducer {
+function tableProducer(sdk: SdkModule, source: OtlpSource, resource: ResourceMetrics["resource"], now: () => number): MetricProducer {
   const startTime = hrTime(now());
   const boundsS = LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
+  const ageBoundsS = [...REVOCATION_AGE_BUCKETS_S];
   const CUMULATIVE = sdk.AggregationTemporality.CUMULATIVE;
   // @opentelemetry/api's ValueType values, written out so that the API package need not be imported here
   const INT = 0;
@@ -73,7 +77,9 @@ function tableProducer(sdk: SdkModule, table: MetricsTable, resource: ResourceMe
       const latency = new Map<string, { attributes: Record<string, string>; counts: number[]; sum: number; count: number; max: number }>();
       const versions = new Set<string>();
       let tokenHits = 0, tokenMisses = 0, revocationHits = 0, revocationMisses = 0;
-      for (const s of table.series()) {
+      // Summed over every series, as the Prometheus histogram is (it has no labels)
+      const ages = { counts: new Array<number>(ageBoundsS.length + 1).fill(0), sum: 0, count: 0, max: 0 };
+      for (const s of source.table.series()) {
         const l = s.labels;
         versions.add(l.policyVersion);
         if (s.count === 0) continue;
@@ -97,6 +103,12 @@ function tableProducer(sdk: SdkModule, table: MetricsTable, resource: ResourceMe
         tokenMisses += s.tokenCacheMisses;
         revocationHits += s.revocationCacheHits;
         revocationMisses += s.revocationCacheMisses;
+        if (s.revocationAges > 0) {
+          for (let i = 0; i < ages.counts.length; i++) ages.counts[i] += s.revocationAgeBuckets[i];
+          ages.sum += s.revocationAgeSumMs / 1000;
+          ages.count += s.revocationAges;
+          ages.max = Math.max(ages.max, s.revocationAgeMaxMs / 1000);
+        }
       }
       const sum = (name: string, description: string, unit: string, dataPoints: DataPoint<number>[]): MetricData => ({
         descriptor: { name, description, unit, valueType: INT }, aggregationTemporality: CUMULATIVE, dataPointType: sdk.DataPointType.SUM, isMonotonic: true, dataPoints,
@@ -109,6 +121,12 @@ function tableProducer(sdk: SdkModule, table: MetricsTable, resource: ResourceMe
         sum("gatehouse_break_glass_decisions_total", "Decisions about break-glass tokens; alert on any", "{decision}", [...breakGlass.values()].map((g) => point(g.attributes, g.count))),
         sum("gatehouse_token_cache_requests_total", "Verified-token cache lookups of requests that carried a token", "{request}", cache(tokenHits, tokenMisses)),
         sum("gatehouse_revocation_cache_requests_total", "Revocation answers, from the cache or the store", "{request}", cache(revocationHits, revocationMisses)),
+        {
+          descriptor: { name: "gatehouse_revocation_answer_age_seconds", description: "Age of the revocation answer a decision relied on, in seconds: 0 read from the store for the request, else the cached answer's age", unit: "s", valueType: DOUBLE },
+          aggregationTemporality: CUMULATIVE, dataPointType: sdk.DataPointType.HISTOGRAM,
+          dataPoints: ages.count > 0 ? [point({}, { buckets: { boundaries: ageBoundsS, counts: ages.counts }, sum: ages.sum, count: ages.count, max: ages.max })] : [],
+        },
+        sum("gatehouse_audit_lines_dropped_total", "Audit lines lost after sampling kept them: sink buffer full, batch refused or late, stream closed, or not written", "{line}", [point({}, source.auditLinesDropped)]),
         { descriptor: { name: "gatehouse_policy_version_info", description: "The enforced policy bundle's version (1 for the version in force)", unit: "1", valueType: INT }, aggregationTemporality: CUMULATIVE, dataPointType: sdk.DataPointType.GAUGE, dataPoints: [...versions].map((v) => point({ policy_version: v }, 1)) },
       ];
       return { resourceMetrics: { resource, scopeMetrics: [{ scope: SCOPE, metrics: metrics.filter((m) => m.dataPoints.length > 0) }] }, errors: [] };

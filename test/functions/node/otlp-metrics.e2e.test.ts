@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFromEnv } from "../../../functions/node/main.ts";
 import { memorySink } from "../../../shared/audit/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
-import { LATENCY_BUCKETS_MS } from "../../../shared/metrics/buckets.ts";
+import { LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "../../../shared/metrics/buckets.ts";
 import { compilePolicyProject } from "../../../tools/compiler/index.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
@@ -147,6 +147,21 @@ describe("forward-auth: OTLP/HTTP metrics export", () => {
     expect(otlpMetric(body, "gatehouse_policy_version_info")!.gauge!.dataPoints).toHaveLength(1);
     // no break-glass token was sent: no point (as Prometheus has no sample)
     expect(otlpMetric(body, "gatehouse_break_glass_decisions_total")).toBeUndefined();
+
+    // Revocation answer ages: one per decision that reached the revocation check, the scrape's count and buckets
+    const ages = otlpMetric(body, "gatehouse_revocation_answer_age_seconds")!.histogram!.dataPoints;
+    expect(ages).toHaveLength(1);
+    expect(num(ages[0].count)).toBe(sent.allowed + sent.policy_denied);
+    expect(ages[0].explicitBounds).toEqual([...REVOCATION_AGE_BUCKETS_S]);
+    const scrapedAges = scrape.find((f) => f.name === "gatehouse_revocation_answer_age_seconds")!.metrics[0] as { count: string; buckets: Record<string, string> };
+    expect(num(ages[0].count)).toBe(Number(scrapedAges.count));
+    // the first answer came from the store (age 0), the rest from the cache, within the 0 s..1 s buckets
+    expect(num(ages[0].bucketCounts[0])).toBe(Number(scrapedAges.buckets["0"]));
+    expect(num(ages[0].bucketCounts[0])).toBeGreaterThanOrEqual(1);
+    // Audit lines dropped: exported even when none were (a counter at 0), as the scrape shows it
+    const dropped = otlpMetric(body, "gatehouse_audit_lines_dropped_total")!.sum!.dataPoints;
+    expect(dropped.map((p) => num(p.asInt ?? p.asDouble))).toEqual([0]);
+    expect(Number(scrape.find((f) => f.name === "gatehouse_audit_lines_dropped_total")!.metrics[0].value)).toBe(0);
   });
 
   it("follows OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_METRIC_EXPORT_INTERVAL: pushes cumulative counts while serving", async () => {
