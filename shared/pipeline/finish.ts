@@ -1,6 +1,6 @@
 import type { CompiledRoute } from "../routes/types.ts";
 import { unauthorizedChallenge } from "../token/challenge.ts";
-import { actionText } from "./entity-text.ts";
+import { actionText, resourceText } from "./entity-text.ts";
 import { identityHeaders, principalText } from "./identity.ts";
 import type { DecideParts } from "./parts.ts";
 import type { RequestState, Verdict } from "./state.ts";
@@ -34,7 +34,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     route: route === null ? null : route.name,
     principal: principal === null ? null : principal.uid,
     action: request === null ? null : actionText(request.action),
-    resource: request === null ? null : `${request.resource.type}::${JSON.stringify(request.resource.id)}`,
+    resource: request === null ? null : resourceText(request.resource),
     claims: state.claims,
     authError: state.authError,
     revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms, storeError: revocation.storeError ?? null },
@@ -54,7 +54,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
   // Built field by field rather than with spreads: this runs once per request
   const decision: { -readonly [K in keyof Decision]: Decision[K] } = { allow, status, reason, decisionId: state.decisionId, context: contextFor(state.decisionId, principalString, tenant, route) };
   if (route !== null) decision.route = route.pattern;
-  if (principal !== null) decision.principal = tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
+  if (principal !== null) decision.principal = facts !== null && facts.decisionPrincipal !== undefined ? facts.decisionPrincipal : tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
   if (state.policy !== null) decision.policies = state.policy.reasons;
   // Every identity header on every allow, empty when there is nothing to say (#21)
   if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
