@@ -28,8 +28,7 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   // and field names travel in the literals around a value, and only values that may need escaping
   // go through `esc`; codes (snake_case), times, trace ids and masked addresses never do
   const traceId = facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : readTraceId !== undefined ? readTraceId : traceIdFrom(request.headers, request.platformRequestId);
-  let line = '{"time":"' + isoTime(timeMs) + '","decision_id":"' + esc(decisionIdOf(facts, decisionId)) +
-    (traceId === null ? '","trace_id":null' : '","trace_id":"' + (facts.traceId !== undefined ? esc(traceId) : traceId) + '"') + fixed.platform;
+  let line = timePart(fixed, isoTime(timeMs)) + esc(decisionIdOf(facts, decisionId)) + tracePart(fixed, traceId === null || facts.traceId === undefined ? traceId : esc(traceId));
   line += routeAndMethodPart(fixed, stringOrNull(facts.route, max), typeof request.method === "string" ? cut(request.method, 16) : "") +
     esc(pathOf(request.path, request.query, config.includeQuery, max)) + '","principal":';
   const token = tokenParts(facts.principal, claims, max);
@@ -82,6 +81,12 @@ interface FixedParts {
   lastResourcePart: string;
   // `decision` up to the total latency's value, for the last outcome (see `outcomePart`)
   readonly outcome: OutcomeMemo;
+  // `{"time":"…","decision_id":"` for the last time text
+  lastTime: string;
+  lastTimePart: string;
+  // `","trace_id":…` through `"route":`, for the last trace id text
+  lastTraceId: string | null | undefined;
+  lastTracePart: string;
   // `},"token":…,"cache":{…"jwks_age_s":` for the last token parts and token-cache hit
   lastCacheOf: TokenParts | null;
   lastTokenHit: boolean | null | undefined;
@@ -120,6 +125,22 @@ function routeAndMethodPart(fixed: FixedParts, route: string | null, method: str
   if (known !== undefined && known.method === method) return known.text;
   const text = (route === null ? "null" : '"' + esc(route) + '"') + ',"method":"' + esc(method) + '","path":"';
   return remember(fixed.routes, route, { method, text }).text;
+}
+
+// The line's start up to the decision id's text: lines of one millisecond share their time text
+function timePart(fixed: FixedParts, time: string): string {
+  if (time === fixed.lastTime && fixed.lastTimePart !== "") return fixed.lastTimePart;
+  fixed.lastTime = time;
+  fixed.lastTimePart = '{"time":"' + time + '","decision_id":"';
+  return fixed.lastTimePart;
+}
+
+// After the decision id, through `"route":`; `traceId` is already escaped (or needs no escaping)
+function tracePart(fixed: FixedParts, traceId: string | null): string {
+  if (traceId === fixed.lastTraceId && fixed.lastTracePart !== "") return fixed.lastTracePart;
+  fixed.lastTraceId = traceId;
+  fixed.lastTracePart = (traceId === null ? '","trace_id":null' : '","trace_id":"' + traceId + '"') + fixed.platform;
+  return fixed.lastTracePart;
 }
 
 // `"principal":` value, `action` and the `resource` name: one text per token and route action
@@ -231,6 +252,10 @@ function fixedParts(context: AuditContext): FixedParts {
       lastResource: null,
       lastResourcePart: "null",
       outcome: { decision: "", reason: "", detail: "", reasons: "", errors: "", authError: "", revocation: "", outcome: "", ms: "", storeError: "", failMode: "", version: null, versionPart: "", text: "" },
+      lastTime: "",
+      lastTimePart: "",
+      lastTraceId: undefined,
+      lastTracePart: "",
       lastCacheOf: null,
       lastTokenHit: undefined,
       lastTokenCachePart: "",

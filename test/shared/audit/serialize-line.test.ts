@@ -152,12 +152,27 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
           { principal: null },
           { cache: { ...facts.cache, tokenHit: !facts.cache?.tokenHit } },
           { cache: null },
+          { traceId: "0af7651916cd43dd8448eb211c80319c" },
+          { traceId: 'trace"quoted' },
+          { traceId: null },
+          { request: { ...facts.request, headers: new Headers({ traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }) } },
+          { request: { ...facts.request, headers: undefined, platformRequestId: "req-2" } },
         ];
         for (const variant of variants) {
           expectSameLine({ ...facts, ...variant } as DecisionFacts, context);
           expectSameLine(facts, context);
         }
       }
+    }
+  });
+
+  it("for decision times that change from line to line within one context", () => {
+    const facts = decisionPaths().allow_by_policy;
+    const context = contextFor({});
+    for (const timeMs of [NOW_MS, NOW_MS, NOW_MS + 1, NOW_MS + 1, NOW_MS - 86_400_000, NOW_MS]) {
+      const line = serializeAuditLine(facts, context, timeMs, "d-1");
+      expect(line).toBe(JSON.stringify(buildAuditRecord(facts, context, timeMs, "d-1", 1)));
+      expect(JSON.parse(line).time).toBe(new Date(timeMs).toISOString());
     }
   });
 
