@@ -12,7 +12,7 @@ export function pathStage(limits: PathLimits): Stage {
   let lastSegments: readonly string[] = [];
   return function path(state): Verdict | undefined {
     const raw = state.input.path;
-    if (raw === lastPath) {
+    if (lastPath !== undefined && raw === lastPath) {
       state.segments = lastSegments;
       return undefined;
     }

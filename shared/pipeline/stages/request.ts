@@ -25,7 +25,7 @@ export function requestStage(contextHeaders: readonly string[], clock: Clock, pa
     const match = state.match!;
     let resolved: ResolvedRequest | null;
     let resource: Entity | EntityJson | null;
-    if (match === lastMatch && Object.isFrozen(match)) {
+    if (lastMatch !== null && match === lastMatch && Object.isFrozen(match)) {
       resolved = lastResolved;
       resource = lastResource;
     } else {

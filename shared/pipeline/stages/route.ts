@@ -19,7 +19,7 @@ export function routeStage(routes: RouteTable): Stage {
     const segments = state.segments!;
     const method = state.input.method;
     let match: RouteMatch | null;
-    if (segments === lastSegments && method === lastMethod && Object.isFrozen(segments)) {
+    if (lastSegments !== null && segments === lastSegments && method === lastMethod && Object.isFrozen(segments)) {
       match = lastMatch;
     } else {
       match = matchRoute(routes, method, segments);

@@ -28,6 +28,8 @@ describe("path stage", () => {
   // Issue #22: the last accepted path's segments are shared (frozen) with the next request of that path
   it("hands the same frozen segments for the same path again, and a different path its own", () => {
     const stage = pathStage(DEFAULT_PATH_LIMITS);
+    // nothing is remembered before the first accepted path: an empty one is refused, not taken for the last
+    expect(stage(stateFor("GET", ""))).toMatchObject({ reason: "not_absolute" });
     const first = stateFor("GET", "/tenants/acme/orders/o-17");
     const again = stateFor("GET", "/tenants/acme/orders/o-17");
     const other = stateFor("GET", "/tenants/acme/orders/o-18");
