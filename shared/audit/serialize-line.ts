@@ -2,7 +2,7 @@ import { maskClientIp } from "./client-ip.ts";
 import { compareShadow, policyErrors } from "./compare-shadow.ts";
 import type { AuditContext } from "./build-record.ts";
 import { auditDetail, auditEntities, claimsOf, codeOr, cut, decisionIdOf, isObject, isoTime, micros, NO_STRINGS, numberOrNull, pathOf, pickClaims, stringOrNull } from "./fields.ts";
-import type { DecisionFacts } from "./facts.ts";
+import type { DecisionFacts, PolicyOutcome } from "./facts.ts";
 import { traceIdFrom } from "./trace-id.ts";
 import { canaryField } from "./canary-field.ts";
 import { replayFacts } from "./replay-facts.ts";
@@ -28,36 +28,16 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   // and field names travel in the literals around a value, and only values that may need escaping
   // go through `esc`; codes (snake_case), times, trace ids and masked addresses never do
   const traceId = facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : readTraceId !== undefined ? readTraceId : traceIdFrom(request.headers, request.platformRequestId);
-  let line = '{"time":"' + isoTime(timeMs) + '","decision_id":"' + esc(decisionIdOf(facts, decisionId)) +
-    (traceId === null ? '","trace_id":null' : '","trace_id":"' + (facts.traceId !== undefined ? esc(traceId) : traceId) + '"') + fixed.platform;
+  let line = timePart(fixed, isoTime(timeMs)) + esc(decisionIdOf(facts, decisionId)) + tracePart(fixed, traceId === null || facts.traceId === undefined ? traceId : esc(traceId));
   line += routeAndMethodPart(fixed, stringOrNull(facts.route, max), typeof request.method === "string" ? cut(request.method, 16) : "") +
     esc(pathOf(request.path, request.query, config.includeQuery, max)) + '","principal":';
   const token = tokenParts(facts.principal, claims, max);
   const action = stringOrNull(facts.action, max);
   const resource = stringOrNull(facts.resource, max);
-  line += token.principal + (action === null ? ',"action":null' : ',"action":"' + escKnown(fixed, action) + '"') + (resource === null ? ',"resource":null' : ',"resource":"' + esc(resource) + '"');
-  line += (decision === "allow" ? ',"decision":"allow","decision_reason":"' : ',"decision":"deny","decision_reason":"') + codeOr(facts.reason, "unknown");
-  // Only refusals carry a detail, and few of them: the generic serialiser is exact for it
-  line += isObject(facts.detail) ? '","detail":' + JSON.stringify(auditDetail(facts.detail, max)) + ',"reasons":' : '","detail":null,"reasons":';
-  line += reasonsPart(fixed, policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
-  const errors = policyErrors(policy?.errors, config.policyErrorDetail);
-  line += errors.length === 0 ? ',"policy_errors":[]' : ',"policy_errors":' + JSON.stringify(errors);
-  line += facts.authError == null ? ',"auth_error":null,"revocation":' : ',"auth_error":"' + codeOr(facts.authError, "unknown") + '","revocation":';
-  if (revocation) {
-    line += (revocation.checked === true ? (revocation.cached === true ? '{"checked":true,"cached":true,"outcome":"' : '{"checked":true,"cached":false,"outcome":"')
-      : revocation.cached === true ? '{"checked":false,"cached":true,"outcome":"' : '{"checked":false,"cached":false,"outcome":"') +
-      codeOr(revocation.outcome, "unknown") + '","ms":' + (Number.isFinite(revocation.ms) && revocation.ms >= 0 ? num(Math.round(revocation.ms * 1000) / 1000) : "0") +
-      (revocation.storeError == null ? ',"store_error":null}' : ',"store_error":"' + codeOr(revocation.storeError, "unknown") + '"}');
-  } else {
-    line += "null";
-  }
-  const failMode = facts.failModeUsed;
-  line += (failMode === "open" || failMode === "closed" || failMode === "stale" ? ',"fail_mode_used":"' + failMode + '"' : ',"fail_mode_used":null') + fixed.policyVersion +
-    num(micros(timings?.total) ?? 0) + ',"verify":' + numOrNull(micros(timings?.verify)) + ',"revocation":' + numOrNull(micros(timings?.revocation)) +
-    ',"eval":' + numOrNull(micros(timings?.eval)) + '},"token":' + token.token;
-  const tokenHit = cache?.tokenHit;
-  line += (tokenHit === true ? ',"cache":{"token_hit":true,"jwks_age_s":' : tokenHit === false ? ',"cache":{"token_hit":false,"jwks_age_s":' : ',"cache":{"token_hit":null,"jwks_age_s":') +
-    numOrNull(numberOrNull(cache?.jwksAgeS)) + ',"revocation_age_ms":' + numOrNull(numberOrNull(cache?.revocationAgeMs)) + clientIpPart(fixed, request.clientIp, config) + num(sampleRate);
+  line += principalPart(fixed, token, action) + resourcePart(fixed, resource) + outcomePart(fixed, facts, policy, decision, config, context.policyVersion);
+  line += num(micros(timings?.total) ?? 0) + ',"verify":' + numOrNull(micros(timings?.verify)) + ',"revocation":' + numOrNull(micros(timings?.revocation)) +
+    ',"eval":' + numOrNull(micros(timings?.eval));
+  line += tokenCachePart(fixed, token, cache?.tokenHit) + numOrNull(numberOrNull(cache?.jwksAgeS)) + ',"revocation_age_ms":' + numOrNull(numberOrNull(cache?.revocationAgeMs)) + clientIpPart(fixed, request.clientIp, config) + num(sampleRate);
   // The optional fields are rare or small; the generic serialiser is exact for them
   if (config.claims.length > 0 && claims) line += ',"claims":' + JSON.stringify(pickClaims(claims, config.claims));
   if (isObject(facts.shadow)) {
@@ -77,10 +57,13 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   return line + "}";
 }
 
-/** What a line's text takes from its logger's context alone, worked out once per context. */
+/**
+ * What a line's text takes from its logger's context alone, worked out once per context, and the
+ * last texts of the parts that most lines of a route repeat. Lines are serialised synchronously,
+ * one at a time, so these fields never serve two lines at once.
+ */
 interface FixedParts {
   readonly platform: string;
-  readonly policyVersion: string;
   // the last client address and its `client_ip` text: consecutive requests often share one
   lastIp: string | null | undefined;
   lastIpPart: string;
@@ -89,6 +72,43 @@ interface FixedParts {
   readonly routes: Map<string | null, { readonly method: string; readonly text: string }>;
   readonly known: Map<string, string>;
   readonly reasons: Map<string, string>;
+  // `principal` and `action` up to the resource's value, for the last token parts and action
+  lastPrincipalOf: TokenParts | null;
+  lastAction: string | null;
+  lastPrincipalPart: string;
+  // the last resource and its value's text
+  lastResource: string | null;
+  lastResourcePart: string;
+  // `decision` up to the total latency's value, for the last outcome (see `outcomePart`)
+  readonly outcome: OutcomeMemo;
+  // `{"time":"…","decision_id":"` for the last time text
+  lastTime: string;
+  lastTimePart: string;
+  // `","trace_id":…` through `"route":`, for the last trace id text
+  lastTraceId: string | null | undefined;
+  lastTracePart: string;
+  // `},"token":…,"cache":{…"jwks_age_s":` for the last token parts and token-cache hit
+  lastCacheOf: TokenParts | null;
+  lastTokenHit: boolean | null | undefined;
+  lastTokenCachePart: string;
+}
+
+// The pieces of the outcome part the last line was made of, and their joined text
+interface OutcomeMemo {
+  decision: string;
+  reason: string;
+  detail: string;
+  reasons: string;
+  errors: string;
+  authError: string;
+  revocation: string;
+  outcome: string;
+  ms: string;
+  storeError: string;
+  failMode: string;
+  version: string | null;
+  versionPart: string;
+  text: string;
 }
 
 const KNOWN_MAX = 256;
@@ -105,6 +125,103 @@ function routeAndMethodPart(fixed: FixedParts, route: string | null, method: str
   if (known !== undefined && known.method === method) return known.text;
   const text = (route === null ? "null" : '"' + esc(route) + '"') + ',"method":"' + esc(method) + '","path":"';
   return remember(fixed.routes, route, { method, text }).text;
+}
+
+// The line's start up to the decision id's text: lines of one millisecond share their time text
+function timePart(fixed: FixedParts, time: string): string {
+  if (time === fixed.lastTime && fixed.lastTimePart !== "") return fixed.lastTimePart;
+  fixed.lastTime = time;
+  fixed.lastTimePart = '{"time":"' + time + '","decision_id":"';
+  return fixed.lastTimePart;
+}
+
+// After the decision id, through `"route":`; `traceId` is already escaped (or needs no escaping)
+function tracePart(fixed: FixedParts, traceId: string | null): string {
+  if (traceId === fixed.lastTraceId && fixed.lastTracePart !== "") return fixed.lastTracePart;
+  fixed.lastTraceId = traceId;
+  fixed.lastTracePart = (traceId === null ? '","trace_id":null' : '","trace_id":"' + traceId + '"') + fixed.platform;
+  return fixed.lastTracePart;
+}
+
+// `"principal":` value, `action` and the `resource` name: one text per token and route action
+function principalPart(fixed: FixedParts, token: TokenParts, action: string | null): string {
+  if (token === fixed.lastPrincipalOf && action === fixed.lastAction && fixed.lastPrincipalPart !== "") return fixed.lastPrincipalPart;
+  fixed.lastPrincipalOf = token;
+  fixed.lastAction = action;
+  fixed.lastPrincipalPart = token.principal + (action === null ? ',"action":null' : ',"action":"' + escKnown(fixed, action) + '"') + ',"resource":';
+  return fixed.lastPrincipalPart;
+}
+
+function resourcePart(fixed: FixedParts, resource: string | null): string {
+  if (resource === fixed.lastResource) return fixed.lastResourcePart;
+  fixed.lastResource = resource;
+  fixed.lastResourcePart = resource === null ? "null" : '"' + esc(resource) + '"';
+  return fixed.lastResourcePart;
+}
+
+/**
+ * `,"decision":…` through `"latency_us":{"total":`: decision, reason, detail, policy reasons and
+ * errors, auth error, revocation answer, fail mode and policy version. Each piece is worked out as
+ * always (most are constants or remembered texts), and when every piece is the last line's, the
+ * last joined text is used rather than joined again.
+ */
+function outcomePart(fixed: FixedParts, facts: DecisionFacts, policy: PolicyOutcome | null, decision: "allow" | "deny", config: AuditContext["config"], version: string | null): string {
+  const decisionText = decision === "allow" ? ',"decision":"allow","decision_reason":"' : ',"decision":"deny","decision_reason":"';
+  const reason = codeOr(facts.reason, "unknown");
+  // Only refusals carry a detail, and few of them: the generic serialiser is exact for it
+  const detail = isObject(facts.detail) ? '","detail":' + JSON.stringify(auditDetail(facts.detail, config.maxFieldLength)) + ',"reasons":' : '","detail":null,"reasons":';
+  const reasons = reasonsPart(fixed, policy && Array.isArray(policy.reasons) ? policy.reasons : undefined);
+  const policyErrorList = policyErrors(policy?.errors, config.policyErrorDetail);
+  const errors = policyErrorList.length === 0 ? ',"policy_errors":[]' : ',"policy_errors":' + JSON.stringify(policyErrorList);
+  const authError = facts.authError == null ? ',"auth_error":null,"revocation":' : ',"auth_error":"' + codeOr(facts.authError, "unknown") + '","revocation":';
+  const revocation = facts.revocation;
+  let revocationHead = "null";
+  let outcome = "";
+  let ms = "";
+  let storeError = "";
+  if (revocation) {
+    revocationHead = revocation.checked === true ? (revocation.cached === true ? '{"checked":true,"cached":true,"outcome":"' : '{"checked":true,"cached":false,"outcome":"')
+      : revocation.cached === true ? '{"checked":false,"cached":true,"outcome":"' : '{"checked":false,"cached":false,"outcome":"';
+    outcome = codeOr(revocation.outcome, "unknown");
+    ms = Number.isFinite(revocation.ms) && revocation.ms >= 0 ? num(Math.round(revocation.ms * 1000) / 1000) : "0";
+    storeError = revocation.storeError == null ? ',"store_error":null}' : ',"store_error":"' + codeOr(revocation.storeError, "unknown") + '"}';
+  }
+  const failModeUsed = facts.failModeUsed;
+  const failMode = failModeUsed === "open" || failModeUsed === "closed" || failModeUsed === "stale" ? ',"fail_mode_used":"' + failModeUsed + '"' : ',"fail_mode_used":null';
+  const memo = fixed.outcome;
+  // A published bundle (#18) can change the version between two lines of one logger
+  if (version !== memo.version || memo.versionPart === "") {
+    memo.version = version;
+    memo.versionPart = ',"policy_version":' + strOrNull(version) + ',"latency_us":{"total":';
+    memo.text = "";
+  }
+  if (memo.text !== "" && decisionText === memo.decision && reason === memo.reason && detail === memo.detail && reasons === memo.reasons && errors === memo.errors &&
+    authError === memo.authError && revocationHead === memo.revocation && outcome === memo.outcome && ms === memo.ms && storeError === memo.storeError && failMode === memo.failMode) {
+    return memo.text;
+  }
+  memo.decision = decisionText;
+  memo.reason = reason;
+  memo.detail = detail;
+  memo.reasons = reasons;
+  memo.errors = errors;
+  memo.authError = authError;
+  memo.revocation = revocationHead;
+  memo.outcome = outcome;
+  memo.ms = ms;
+  memo.storeError = storeError;
+  memo.failMode = failMode;
+  memo.text = decisionText + reason + detail + reasons + errors + authError + (revocation ? revocationHead + outcome + '","ms":' + ms + storeError : "null") + failMode + memo.versionPart;
+  return memo.text;
+}
+
+// `},"token":…` and the start of `cache`, up to the JWKS age's value
+function tokenCachePart(fixed: FixedParts, token: TokenParts, tokenHit: boolean | null | undefined): string {
+  if (token === fixed.lastCacheOf && tokenHit === fixed.lastTokenHit && fixed.lastTokenCachePart !== "") return fixed.lastTokenCachePart;
+  fixed.lastCacheOf = token;
+  fixed.lastTokenHit = tokenHit;
+  fixed.lastTokenCachePart = '},"token":' + token.token +
+    (tokenHit === true ? ',"cache":{"token_hit":true,"jwks_age_s":' : tokenHit === false ? ',"cache":{"token_hit":false,"jwks_age_s":' : ',"cache":{"token_hit":null,"jwks_age_s":');
+  return fixed.lastTokenCachePart;
 }
 
 function escKnown(fixed: FixedParts, s: string): string {
@@ -124,12 +241,24 @@ function fixedParts(context: AuditContext): FixedParts {
   if (fixed === undefined) {
     fixed = {
       platform: ',"platform":' + str(context.platform) + ',"route":',
-      policyVersion: ',"policy_version":' + strOrNull(context.policyVersion) + ',"latency_us":{"total":',
       lastIp: undefined,
       lastIpPart: "",
       routes: new Map(),
       known: new Map(),
       reasons: new Map(),
+      lastPrincipalOf: null,
+      lastAction: null,
+      lastPrincipalPart: "",
+      lastResource: null,
+      lastResourcePart: "null",
+      outcome: { decision: "", reason: "", detail: "", reasons: "", errors: "", authError: "", revocation: "", outcome: "", ms: "", storeError: "", failMode: "", version: null, versionPart: "", text: "" },
+      lastTime: "",
+      lastTimePart: "",
+      lastTraceId: undefined,
+      lastTracePart: "",
+      lastCacheOf: null,
+      lastTokenHit: undefined,
+      lastTokenCachePart: "",
     };
     fixedByContext.set(context, fixed);
   }

@@ -17,6 +17,8 @@ export interface ClaimsFacts {
    * runtime copy; `undefined` when unmapped.
    */
   readonly entity: Entity | EntityJson | undefined;
+  /** The `Decision.principal` of the token's requests: its uid, with `tenant` when it has one (frozen, shared); `undefined` when unmapped. */
+  readonly decisionPrincipal: { readonly type: string; readonly id: string; readonly tenant?: string } | undefined;
 }
 
 /** Remembers `ClaimsFacts` per verified claims object; made by `createClaimsMemo`. */
@@ -47,15 +49,17 @@ export function createClaimsMemo(ownEntities: boolean): ClaimsMemo {
 }
 
 function factsOf(mapped: MapClaimsOutcome, ownEntities: boolean): ClaimsFacts {
-  if (!mapped.ok) return { mapped, principalText: undefined, tenant: undefined, entity: undefined };
+  if (!mapped.ok) return { mapped, principalText: undefined, tenant: undefined, entity: undefined, decisionPrincipal: undefined };
   const { uid, attrs } = mapped.principal;
   // Shared by every request of the token from now on (and memoised on by the audit line): never changed
   Object.freeze(uid);
   const json = mapped.principal as unknown as EntityJson;
+  const tenant = typeof attrs.tenant === "string" ? attrs.tenant : undefined;
   return {
     mapped,
     principalText: principalText(uid.type, uid.id),
-    tenant: typeof attrs.tenant === "string" ? attrs.tenant : undefined,
+    tenant,
     entity: ownEntities ? new Entity(json) : json,
+    decisionPrincipal: tenant === undefined ? uid : Object.freeze({ type: uid.type, id: uid.id, tenant }),
   };
 }

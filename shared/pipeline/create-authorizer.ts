@@ -13,6 +13,7 @@ import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts"
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
 import { createSenderCheck } from "../token/bind.ts"; // #20
 import { createDecide, decisionOf } from "./authorize.ts";
+import { newDecisionId } from "./decision-id.ts";
 import { pipelineStages } from "./order.ts";
 import { forbidPolicyIds } from "./stages/decision.ts";
 import type { PipelineParts } from "./parts.ts";
@@ -54,7 +55,7 @@ export interface AuthorizerDeps {
   readonly jwksPersistence?: JwksPersistence | null;
   /** Where remote key sets are cached; default the isolate-wide registry. Tests pass their own. */
   readonly jwksRegistry?: JwksRegistry;
-  /** Makes decision ids; default `crypto.randomUUID`. */
+  /** Makes decision ids; default random (version 4) UUIDs (`newDecisionId`). */
   readonly randomUUID?: () => string;
   /**
    * #18: the store `config.policyBundle.store` names, opened by the adapter (or still opening).
@@ -189,7 +190,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     token: resolved.token, checker: parts.checker, registry: deps.jwksRegistry ?? sharedJwksRegistry(clock), clock,
     fetch: deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)), persistence: deps.jwksPersistence ?? null,
   });
-  const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
+  const randomUUID = deps.randomUUID ?? newDecisionId;
   const decideState = createDecide(pipelineStages(parts), { audit, randomUUID });
   const refresher = bundle?.refresher;
   const decide = refresher === undefined

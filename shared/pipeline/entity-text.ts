@@ -13,3 +13,20 @@ export function actionText(action: EntityRef): string {
   }
   return text;
 }
+
+// The last resource and its text: consecutive requests often name the same one (a client polling
+// an order), and the audit line then finds its text already checked
+let lastResourceType = "";
+let lastResourceId = "";
+let lastResourceText = "";
+
+/** `Type::"id"`, as the audit line writes a request's resource. */
+export function resourceText(resource: EntityRef): string {
+  const { type, id } = resource;
+  if (id !== lastResourceId || type !== lastResourceType || lastResourceText === "") {
+    lastResourceText = `${type}::${JSON.stringify(id)}`;
+    lastResourceType = type;
+    lastResourceId = id;
+  }
+  return lastResourceText;
+}

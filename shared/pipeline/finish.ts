@@ -1,6 +1,6 @@
 import type { CompiledRoute } from "../routes/types.ts";
 import { unauthorizedChallenge } from "../token/challenge.ts";
-import { actionText } from "./entity-text.ts";
+import { actionText, resourceText } from "./entity-text.ts";
 import { identityHeaders, principalText } from "./identity.ts";
 import type { DecideParts } from "./parts.ts";
 import type { RequestState, Verdict } from "./state.ts";
@@ -34,7 +34,7 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     route: route === null ? null : route.name,
     principal: principal === null ? null : principal.uid,
     action: request === null ? null : actionText(request.action),
-    resource: request === null ? null : `${request.resource.type}::${JSON.stringify(request.resource.id)}`,
+    resource: request === null ? null : resourceText(request.resource),
     claims: state.claims,
     authError: state.authError,
     revocation: revocation === null ? null : { checked: true, cached: revocation.cached, outcome: revocation.outcome, ms: revocation.ms, storeError: revocation.storeError ?? null },
@@ -51,10 +51,16 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     context: state.cedarRequest === null ? null : state.cedarRequest.context,
     canary: state.canary,
   });
-  // Built field by field rather than with spreads: this runs once per request
-  const decision: { -readonly [K in keyof Decision]: Decision[K] } = { allow, status, reason, decisionId: state.decisionId, context: contextFor(state.decisionId, principalString, tenant, route) };
+  const context = contextFor(state.decisionId, principalString, tenant, route);
+  const decisionPrincipal = principal === null ? undefined : facts !== null && facts.decisionPrincipal !== undefined ? facts.decisionPrincipal : tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
+  // The common allow in one literal, every field in its place; an object given its fields one by one
+  // outgrows its first layout and gets a second store for them. Field order as below in both forms.
+  if (allow && route !== null && decisionPrincipal !== undefined && state.policy !== null && verdict.dpopNonce === undefined) {
+    return { allow, status, reason, decisionId: state.decisionId, context, route: route.pattern, principal: decisionPrincipal, policies: state.policy.reasons, identityHeaders: identityHeaders(principalString ?? "", tenant, state.decisionId) };
+  }
+  const decision: { -readonly [K in keyof Decision]: Decision[K] } = { allow, status, reason, decisionId: state.decisionId, context };
   if (route !== null) decision.route = route.pattern;
-  if (principal !== null) decision.principal = tenant === undefined ? principal.uid : { type: principal.uid.type, id: principal.uid.id, tenant };
+  if (decisionPrincipal !== undefined) decision.principal = decisionPrincipal;
   if (state.policy !== null) decision.policies = state.policy.reasons;
   // Every identity header on every allow, empty when there is nothing to say (#21)
   if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
@@ -74,6 +80,7 @@ function entityFacts(load: RequestState["entityLoad"], ageShiftMs: number) {
 
 // Authorizer context for API Gateway: strings only
 function contextFor(decisionId: string, principal: string | undefined, tenant: string | undefined, route: CompiledRoute | null): Record<string, string> {
+  if (principal !== undefined && tenant !== undefined && route !== null) return { decisionId, principal, tenant, route: route.name };
   const context: Record<string, string> = { decisionId };
   if (principal !== undefined) context.principal = principal;
   if (tenant !== undefined) context.tenant = tenant;

@@ -75,14 +75,21 @@ export function extractCredential(headers: HeadersLike, options: ExtractOptions 
 function bearerFromHeader(value: string, max: number): ExtractOutcome {
   const space = value.indexOf(" ");
   // #20: the `DPoP` scheme (RFC 9449 §7.1) too; the binding stage accepts it only with a DPoP-bound token and its proof
-  const scheme = space <= 0 ? "" : value.slice(0, space).toLowerCase();
-  if (scheme !== "bearer" && scheme !== "dpop") return refuse("malformed", "authorization");
+  const scheme = space === 6 && schemeIs(value, "bearer") ? "bearer" : space === 4 && schemeIs(value, "dpop") ? "dpop" : "";
+  if (scheme === "") return refuse("malformed", "authorization");
   let start = space;
   while (value.charCodeAt(start) === 32) start++;
   // Length first: a 1 MiB header is refused without scanning it.
   if (value.length - start > max) return refuse("too_large", "authorization");
   const found = checkToken(value.slice(start), "header", max);
   return found.ok && scheme === "dpop" ? { ...found, scheme: "dpop" } : found;
+}
+
+// Whether `value` starts with `lower` (a lower-case ASCII scheme name) in any letter case (RFC 9110
+// §11.1), compared in place: every request passes here, and a lower-cased copy would be thrown away
+function schemeIs(value: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((value.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
 }
 
 function checkToken(token: string, source: CredentialSource, max: number): ExtractOutcome {

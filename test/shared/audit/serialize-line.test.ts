@@ -114,6 +114,81 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     );
   });
 
+  // Issue #22: one context remembers the last principal/action, resource, outcome (decision through
+  // policy version) and token/cache texts; a line that differs from the last in any one of their
+  // pieces must not reuse them
+  it("for every decision path, one after another in one context, each repeated and then varied one field at a time", () => {
+    const frozenClaims = Object.freeze(sampleClaims({ jti: "j-shared" }));
+    const principal = Object.freeze({ type: "User", id: "shared" });
+    for (const config of CONFIGS) {
+      const context = contextFor(config);
+      for (const facts of [...Object.values(decisionPaths()), ...Object.values(decisionPaths(frozenClaims)).map((f) => ({ ...f, principal: f.principal ? principal : f.principal }))]) {
+        expectSameLine(facts, context);
+        expectSameLine(facts, context);
+        const revocation = facts.revocation ?? { checked: true, cached: true, outcome: "not_revoked", ms: 0 };
+        const variants: Partial<DecisionFacts>[] = [
+          { decision: facts.decision === "allow" ? "deny" : "allow" },
+          { reason: "policy_denied" },
+          { detail: { stage: "decision", policies: ["p1"] } },
+          { detail: null },
+          { policy: { decision: "allow", reasons: ["other-policy"], errors: [] } },
+          { policy: { decision: "deny", reasons: [], errors: [{ policy: "p2", message: "m" }] } },
+          { authError: "expired" },
+          { authError: null },
+          { revocation: null },
+          { revocation: { ...revocation, checked: !revocation.checked } },
+          { revocation: { ...revocation, cached: !revocation.cached } },
+          { revocation: { ...revocation, outcome: "revoked" } },
+          { revocation: { ...revocation, ms: 1.5 } },
+          { revocation: { ...revocation, storeError: "timeout" } },
+          { failModeUsed: "open" },
+          { failModeUsed: "stale" },
+          { failModeUsed: null },
+          { action: 'Action::"other"' },
+          { action: null },
+          { resource: 'Order::"other"' },
+          { resource: null },
+          { principal: Object.freeze({ type: "Admin", id: "shared" }) },
+          { principal: null },
+          { cache: { ...facts.cache, tokenHit: !facts.cache?.tokenHit } },
+          { cache: null },
+          { traceId: "0af7651916cd43dd8448eb211c80319c" },
+          { traceId: 'trace"quoted' },
+          { traceId: null },
+          { request: { ...facts.request, headers: new Headers({ traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }) } },
+          { request: { ...facts.request, headers: undefined, platformRequestId: "req-2" } },
+        ];
+        for (const variant of variants) {
+          expectSameLine({ ...facts, ...variant } as DecisionFacts, context);
+          expectSameLine(facts, context);
+        }
+      }
+    }
+  });
+
+  it("for decision times that change from line to line within one context", () => {
+    const facts = decisionPaths().allow_by_policy;
+    const context = contextFor({});
+    for (const timeMs of [NOW_MS, NOW_MS, NOW_MS + 1, NOW_MS + 1, NOW_MS - 86_400_000, NOW_MS]) {
+      const line = serializeAuditLine(facts, context, timeMs, "d-1");
+      expect(line).toBe(JSON.stringify(buildAuditRecord(facts, context, timeMs, "d-1", 1)));
+      expect(JSON.parse(line).time).toBe(new Date(timeMs).toISOString());
+    }
+  });
+
+  // #18: a published policy bundle changes the enforced version between two lines of one logger
+  it("for a policy version that changes between lines of one context", () => {
+    const facts = decisionPaths().allow_by_policy;
+    let version: string | null = "v-1";
+    const context = contextFor({});
+    Object.defineProperty(context, "policyVersion", { get: () => version, enumerable: true });
+    expect(JSON.parse(expectSameLine(facts, context)).policy_version).toBe("v-1");
+    version = "v-2";
+    expect(JSON.parse(expectSameLine(facts, context)).policy_version).toBe("v-2");
+    version = null;
+    expect(JSON.parse(expectSameLine(facts, context)).policy_version).toBe(null);
+  });
+
   it("for generated facts (fast-check)", () => {
     const text = fc.string({ unit: "binary", maxLength: 40 });
     const number = fc.oneof(fc.double(), fc.integer(), fc.constant(-0));

@@ -87,4 +87,32 @@ describe("fast path: a fully cached request", () => {
     const expired = await decideCountingTurns(env, token);
     expect(expired.decision).toMatchObject({ allow: false, status: 401, reason: "expired" });
   });
+
+  // The path, route and request stages remember their last answer (issue #22): consecutive requests
+  // that change the tenant, the order or the method must each be decided on their own path
+  it("decides each of alternating paths and methods on its own, repeated or not", async () => {
+    const env = await fastPathEnv();
+    const token = await env.token(viewer);
+    await decideCountingTurns(env, token);
+    const cases: [string, string, boolean, string | null][] = [
+      ["GET", "/tenants/acme/orders/o-17", true, 'Order::"acme/o-17"'],
+      ["GET", "/tenants/acme/orders/o-17", true, 'Order::"acme/o-17"'],
+      ["GET", "/tenants/globex/orders/o-17", false, 'Order::"globex/o-17"'],
+      ["GET", "/tenants/acme/orders/o-18", true, 'Order::"acme/o-18"'],
+      ["DELETE", "/tenants/acme/orders/o-18", false, null],
+      ["GET", "/tenants/acme/orders/o-18", true, 'Order::"acme/o-18"'],
+      ["GET", "/tenants/globex/orders/o-18", false, 'Order::"globex/o-18"'],
+      ["GET", "/tenants/globex/orders/o-18", false, 'Order::"globex/o-18"'],
+      ["GET", "/tenants/acme/orders/o-17", true, 'Order::"acme/o-17"'],
+    ];
+    for (const [method, path, allow, resource] of cases) {
+      const before = env.sink.records.length;
+      const decision = await env.authorize(input(method, path, token));
+      const line = env.sink.records[before];
+      expect({ method, path, allow: decision.allow }).toEqual({ method, path, allow });
+      expect(line.path).toBe(path);
+      expect(line.method).toBe(method);
+      if (resource !== null) expect(line.resource).toBe(resource);
+    }
+  });
 });

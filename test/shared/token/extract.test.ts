@@ -25,6 +25,19 @@ describe("Authorization header", () => {
   it("refuses another scheme", () => {
     expectRefused(extractCredential(headers({ authorization: "Basic dXNlcjpwYXNz" })), "malformed", "authorization");
     expectRefused(extractCredential(headers({ authorization: `Bearer2 ${TOKEN}` })), "malformed", "authorization");
+    // The scheme is compared in place, letter by letter: a near miss in any position, or a
+    // character that only differs from a letter in its case bit, is not `Bearer` or `DPoP`
+    for (const scheme of ["Xearer", "bXarer", "beXrer", "beaXer", "beareX", "Bear", "Dpo", "DPoX", "XPoP", "\u0002earer", "bea\u0012er", "D\u0010oP", "Bearer\u0000", "\u0142earer"]) {
+      // a plain lookup: `Headers` itself refuses some of these values before we see them
+      const value = `${scheme} ${TOKEN}`;
+      expectRefused(extractCredential({ get: (name) => (name === "authorization" ? value : null) }), "malformed", "authorization");
+    }
+  });
+
+  it("accepts the DPoP scheme in any case and marks it (RFC 9449 §7.1)", () => {
+    for (const scheme of ["DPoP", "dpop", "DPOP"]) {
+      expect(extractCredential(headers({ authorization: `${scheme} ${TOKEN}` }))).toEqual({ ok: true, token: TOKEN, source: "header", scheme: "dpop" });
+    }
   });
 
   it("refuses a scheme without a token", () => {

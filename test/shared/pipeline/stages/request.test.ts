@@ -19,4 +19,25 @@ describe("request mapping stage", () => {
     const state = authenticatedState("GET", "/health");
     expect(requestStage([], clock)(state)).toEqual({ status: 403, reason: "no_route" });
   });
+
+  // Issue #22: consecutive requests of one (frozen) match share its resolved request, frozen; for a
+  // set built by this runtime the resource is its entity, decoded once
+  it("shares the resolved request of the same frozen match, and resolves another match afresh", () => {
+    const stage = requestStage([], clock, true);
+    const first = authenticatedState("GET", "/tenants/acme/orders/o-17");
+    Object.freeze(first.match);
+    expect(stage(first)).toBeUndefined();
+    const again = authenticatedState("GET", "/tenants/acme/orders/o-17");
+    again.match = first.match;
+    expect(stage(again)).toBeUndefined();
+    expect(again.request).toBe(first.request);
+    expect(Object.isFrozen(first.request!.resourceEntity.attrs)).toBe(true);
+    expect(again.entities![1]).toBe(first.entities![1]);
+    expect(again.cedarRequest!.resource).toEqual({ type: "Order", id: "acme/o-17" });
+    const other = authenticatedState("GET", "/tenants/globex/orders/o-18");
+    expect(stage(other)).toBeUndefined();
+    expect(other.cedarRequest!.resource).toEqual({ type: "Order", id: "globex/o-18" });
+    expect(other.request!.resourceEntity.attrs).toEqual({ tenant: "globex" });
+    expect(other.entities![1]).not.toBe(first.entities![1]);
+  });
 });

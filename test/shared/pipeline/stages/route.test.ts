@@ -27,4 +27,27 @@ describe("route stage", () => {
     expect(route(state)).toBeUndefined();
     expect(state.match).toBeNull();
   });
+
+  // Issue #22: the same frozen segments and method reuse the last (frozen) match; another method or path does not
+  it("reuses the last match only for the same frozen segments and the same method", () => {
+    const stage = routeStage(routes);
+    const segments = Object.freeze(["tenants", "acme", "orders", "o-17"]);
+    const first = stateFor("GET", "/tenants/acme/orders/o-17");
+    first.segments = segments;
+    stage(first);
+    const again = stateFor("GET", "/tenants/acme/orders/o-17");
+    again.segments = segments;
+    stage(again);
+    expect(again.match).toBe(first.match);
+    expect(Object.isFrozen(first.match)).toBe(true);
+    expect(Object.isFrozen(first.match!.params)).toBe(true);
+    const post = stateFor("DELETE", "/tenants/acme/orders/o-17");
+    post.segments = segments;
+    stage(post);
+    expect(post.match?.route.name ?? null).not.toBe("GET /tenants/:tenant/orders/:id");
+    const unfrozen = at("GET", "/tenants/acme/orders/o-17");
+    stage(unfrozen);
+    expect(unfrozen.match).not.toBe(first.match);
+    expect(unfrozen.match).toEqual(first.match);
+  });
 });
