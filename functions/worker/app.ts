@@ -7,7 +7,7 @@ import type { RoutesFile } from "../../shared/routes/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import type { Authorizer } from "../../shared/pipeline/create-authorizer.ts";
 import type { Decision } from "../../shared/pipeline/types.ts";
-import { configRefused, flushLater, lazyAuthorizer, problemResponse, requestInput, withIdentityHeaders, type ExecutionContextLike, type WorkerEnv } from "../../shared/middleware/index.ts";
+import { configRefused, flushLater, lazyAuthorizer, problemResponse, requestInput, setIdentityHeaders, type ExecutionContextLike, type WorkerEnv } from "../../shared/middleware/index.ts";
 import { isPromise } from "../../shared/pipeline/state.ts";
 import { configFromEnv, jwksPersistenceFromEnv, metricsFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
 import { forwardToOrigin } from "./forward.ts";
@@ -94,7 +94,10 @@ export function createWorker(modules: WorkerModules): GatehouseWorker {
 
 function answer(decision: Decision, request: Request, target: Origin): Response | Promise<Response> {
   if (!decision.allow) return problemResponse(decision);
-  return forwardToOrigin(new Request(request, { headers: withIdentityHeaders(request.headers, decision) }), target);
+  // A copy of the request has headers of its own to change: one copy, not a Headers and then a Request
+  const forwarded = new Request(request);
+  setIdentityHeaders(forwarded.headers, decision);
+  return forwardToOrigin(forwarded, target);
 }
 
 // The path of a request URL, without building a `URL` (the runtime has already normalised it)
