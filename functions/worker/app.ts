@@ -2,11 +2,12 @@
 // identity headers, answer the rest with problem+json. Translation only; the decision is the pipeline's.
 // A factory, so the build-time modules (policies, routes) come from whoever bundles it: this repo's
 // index.ts by wrangler aliases, a user's entry by plain imports (`gatehouse/worker`, #15).
-import { Hono } from "hono/tiny";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
-import { configRefused, executionContext, flushLater, lazyAuthorizer, problemResponse, requestInput, withIdentityHeaders, type WorkerEnv } from "../../shared/middleware/index.ts";
+import type { Authorizer } from "../../shared/pipeline/create-authorizer.ts";
+import type { Decision } from "../../shared/pipeline/types.ts";
+import { configRefused, flushLater, lazyAuthorizer, problemResponse, requestInput, setIdentityHeaders, type ExecutionContextLike, type WorkerEnv } from "../../shared/middleware/index.ts";
 import { isPromise } from "../../shared/pipeline/state.ts";
 import { configFromEnv, jwksPersistenceFromEnv, metricsFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
 import { forwardToOrigin } from "./forward.ts";
@@ -27,12 +28,18 @@ export interface WorkerModules {
   readonly config?: unknown;
 }
 
+/** The Worker's module export (`export default createWorker(...)`): a `fetch` handler. */
+export interface GatehouseWorker {
+  fetch(request: Request, env: WorkerBindings, ctx?: ExecutionContextLike): Response | Promise<Response>;
+}
+
 /**
- * The Worker's `fetch` app (a Hono app; `export default createWorker(...)`). The authorizer and the
- * origin are built from `env` on the first request and kept for the isolate; a configuration error
- * answers every request with a 503 problem and logs the field once.
+ * The Worker's `fetch` handler. The authorizer and the origin are built from `env` on the first
+ * request and kept for the isolate; a configuration error answers every request with a 503 problem
+ * and logs the field once. Every request is authorized, whatever its method or path, so the handler
+ * is a plain `fetch` rather than a router: a router would only match the one catch-all route.
  */
-export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBindings }> {
+export function createWorker(modules: WorkerModules): GatehouseWorker {
   // The config is read first; the deps (#19: the metrics binding it names) come from the same object
   let config: GatehouseConfig | undefined;
   const authorizerFor = lazyAuthorizer(
@@ -55,31 +62,55 @@ export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBin
     return origin;
   }
 
-  const app = new Hono<{ Bindings: WorkerBindings }>();
-  app.all("*", async (c) => {
-    let authorize = authorizerFor(c.env as unknown as WorkerEnv);
-    // A lazily loaded store client makes an isolate's first authorizer a Promise (#16)
-    if (isPromise(authorize)) authorize = await authorize;
-    const target = originFor(c.env);
-    const request = c.req.raw;
+  // The common case answers without an `await` of its own: a cached decision is synchronous
+  // (authorize.decide), and the origin's Promise is handed back as it is
+  function handle(authorize: Authorizer | undefined, request: Request, env: WorkerBindings, ctx: ExecutionContextLike | undefined): Response | Promise<Response> {
+    const target = originFor(env);
     // #19: readiness, only where configured, and only once the configuration was accepted
-    if (authorize !== undefined && c.env.GATEHOUSE_READINESS_PATH !== undefined && request.method === "GET" && c.req.path === c.env.GATEHOUSE_READINESS_PATH) {
-      const readiness = await authorize.readiness();
-      return c.json(readiness, readiness.ready ? 200 : 503, { "cache-control": "no-store" });
+    if (authorize !== undefined && env.GATEHOUSE_READINESS_PATH !== undefined && request.method === "GET" && pathOf(request.url) === env.GATEHOUSE_READINESS_PATH) {
+      return authorize.readiness().then((readiness) => Response.json(readiness, { status: readiness.ready ? 200 : 503, headers: { "cache-control": "no-store" } }));
     }
     // Refused for its configuration, but still one audit line per request (#21)
     if (authorize === undefined) return problemResponse(configRefused(requestInput(request)));
     if (target === undefined) {
       const refused = authorize.refuse(requestInput(request), "config_refused", 503);
-      flushLater(executionContext(c), authorize);
+      flushLater(ctx, authorize);
       return problemResponse(refused);
     }
-    const decision = await authorize(requestInput(request));
-    flushLater(executionContext(c), authorize);
-    if (!decision.allow) return problemResponse(decision);
-    return forwardToOrigin(new Request(request, { headers: withIdentityHeaders(request.headers, decision) }), target);
-  });
-  return app;
+    const decided = authorize.decide(requestInput(request));
+    flushLater(ctx, authorize);
+    return isPromise(decided) ? decided.then((decision) => answer(decision, request, target)) : answer(decided, request, target);
+  }
+
+  return {
+    fetch(request, env, ctx) {
+      const authorize = authorizerFor(env as unknown as WorkerEnv);
+      // A lazily loaded store client makes an isolate's first authorizer a Promise (#16)
+      if (isPromise(authorize)) return authorize.then((built) => handle(built, request, env, ctx));
+      return handle(authorize, request, env, ctx);
+    },
+  };
+}
+
+function answer(decision: Decision, request: Request, target: Origin): Response | Promise<Response> {
+  if (!decision.allow) return problemResponse(decision);
+  // A copy of the request has headers of its own to change: one copy, not a Headers and then a Request
+  const forwarded = new Request(request);
+  setIdentityHeaders(forwarded.headers, decision);
+  return forwardToOrigin(forwarded, target);
+}
+
+// The path of a request URL, without building a `URL` (the runtime has already normalised it)
+function pathOf(url: string): string {
+  const scheme = url.indexOf("//");
+  const start = url.indexOf("/", scheme === -1 ? 0 : scheme + 2);
+  if (start === -1) return "/";
+  let end = url.length;
+  for (const mark of ["?", "#"]) {
+    const at = url.indexOf(mark, start);
+    if (at !== -1 && at < end) end = at;
+  }
+  return url.slice(start, end);
 }
 
 // `GATEHOUSE_CONFIG` wins; without it, the configuration bundled with the Worker

@@ -11,7 +11,7 @@ import { edgeStores, openStore, type StoreRegistry } from "../revocation/registr
 import type { RevocationStore } from "../revocation/store.ts";
 import { isPromise, type MaybePromise } from "../pipeline/state.ts";
 import { openEntityDeps, type StoreDepsForAuthorizer } from "../entities/open-source.ts"; // #17
-import { withIdentityHeaders } from "./identity-headers.ts";
+import { setIdentityHeaders } from "./identity-headers.ts";
 import { problemResponse } from "./problem.ts";
 import { requestInput } from "./request-input.ts";
 
@@ -63,10 +63,15 @@ export function gatehouse(
       if (sink !== undefined) executionContext(c)?.waitUntil(sink.flush().catch(() => undefined));
       return problemResponse(refused);
     }
-    const decision = await authorize(requestInput(request));
+    // A cached decision is synchronous (issue #22): no await unless a stage had to wait
+    const decided = authorize.decide(requestInput(request));
+    const decision = isPromise(decided) ? await decided : decided;
     flushLater(executionContext(c), authorize);
     if (!decision.allow) return problemResponse(decision);
-    c.req.raw = new Request(request, { headers: withIdentityHeaders(request.headers, decision) });
+    // The copy's headers are its own to change: the request is copied once, its headers with it
+    const forwarded = new Request(request);
+    setIdentityHeaders(forwarded.headers, decision);
+    c.req.raw = forwarded;
     c.set("gatehouse", decision);
     await next();
   };

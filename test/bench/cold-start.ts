@@ -1,6 +1,9 @@
 // Lambda cold start: a fresh `node` process imports the built bundle and makes its first decision
 // (a real ES256 token, the example policies), minus a bare `node -e 0` measured in the same run.
-// Also the same handler with cedar-wasm evaluating instead of the compiled policies.
+// Also the same handler with cedar-wasm evaluating instead of the compiled policies, and the same probe
+// importing an ES module whose handler allows at once: the Node work any `.mjs` handler costs (the ES
+// module loader, fs/promises, the event's JSON) and no authorizer, so `lambda_over_empty_handler` is
+// what Gatehouse itself adds.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +17,10 @@ export interface ColdStartFigures {
   lambda: number;
   lambda_cedar_wasm: number;
   node_bare: number;
+  /** The probe with an ES module handler that allows at once, net of `node -e 0`: the ES module loader's own cost. */
+  empty_handler: number;
+  /** `lambda` net of the empty handler instead of `node -e 0`: what importing Gatehouse and its first decision add. */
+  lambda_over_empty_handler: number;
   lambda_gzip_bytes: number;
 }
 
@@ -61,7 +68,7 @@ const median = (values: number[]) => {
 };
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/** Builds both bundles, then runs bare, compiled and cedar-wasm processes interleaved; quick: 3 rounds, full: 21. */
+/** Builds both bundles, then runs bare, empty-handler, compiled and cedar-wasm processes interleaved; quick: 3 rounds, full: 21. */
 export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStartFigures> {
   const work = join(repoRoot, ".gatehouse", `bench-cold-start-${process.pid}`);
   mkdirSync(work, { recursive: true });
@@ -78,6 +85,8 @@ export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStar
     const compiled = await buildLambda({ configFile, policiesDir, outDir: join(work, "compiled") });
     const withCedar = await buildLambda({ configFile, policiesDir, outDir: join(work, "cedar"), policiesModule: join(work, "cedar-policies.mjs"), external: ["@cedar-policy/cedar-wasm"] });
     writeFileSync(join(work, "probe.mjs"), PROBE);
+    const emptyHandler = join(work, "empty-handler.mjs");
+    writeFileSync(emptyHandler, 'export const handler = async () => ({ policyDocument: { Statement: [{ Effect: "Allow" }] } });\n');
 
     const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer, audience: "gatehouse-demo", subject: "vera", ttlSeconds: 3600 });
     const event = { type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:execute-api:us-east-1:123456789012:abcdef123/test/GET/tenants/acme/orders/o-17" };
@@ -90,10 +99,12 @@ export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStar
     const bare: number[] = [];
     const lambda: number[] = [];
     const lambdaCedar: number[] = [];
+    const empty: number[] = [];
     timeProcess([probe, compiled.bundleFile], env); // warm the file cache, once each
     timeProcess([...cedarFlags, probe, withCedar.bundleFile], env);
     for (let i = 0; i < rounds; i++) {
       bare.push(timeProcess(["-e", "0"], env));
+      empty.push(timeProcess([probe, emptyHandler], env));
       lambda.push(timeProcess([probe, compiled.bundleFile], env));
       lambdaCedar.push(timeProcess([...cedarFlags, probe, withCedar.bundleFile], env));
     }
@@ -102,6 +113,8 @@ export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStar
       lambda: round(median(lambda) - nodeBare),
       lambda_cedar_wasm: round(median(lambdaCedar) - nodeBare),
       node_bare: round(nodeBare),
+      empty_handler: round(median(empty) - nodeBare),
+      lambda_over_empty_handler: round(median(lambda) - median(empty)),
       lambda_gzip_bytes: compiled.gzipBytes,
     };
   } finally {

@@ -97,7 +97,7 @@ printTable([coldStart as unknown as Record<string, unknown>], Object.keys(coldSt
 section("Worker in Miniflare on loopback (autocannon)", "worker");
 const worker = await benchWorker({ quick });
 printTable(worker.rows, ["variant", "rps", "p50_ms", "p99_ms", "what"]);
-printTable([worker], ["ratio", "fresh_ratio", "middleware_ratio", "direct_ratio", "worker_gzip_bytes"]);
+printTable([worker], ["ratio", "logging_proxy_ratio", "logging_ratio", "fresh_ratio", "middleware_ratio", "direct_ratio", "worker_gzip_bytes"]);
 
 endSection();
 
@@ -114,7 +114,7 @@ const figures = {
   revocation,
   worker,
   bundle: { worker_gzip_bytes: worker.worker_gzip_bytes, lambda_gzip_bytes: coldStart.lambda_gzip_bytes },
-  cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare },
+  cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare, empty_handler: coldStart.empty_handler, lambda_over_empty_handler: coldStart.lambda_over_empty_handler },
   audit_overhead_ns: audit.audit_overhead_ns,
   audit,
   metrics_overhead: metricsOverhead, // #19

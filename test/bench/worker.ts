@@ -34,8 +34,18 @@ export interface WorkerBenchResult {
   proxy_rps: number;
   /** Requests/s of the Gatehouse bundle, 100 tokens reused, allowed and forwarded to the same origin Worker. */
   gatehouse_rps: number;
-  /** gatehouse_rps / proxy_rps: same forward on both sides (goal ≥ 0.8). */
+  /** gatehouse_rps / proxy_rps: same forward on both sides (goal ≥ 0.9). */
   ratio: number;
+  /**
+   * Requests/s of the forwarding Worker that also writes one `console.log` line per request as long
+   * as an audit line: what the line costs any Worker in Miniflare (workerd's stdout is a pipe that
+   * Miniflare's Node process reads), with no Gatehouse code.
+   */
+  logging_proxy_rps: number;
+  /** logging_proxy_rps / proxy_rps: the share of the proxy's throughput one stdout line per request leaves. */
+  logging_proxy_ratio: number;
+  /** gatehouse_rps / logging_proxy_rps: the Gatehouse Worker against a forwarder writing the same line. */
+  logging_ratio: number;
   /** gatehouse_rps / baseline_rps: the Worker against a Worker that does not forward (not like for like). */
   direct_ratio: number;
   /** Latency of the reused-token run, ms. */
@@ -70,6 +80,11 @@ const ISSUER = "https://bench.gatehouse.local";
 const AUDIENCE = "gatehouse-bench";
 const TRIVIAL = 'export default { fetch() { return new Response("ok"); } };';
 const PROXY = "export default { fetch(request, env) { return env.ORIGIN.fetch(request); } };";
+// As long as the bench's allow lines (about 950 bytes): the line is a constant, so the Worker does
+// nothing but the write
+const AUDIT_LINE_BYTES = 950;
+const LOGGING_PROXY = `const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};
+export default { fetch(request, env) { console.log(line); return env.ORIGIN.fetch(request); } };`;
 const CONNECTIONS = 16;
 const COMPAT = "2025-09-01";
 // A generous ceiling on what one variant can serve per second here: fresh-token runs get this many
@@ -204,16 +219,17 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
     }) as unknown as MiniflareOptions;
     // Started together: each is its own workerd process, and starting is mostly waiting
     const diagnostics = !opts.quick;
-    const [direct, proxy, gatehouse, middleware, honoJwk, sampled, memoryList] = await Promise.all([
+    const [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList] = await Promise.all([
       serve({ modules: true, script: TRIVIAL, compatibilityDate: COMPAT } as MiniflareOptions),
       serve({ workers: [{ name: "proxy", modules: true, script: PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
+      serve({ workers: [{ name: "proxy", modules: true, script: LOGGING_PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
       serve(gatehouseWorker({})),
       serve({ modules: true, scriptPath: middlewareScript, compatibilityDate: COMPAT, bindings: { GATEHOUSE_CONFIG: JSON.stringify(config) }, kvNamespaces: ["REVOCATIONS"] } as MiniflareOptions),
       serve({ modules: true, scriptPath: honoScript, compatibilityDate: COMPAT } as MiniflareOptions),
       diagnostics ? serve(gatehouseWorker({ audit: { allowSampleRate: 0.1 } })) : null,
       diagnostics ? serve(gatehouseWorker({ revocation: { store: { kind: "memory" } } })) : null,
     ]);
-    for (const server of [direct, proxy, gatehouse, middleware, honoJwk, sampled, memoryList]) if (server !== null) servers.push(server);
+    for (const server of [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList]) if (server !== null) servers.push(server);
 
     // Warm-up, a fixed number of requests each: JIT, the JWKS fetch, isolate start
     // (all at once: warm-up figures are not used)
@@ -221,17 +237,19 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
     await Promise.all([
       load(direct.url, null, warm),
       load(proxy.url, null, warm),
+      load(loggingProxy.url, null, warm),
       ...[gatehouse, middleware, honoJwk, sampled, memoryList].map((server) => (server === null ? null : load(server.url, reused, warm))),
     ]);
 
     // Interleaved rounds, so a burst of load from elsewhere on the machine hits every variant alike
-    type Name = "direct" | "proxy" | "gatehouse" | "fresh" | "sampled" | "memoryList" | "middleware" | "middlewareFresh" | "hono";
-    const runs: Record<Name, Run[]> = { direct: [], proxy: [], gatehouse: [], fresh: [], sampled: [], memoryList: [], middleware: [], middlewareFresh: [], hono: [] };
+    type Name = "direct" | "proxy" | "loggingProxy" | "gatehouse" | "fresh" | "sampled" | "memoryList" | "middleware" | "middlewareFresh" | "hono";
+    const runs: Record<Name, Run[]> = { direct: [], proxy: [], loggingProxy: [], gatehouse: [], fresh: [], sampled: [], memoryList: [], middleware: [], middlewareFresh: [], hono: [] };
     const time = { seconds };
     for (let round = 0; round < rounds; round++) {
       const fresh = freshAt(round);
       runs.direct.push(await load(direct.url, null, time));
       runs.proxy.push(await load(proxy.url, null, time));
+      runs.loggingProxy.push(await load(loggingProxy.url, null, time));
       runs.gatehouse.push(await load(gatehouse.url, reused, time));
       runs.fresh.push(await load(gatehouse.url, fresh, time));
       if (sampled !== null) runs.sampled.push(await load(sampled.url, reused, time));
@@ -240,7 +258,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       runs.middlewareFresh.push(await load(middleware.url, fresh, time));
       runs.hono.push(await load(honoJwk.url, fresh, time));
     }
-    const m = Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length > 0).map(([name, list]) => [name, median(list)])) as Partial<Record<Name, Run>> & Record<"direct" | "proxy" | "gatehouse" | "fresh" | "middleware" | "middlewareFresh" | "hono", Run>;
+    const m = Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length > 0).map(([name, list]) => [name, median(list)])) as Partial<Record<Name, Run>> & Record<"direct" | "proxy" | "loggingProxy" | "gatehouse" | "fresh" | "middleware" | "middlewareFresh" | "hono", Run>;
     for (const [name, list] of Object.entries(runs)) {
       const bad = list.reduce((sum, run) => sum + run.non2xx, 0);
       if (bad > 0) console.warn(`bench worker: ${name}: ${bad} requests were not 2xx`);
@@ -254,6 +272,9 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       proxy_rps: m.proxy.rps,
       gatehouse_rps: m.gatehouse.rps,
       ratio: ratio(m.gatehouse.rps, m.proxy.rps),
+      logging_proxy_rps: m.loggingProxy.rps,
+      logging_proxy_ratio: ratio(m.loggingProxy.rps, m.proxy.rps),
+      logging_ratio: ratio(m.gatehouse.rps, m.loggingProxy.rps),
       direct_ratio: ratio(m.gatehouse.rps, m.direct.rps),
       p50_ms: m.gatehouse.p50,
       p99_ms: m.gatehouse.p99,
@@ -268,6 +289,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       rows: [
         row("direct", m.direct, "answers 200; baseline of the middleware rows"),
         row("proxy", m.proxy, "forwards to an origin Worker answering 200 (service binding); baseline of the gatehouse rows"),
+        row("proxy_logging", m.loggingProxy, `as proxy, and one ${AUDIT_LINE_BYTES}-byte console.log line per request (an audit line's length): Miniflare's stdout pipe`),
         row("gatehouse", m.gatehouse, "Gatehouse Worker, 100 reused tokens, allow, audit line to stdout, forwards like proxy"),
         row("gatehouse_fresh", m.fresh, "as gatehouse, a new token every request (signature check, revocation read for the new jti)"),
         ...(m.sampled === undefined ? [] : [row("gatehouse_sampled", m.sampled, "as gatehouse, with audit.allowSampleRate 0.1 (allow lines sampled, deny lines all written)")]),
