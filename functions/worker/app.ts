@@ -2,12 +2,13 @@
 // identity headers, answer the rest with problem+json. Translation only; the decision is the pipeline's.
 // A factory, so the build-time modules (policies, routes) come from whoever bundles it: this repo's
 // index.ts by wrangler aliases, a user's entry by plain imports (`gatehouse/worker`, #15).
+import { Hono } from "hono/tiny";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import type { Authorizer } from "../../shared/pipeline/create-authorizer.ts";
 import type { Decision } from "../../shared/pipeline/types.ts";
-import { configRefused, flushLater, lazyAuthorizer, problemResponse, requestInput, setIdentityHeaders, type ExecutionContextLike, type WorkerEnv } from "../../shared/middleware/index.ts";
+import { configRefused, executionContext, flushLater, lazyAuthorizer, problemResponse, requestInput, setIdentityHeaders, type ExecutionContextLike, type WorkerEnv } from "../../shared/middleware/index.ts";
 import { isPromise } from "../../shared/pipeline/state.ts";
 import { configFromEnv, jwksPersistenceFromEnv, metricsFromEnv, originFromEnv, type Origin, type WorkerBindings } from "./env.ts";
 import { forwardToOrigin } from "./forward.ts";
@@ -28,18 +29,12 @@ export interface WorkerModules {
   readonly config?: unknown;
 }
 
-/** The Worker's module export (`export default createWorker(...)`): a `fetch` handler. */
-export interface GatehouseWorker {
-  fetch(request: Request, env: WorkerBindings, ctx?: ExecutionContextLike): Response | Promise<Response>;
-}
-
 /**
- * The Worker's `fetch` handler. The authorizer and the origin are built from `env` on the first
- * request and kept for the isolate; a configuration error answers every request with a 503 problem
- * and logs the field once. Every request is authorized, whatever its method or path, so the handler
- * is a plain `fetch` rather than a router: a router would only match the one catch-all route.
+ * The Worker's `fetch` app (a Hono app; `export default createWorker(...)`). The authorizer and the
+ * origin are built from `env` on the first request and kept for the isolate; a configuration error
+ * answers every request with a 503 problem and logs the field once.
  */
-export function createWorker(modules: WorkerModules): GatehouseWorker {
+export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBindings }> {
   // The config is read first; the deps (#19: the metrics binding it names) come from the same object
   let config: GatehouseConfig | undefined;
   const authorizerFor = lazyAuthorizer(
@@ -64,10 +59,10 @@ export function createWorker(modules: WorkerModules): GatehouseWorker {
 
   // The common case answers without an `await` of its own: a cached decision is synchronous
   // (authorize.decide), and the origin's Promise is handed back as it is
-  function handle(authorize: Authorizer | undefined, request: Request, env: WorkerBindings, ctx: ExecutionContextLike | undefined): Response | Promise<Response> {
+  function handle(authorize: Authorizer | undefined, request: Request, path: string, env: WorkerBindings, ctx: ExecutionContextLike | undefined): Response | Promise<Response> {
     const target = originFor(env);
     // #19: readiness, only where configured, and only once the configuration was accepted
-    if (authorize !== undefined && env.GATEHOUSE_READINESS_PATH !== undefined && request.method === "GET" && pathOf(request.url) === env.GATEHOUSE_READINESS_PATH) {
+    if (authorize !== undefined && env.GATEHOUSE_READINESS_PATH !== undefined && request.method === "GET" && path === env.GATEHOUSE_READINESS_PATH) {
       return authorize.readiness().then((readiness) => Response.json(readiness, { status: readiness.ready ? 200 : 503, headers: { "cache-control": "no-store" } }));
     }
     // Refused for its configuration, but still one audit line per request (#21)
@@ -82,14 +77,15 @@ export function createWorker(modules: WorkerModules): GatehouseWorker {
     return isPromise(decided) ? decided.then((decision) => answer(decision, request, target)) : answer(decided, request, target);
   }
 
-  return {
-    fetch(request, env, ctx) {
-      const authorize = authorizerFor(env as unknown as WorkerEnv);
-      // A lazily loaded store client makes an isolate's first authorizer a Promise (#16)
-      if (isPromise(authorize)) return authorize.then((built) => handle(built, request, env, ctx));
-      return handle(authorize, request, env, ctx);
-    },
-  };
+  const app = new Hono<{ Bindings: WorkerBindings }>();
+  app.all("*", (c): Response | Promise<Response> => {
+    const authorize = authorizerFor(c.env as unknown as WorkerEnv);
+    const ctx = executionContext(c);
+    // A lazily loaded store client makes an isolate's first authorizer a Promise (#16)
+    if (isPromise(authorize)) return authorize.then((built) => handle(built, c.req.raw, c.req.path, c.env, ctx));
+    return handle(authorize, c.req.raw, c.req.path, c.env, ctx);
+  });
+  return app;
 }
 
 function answer(decision: Decision, request: Request, target: Origin): Response | Promise<Response> {
@@ -98,19 +94,6 @@ function answer(decision: Decision, request: Request, target: Origin): Response 
   const forwarded = new Request(request);
   setIdentityHeaders(forwarded.headers, decision);
   return forwardToOrigin(forwarded, target);
-}
-
-// The path of a request URL, without building a `URL` (the runtime has already normalised it)
-function pathOf(url: string): string {
-  const scheme = url.indexOf("//");
-  const start = url.indexOf("/", scheme === -1 ? 0 : scheme + 2);
-  if (start === -1) return "/";
-  let end = url.length;
-  for (const mark of ["?", "#"]) {
-    const at = url.indexOf(mark, start);
-    if (at !== -1 && at < end) end = at;
-  }
-  return url.slice(start, end);
 }
 
 // `GATEHOUSE_CONFIG` wins; without it, the configuration bundled with the Worker
