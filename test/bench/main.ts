@@ -97,7 +97,7 @@ printTable([coldStart as unknown as Record<string, unknown>], Object.keys(coldSt
 section("Worker in Miniflare on loopback (autocannon)", "worker");
 const worker = await benchWorker({ quick });
 printTable(worker.rows, ["variant", "rps", "p50_ms", "p99_ms", "what"]);
-printTable([worker], ["ratio", "logging_proxy_ratio", "logging_ratio", "fresh_ratio", "middleware_ratio", "direct_ratio", "worker_gzip_bytes"]);
+printTable([worker], ["ratio", "logging_proxy_ratio", "logging_ratio", "fresh_ratio", "middleware_ratio", "direct_ratio", "metrics_ratio", "worker_gzip_bytes"]);
 
 endSection();
 

@@ -70,6 +70,13 @@ export interface WorkerBenchResult {
    * not a production setup, it shows what Miniflare's KV read per new `jti` costs here. Full mode only.
    */
   fresh_memory_revocation_rps: number | null;
+  /**
+   * The Gatehouse bundle as `gatehouse_rps` with decision metrics on (Miniflare's Analytics Engine
+   * binding, one data point per decision). Full mode only.
+   */
+  metrics_rps: number | null;
+  /** metrics_rps / gatehouse_rps: what metrics cost the Worker's throughput (issue #19: unchanged within noise). */
+  metrics_ratio: number | null;
   /** Every variant with its latency and what it does. */
   rows: WorkerBenchRow[];
   /** The deployable bundle, gzip -9 (goal ≤ 65536). */
@@ -211,15 +218,15 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       revocation: { store: { kind: "kv" } },
     };
     const origin = { name: "origin", modules: true, script: TRIVIAL, compatibilityDate: COMPAT };
-    const gatehouseWorker = (changes: object) => ({
+    const gatehouseWorker = (changes: object, more: object = {}) => ({
       workers: [
-        { name: "gatehouse", modules: true, scriptPath: built.bundlePath, compatibilityDate: COMPAT, bindings: { GATEHOUSE_CONFIG: JSON.stringify({ ...config, ...changes }) }, kvNamespaces: ["REVOCATIONS"], serviceBindings: { ORIGIN: "origin" } },
+        { name: "gatehouse", modules: true, scriptPath: built.bundlePath, compatibilityDate: COMPAT, bindings: { GATEHOUSE_CONFIG: JSON.stringify({ ...config, ...changes }) }, kvNamespaces: ["REVOCATIONS"], serviceBindings: { ORIGIN: "origin" }, ...more },
         origin,
       ],
     }) as unknown as MiniflareOptions;
     // Started together: each is its own workerd process, and starting is mostly waiting
     const diagnostics = !opts.quick;
-    const [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList] = await Promise.all([
+    const [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList, withMetrics] = await Promise.all([
       serve({ modules: true, script: TRIVIAL, compatibilityDate: COMPAT } as MiniflareOptions),
       serve({ workers: [{ name: "proxy", modules: true, script: PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
       serve({ workers: [{ name: "proxy", modules: true, script: LOGGING_PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
@@ -228,8 +235,10 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       serve({ modules: true, scriptPath: honoScript, compatibilityDate: COMPAT } as MiniflareOptions),
       diagnostics ? serve(gatehouseWorker({ audit: { allowSampleRate: 0.1 } })) : null,
       diagnostics ? serve(gatehouseWorker({ revocation: { store: { kind: "memory" } } })) : null,
+      // Metrics are off in the other Gatehouse rows (no binding); here Miniflare's own Analytics Engine binding takes them
+      diagnostics ? serve(gatehouseWorker({}, { analyticsEngineDatasets: { GATEHOUSE_METRICS: { dataset: "gatehouse_decisions" } } })) : null,
     ]);
-    for (const server of [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList]) if (server !== null) servers.push(server);
+    for (const server of [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList, withMetrics]) if (server !== null) servers.push(server);
 
     // Warm-up, a fixed number of requests each: JIT, the JWKS fetch, isolate start
     // (all at once: warm-up figures are not used)
@@ -238,12 +247,12 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       load(direct.url, null, warm),
       load(proxy.url, null, warm),
       load(loggingProxy.url, null, warm),
-      ...[gatehouse, middleware, honoJwk, sampled, memoryList].map((server) => (server === null ? null : load(server.url, reused, warm))),
+      ...[gatehouse, middleware, honoJwk, sampled, memoryList, withMetrics].map((server) => (server === null ? null : load(server.url, reused, warm))),
     ]);
 
     // Interleaved rounds, so a burst of load from elsewhere on the machine hits every variant alike
-    type Name = "direct" | "proxy" | "loggingProxy" | "gatehouse" | "fresh" | "sampled" | "memoryList" | "middleware" | "middlewareFresh" | "hono";
-    const runs: Record<Name, Run[]> = { direct: [], proxy: [], loggingProxy: [], gatehouse: [], fresh: [], sampled: [], memoryList: [], middleware: [], middlewareFresh: [], hono: [] };
+    type Name = "direct" | "proxy" | "loggingProxy" | "gatehouse" | "fresh" | "sampled" | "memoryList" | "metrics" | "middleware" | "middlewareFresh" | "hono";
+    const runs: Record<Name, Run[]> = { direct: [], proxy: [], loggingProxy: [], gatehouse: [], fresh: [], sampled: [], memoryList: [], metrics: [], middleware: [], middlewareFresh: [], hono: [] };
     const time = { seconds };
     for (let round = 0; round < rounds; round++) {
       const fresh = freshAt(round);
@@ -251,6 +260,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       runs.proxy.push(await load(proxy.url, null, time));
       runs.loggingProxy.push(await load(loggingProxy.url, null, time));
       runs.gatehouse.push(await load(gatehouse.url, reused, time));
+      if (withMetrics !== null) runs.metrics.push(await load(withMetrics.url, reused, time));
       runs.fresh.push(await load(gatehouse.url, fresh, time));
       if (sampled !== null) runs.sampled.push(await load(sampled.url, reused, time));
       if (memoryList !== null) runs.memoryList.push(await load(memoryList.url, fresh, time));
@@ -286,6 +296,8 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       middleware_ratio: ratio(m.middleware.rps, m.direct.rps),
       sampled_audit_rps: m.sampled?.rps ?? null,
       fresh_memory_revocation_rps: m.memoryList?.rps ?? null,
+      metrics_rps: m.metrics?.rps ?? null,
+      metrics_ratio: m.metrics === undefined ? null : ratio(m.metrics.rps, m.gatehouse.rps),
       rows: [
         row("direct", m.direct, "answers 200; baseline of the middleware rows"),
         row("proxy", m.proxy, "forwards to an origin Worker answering 200 (service binding); baseline of the gatehouse rows"),
@@ -294,6 +306,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
         row("gatehouse_fresh", m.fresh, "as gatehouse, a new token every request (signature check, revocation read for the new jti)"),
         ...(m.sampled === undefined ? [] : [row("gatehouse_sampled", m.sampled, "as gatehouse, with audit.allowSampleRate 0.1 (allow lines sampled, deny lines all written)")]),
         ...(m.memoryList === undefined ? [] : [row("gatehouse_fresh_memlist", m.memoryList, "as gatehouse_fresh, revocation list in isolate memory, not KV: not for production, shows Miniflare's KV read cost")]),
+        ...(m.metrics === undefined ? [] : [row("gatehouse_metrics", m.metrics, "as gatehouse, with decision metrics on (Miniflare's Analytics Engine binding); vs gatehouse")]),
         row("middleware", m.middleware, "gatehouse() Hono middleware before a 200 handler, 100 reused tokens, audit to stdout; vs direct"),
         row("middleware_fresh", m.middlewareFresh, "as middleware, a new token every request; vs hono_jwk"),
         row("hono_jwk", m.hono, "Hono jwk() middleware alone before a 200 handler, a new token every request"),
