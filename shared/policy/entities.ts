@@ -29,6 +29,13 @@ export interface EntityView {
   get(uid: EntityUid): Entity | undefined;
   /** Keys of the ancestors of `uid` (empty when it is not in the store). */
   ancestorsOf(uid: EntityUid): ReadonlySet<string>;
+  /** Cedar's `uid in target` on two entities: `uid` is `target` or has it among its ancestors. */
+  isIn(uid: EntityUid, target: EntityUid): boolean;
+  /**
+   * The parents of `uid` when its ancestors are exactly those parents and their static closures
+   * (no request entity lies between), so they can be walked without building a set; else undefined.
+   */
+  directParents(uid: EntityUid): readonly EntityUid[] | undefined;
 }
 
 const NO_ANCESTORS: ReadonlySet<string> = new Set();
@@ -75,6 +82,8 @@ export class StaticEntities implements EntityView {
   private count = 0;
   /** Keys that are an ancestor of some static entity. */
   readonly ancestorKeys = new Set<string>();
+  // the same, type → ids, so a request entity's own strings can be checked without building a key
+  private readonly ancestorIds = new Map<string, Set<string>>();
   constructor(json: readonly EntityJson[]) {
     const all: Entity[] = [];
     for (const j of json) {
@@ -91,12 +100,37 @@ export class StaticEntities implements EntityView {
       e.ancestors = closure(e, src);
       for (const k of e.ancestors) this.ancestorKeys.add(k);
     }
+    for (const e of all) {
+      for (const p of e.parents) {
+        // every key in `ancestorKeys` is the key of a parent of some entity (the closure adds parents)
+        if (!this.ancestorKeys.has(p.key)) continue;
+        let ids = this.ancestorIds.get(p.type);
+        if (ids === undefined) this.ancestorIds.set(p.type, (ids = new Set()));
+        ids.add(p.id);
+      }
+    }
+  }
+  /** Whether `type::id` is an ancestor of some static entity (`ancestorKeys`, without building the key). */
+  isAncestor(type: string, id: string): boolean {
+    const ids = this.ancestorIds.get(type);
+    return ids !== undefined && ids.has(id);
   }
   get(uid: EntityUid): Entity | undefined {
     return this.byType.get(uid.type)?.get(uid.id);
   }
+  /** `get` by the uid's strings. */
+  byIds(type: string, id: string): Entity | undefined {
+    return this.byType.get(type)?.get(id);
+  }
   ancestorsOf(uid: EntityUid): ReadonlySet<string> {
     return this.get(uid)?.ancestors ?? NO_ANCESTORS;
+  }
+  isIn(uid: EntityUid, target: EntityUid): boolean {
+    return uid.is(target) || this.ancestorsOf(uid).has(target.key);
+  }
+  directParents(): undefined {
+    // a static entity's closure is already a set, built at load
+    return undefined;
   }
   /** Number of entities. */
   get size(): number {
@@ -109,54 +143,69 @@ export class StaticEntities implements EntityView {
  * same uid. Ancestors run through both sets: `User::"alice"` with parent `Role::"editor"` is in
  * `Role::"viewer"` when the static hierarchy says editor is in viewer. A static entity keeps its
  * precomputed closure unless that closure meets a request entity, which is searched through.
+ *
+ * The common request brings leaves (a user with roles and a tenant, a resource) that no static
+ * entity is under: then a request entity's ancestors are its parents and their static closures,
+ * and `in` walks those parents instead of building a set per request (`directParents`).
  */
 export class RequestEntities implements EntityView, ClosureSource {
   private readonly base: StaticEntities;
   // Request entities stay JSON until a policy looks one up: most requests read two or three.
   private readonly raw: readonly (EntityJson | Entity)[];
-  private readonly conv: (Entity | undefined)[] = [];
+  private conv: (Entity | undefined)[] | undefined;
   private byKey: Map<string, number> | undefined;
   private memo: (ReadonlySet<string> | undefined)[] | undefined;
   private touches: boolean | undefined;
   private cleanMemo: Map<string, boolean> | undefined;
+  // bit i of `directKnown`: whether request entity i is direct (see `directParents`) was worked out;
+  // bit i of `direct`: the answer (entities past the 30th are always searched)
+  private directKnown = 0;
+  private direct = 0;
   constructor(base: StaticEntities, json: readonly (EntityJson | Entity)[]) {
     this.base = base;
     this.raw = json;
   }
-  // Index of the request entity `uid`, or -1; the last one wins when a uid repeats.
-  private indexOf(uid: EntityUid): number {
+  // Index of the request entity `type::id`, or -1; the last one wins when a uid repeats.
+  private find(type: string, id: string): number {
     const raw = this.raw;
-    if (raw.length > SMALL) {
-      if (this.byKey === undefined) {
-        this.byKey = new Map();
-        for (let i = 0; i < raw.length; i++) this.byKey.set(uidAt(raw[i]).key, i);
-      }
-      return this.byKey.get(uid.key) ?? -1;
-    }
+    if (raw.length > SMALL) return this.keyIndex().get(type + "\u0000" + id) ?? -1;
     for (let i = raw.length - 1; i >= 0; i--) {
       const j = raw[i];
-      if (j instanceof Entity) {
-        if (j.uid.is(uid)) return i;
-        continue;
-      }
-      const u = rawUid(j);
-      if (u.id === uid.id && u.type === uid.type) return i;
+      const u = j instanceof Entity ? j.uid : rawUid(j);
+      if (u.id === id && u.type === type) return i;
     }
     return -1;
   }
+  private indexOf(uid: EntityUid): number {
+    if (this.raw.length > SMALL) return this.keyIndex().get(uid.key) ?? -1;
+    return this.find(uid.type, uid.id);
+  }
+  private keyIndex(): Map<string, number> {
+    if (this.byKey === undefined) {
+      const raw = this.raw;
+      this.byKey = new Map();
+      for (let i = 0; i < raw.length; i++) this.byKey.set(uidAt(raw[i]).key, i);
+    }
+    return this.byKey;
+  }
   private at(i: number): Entity {
-    let e = this.conv[i];
+    const conv = (this.conv ??= []);
+    let e = conv[i];
     if (e === undefined) {
       const j = this.raw[i];
       e = j instanceof Entity ? j : new Entity(j);
-      this.conv[i] = e;
+      conv[i] = e;
     }
     return e;
   }
   /** Whether the request entities can change the ancestors of `uid` from the static ones. */
   affects(uid: EntityUid): boolean {
-    if (this.indexOf(uid) >= 0) return true;
-    const e = this.base.get(uid);
+    return this.affectsUid(uid.type, uid.id);
+  }
+  /** `affects` for `type::id`, without an `EntityUid`. */
+  affectsUid(type: string, id: string): boolean {
+    if (this.find(type, id) >= 0) return true;
+    const e = this.base.byIds(type, id);
     return e !== undefined && !this.clean(e);
   }
   get(uid: EntityUid): Entity | undefined {
@@ -179,21 +228,73 @@ export class RequestEntities implements EntityView, ClosureSource {
     }
     return found;
   }
+  isIn(uid: EntityUid, target: EntityUid): boolean {
+    if (uid.is(target)) return true;
+    const i = this.indexOf(uid);
+    if (i < 0) {
+      const e = this.base.get(uid);
+      if (e === undefined) return false;
+      if (this.clean(e)) return e.ancestors!.has(target.key);
+      return closure(e, this).has(target.key);
+    }
+    if (!this.isDirect(i)) return this.ancestorsOf(uid).has(target.key);
+    const parents = this.at(i).parents;
+    for (let k = 0; k < parents.length; k++) {
+      const p = parents[k];
+      if (p.is(target)) return true;
+      const s = this.base.get(p);
+      if (s !== undefined && s.ancestors!.has(target.key)) return true;
+    }
+    return false;
+  }
+  directParents(uid: EntityUid): readonly EntityUid[] | undefined {
+    const i = this.indexOf(uid);
+    return i >= 0 && this.isDirect(i) ? this.at(i).parents : undefined;
+  }
+  // Request entity i is direct when no request entity is among the static entities' ancestors (so
+  // every static closure stands) and none of its parents is a request entity: then its closure is
+  // its parents and their static closures, as `closure` would find them.
+  private isDirect(i: number): boolean {
+    if (i >= 30) return false;
+    const bit = 1 << i;
+    if ((this.directKnown & bit) !== 0) return (this.direct & bit) !== 0;
+    let direct = !this.touchesStatics();
+    if (direct) {
+      const parents = this.at(i).parents;
+      for (let k = 0; k < parents.length; k++) {
+        if (this.indexOf(parents[k]) >= 0) {
+          direct = false;
+          break;
+        }
+      }
+    }
+    this.directKnown |= bit;
+    if (direct) this.direct |= bit;
+    return direct;
+  }
   /** The finished closure of a static entity that no request entity changes (for `closure`). */
   known(e: Entity): ReadonlySet<string> | undefined {
     return this.indexOf(e.uid) < 0 && this.clean(e) ? e.ancestors : undefined;
+  }
+  // Whether some request entity is an ancestor of some static entity (usually not: the request
+  // brings leaves, a user and a resource, which no static entity is under).
+  private touchesStatics(): boolean {
+    if (this.touches === undefined) {
+      this.touches = false;
+      const raw = this.raw;
+      for (let i = 0; i < raw.length; i++) {
+        const j = raw[i];
+        const u = j instanceof Entity ? j.uid : rawUid(j);
+        if (this.base.isAncestor(u.type, u.id)) this.touches = true;
+      }
+    }
+    return this.touches;
   }
   // A static entity whose closure touches no request entity.
   private clean(e: Entity): boolean {
     const anc = e.ancestors!;
     if (anc.size === 0) return true;
-    // usually the request brings leaves (a user, a resource), which no static entity is under
-    if (this.touches === undefined) {
-      this.touches = false;
-      const keys = this.base.ancestorKeys;
-      if (keys.size > 0) for (const j of this.raw) if (keys.has(uidAt(j).key)) this.touches = true;
-    }
-    if (!this.touches) return true;
+    if (!this.touchesStatics()) return true;
     let ok = this.cleanMemo?.get(e.uid.key);
     if (ok === undefined) {
       ok = true;

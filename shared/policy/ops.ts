@@ -117,14 +117,11 @@ export function neg(a: Value): Long {
  */
 export function isIn(r: RequestView, a: Value, b: Value): boolean {
   const uid = entity(a);
-  if (b instanceof EntityUid) return uid.is(b) || r.entities.ancestorsOf(uid).has(b.key);
+  if (b instanceof EntityUid) return r.entities.isIn(uid, b);
   if (!(b instanceof CedarSet)) return typeError("set or entity", typeOfValue(b));
-  for (const x of b.items) entity(x);
-  if (b.items.length === 0) return false;
-  const anc = r.entities.ancestorsOf(uid);
-  for (const x of b.items) {
-    if (uid.is(x as EntityUid) || anc.has((x as EntityUid).key)) return true;
-  }
+  const items = b.items;
+  for (let i = 0; i < items.length; i++) entity(items[i]);
+  for (let i = 0; i < items.length; i++) if (r.entities.isIn(uid, items[i] as EntityUid)) return true;
   return false;
 }
 
