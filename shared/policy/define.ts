@@ -1,5 +1,5 @@
 import { decodeEntityUid, decodeValue, uidParts } from "./decode.ts";
-import { Entity, RequestEntities, StaticEntities, type EntityView } from "./entities.ts";
+import { Entity, RequestEntities, StaticEntities, type EntityView, type UidParts } from "./entities.ts";
 import { PolicyEvaluationError } from "./errors.ts";
 import type { RequestView } from "./ops.ts";
 import type { CedarRequest, CompiledPolicySet, EntityJson, OnForbidError, PolicyError, PolicyInfo, PolicyResult } from "./types.ts";
@@ -147,58 +147,69 @@ class ScopeIndex {
     }
   }
   // Adds to `out` the lists holding every policy whose scope can match `uid`; each policy is in
-  // one list, each list is added once. Returns `n` plus the number of policies added.
+  // one list, each list is added once.
   // (No closures here: this runs on every decision, and bundlers may wrap each closure.)
-  gather(uid: EntityUid, view: EntityView, statics: StaticEntities, out: Rule[][], n: number): number {
-    n = addList(out, this.any, n);
-    if (this.eq.size > 0) n = addList(out, byUid(this.eq, uid), n);
-    if (this.type.size > 0) n = addList(out, this.type.get(uid.type), n);
+  gather(uid: EntityUid, view: EntityView, statics: StaticEntities, out: Gathered): void {
+    addList(out, this.any);
+    if (this.eq.size > 0) addList(out, byUid(this.eq, uid));
+    if (this.type.size > 0) addList(out, this.type.get(uid.type));
     const targets = this.inTargets.length;
-    if (targets === 0) return n;
+    if (targets === 0) return;
     const parents = targets <= FEW_TARGETS ? undefined : view.directParents(uid);
     if (parents !== undefined) {
       // walk the parents and their static closures when that is less work than testing every target
       let work = 0;
-      for (let k = 0; k < parents.length; k++) work += 1 + (statics.get(parents[k])?.ancestors!.size ?? 0);
+      for (let k = 0; k < parents.length; k++) work += 1 + (statics.byIds(parents[k].type, parents[k].id)?.ancestors!.size ?? 0);
       if (work <= targets) {
-        const from = out.length;
-        n = addList(out, byUid(this.inByUid, uid), n);
+        const from = out.count;
+        addList(out, byUid(this.inByUid, uid));
         for (let k = 0; k < parents.length; k++) {
           const p = parents[k];
-          n = addOnce(out, from, byUid(this.inByUid, p), n);
-          const s = statics.get(p);
-          if (s !== undefined) for (const key of s.ancestors!) n = addOnce(out, from, this.inByKey.get(key), n);
+          addOnce(out, from, byUid(this.inByUid, p));
+          const s = statics.byIds(p.type, p.id);
+          if (s !== undefined) for (const key of s.ancestors!) addOnce(out, from, this.inByKey.get(key));
         }
-        return n;
+        return;
       }
     } else if (targets > FEW_TARGETS) {
       const anc = view.ancestorsOf(uid);
       if (anc.size < targets) {
-        const from = out.length;
-        n = addList(out, byUid(this.inByUid, uid), n);
-        for (const key of anc) n = addOnce(out, from, this.inByKey.get(key), n);
-        return n;
+        const from = out.count;
+        addList(out, byUid(this.inByUid, uid));
+        for (const key of anc) addOnce(out, from, this.inByKey.get(key));
+        return;
       }
     }
-    for (let k = 0; k < targets; k++) if (view.isIn(uid, this.inTargets[k])) n = addList(out, this.inLists[k], n);
-    return n;
+    for (let k = 0; k < targets; k++) if (view.isIn(uid, this.inTargets[k])) addList(out, this.inLists[k]);
   }
 }
 
 // Up to this many `in` targets, testing each beats walking the request entity's ancestors.
 const FEW_TARGETS = 4;
 
-function addList(out: Rule[][], l: Rule[] | undefined, n: number): number {
-  if (l === undefined || l.length === 0) return n;
-  out.push(l);
-  return n + l.length;
+// The candidate lists of one decision: `lists[0..count)`, holding `policies` policies in all. Each
+// policy set keeps two and refills them for every decision (entries past `count` are stale).
+class Gathered {
+  readonly lists: Rule[][] = [];
+  count = 0;
+  policies = 0;
+  clear(): void {
+    this.count = 0;
+    this.policies = 0;
+  }
 }
 
-// `addList` unless `l` is already among `out[from..]` (an ancestor reached twice, or a cycle back to `uid`)
-function addOnce(out: Rule[][], from: number, l: Rule[] | undefined, n: number): number {
-  if (l === undefined) return n;
-  for (let i = from; i < out.length; i++) if (out[i] === l) return n;
-  return addList(out, l, n);
+function addList(out: Gathered, l: Rule[] | undefined): void {
+  if (l === undefined || l.length === 0) return;
+  out.lists[out.count++] = l;
+  out.policies += l.length;
+}
+
+// `addList` unless `l` is already among the lists from `from` on (an ancestor reached twice, or a cycle back to `uid`)
+function addOnce(out: Gathered, from: number, l: Rule[] | undefined): void {
+  if (l === undefined) return;
+  for (let i = from; i < out.count; i++) if (out.lists[i] === l) return;
+  addList(out, l);
 }
 
 function push(m: Map<string, Rule[]>, k: string, rule: Rule): void {
@@ -216,7 +227,7 @@ function pushByUid(m: Map<string, Map<string, Rule[]>>, uid: EntityUid, rule: Ru
   return l;
 }
 
-function byUid(m: Map<string, Map<string, Rule[]>>, uid: EntityUid): Rule[] | undefined {
+function byUid(m: Map<string, Map<string, Rule[]>>, uid: UidParts): Rule[] | undefined {
   const ids = m.get(uid.type);
   return ids === undefined ? undefined : ids.get(uid.id);
 }
@@ -231,14 +242,14 @@ class ActionBucket {
     this.principal = new ScopeIndex(rules, true);
     this.resource = new ScopeIndex(rules, false);
   }
-  // Fills `byPrincipal` or `byResource` (both empty) with the candidate lists, whichever index
-  // leaves fewer; returns the one filled.
-  candidates(r: RequestView, statics: StaticEntities, byPrincipal: Rule[][], byResource: Rule[][]): Rule[][] {
-    const np = this.principal.gather(r.principal, r.entities, statics, byPrincipal, 0);
+  // Fills `byPrincipal`, then `byResource` unless the first left few (both empty on entry), with
+  // the candidate lists; returns the one that holds fewer policies.
+  candidates(r: RequestView, statics: StaticEntities, byPrincipal: Gathered, byResource: Gathered): Gathered {
+    this.principal.gather(r.principal, r.entities, statics, byPrincipal);
     // Few enough already: a second index walk would cost more than it could save
-    if (np <= FEW_CANDIDATES) return byPrincipal;
-    const nr = this.resource.gather(r.resource, r.entities, statics, byResource, 0);
-    return nr < np ? byResource : byPrincipal;
+    if (byPrincipal.policies <= FEW_CANDIDATES) return byPrincipal;
+    this.resource.gather(r.resource, r.entities, statics, byResource);
+    return byResource.policies < byPrincipal.policies ? byResource : byPrincipal;
   }
 }
 
@@ -268,8 +279,8 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
   let cached = 0;
   // The candidate lists of the decision in progress. `evaluate` never runs inside itself (a
   // condition calls operators only), so one pair serves every decision of this set.
-  const byPrincipal: Rule[][] = [];
-  const byResource: Rule[][] = [];
+  const byPrincipal = new Gathered();
+  const byResource = new Gathered();
 
   function bucketFor(action: { type: string; id: string }, view: EntityView, ownAction: boolean): ActionBucket {
     // a request that supplies the action entity itself may give it other parents: no caching
@@ -320,10 +331,12 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
       // a malformed request is denied, not thrown: no policy could be evaluated
       return { decision: "deny", reasons: [], errors: [{ policy: "", message: `invalid request: ${messageOf(e)}` }] };
     }
-    byPrincipal.length = 0;
-    byResource.length = 0;
-    const lists = r.bucket.candidates(r, statics, byPrincipal, byResource);
-    const found = lists === byPrincipal;
+    byPrincipal.clear();
+    byResource.clear();
+    const gathered = r.bucket.candidates(r, statics, byPrincipal, byResource);
+    const found = gathered === byPrincipal;
+    const lists = gathered.lists;
+    const count = gathered.count;
     const principal = r.principal;
     const resource = r.resource;
     const view = r.entities;
@@ -334,7 +347,7 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     let forbids: string[] | undefined;
     let errors: PolicyError[] | undefined;
     let forbidErrored = false;
-    for (let i = 0; i < lists.length; i++) {
+    for (let i = 0; i < count; i++) {
       const list = lists[i];
       for (let j = 0; j < list.length; j++) {
         const rule = list[j];
@@ -372,9 +385,8 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
 
   function candidates(request: CedarRequest, entities?: readonly EntityJson[]): string[] {
     const r = prepare(request, entities);
-    const p: Rule[][] = [];
-    const q: Rule[][] = [];
-    return r.bucket.candidates(r, statics, p, q).flat().map((rule) => rule.id);
+    const gathered = r.bucket.candidates(r, statics, new Gathered(), new Gathered());
+    return gathered.lists.slice(0, gathered.count).flat().map((rule) => rule.id);
   }
 
   const info: PolicyInfo[] = policies.map((p) => {

@@ -1,4 +1,4 @@
-import { decodeEntityUid, decodeValue } from "./decode.ts";
+import { decodeEntityUid, decodeValue, uidParts } from "./decode.ts";
 import type { EntityJson } from "./types.ts";
 import { CedarRecord, EntityUid } from "./values.ts";
 
@@ -29,16 +29,25 @@ export interface EntityView {
   get(uid: EntityUid): Entity | undefined;
   /** Keys of the ancestors of `uid` (empty when it is not in the store). */
   ancestorsOf(uid: EntityUid): ReadonlySet<string>;
+  /** The attributes of `uid`, or undefined when it is not in the store (`get(uid)?.attrs`, maybe without building the entity). */
+  attrsOf(uid: EntityUid): CedarRecord | undefined;
   /** Cedar's `uid in target` on two entities: `uid` is `target` or has it among its ancestors. */
   isIn(uid: EntityUid, target: EntityUid): boolean;
   /**
    * The parents of `uid` when its ancestors are exactly those parents and their static closures
    * (no request entity lies between), so they can be walked without building a set; else undefined.
    */
-  directParents(uid: EntityUid): readonly EntityUid[] | undefined;
+  directParents(uid: EntityUid): readonly UidParts[] | undefined;
+}
+
+/** An entity's uid as its two strings: an `EntityUid`, or the `{type, id}` of Cedar JSON. */
+export interface UidParts {
+  readonly type: string;
+  readonly id: string;
 }
 
 const NO_ANCESTORS: ReadonlySet<string> = new Set();
+const NO_PARENTS: readonly UidParts[] = [];
 
 // Where `closure` looks entities up, and which finished closures it may reuse.
 interface ClosureSource {
@@ -125,6 +134,9 @@ export class StaticEntities implements EntityView {
   ancestorsOf(uid: EntityUid): ReadonlySet<string> {
     return this.get(uid)?.ancestors ?? NO_ANCESTORS;
   }
+  attrsOf(uid: EntityUid): CedarRecord | undefined {
+    return this.get(uid)?.attrs;
+  }
   isIn(uid: EntityUid, target: EntityUid): boolean {
     return uid.is(target) || this.ancestorsOf(uid).has(target.key);
   }
@@ -161,6 +173,12 @@ export class RequestEntities implements EntityView, ClosureSource {
   // bit i of `direct`: the answer (entities past the 30th are always searched)
   private directKnown = 0;
   private direct = 0;
+  // JSON entity i (i < 30) read where it lies rather than converted to an `Entity` (see `parentsAt`):
+  // bit i of `checked`, its uid and parents were checked as `new Entity` would; of `plain`, its
+  // parents are all plain `{type, id}`; `records[i]`, its attributes
+  private checked = 0;
+  private plain = 0;
+  private records: (CedarRecord | undefined)[] | undefined;
   constructor(base: StaticEntities, json: readonly (EntityJson | Entity)[]) {
     this.base = base;
     this.raw = json;
@@ -197,6 +215,45 @@ export class RequestEntities implements EntityView, ClosureSource {
       conv[i] = e;
     }
     return e;
+  }
+  // The parents of request entity i, from its JSON when they are plain `{type, id}`, without
+  // building the entity. The first read checks the uid and parents, throwing what `new Entity` would.
+  private parentsAt(i: number): readonly UidParts[] {
+    const j = this.raw[i];
+    if (j instanceof Entity) return j.parents;
+    if (i >= 30 || this.conv?.[i] !== undefined) return this.at(i).parents;
+    const bit = 1 << i;
+    if ((this.checked & bit) === 0) this.check(j, bit);
+    if ((this.plain & bit) === 0) return this.at(i).parents;
+    return (j.parents as readonly UidParts[] | undefined) ?? NO_PARENTS;
+  }
+  private check(j: EntityJson, bit: number): void {
+    uidParts(j.uid);
+    const parents = j.parents;
+    let plain = true;
+    if (parents !== undefined) {
+      // anything but an array goes through `new Entity`, whatever it makes of it
+      if (!Array.isArray(parents)) plain = false;
+      else for (let k = 0; k < parents.length; k++) if (uidParts(parents[k]) !== parents[k]) plain = false;
+    }
+    this.checked |= bit;
+    if (plain) this.plain |= bit;
+  }
+  attrsOf(uid: EntityUid): CedarRecord | undefined {
+    const i = this.indexOf(uid);
+    if (i < 0) return this.base.get(uid)?.attrs;
+    const j = this.raw[i];
+    if (j instanceof Entity) return j.attrs;
+    if (i >= 30 || this.conv?.[i] !== undefined) return this.at(i).attrs;
+    const records = (this.records ??= []);
+    let record = records[i];
+    if (record === undefined) {
+      const bit = 1 << i;
+      if ((this.checked & bit) === 0) this.check(j, bit);
+      record = j.attrs === undefined ? NO_FIELDS : CedarRecord.fromJson(j.attrs as Record<string, unknown>, decodeValue);
+      records[i] = record;
+    }
+    return record;
   }
   /** Whether the request entities can change the ancestors of `uid` from the static ones. */
   affects(uid: EntityUid): boolean {
@@ -238,18 +295,18 @@ export class RequestEntities implements EntityView, ClosureSource {
       return closure(e, this).has(target.key);
     }
     if (!this.isDirect(i)) return this.ancestorsOf(uid).has(target.key);
-    const parents = this.at(i).parents;
+    const parents = this.parentsAt(i);
     for (let k = 0; k < parents.length; k++) {
       const p = parents[k];
-      if (p.is(target)) return true;
-      const s = this.base.get(p);
+      if (p.id === target.id && p.type === target.type) return true;
+      const s = this.base.byIds(p.type, p.id);
       if (s !== undefined && s.ancestors!.has(target.key)) return true;
     }
     return false;
   }
-  directParents(uid: EntityUid): readonly EntityUid[] | undefined {
+  directParents(uid: EntityUid): readonly UidParts[] | undefined {
     const i = this.indexOf(uid);
-    return i >= 0 && this.isDirect(i) ? this.at(i).parents : undefined;
+    return i >= 0 && this.isDirect(i) ? this.parentsAt(i) : undefined;
   }
   // Request entity i is direct when no request entity is among the static entities' ancestors (so
   // every static closure stands) and none of its parents is a request entity: then its closure is
@@ -260,9 +317,9 @@ export class RequestEntities implements EntityView, ClosureSource {
     if ((this.directKnown & bit) !== 0) return (this.direct & bit) !== 0;
     let direct = !this.touchesStatics();
     if (direct) {
-      const parents = this.at(i).parents;
+      const parents = this.parentsAt(i);
       for (let k = 0; k < parents.length; k++) {
-        if (this.indexOf(parents[k]) >= 0) {
+        if (this.find(parents[k].type, parents[k].id) >= 0) {
           direct = false;
           break;
         }
