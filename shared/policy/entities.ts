@@ -179,6 +179,10 @@ export class RequestEntities implements EntityView, ClosureSource {
   private checked = 0;
   private plain = 0;
   private records: (CedarRecord | undefined)[] | undefined;
+  private lastUid: EntityUid | undefined = undefined;
+  private lastIndex = -1;
+  private otherUid: EntityUid | undefined = undefined;
+  private otherIndex = -1;
   constructor(base: StaticEntities, json: readonly (EntityJson | Entity)[]) {
     this.base = base;
     this.raw = json;
@@ -194,9 +198,17 @@ export class RequestEntities implements EntityView, ClosureSource {
     }
     return -1;
   }
+  // `find` for an `EntityUid`. Policies ask about the same two or three uid objects over and over
+  // (the request's principal and resource), so the last two answers are kept by object identity.
   private indexOf(uid: EntityUid): number {
-    if (this.raw.length > SMALL) return this.keyIndex().get(uid.key) ?? -1;
-    return this.find(uid.type, uid.id);
+    if (uid === this.lastUid) return this.lastIndex;
+    if (uid === this.otherUid) return this.otherIndex;
+    const i = this.raw.length > SMALL ? (this.keyIndex().get(uid.key) ?? -1) : this.find(uid.type, uid.id);
+    this.otherUid = this.lastUid;
+    this.otherIndex = this.lastIndex;
+    this.lastUid = uid;
+    this.lastIndex = i;
+    return i;
   }
   private keyIndex(): Map<string, number> {
     if (this.byKey === undefined) {
