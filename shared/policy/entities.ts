@@ -93,6 +93,7 @@ export class StaticEntities implements EntityView {
   readonly ancestorKeys = new Set<string>();
   // the same, type → ids, so a request entity's own strings can be checked without building a key
   private readonly ancestorIds = new Map<string, Set<string>>();
+  private readonly ancestorTypes: string[];
   constructor(json: readonly EntityJson[]) {
     const all: Entity[] = [];
     for (const j of json) {
@@ -118,11 +119,15 @@ export class StaticEntities implements EntityView {
         ids.add(p.id);
       }
     }
+    this.ancestorTypes = [...this.ancestorIds.keys()];
   }
   /** Whether `type::id` is an ancestor of some static entity (`ancestorKeys`, without building the key). */
   isAncestor(type: string, id: string): boolean {
-    const ids = this.ancestorIds.get(type);
-    return ids !== undefined && ids.has(id);
+    // usually few types hold ancestors (`Role`, say): comparing with each is cheaper than a lookup
+    const types = this.ancestorTypes;
+    if (types.length > 4) return this.ancestorIds.get(type)?.has(id) === true;
+    for (let i = 0; i < types.length; i++) if (types[i] === type) return this.ancestorIds.get(type)!.has(id);
+    return false;
   }
   get(uid: EntityUid): Entity | undefined {
     return this.byType.get(uid.type)?.get(uid.id);
@@ -179,6 +184,8 @@ export class RequestEntities implements EntityView, ClosureSource {
   private checked = 0;
   private plain = 0;
   private records: (CedarRecord | undefined)[] | undefined;
+  // the uid of each request entity, read once (up to SMALL of them; `byKey` beyond)
+  private uids: UidParts[] | undefined;
   private lastUid: EntityUid | undefined = undefined;
   private lastIndex = -1;
   private otherUid: EntityUid | undefined = undefined;
@@ -189,11 +196,10 @@ export class RequestEntities implements EntityView, ClosureSource {
   }
   // Index of the request entity `type::id`, or -1; the last one wins when a uid repeats.
   private find(type: string, id: string): number {
-    const raw = this.raw;
-    if (raw.length > SMALL) return this.keyIndex().get(type + "\u0000" + id) ?? -1;
-    for (let i = raw.length - 1; i >= 0; i--) {
-      const j = raw[i];
-      const u = j instanceof Entity ? j.uid : rawUid(j);
+    if (this.raw.length > SMALL) return this.keyIndex().get(type + "\u0000" + id) ?? -1;
+    const uids = (this.uids ??= uidsOf(this.raw));
+    for (let i = uids.length - 1; i >= 0; i--) {
+      const u = uids[i];
       if (u.id === id && u.type === type) return i;
     }
     return -1;
@@ -254,18 +260,16 @@ export class RequestEntities implements EntityView, ClosureSource {
   attrsOf(uid: EntityUid): CedarRecord | undefined {
     const i = this.indexOf(uid);
     if (i < 0) return this.base.get(uid)?.attrs;
+    const records = (this.records ??= []);
+    return records[i] ?? (records[i] = this.attrsAt(i));
+  }
+  private attrsAt(i: number): CedarRecord {
     const j = this.raw[i];
     if (j instanceof Entity) return j.attrs;
     if (i >= 30 || this.conv?.[i] !== undefined) return this.at(i).attrs;
-    const records = (this.records ??= []);
-    let record = records[i];
-    if (record === undefined) {
-      const bit = 1 << i;
-      if ((this.checked & bit) === 0) this.check(j, bit);
-      record = j.attrs === undefined ? NO_FIELDS : CedarRecord.fromJson(j.attrs as Record<string, unknown>, decodeValue);
-      records[i] = record;
-    }
-    return record;
+    const bit = 1 << i;
+    if ((this.checked & bit) === 0) this.check(j, bit);
+    return j.attrs === undefined ? NO_FIELDS : CedarRecord.fromJson(j.attrs as Record<string, unknown>, decodeValue);
   }
   /** Whether the request entities can change the ancestors of `uid` from the static ones. */
   affects(uid: EntityUid): boolean {
@@ -380,6 +384,15 @@ const SMALL = 8;
 function rawUid(j: EntityJson): { type: string; id: string } {
   const u = j.uid as { type: string; id: string; __entity?: { type: string; id: string } };
   return u.__entity ?? u;
+}
+
+function uidsOf(raw: readonly (EntityJson | Entity)[]): UidParts[] {
+  const out: UidParts[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const j = raw[i];
+    out.push(j instanceof Entity ? j.uid : rawUid(j));
+  }
+  return out;
 }
 
 function uidAt(j: EntityJson | Entity): EntityUid {
