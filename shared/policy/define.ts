@@ -255,9 +255,23 @@ class ActionBucket {
 
 const FEW_CANDIDATES = 4;
 
-interface Prepared extends RequestView {
-  readonly bucket: ActionBucket;
+// The request as a decision reads it. A policy set keeps one and refills it for each decision
+// (no decision runs inside another), with the view and context record it keeps beside it.
+class Prepared implements RequestView {
+  principal: EntityUid;
+  action: EntityUid;
+  resource: EntityUid;
+  context: CedarRecord;
+  entities: EntityView;
+  bucket: ActionBucket | undefined = undefined;
+  constructor(statics: StaticEntities) {
+    this.principal = this.action = this.resource = NOBODY;
+    this.context = EMPTY_CONTEXT;
+    this.entities = statics;
+  }
 }
+
+const NOBODY = new EntityUid("", "");
 
 // Bounds the per-action cache: action ids come from requests.
 const MAX_CACHED_ACTIONS = 4096;
@@ -299,12 +313,18 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     return b;
   }
 
+  // What each decision refills (see `Prepared`): the request, the view over the request's
+  // entities and the context record
+  const prepared = new Prepared(statics);
+  const requestEntities = new RequestEntities(statics, []);
+  const contextRecord = CedarRecord.fromJson({}, decodeValue);
+
   function prepare(request: CedarRequest, entities: readonly (EntityJson | Entity)[] | undefined): Prepared {
     let view: EntityView = statics;
     let ownAction = false;
     const action = uidParts(request.action);
     if (entities !== undefined && entities.length > 0) {
-      const re = new RequestEntities(statics, entities);
+      const re = requestEntities.reset(entities);
       ownAction = re.affectsUid(action.type, action.id);
       view = re;
     }
@@ -313,14 +333,14 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
       throw new PolicyEvaluationError("context must be a record");
     }
     const bucket = bucketFor(action, view, ownAction);
-    return {
-      principal: decodeEntityUid(request.principal),
-      action: bucket.action,
-      resource: decodeEntityUid(request.resource),
-      context: ctx === undefined ? EMPTY_CONTEXT : CedarRecord.fromJson(ctx as Record<string, unknown>, decodeValue),
-      entities: view,
-      bucket,
-    };
+    const r = prepared;
+    r.principal = decodeEntityUid(request.principal);
+    r.action = bucket.action;
+    r.resource = decodeEntityUid(request.resource);
+    r.context = ctx === undefined ? EMPTY_CONTEXT : contextRecord.rebind(ctx as Record<string, unknown>);
+    r.entities = view;
+    r.bucket = bucket;
+    return r;
   }
 
   function evaluate(request: CedarRequest, entities?: readonly (EntityJson | Entity)[]): PolicyResult {
@@ -333,7 +353,7 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     }
     byPrincipal.clear();
     byResource.clear();
-    const gathered = r.bucket.candidates(r, statics, byPrincipal, byResource);
+    const gathered = r.bucket!.candidates(r, statics, byPrincipal, byResource);
     const found = gathered === byPrincipal;
     const lists = gathered.lists;
     const count = gathered.count;
@@ -385,7 +405,7 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
 
   function candidates(request: CedarRequest, entities?: readonly EntityJson[]): string[] {
     const r = prepare(request, entities);
-    const gathered = r.bucket.candidates(r, statics, new Gathered(), new Gathered());
+    const gathered = r.bucket!.candidates(r, statics, new Gathered(), new Gathered());
     return gathered.lists.slice(0, gathered.count).flat().map((rule) => rule.id);
   }
 

@@ -168,7 +168,7 @@ export class StaticEntities implements EntityView {
 export class RequestEntities implements EntityView, ClosureSource {
   private readonly base: StaticEntities;
   // Request entities stay JSON until a policy looks one up: most requests read two or three.
-  private readonly raw: readonly (EntityJson | Entity)[];
+  private raw: readonly (EntityJson | Entity)[];
   private conv: (Entity | undefined)[] | undefined;
   private byKey: Map<string, number> | undefined;
   private memo: (ReadonlySet<string> | undefined)[] | undefined;
@@ -180,12 +180,17 @@ export class RequestEntities implements EntityView, ClosureSource {
   private direct = 0;
   // JSON entity i (i < 30) read where it lies rather than converted to an `Entity` (see `parentsAt`):
   // bit i of `checked`, its uid and parents were checked as `new Entity` would; of `plain`, its
-  // parents are all plain `{type, id}`; `records[i]`, its attributes
+  // parents are all plain `{type, id}`
   private checked = 0;
   private plain = 0;
-  private records: (CedarRecord | undefined)[] | undefined;
+  // `records[i]` holds the attributes of request entity i (i < 30) when bit i of `recorded` is set;
+  // `own[i]` is the record this object reads JSON attributes through, rebound by each decision
+  private recorded = 0;
+  private readonly records: CedarRecord[] = [];
+  private readonly own: CedarRecord[] = [];
   // the uid of each request entity, read once (up to SMALL of them; `byKey` beyond)
-  private uids: UidParts[] | undefined;
+  private readonly uids: UidParts[] = [];
+  private uidsRead = false;
   private lastUid: EntityUid | undefined = undefined;
   private lastIndex = -1;
   private otherUid: EntityUid | undefined = undefined;
@@ -194,11 +199,36 @@ export class RequestEntities implements EntityView, ClosureSource {
     this.base = base;
     this.raw = json;
   }
+  /**
+   * Starts over with other request entities: a policy set keeps one of these and resets it for each
+   * decision (no decision runs inside another), so a decision allocates no view. Until the next
+   * reset it keeps the last decision's JSON reachable.
+   */
+  reset(json: readonly (EntityJson | Entity)[]): this {
+    this.raw = json;
+    this.conv = undefined;
+    this.byKey = undefined;
+    this.memo = undefined;
+    this.touches = undefined;
+    this.cleanMemo = undefined;
+    this.directKnown = 0;
+    this.direct = 0;
+    this.checked = 0;
+    this.plain = 0;
+    this.recorded = 0;
+    this.uidsRead = false;
+    this.lastUid = undefined;
+    this.lastIndex = -1;
+    this.otherUid = undefined;
+    this.otherIndex = -1;
+    return this;
+  }
   // Index of the request entity `type::id`, or -1; the last one wins when a uid repeats.
   private find(type: string, id: string): number {
     if (this.raw.length > SMALL) return this.keyIndex().get(type + "\u0000" + id) ?? -1;
-    const uids = (this.uids ??= uidsOf(this.raw));
-    for (let i = uids.length - 1; i >= 0; i--) {
+    const uids = this.uids;
+    if (!this.uidsRead) this.readUids();
+    for (let i = this.raw.length - 1; i >= 0; i--) {
       const u = uids[i];
       if (u.id === id && u.type === type) return i;
     }
@@ -257,19 +287,34 @@ export class RequestEntities implements EntityView, ClosureSource {
     this.checked |= bit;
     if (plain) this.plain |= bit;
   }
+  private readUids(): void {
+    const raw = this.raw;
+    for (let i = 0; i < raw.length; i++) {
+      const j = raw[i];
+      this.uids[i] = j instanceof Entity ? j.uid : rawUid(j);
+    }
+    this.uidsRead = true;
+  }
   attrsOf(uid: EntityUid): CedarRecord | undefined {
     const i = this.indexOf(uid);
     if (i < 0) return this.base.get(uid)?.attrs;
-    const records = (this.records ??= []);
-    return records[i] ?? (records[i] = this.attrsAt(i));
+    if (i >= 30) return this.at(i).attrs;
+    const bit = 1 << i;
+    if ((this.recorded & bit) !== 0) return this.records[i];
+    const record = this.attrsAt(i, bit);
+    this.records[i] = record;
+    this.recorded |= bit;
+    return record;
   }
-  private attrsAt(i: number): CedarRecord {
+  private attrsAt(i: number, bit: number): CedarRecord {
     const j = this.raw[i];
     if (j instanceof Entity) return j.attrs;
-    if (i >= 30 || this.conv?.[i] !== undefined) return this.at(i).attrs;
-    const bit = 1 << i;
+    if (this.conv?.[i] !== undefined) return this.at(i).attrs;
     if ((this.checked & bit) === 0) this.check(j, bit);
-    return j.attrs === undefined ? NO_FIELDS : CedarRecord.fromJson(j.attrs as Record<string, unknown>, decodeValue);
+    if (j.attrs === undefined) return NO_FIELDS;
+    const own = this.own[i];
+    if (own === undefined) return (this.own[i] = CedarRecord.fromJson(j.attrs as Record<string, unknown>, decodeValue));
+    return own.rebind(j.attrs as Record<string, unknown>);
   }
   /** Whether the request entities can change the ancestors of `uid` from the static ones. */
   affects(uid: EntityUid): boolean {
@@ -384,15 +429,6 @@ const SMALL = 8;
 function rawUid(j: EntityJson): { type: string; id: string } {
   const u = j.uid as { type: string; id: string; __entity?: { type: string; id: string } };
   return u.__entity ?? u;
-}
-
-function uidsOf(raw: readonly (EntityJson | Entity)[]): UidParts[] {
-  const out: UidParts[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const j = raw[i];
-    out.push(j instanceof Entity ? j.uid : rawUid(j));
-  }
-  return out;
 }
 
 function uidAt(j: EntityJson | Entity): EntityUid {

@@ -78,6 +78,15 @@ export class CedarRecord {
   static fromJson(raw: Record<string, unknown>, decode: Decoder): CedarRecord {
     return new CedarRecord(undefined, raw, decode);
   }
+  /**
+   * Points a record made by `fromJson` at other JSON, forgetting what it decoded: the policy set
+   * reuses its context and entity records from one decision to the next instead of allocating them.
+   */
+  rebind(raw: Record<string, unknown>): this {
+    this.raw = raw;
+    this.map = undefined;
+    return this;
+  }
   /** The attribute's value, or undefined when absent. */
   get(name: string): Value | undefined {
     const raw = this.raw;
