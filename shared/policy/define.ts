@@ -253,7 +253,7 @@ class ActionBucket {
   }
 }
 
-const FEW_CANDIDATES = 4;
+const FEW_CANDIDATES = 8;
 
 // The request as a decision reads it. A policy set keeps one and refills it for each decision
 // (no decision runs inside another), with the view and context record it keeps beside it.

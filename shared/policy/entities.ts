@@ -287,12 +287,17 @@ export class RequestEntities implements EntityView, ClosureSource {
     this.checked |= bit;
     if (plain) this.plain |= bit;
   }
+  // Reads the uids, and on the way whether any is a static entity's ancestor (`touchesStatics`).
   private readUids(): void {
     const raw = this.raw;
+    let touches = false;
     for (let i = 0; i < raw.length; i++) {
       const j = raw[i];
-      this.uids[i] = j instanceof Entity ? j.uid : rawUid(j);
+      const u = j instanceof Entity ? j.uid : rawUid(j);
+      this.uids[i] = u;
+      if (this.base.isAncestor(u.type, u.id)) touches = true;
     }
+    this.touches = touches;
     this.uidsRead = true;
   }
   attrsOf(uid: EntityUid): CedarRecord | undefined {
