@@ -291,6 +291,8 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
   // action type → action id → bucket; the request's own strings are the keys, no concatenation
   const buckets = new Map<string, Map<string, ActionBucket>>();
   let cached = 0;
+  let lastType: string | undefined;
+  let lastById: Map<string, ActionBucket> | undefined;
   // The candidate lists of the decision in progress. `evaluate` never runs inside itself (a
   // condition calls operators only), so one pair serves every decision of this set.
   const byPrincipal = new Gathered();
@@ -298,7 +300,15 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
 
   function bucketFor(action: { type: string; id: string }, view: EntityView, ownAction: boolean): ActionBucket {
     // a request that supplies the action entity itself may give it other parents: no caching
-    const byId = buckets.get(action.type);
+    // (nearly every action is of type `Action`: the last type's map is kept at hand)
+    let byId = action.type === lastType ? lastById : undefined;
+    if (byId === undefined) {
+      byId = buckets.get(action.type);
+      if (byId !== undefined) {
+        lastType = action.type;
+        lastById = byId;
+      }
+    }
     if (!ownAction && byId !== undefined) {
       const hit = byId.get(action.id);
       if (hit !== undefined) return hit;

@@ -183,6 +183,8 @@ export class RequestEntities implements EntityView, ClosureSource {
   // parents are all plain `{type, id}`
   private checked = 0;
   private plain = 0;
+  // the parents of request entity i once `checked` (or converted) for it: its JSON's when plain
+  private readonly parentLists: (readonly UidParts[] | undefined)[] = [];
   // `records[i]` holds the attributes of request entity i (i < 30) when bit i of `recorded` is set;
   // `own[i]` is the record this object reads JSON attributes through, rebound by each decision
   private recorded = 0;
@@ -267,15 +269,19 @@ export class RequestEntities implements EntityView, ClosureSource {
   // The parents of request entity i, from its JSON when they are plain `{type, id}`, without
   // building the entity. The first read checks the uid and parents, throwing what `new Entity` would.
   private parentsAt(i: number): readonly UidParts[] {
+    if (i < 30 && (this.checked & (1 << i)) !== 0) {
+      const known = this.parentLists[i];
+      if (known !== undefined) return known;
+    }
     const j = this.raw[i];
     if (j instanceof Entity) return j.parents;
     if (i >= 30 || this.conv?.[i] !== undefined) return this.at(i).parents;
     const bit = 1 << i;
-    if ((this.checked & bit) === 0) this.check(j, bit);
-    if ((this.plain & bit) === 0) return this.at(i).parents;
-    return (j.parents as readonly UidParts[] | undefined) ?? NO_PARENTS;
+    if ((this.checked & bit) === 0) this.check(j, bit, i);
+    if ((this.plain & bit) === 0) return (this.parentLists[i] = this.at(i).parents);
+    return this.parentLists[i]!;
   }
-  private check(j: EntityJson, bit: number): void {
+  private check(j: EntityJson, bit: number, i: number): void {
     uidParts(j.uid);
     const parents = j.parents;
     let plain = true;
@@ -286,6 +292,7 @@ export class RequestEntities implements EntityView, ClosureSource {
     }
     this.checked |= bit;
     if (plain) this.plain |= bit;
+    this.parentLists[i] = plain ? ((parents as readonly UidParts[] | undefined) ?? NO_PARENTS) : undefined;
   }
   // Reads the uids, and on the way whether any is a static entity's ancestor (`touchesStatics`).
   private readUids(): void {
@@ -315,7 +322,7 @@ export class RequestEntities implements EntityView, ClosureSource {
     const j = this.raw[i];
     if (j instanceof Entity) return j.attrs;
     if (this.conv?.[i] !== undefined) return this.at(i).attrs;
-    if ((this.checked & bit) === 0) this.check(j, bit);
+    if ((this.checked & bit) === 0) this.check(j, bit, i);
     if (j.attrs === undefined) return NO_FIELDS;
     const own = this.own[i];
     if (own === undefined) return (this.own[i] = CedarRecord.fromJson(j.attrs as Record<string, unknown>, decodeValue));
