@@ -90,10 +90,17 @@ function decodeExtension(fn: string, arg: unknown, args: unknown[]): Value {
 /** Reads `{type, id}` or `{"__entity": {type, id}}` as an entity reference. */
 export function decodeEntityUid(json: unknown): EntityUid {
   if (json instanceof EntityUid) return json;
+  const o = uidParts(json);
+  return new EntityUid(o.type, o.id);
+}
+
+/** The checked `{type, id}` of an entity reference as `decodeEntityUid` reads it, without building an `EntityUid`. */
+export function uidParts(json: unknown): { readonly type: string; readonly id: string } {
+  if (json instanceof EntityUid) return json;
   let o = json as { type?: unknown; id?: unknown; __entity?: unknown } | null;
   if (o !== null && typeof o === "object" && o.__entity !== undefined) o = o.__entity as typeof o;
   if (o === null || typeof o !== "object" || typeof o.type !== "string" || typeof o.id !== "string") {
     fail("malformed entity reference: expected `{type, id}`");
   }
-  return new EntityUid(o.type, o.id);
+  return o as { type: string; id: string };
 }

@@ -1,5 +1,5 @@
-import { decodeEntityUid, decodeValue } from "./decode.ts";
-import { Entity, RequestEntities, StaticEntities, type EntityView } from "./entities.ts";
+import { decodeEntityUid, decodeValue, uidParts } from "./decode.ts";
+import { Entity, RequestEntities, StaticEntities, type EntityView, type UidParts } from "./entities.ts";
 import { PolicyEvaluationError } from "./errors.ts";
 import type { RequestView } from "./ops.ts";
 import type { CedarRequest, CompiledPolicySet, EntityJson, OnForbidError, PolicyError, PolicyInfo, PolicyResult } from "./types.ts";
@@ -36,19 +36,43 @@ export interface PolicySetDef {
   entityShapes?: EntityShapes | null;
 }
 
-type Scope = ScopeDef;
+// Scope kinds as small integers, so the per-policy checks below see one object shape.
+const ALL = 0;
+const EQ = 1;
+const IN = 2;
+const IS = 3;
+const IS_IN = 4;
 
-function scopeMatches(s: Scope, uid: EntityUid, view: EntityView): boolean {
-  switch (s.op) {
-    case "All":
-      return true;
-    case "==":
-      return uid.is(s.entity);
-    case "in":
-      return uid.is(s.entity) || view.ancestorsOf(uid).has(s.entity.key);
-    case "is":
-      if (uid.type !== s.type) return false;
-      return s.in === undefined || uid.is(s.in) || view.ancestorsOf(uid).has(s.in.key);
+// A principal or resource scope in one shape: `entity` for `==` and `in` (the `in` of `is T in E`), `type` for `is`.
+class Scope {
+  readonly kind: number;
+  readonly entity: EntityUid | null;
+  readonly type: string | null;
+  constructor(s: ScopeDef) {
+    if (s.op === "All") this.kind = ALL;
+    else if (s.op === "==") this.kind = EQ;
+    else if (s.op === "in") this.kind = IN;
+    else this.kind = s.in === undefined ? IS : IS_IN;
+    this.entity = s.op === "==" || s.op === "in" ? s.entity : s.op === "is" && s.in !== undefined ? s.in : null;
+    this.type = s.op === "is" ? s.type : null;
+  }
+  matches(uid: EntityUid, view: EntityView): boolean {
+    switch (this.kind) {
+      case ALL:
+        return true;
+      case EQ:
+        return uid.is(this.entity!);
+      case IN:
+        return view.isIn(uid, this.entity!);
+      case IS:
+        return uid.type === this.type;
+    }
+    return uid.type === this.type && view.isIn(uid, this.entity!);
+  }
+  // What is left to check of a policy the index found for `uid` through this scope: the index
+  // files `is T in E` under E alone, so T is still to be checked; every other kind has matched.
+  matchesAfterIndex(uid: EntityUid): boolean {
+    return this.kind !== IS_IN || uid.type === this.type;
   }
 }
 
@@ -66,77 +90,188 @@ function actionMatches(s: ActionScopeDef, uid: EntityUid, view: EntityView): boo
   }
 }
 
+// A compiled policy as the evaluation loop reads it: one shape for every policy, whatever fields
+// its definition has, and the answer it gives when it decides alone.
+class Rule {
+  readonly id: string;
+  readonly forbid: boolean;
+  readonly principal: Scope;
+  readonly resource: Scope;
+  readonly condition: ((r: RequestView) => boolean) | null;
+  /** The result when this policy is the only one satisfied and nothing errored; shared, frozen. */
+  readonly alone: PolicyResult;
+  readonly def: PolicyDef;
+  constructor(def: PolicyDef) {
+    this.id = def.id;
+    this.forbid = def.effect === "forbid";
+    this.principal = new Scope(def.principal);
+    this.resource = new Scope(def.resource);
+    this.condition = def.condition ?? null;
+    this.alone = frozenResult(this.forbid ? "deny" : "allow", [def.id]);
+    this.def = def;
+  }
+}
+
+function frozenResult(decision: "allow" | "deny", reasons: string[]): PolicyResult {
+  return Object.freeze({ decision, reasons: Object.freeze(reasons) as string[], errors: NO_ERRORS });
+}
+
+const NO_ERRORS = Object.freeze([]) as unknown as PolicyError[];
+const DENY_NONE = frozenResult("deny", []);
+
 // Policies grouped by how one scope (principal or resource) pins its entity.
 class ScopeIndex {
-  readonly any: PolicyDef[] = [];
-  readonly eq = new Map<string, PolicyDef[]>();
-  readonly inn = new Map<string, PolicyDef[]>();
-  readonly type = new Map<string, PolicyDef[]>();
-  constructor(policies: readonly PolicyDef[], pick: (p: PolicyDef) => Scope) {
-    for (const p of policies) {
-      const s = pick(p);
-      if (s.op === "All") this.any.push(p);
-      else if (s.op === "==") push(this.eq, s.entity.key, p);
-      else if (s.op === "in") push(this.inn, s.entity.key, p);
-      else if (s.in !== undefined) push(this.inn, s.in.key, p);
-      else push(this.type, s.type, p);
-    }
-  }
-  // The lists holding every policy whose scope can match `uid`; each policy is in one list.
-  // (No closures here: this runs on every decision, and bundlers may wrap each closure.)
-  gather(uid: EntityUid, view: EntityView, out: PolicyDef[][]): number {
-    let n = addList(out, this.any, 0);
-    if (this.eq.size > 0) n = addList(out, this.eq.get(uid.key), n);
-    if (this.type.size > 0) n = addList(out, this.type.get(uid.type), n);
-    if (this.inn.size > 0) {
-      n = addList(out, this.inn.get(uid.key), n);
-      const anc = view.ancestorsOf(uid);
-      if (anc.size <= this.inn.size) {
-        for (const k of anc) n = addList(out, this.inn.get(k), n);
-      } else {
-        for (const [k, l] of this.inn) if (anc.has(k)) n = addList(out, l, n);
+  readonly any: Rule[] = [];
+  // `==` and `in` by the pinned uid's type, then id: a request's uid is looked up by its own strings
+  private readonly eq = new Map<string, Map<string, Rule[]>>();
+  private readonly type = new Map<string, Rule[]>();
+  private readonly inByUid = new Map<string, Map<string, Rule[]>>();
+  // the `in` lists again by key (static closures hold keys), and as parallel arrays to walk
+  private readonly inByKey = new Map<string, Rule[]>();
+  private readonly inTargets: EntityUid[] = [];
+  private readonly inLists: Rule[][] = [];
+  constructor(rules: readonly Rule[], principal: boolean) {
+    for (const rule of rules) {
+      const s = principal ? rule.principal : rule.resource;
+      if (s.kind === ALL) this.any.push(rule);
+      else if (s.kind === EQ) pushByUid(this.eq, s.entity!, rule);
+      else if (s.kind === IS) push(this.type, s.type!, rule);
+      else {
+        const list = pushByUid(this.inByUid, s.entity!, rule);
+        if (list.length === 1) {
+          this.inByKey.set(s.entity!.key, list);
+          this.inTargets.push(s.entity!);
+          this.inLists.push(list);
+        }
       }
     }
-    return n;
+  }
+  // Adds to `out` the lists holding every policy whose scope can match `uid`; each policy is in
+  // one list, each list is added once.
+  // (No closures here: this runs on every decision, and bundlers may wrap each closure.)
+  gather(uid: EntityUid, view: EntityView, statics: StaticEntities, out: Gathered): void {
+    addList(out, this.any);
+    if (this.eq.size > 0) addList(out, byUid(this.eq, uid));
+    if (this.type.size > 0) addList(out, this.type.get(uid.type));
+    const targets = this.inTargets.length;
+    if (targets === 0) return;
+    const parents = targets <= FEW_TARGETS ? undefined : view.directParents(uid);
+    if (parents !== undefined) {
+      // walk the parents and their static closures when that is less work than testing every target
+      let work = 0;
+      for (let k = 0; k < parents.length; k++) work += 1 + (statics.byIds(parents[k].type, parents[k].id)?.ancestors!.size ?? 0);
+      if (work <= targets) {
+        const from = out.count;
+        addList(out, byUid(this.inByUid, uid));
+        for (let k = 0; k < parents.length; k++) {
+          const p = parents[k];
+          addOnce(out, from, byUid(this.inByUid, p));
+          const s = statics.byIds(p.type, p.id);
+          if (s !== undefined) for (const key of s.ancestors!) addOnce(out, from, this.inByKey.get(key));
+        }
+        return;
+      }
+    } else if (targets > FEW_TARGETS) {
+      const anc = view.ancestorsOf(uid);
+      if (anc.size < targets) {
+        const from = out.count;
+        addList(out, byUid(this.inByUid, uid));
+        for (const key of anc) addOnce(out, from, this.inByKey.get(key));
+        return;
+      }
+    }
+    for (let k = 0; k < targets; k++) if (view.isIn(uid, this.inTargets[k])) addList(out, this.inLists[k]);
   }
 }
 
-function addList(out: PolicyDef[][], l: PolicyDef[] | undefined, n: number): number {
-  if (l === undefined || l.length === 0) return n;
-  out.push(l);
-  return n + l.length;
+// Up to this many `in` targets, testing each beats walking the request entity's ancestors.
+const FEW_TARGETS = 4;
+
+// The candidate lists of one decision: `lists[0..count)`, holding `policies` policies in all. Each
+// policy set keeps two and refills them for every decision (entries past `count` are stale).
+class Gathered {
+  readonly lists: Rule[][] = [];
+  count = 0;
+  policies = 0;
+  clear(): void {
+    this.count = 0;
+    this.policies = 0;
+  }
 }
 
-function push(m: Map<string, PolicyDef[]>, k: string, p: PolicyDef): void {
+function addList(out: Gathered, l: Rule[] | undefined): void {
+  if (l === undefined || l.length === 0) return;
+  out.lists[out.count++] = l;
+  out.policies += l.length;
+}
+
+// `addList` unless `l` is already among the lists from `from` on (an ancestor reached twice, or a cycle back to `uid`)
+function addOnce(out: Gathered, from: number, l: Rule[] | undefined): void {
+  if (l === undefined) return;
+  for (let i = from; i < out.count; i++) if (out.lists[i] === l) return;
+  addList(out, l);
+}
+
+function push(m: Map<string, Rule[]>, k: string, rule: Rule): void {
   const l = m.get(k);
-  if (l === undefined) m.set(k, [p]);
-  else l.push(p);
+  if (l === undefined) m.set(k, [rule]);
+  else l.push(rule);
+}
+
+function pushByUid(m: Map<string, Map<string, Rule[]>>, uid: EntityUid, rule: Rule): Rule[] {
+  let ids = m.get(uid.type);
+  if (ids === undefined) m.set(uid.type, (ids = new Map()));
+  let l = ids.get(uid.id);
+  if (l === undefined) ids.set(uid.id, (l = []));
+  l.push(rule);
+  return l;
+}
+
+function byUid(m: Map<string, Map<string, Rule[]>>, uid: UidParts): Rule[] | undefined {
+  const ids = m.get(uid.type);
+  return ids === undefined ? undefined : ids.get(uid.id);
 }
 
 // The policies whose action scope matches one action, indexed by principal and resource.
 class ActionBucket {
+  readonly action: EntityUid;
   readonly principal: ScopeIndex;
   readonly resource: ScopeIndex;
-  constructor(policies: readonly PolicyDef[]) {
-    this.principal = new ScopeIndex(policies, (p) => p.principal);
-    this.resource = new ScopeIndex(policies, (p) => p.resource);
+  constructor(action: EntityUid, rules: readonly Rule[]) {
+    this.action = action;
+    this.principal = new ScopeIndex(rules, true);
+    this.resource = new ScopeIndex(rules, false);
   }
-  candidates(r: RequestView): PolicyDef[][] {
-    const byPrincipal: PolicyDef[][] = [];
-    const np = this.principal.gather(r.principal, r.entities, byPrincipal);
-    // Few enough already: a second index walk would cost more than it could save (issue #22)
-    if (np <= FEW_CANDIDATES) return byPrincipal;
-    const byResource: PolicyDef[][] = [];
-    const nr = this.resource.gather(r.resource, r.entities, byResource);
-    return nr < np ? byResource : byPrincipal;
+  // Fills `byPrincipal`, then `byResource` unless the first left few (both empty on entry), with
+  // the candidate lists; returns the one that holds fewer policies.
+  candidates(r: RequestView, statics: StaticEntities, byPrincipal: Gathered, byResource: Gathered): Gathered {
+    this.principal.gather(r.principal, r.entities, statics, byPrincipal);
+    // Few enough already: a second index walk would cost more than it could save
+    if (byPrincipal.policies <= FEW_CANDIDATES) return byPrincipal;
+    this.resource.gather(r.resource, r.entities, statics, byResource);
+    return byResource.policies < byPrincipal.policies ? byResource : byPrincipal;
   }
 }
 
-const FEW_CANDIDATES = 4;
+const FEW_CANDIDATES = 8;
 
-interface Prepared extends RequestView {
-  readonly bucket: ActionBucket;
+// The request as a decision reads it. A policy set keeps one and refills it for each decision
+// (no decision runs inside another), with the view and context record it keeps beside it.
+class Prepared implements RequestView {
+  principal: EntityUid;
+  action: EntityUid;
+  resource: EntityUid;
+  context: CedarRecord;
+  entities: EntityView;
+  bucket: ActionBucket | undefined = undefined;
+  constructor(statics: StaticEntities) {
+    this.principal = this.action = this.resource = NOBODY;
+    this.context = EMPTY_CONTEXT;
+    this.entities = statics;
+  }
 }
+
+const NOBODY = new EntityUid("", "");
 
 // Bounds the per-action cache: action ids come from requests.
 const MAX_CACHED_ACTIONS = 4096;
@@ -151,19 +286,35 @@ const EMPTY_CONTEXT = new CedarRecord(new Map());
 export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
   const statics = new StaticEntities(def.entities);
   const policies = def.policies;
+  const rules = policies.map((p) => new Rule(p));
   const strict = (def.onForbidError ?? "skip") === "deny";
   // action type → action id → bucket; the request's own strings are the keys, no concatenation
   const buckets = new Map<string, Map<string, ActionBucket>>();
   let cached = 0;
+  let lastType: string | undefined;
+  let lastById: Map<string, ActionBucket> | undefined;
+  // The candidate lists of the decision in progress. `evaluate` never runs inside itself (a
+  // condition calls operators only), so one pair serves every decision of this set.
+  const byPrincipal = new Gathered();
+  const byResource = new Gathered();
 
-  function bucketFor(action: EntityUid, view: EntityView, ownAction: boolean): ActionBucket {
+  function bucketFor(action: { type: string; id: string }, view: EntityView, ownAction: boolean): ActionBucket {
     // a request that supplies the action entity itself may give it other parents: no caching
-    const byId = buckets.get(action.type);
+    // (nearly every action is of type `Action`: the last type's map is kept at hand)
+    let byId = action.type === lastType ? lastById : undefined;
+    if (byId === undefined) {
+      byId = buckets.get(action.type);
+      if (byId !== undefined) {
+        lastType = action.type;
+        lastById = byId;
+      }
+    }
     if (!ownAction && byId !== undefined) {
       const hit = byId.get(action.id);
       if (hit !== undefined) return hit;
     }
-    const b = new ActionBucket(policies.filter((p) => actionMatches(p.action, action, view)));
+    const uid = new EntityUid(action.type, action.id);
+    const b = new ActionBucket(uid, rules.filter((rule) => actionMatches(rule.def.action, uid, view)));
     if (!ownAction && cached < MAX_CACHED_ACTIONS) {
       if (byId === undefined) buckets.set(action.type, new Map([[action.id, b]]));
       else byId.set(action.id, b);
@@ -172,27 +323,34 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     return b;
   }
 
+  // What each decision refills (see `Prepared`): the request, the view over the request's
+  // entities and the context record
+  const prepared = new Prepared(statics);
+  const requestEntities = new RequestEntities(statics, []);
+  const contextRecord = CedarRecord.fromJson({}, decodeValue);
+
   function prepare(request: CedarRequest, entities: readonly (EntityJson | Entity)[] | undefined): Prepared {
     let view: EntityView = statics;
     let ownAction = false;
-    const action = decodeEntityUid(request.action);
+    const action = uidParts(request.action);
     if (entities !== undefined && entities.length > 0) {
-      const re = new RequestEntities(statics, entities);
-      ownAction = re.affects(action);
+      const re = requestEntities.reset(entities);
+      ownAction = re.affectsUid(action.type, action.id);
       view = re;
     }
     const ctx = request.context;
     if (ctx !== undefined && (typeof ctx !== "object" || ctx === null || Array.isArray(ctx))) {
       throw new PolicyEvaluationError("context must be a record");
     }
-    return {
-      principal: decodeEntityUid(request.principal),
-      action,
-      resource: decodeEntityUid(request.resource),
-      context: ctx === undefined ? EMPTY_CONTEXT : CedarRecord.fromJson(ctx as Record<string, unknown>, decodeValue),
-      entities: view,
-      bucket: bucketFor(action, view, ownAction),
-    };
+    const bucket = bucketFor(action, view, ownAction);
+    const r = prepared;
+    r.principal = decodeEntityUid(request.principal);
+    r.action = bucket.action;
+    r.resource = decodeEntityUid(request.resource);
+    r.context = ctx === undefined ? EMPTY_CONTEXT : contextRecord.rebind(ctx as Record<string, unknown>);
+    r.entities = view;
+    r.bucket = bucket;
+    return r;
   }
 
   function evaluate(request: CedarRequest, entities?: readonly (EntityJson | Entity)[]): PolicyResult {
@@ -203,41 +361,62 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
       // a malformed request is denied, not thrown: no policy could be evaluated
       return { decision: "deny", reasons: [], errors: [{ policy: "", message: `invalid request: ${messageOf(e)}` }] };
     }
+    byPrincipal.clear();
+    byResource.clear();
+    const gathered = r.bucket!.candidates(r, statics, byPrincipal, byResource);
+    const found = gathered === byPrincipal;
+    const lists = gathered.lists;
+    const count = gathered.count;
+    const principal = r.principal;
+    const resource = r.resource;
+    const view = r.entities;
+    // The first satisfied permit and forbid; lists only when a second one comes
+    let permit: Rule | undefined;
+    let forbid: Rule | undefined;
     let permits: string[] | undefined;
     let forbids: string[] | undefined;
     let errors: PolicyError[] | undefined;
     let forbidErrored = false;
-    const lists = r.bucket.candidates(r);
-    for (let i = 0; i < lists.length; i++) {
+    for (let i = 0; i < count; i++) {
       const list = lists[i];
       for (let j = 0; j < list.length; j++) {
-        const p = list[j];
+        const rule = list[j];
         let ok: boolean;
         try {
           ok =
-            scopeMatches(p.principal, r.principal, r.entities) &&
-            scopeMatches(p.resource, r.resource, r.entities) &&
-            (p.condition === undefined || p.condition(r));
+            (found
+              ? rule.principal.matchesAfterIndex(principal) && rule.resource.matches(resource, view)
+              : rule.resource.matchesAfterIndex(resource) && rule.principal.matches(principal, view)) &&
+            (rule.condition === null || rule.condition(r));
         } catch (e) {
-          (errors ??= []).push({ policy: p.id, message: messageOf(e) });
-          if (p.effect === "forbid") forbidErrored = true;
+          (errors ??= []).push({ policy: rule.id, message: messageOf(e) });
+          if (rule.forbid) forbidErrored = true;
           continue;
         }
         if (!ok) continue;
-        if (p.effect === "forbid") (forbids ??= []).push(p.id);
-        else (permits ??= []).push(p.id);
+        if (rule.forbid) {
+          if (forbid === undefined) forbid = rule;
+          else (forbids ??= [forbid.id]).push(rule.id);
+        } else if (permit === undefined) permit = rule;
+        else (permits ??= [permit.id]).push(rule.id);
       }
     }
-    if (forbids !== undefined || (strict && forbidErrored)) {
-      return { decision: "deny", reasons: forbids ?? [], errors: errors ?? [] };
+    if (forbid !== undefined || (strict && forbidErrored)) {
+      if (errors === undefined && forbids === undefined) return forbid!.alone;
+      return { decision: "deny", reasons: forbids ?? (forbid !== undefined ? [forbid.id] : []), errors: errors ?? [] };
     }
-    if (permits !== undefined) return { decision: "allow", reasons: permits, errors: errors ?? [] };
-    return { decision: "deny", reasons: [], errors: errors ?? [] };
+    if (permit !== undefined) {
+      if (errors === undefined && permits === undefined) return permit.alone;
+      return { decision: "allow", reasons: permits ?? [permit.id], errors: errors ?? [] };
+    }
+    if (errors === undefined) return DENY_NONE;
+    return { decision: "deny", reasons: [], errors };
   }
 
   function candidates(request: CedarRequest, entities?: readonly EntityJson[]): string[] {
     const r = prepare(request, entities);
-    return r.bucket.candidates(r).flat().map((p) => p.id);
+    const gathered = r.bucket!.candidates(r, statics, new Gathered(), new Gathered());
+    return gathered.lists.slice(0, gathered.count).flat().map((rule) => rule.id);
   }
 
   const info: PolicyInfo[] = policies.map((p) => {
@@ -255,7 +434,7 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     onForbidError: strict ? "deny" : "skip",
     // #17
     entityShapes: def.entityShapes ?? null,
-    hasStaticEntity: (type, id) => statics.get(new EntityUid(type, id)) !== undefined,
+    hasStaticEntity: (type, id) => statics.byIds(type, id) !== undefined,
   };
   ownSets.add(set);
   return set;

@@ -5,7 +5,7 @@ export type { ActionScopeDef, PolicyDef, PolicySetDef, ScopeDef } from "./define
 export type { RequestView } from "./ops.ts";
 export * as ops from "./ops.ts";
 export { Entity, RequestEntities, StaticEntities } from "./entities.ts";
-export type { EntityView } from "./entities.ts";
+export type { EntityView, UidParts } from "./entities.ts";
 export { decodeValue, decodeEntityUid } from "./decode.ts";
 export { valueEquals, valueKey } from "./equal.ts";
 export { PolicyEvaluationError } from "./errors.ts";

@@ -117,14 +117,11 @@ export function neg(a: Value): Long {
  */
 export function isIn(r: RequestView, a: Value, b: Value): boolean {
   const uid = entity(a);
-  if (b instanceof EntityUid) return uid.is(b) || r.entities.ancestorsOf(uid).has(b.key);
+  if (b instanceof EntityUid) return r.entities.isIn(uid, b);
   if (!(b instanceof CedarSet)) return typeError("set or entity", typeOfValue(b));
-  for (const x of b.items) entity(x);
-  if (b.items.length === 0) return false;
-  const anc = r.entities.ancestorsOf(uid);
-  for (const x of b.items) {
-    if (uid.is(x as EntityUid) || anc.has((x as EntityUid).key)) return true;
-  }
+  const items = b.items;
+  for (let i = 0; i < items.length; i++) entity(items[i]);
+  for (let i = 0; i < items.length; i++) if (r.entities.isIn(uid, items[i] as EntityUid)) return true;
   return false;
 }
 
@@ -141,9 +138,9 @@ export function attr(r: RequestView, a: Value, name: string): Value {
     return v;
   }
   if (a instanceof EntityUid) {
-    const e = r.entities.get(a);
-    if (e === undefined) fail(`entity \`${a}\` does not exist`);
-    const v = e.attrs.get(name);
+    const attrs = r.entities.attrsOf(a);
+    if (attrs === undefined) fail(`entity \`${a}\` does not exist`);
+    const v = attrs.get(name);
     if (v === undefined) fail(`\`${a}\` does not have the attribute \`${name}\``);
     return v;
   }
@@ -154,8 +151,8 @@ export function attr(r: RequestView, a: Value, name: string): Value {
 export function has(r: RequestView, a: Value, name: string): boolean {
   if (a instanceof CedarRecord) return a.has(name);
   if (a instanceof EntityUid) {
-    const e = r.entities.get(a);
-    return e !== undefined && e.attrs.has(name);
+    const attrs = r.entities.attrsOf(a);
+    return attrs !== undefined && attrs.has(name);
   }
   return typeError("record or entity", typeOfValue(a));
 }
@@ -182,6 +179,20 @@ export function hasTag(r: RequestView, a: Value, t: Value): boolean {
 /** `a.contains(b)` */
 export function contains(a: Value, b: Value): boolean {
   return setHas(set(a), b);
+}
+
+/**
+ * `a.name.contains(s)` for a string literal `s`: the same answer and errors as `contains(attr(r, a,
+ * name), s)`, but an attribute that is an array of strings in the request's JSON (a context's
+ * `scopes`, say) is searched where it lies instead of being decoded into a set first.
+ */
+export function containsAttr(r: RequestView, a: Value, name: string, s: string): boolean {
+  const record = a instanceof CedarRecord ? a : a instanceof EntityUid ? r.entities.attrsOf(a) : undefined;
+  if (record !== undefined) {
+    const found = record.hasString(name, s);
+    if (found !== undefined) return found;
+  }
+  return contains(attr(r, a, name), s);
 }
 
 /** `a.containsAll(b)` */

@@ -47,7 +47,11 @@ export interface PolicyError {
   message: string;
 }
 
-/** The outcome of `evaluate`: a value, never an exception. */
+/**
+ * The outcome of `evaluate`: a value, never an exception. When a single policy decided and none
+ * errored (and for a deny with no policy at all) the result is one frozen object shared by every
+ * such call: treat results as read-only, and copy `reasons` before changing it.
+ */
 export interface PolicyResult {
   decision: "allow" | "deny";
   /** Ids of the policies that decided: satisfied forbids on deny, satisfied permits on allow. */

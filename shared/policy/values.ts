@@ -78,6 +78,15 @@ export class CedarRecord {
   static fromJson(raw: Record<string, unknown>, decode: Decoder): CedarRecord {
     return new CedarRecord(undefined, raw, decode);
   }
+  /**
+   * Points a record made by `fromJson` at other JSON, forgetting what it decoded: the policy set
+   * reuses its context and entity records from one decision to the next instead of allocating them.
+   */
+  rebind(raw: Record<string, unknown>): this {
+    this.raw = raw;
+    this.map = undefined;
+    return this;
+  }
   /** The attribute's value, or undefined when absent. */
   get(name: string): Value | undefined {
     const raw = this.raw;
@@ -87,12 +96,32 @@ export class CedarRecord {
     // strings, booleans and small integers decode to themselves: nothing to cache
     if (typeof j === "string" || typeof j === "boolean") return j;
     if (typeof j === "number" && Number.isSafeInteger(j)) return j + 0; // + 0 turns -0 into 0
+    // a value the caller parsed with this runtime (the pipeline's `ip` and `time`): nothing to decode
+    if (j instanceof ExtensionValue) return j;
     let v = this.map?.get(name);
     if (v === undefined) {
       v = this.decode!(j);
       (this.map ??= new Map()).set(name, v);
     }
     return v;
+  }
+  /**
+   * `this.name.contains(s)` read from the JSON itself when the attribute is an array of strings
+   * (what decoding it would give a set of), without decoding it; undefined when that does not apply.
+   */
+  hasString(name: string, s: string): boolean | undefined {
+    const raw = this.raw;
+    if (raw === undefined || !Object.hasOwn(raw, name)) return undefined;
+    const j = raw[name];
+    if (!Array.isArray(j)) return undefined;
+    let found = false;
+    for (let i = 0; i < j.length; i++) {
+      const x = j[i];
+      // anything else decodes to another value (or fails to): leave it to the decoder
+      if (typeof x !== "string") return undefined;
+      if (x === s) found = true;
+    }
+    return found;
   }
   /** Whether the attribute exists. */
   has(name: string): boolean {

@@ -91,6 +91,11 @@ export function isBooleanExpr(e: Est): boolean {
   return BOOLEAN_KEYS.has(k);
 }
 
+/** Whether an EST expression is an attribute read `x.name` (a `.` node with a string name). */
+export function isAttrRead(e: Est): boolean {
+  return !!e && typeof e === "object" && Object.keys(e).length === 1 && typeof e["."] === "object" && e["."] !== null && typeof e["."].attr === "string";
+}
+
 // Text shown in generated `//` comments, one comment per line. Splitting at every line
 // terminator JavaScript knows is all a line comment needs: nothing else can end it.
 function commentLines(text: string, prefix: string): string[] {
@@ -267,6 +272,11 @@ class Emitter {
         const constant = entries.every(([, x]) => x.constant);
         return { code: constant ? this.constant(code) : code, constant };
       }
+    }
+    if (k === "contains" && isAttrRead(a.left) && typeof a.right?.Value === "string") {
+      // `x.name.contains("literal")`: searched in the request's JSON, without decoding a set
+      const x = this.expr(a.left["."].left);
+      return { code: `${this.op("containsAttr")}(r, ${x.code}, ${this.name(a.left["."].attr, "attribute")}, ${jsString(a.right.Value)})`, constant: false };
     }
     const op = BINARY_OPS[k];
     if (op !== undefined) return bin((l, r) => `${this.op(op)}(${l}, ${r})`);

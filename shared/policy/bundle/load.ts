@@ -113,6 +113,14 @@ class Builder {
     if (binary !== undefined) {
       const [l, rt] = [sub(1), sub(2)];
       const [f, g] = [l.fn, rt.fn];
+      const attrRead = e[1] as unknown[];
+      const literal = e[2] as unknown[];
+      if (op === "contains" && attrRead[0] === "attr" && literal[0] === "lit" && typeof literal[1] === "string") {
+        // `x.name.contains("literal")`, as the generated module calls it: searched in the request's JSON
+        const x = this.expr(attrRead[1], `${path}[1][1]`).fn;
+        const [name, s] = [attrRead[2] as string, literal[1]];
+        return { fn: (r) => ops.containsAttr(r, x(r), name, s), reads: true };
+      }
       return { fn: (r) => binary(f(r), g(r)), reads: either(l, rt) };
     }
     const withRequest = WITH_REQUEST.get(op);

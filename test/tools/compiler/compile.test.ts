@@ -228,6 +228,58 @@ when { principal.tenant == resource.tenant && context.ip.isInRange(ip("203.0.113
     expect(r.decision).toBe("deny");
     expect(r.errors[0].message).toContain("invalid request");
   });
+
+  // The runtime reuses its request view, entity view and context record from one decision to the
+  // next (issue #22): nothing one decision read may leak into the next
+  it("decides each request on its own entities and context when the same set decides many", async () => {
+    const set = await loadPolicyModule(compilePolicies({ policies: text, entities: roles }).source);
+    const other = [
+      { uid: { type: "User", id: "alice" }, attrs: { tenant: "globex" }, parents: [{ type: "Role", id: "editor" }] },
+      { uid: { type: "Order", id: "o1" }, attrs: { tenant: "acme" }, parents: [] },
+    ];
+    const noRole = [{ uid: { type: "User", id: "alice" }, attrs: { tenant: "acme" }, parents: [] }, entities[1]];
+    for (let i = 0; i < 3; i++) {
+      expect(set.evaluate(request("203.0.113.7"), entities).decision).toBe("allow");
+      expect(set.evaluate(request("198.51.100.1"), entities).decision).toBe("deny");
+      expect(set.evaluate(request("203.0.113.7"), other).decision).toBe("deny");
+      expect(set.evaluate(request("203.0.113.7"), noRole).decision).toBe("deny");
+      expect(set.evaluate({ ...request("203.0.113.7"), context: {} }, entities).errors.map((e) => e.policy)).toEqual(["editors-write"]);
+    }
+  });
+
+  it("shares one frozen result for a lone deciding policy, and builds a fresh one otherwise", async () => {
+    const set = await loadPolicyModule(compilePolicies({ policies: text, entities: roles }).source);
+    const a = set.evaluate(request("203.0.113.7"), entities);
+    expect(set.evaluate(request("203.0.113.7"), entities)).toBe(a);
+    expect(Object.isFrozen(a) && Object.isFrozen(a.reasons) && Object.isFrozen(a.errors)).toBe(true);
+    const failed = set.evaluate({ ...request("203.0.113.7"), context: {} }, entities);
+    expect(failed).toEqual({ decision: "deny", reasons: [], errors: [{ policy: "editors-write", message: expect.any(String) }] });
+    expect(Object.isFrozen(failed)).toBe(false);
+  });
+
+  it("finds `in` through request entities that are each other's parents, or stand in for a static ancestor", async () => {
+    const set = await loadPolicyModule(compilePolicies({ policies: `@id("in-viewer") permit (principal in Role::"viewer", action, resource);`, entities: roles }).source);
+    const ask = (ents: unknown[]) => set.evaluate({ principal: { type: "User", id: "alice" }, action: { type: "Action", id: "x" }, resource: { type: "Order", id: "o1" } }, ents as never).decision;
+    // the user's group is itself a request entity, whose parent is a static role
+    expect(ask([{ uid: { type: "User", id: "alice" }, parents: [{ type: "Group", id: "g" }] }, { uid: { type: "Group", id: "g" }, parents: [{ type: "Role", id: "editor" }] }])).toBe("allow");
+    expect(ask([{ uid: { type: "User", id: "alice" }, parents: [{ type: "Group", id: "g" }] }, { uid: { type: "Group", id: "g" }, parents: [] }])).toBe("deny");
+    // a request entity replaces the static `Role::"editor"`, cutting it off from viewer
+    expect(ask([{ uid: { type: "User", id: "alice" }, parents: [{ type: "Role", id: "editor" }] }, { uid: { type: "Role", id: "editor" }, parents: [] }])).toBe("deny");
+    // parents given with the `__entity` escape
+    expect(ask([{ uid: { type: "User", id: "alice" }, parents: [{ __entity: { type: "Role", id: "editor" } }] }])).toBe("allow");
+  });
+
+  it("answers `context.scopes.contains(\"s\")` as the decoded set would", async () => {
+    const set = await loadPolicyModule(compilePolicies({ policies: `@id("s") permit (principal, action, resource) when { context.scopes.contains("a") };` }).source);
+    const ask = (scopes: unknown) => set.evaluate({ ...req(), context: { scopes } as never });
+    expect(ask(["b", "a"]).decision).toBe("allow");
+    expect(ask(["b"]).decision).toBe("deny");
+    expect(ask(["a", 1]).decision).toBe("allow");
+    expect(ask([{ __entity: { type: "A", id: "a" } }, "a"]).decision).toBe("allow");
+    expect(ask(["a", null]).errors.map((e) => e.policy)).toEqual(["s"]);
+    expect(ask("a").errors[0].message).toMatch(/type error/);
+    expect(set.evaluate({ ...req(), context: {} }).errors[0].message).toMatch(/does not have the attribute `scopes`/);
+  });
 });
 
 describe("schema", () => {
