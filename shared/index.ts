@@ -10,5 +10,5 @@ export type { AuditSink } from "./audit/sink.ts";
 export { stdoutSink, type StdoutSinkOptions } from "./audit/stdout-sink.ts";
 export { memorySink, type MemorySink } from "./audit/memory-sink.ts";
 export type { CompiledPolicySet, OnForbidError } from "./policy/types.ts";
-// #19: decision metrics (the adapters pick the emitter; these are for a custom entry)
+// Decision metrics (the adapters pick the emitter; these are for a custom entry)
 export { emfMetrics, analyticsEngineMetrics, noMetrics, LATENCY_BUCKETS_MS, type DecisionMetrics, type EmfMetricsOptions, type AnalyticsEngineDataset } from "./metrics/index.ts";

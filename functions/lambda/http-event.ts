@@ -2,7 +2,7 @@
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
 import type { AuthorizeInput } from "../../shared/pipeline/types.ts";
 import { eventHeaders, record, text } from "./headers.ts";
-import { clientCertOf } from "./request-event.ts"; // #20
+import { clientCertOf } from "./request-event.ts";
 
 /** A converted HTTP API event, with what the authorizer cache will key this answer on. */
 export interface HttpInput {
@@ -40,7 +40,7 @@ export function fromHttpEvent(event: Record<string, unknown>): HttpInput {
       clientIp: text(http?.sourceIp),
       requestId: text(context?.requestId),
       headerCounts: { authorization: authorizationCount },
-      // #20: DPoP `htu` and the client certificate API Gateway verified
+      // DPoP `htu` and the client certificate API Gateway verified
       url: text(context?.domainName) === undefined ? undefined : `https://${text(context?.domainName)}${rawPath}`,
       clientCertificate: clientCertOf(record(record(context?.authentication)?.clientCert)),
     },

@@ -7,12 +7,12 @@ import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore } from "../../shared/revocation/registry.ts";
-import { openEntityDeps } from "../../shared/entities/open-source.ts"; // #17
+import { openEntityDeps } from "../../shared/entities/open-source.ts";
 import type { RevocationStore } from "../../shared/revocation/store.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import { nodeStores } from "../stores/registry.ts";
 import { createLambdaHandler, type HttpApiCacheCheck, type LambdaHandler } from "./handler.ts";
-import { emfMetrics } from "../../shared/metrics/emf.ts"; // #19
+import { emfMetrics } from "../../shared/metrics/emf.ts";
 
 /** What the build bundles in. */
 export interface LambdaEntryInput {
@@ -24,7 +24,7 @@ export interface LambdaEntryInput {
   readonly routes: RoutesFile;
   /** The configuration given at build time (`--config`), if any; `GATEHOUSE_CONFIG` overrides it. */
   readonly config?: unknown;
-  /** #19: the dedicated break-glass policy module, required with `config.breakGlass`. */
+  /** The dedicated break-glass policy module, required with `config.breakGlass`. */
   readonly breakGlassPolicies?: CompiledPolicySet | null;
   /** The environment; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -50,19 +50,19 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   if (httpApiCache !== "require_route" && httpApiCache !== "off") {
     throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);
   }
-  // #19: a cached break-glass allow would outlive its token: refuse to start unless caching is off
+  // A cached break-glass allow would outlive its token: refuse to start unless caching is off
   if (resolved.breakGlass !== null && env.GATEHOUSE_AUTHORIZER_CACHE_TTL !== "0") {
     throw new ConfigError("GATEHOUSE_AUTHORIZER_CACHE_TTL", `expected \`0\` (API Gateway authorizer caching off) with \`breakGlass\` configured, got \`${env.GATEHOUSE_AUTHORIZER_CACHE_TTL ?? "nothing"}\``);
   }
   // The registry loads the Upstash, Redis or DynamoDB client only when the configuration names it
   const store = resolved.revocation?.store;
   const revocationStore: RevocationStore | undefined = store ? (await openStore(nodeStores, store, { env })).store : undefined;
-  const stores = await openEntityDeps(nodeStores, resolved, revocationStore, { env }); // #17
+  const stores = await openEntityDeps(nodeStores, resolved, revocationStore, { env });
   // The bare JSON line: Lambda's console.log would prefix it with a timestamp and request id
   const auditSink = stdoutSink({ writeLine: (line) => process.stdout.write(`${line}\n`) });
-  // #18: the policy bundle store, when the configuration publishes policies without a deploy
+  // The policy bundle store, when the configuration publishes policies without a deploy
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
-  // #19: EMF documents on stdout, written once per invocation by the handler's flush
+  // EMF documents on stdout, written once per invocation by the handler's flush
   const metrics = resolved.metrics.enabled ? emfMetrics({ writeLine: (line) => process.stdout.write(`${line}\n`), namespace: resolved.metrics.namespace }) : null;
   const authorize = createAuthorizer(config, {
     policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...stores,

@@ -28,7 +28,7 @@ export function fromRequestEvent(event: Record<string, unknown>): RestInput | un
       clientIp: text(identity?.sourceIp),
       requestId: text(context?.requestId),
       headerCounts: { authorization: authorizationCount },
-      // #20: the URL the client used (DPoP `htu`; `path` keeps a custom domain's base path) and the
+      // The URL the client used (DPoP `htu`; `path` keeps a custom domain's base path) and the
       // client certificate API Gateway verified against its truststore
       url: restUrl(context, event.path),
       clientCertificate: clientCertOf(record(identity?.clientCert)),

@@ -1,4 +1,4 @@
-// #19: the decision-latency histogram for the forward-auth server's registry, kept off prom-client's
+// The decision-latency histogram for the forward-auth server's registry, kept off prom-client's
 // per-observation path. Bucket counts live in the shared metrics table (one series per label set);
 // this module only remembers, per series and bucket, the latest trace id as the bucket's exemplar,
 // and hands prom-client's registry the finished histogram when it is scraped.

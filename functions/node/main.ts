@@ -10,12 +10,12 @@ import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore, type RevocationStore } from "../../shared/revocation/index.ts";
-import { openEntityDeps } from "../../shared/entities/open-source.ts"; // #17
+import { openEntityDeps } from "../../shared/entities/open-source.ts";
 import { nodeStores } from "../stores/registry.ts";
 import type { ClientIpSource, ProxyKind } from "./options.ts";
 import { startForwardAuthServer, type ForwardAuthServer } from "./server.ts";
-import { prometheusMetrics } from "./metrics.ts"; // #19
-import { startOpsServer, type OpsServer } from "./ops-server.ts"; // #19
+import { prometheusMetrics } from "./metrics.ts";
+import { startOpsServer, type OpsServer } from "./ops-server.ts";
 import { otlpSettings } from "./otlp-settings.ts";
 
 /**
@@ -44,17 +44,17 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   const policiesPath = resolve(env.GATEHOUSE_POLICIES ?? "dist/policies.js");
   const policies = await loadPolicies(policiesPath, "GATEHOUSE_POLICIES");
   const opened: RevocationStore | undefined = resolved.revocation ? (await openStore(nodeStores, resolved.revocation.store, { env })).store : undefined;
-  // #17: the entity source beside it (one client when both name the same store)
+  // The entity source beside it (one client when both name the same store)
   const stores = await openEntityDeps(nodeStores, resolved, opened, { env });
   const revocationStore = stores.revocationStore;
-  // #18: the policy bundle store, when the configuration publishes policies without a deploy
+  // The policy bundle store, when the configuration publishes policies without a deploy
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
-  const metrics = resolved.metrics.enabled ? prometheusMetrics() : null; // #19
+  const metrics = resolved.metrics.enabled ? prometheusMetrics() : null;
   // Decided before anything listens, so a bad endpoint stops the start; OpenTelemetry loads only when needed
   const otlp = otlpSettings(resolved.metrics, (config as { metrics?: { otlp?: unknown } }).metrics?.otlp === null, env);
   const otlpExport = metrics !== null && otlp !== null ? await (await import("./otlp-export.ts")).startOtlpExport(metrics, otlp) : null;
   const breakGlassPolicies = resolved.breakGlass === null ? null : await loadPolicies(env.GATEHOUSE_BREAK_GLASS_POLICIES ?? "dist/break-glass/policies.js", "GATEHOUSE_BREAK_GLASS_POLICIES");
-  // #18: the candidate set for shadow mode and a canary rollout
+  // The candidate set for shadow mode and a canary rollout
   const shadowPolicies = env.GATEHOUSE_SHADOW_POLICIES ? await loadPolicies(env.GATEHOUSE_SHADOW_POLICIES, "GATEHOUSE_SHADOW_POLICIES") : null;
   const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...stores, ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies, shadowPolicies });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
@@ -66,7 +66,7 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
     proxy: env.GATEHOUSE_PROXY as ProxyKind,
     pathPrefix: env.GATEHOUSE_PATH_PREFIX,
     clientIp: env.GATEHOUSE_CLIENT_IP as ClientIpSource | undefined,
-    ...(env.GATEHOUSE_CLIENT_CERT_HEADER ? { clientCertHeader: env.GATEHOUSE_CLIENT_CERT_HEADER } : {}), // #20
+    ...(env.GATEHOUSE_CLIENT_CERT_HEADER ? { clientCertHeader: env.GATEHOUSE_CLIENT_CERT_HEADER } : {}),
     flush: () => authorize.flush(),
     port,
     hostname: env.HOST ?? "127.0.0.1",

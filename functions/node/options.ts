@@ -32,7 +32,7 @@ export interface ForwardAuthOptions {
   readonly clientIp?: ClientIpSource;
   /** Runs after each decision, before answering (the audit sink's `flush`); default none. */
   readonly flush?: () => Promise<void>;
-  /** #20: header in which the proxy passes the client certificate it verified (certificate-bound tokens); default none. The proxy must set it and drop a client's copy. */
+  /** Header in which the proxy passes the client certificate it verified (certificate-bound tokens); default none. The proxy must set it and drop a client's copy. */
   readonly clientCertHeader?: string;
 }
 

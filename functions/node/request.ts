@@ -1,7 +1,7 @@
 // One converter: a proxy's auth request → AuthorizeInput, per the proxy's header convention.
 import type { AuthorizeInput } from "../../shared/pipeline/types.ts";
 import type { ResolvedForwardAuthOptions } from "./options.ts";
-import { clientCertificateFrom } from "./client-cert.ts"; // #20
+import { clientCertificateFrom } from "./client-cert.ts";
 
 /** The parts of the auth request the converter reads. `target` is the raw request-target, unnormalised. */
 export interface ProxyRequest {
@@ -46,7 +46,7 @@ export function fromProxyRequest(request: ProxyRequest, options: ResolvedForward
     query: question < 0 ? "" : target.slice(question + 1),
     headers,
     clientIp: clientIp(request, options),
-    // #20: the URL the client asked for (DPoP `htu`), as the proxy names it, and its client certificate
+    // The URL the client asked for (DPoP `htu`), as the proxy names it, and its client certificate
     url: originalUrl(headers, target),
     clientCertificate: options.clientCertHeader === null ? undefined : clientCertificateFrom(headers.get(options.clientCertHeader)),
   };

@@ -16,7 +16,7 @@ export function proxyResponse(decision: Decision): Response {
     return new Response(null, { status: 200, headers });
   }
   if (decision.status === 401 && decision.wwwAuthenticate) headers.set("www-authenticate", decision.wwwAuthenticate);
-  if (decision.dpopNonce !== undefined) headers.set("dpop-nonce", decision.dpopNonce); // #20b: RFC 9449 §8
+  if (decision.dpopNonce !== undefined) headers.set("dpop-nonce", decision.dpopNonce); // RFC 9449 §8
   headers.set("content-type", "application/problem+json");
   const body = JSON.stringify({ type: "about:blank", title: titles[decision.status] ?? "Forbidden", status: decision.status, decision_id: decision.decisionId });
   return new Response(body, { status: decision.status, headers });

@@ -23,7 +23,7 @@ export interface WorkerModules {
   readonly shadowPolicies?: CompiledPolicySet | null;
   /** The route table, used when the configuration has no `routes`. */
   readonly routes: RoutesFile;
-  /** #19: the dedicated break-glass policy module, required with `config.breakGlass`. */
+  /** The dedicated break-glass policy module, required with `config.breakGlass`. */
   readonly breakGlassPolicies?: CompiledPolicySet | null;
   /** A configuration bundled with the Worker (e.g. `gatehouse.config.json`); the `GATEHOUSE_CONFIG` var overrides it. */
   readonly config?: unknown;
@@ -61,7 +61,7 @@ export function createWorker(modules: WorkerModules): Hono<{ Bindings: WorkerBin
   // (authorize.decide), and the origin's Promise is handed back as it is
   function handle(authorize: Authorizer | undefined, request: Request, path: string, env: WorkerBindings, ctx: ExecutionContextLike | undefined): Response | Promise<Response> {
     const target = originFor(env);
-    // #19: readiness, only where configured, and only once the configuration was accepted
+    // Readiness, only where configured, and only once the configuration was accepted
     if (authorize !== undefined && env.GATEHOUSE_READINESS_PATH !== undefined && request.method === "GET" && path === env.GATEHOUSE_READINESS_PATH) {
       return authorize.readiness().then((readiness) => Response.json(readiness, { status: readiness.ready ? 200 : 503, headers: { "cache-control": "no-store" } }));
     }

@@ -2,8 +2,8 @@ import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import { kvJwksPersistence, type KvLike } from "../../shared/token/index.ts";
-import { analyticsEngineMetrics, type AnalyticsEngineDataset } from "../../shared/metrics/analytics-engine.ts"; // #19
-import type { DecisionMetrics } from "../../shared/metrics/observer.ts"; // #19
+import { analyticsEngineMetrics, type AnalyticsEngineDataset } from "../../shared/metrics/analytics-engine.ts";
+import type { DecisionMetrics } from "../../shared/metrics/observer.ts";
 
 /** The Worker's bindings (see infra/wrangler.toml). */
 export interface WorkerBindings {
@@ -17,17 +17,17 @@ export interface WorkerBindings {
   readonly REVOCATIONS?: unknown;
   /** Optional KV namespace that keeps fetched JWKS between isolates. */
   readonly JWKS_CACHE?: KvLike;
-  /** #19: the Analytics Engine dataset decision metrics go to (`metrics.binding` names another); absent: no metrics. */
+  /** The Analytics Engine dataset decision metrics go to (`metrics.binding` names another); absent: no metrics. */
   readonly GATEHOUSE_METRICS?: AnalyticsEngineDataset;
   /**
-   * #19: a path (e.g. `/__gatehouse/ready`) where `GET` answers the readiness check (key sets and
+   * A path (e.g. `/__gatehouse/ready`) where `GET` answers the readiness check (key sets and
    * revocation store) as JSON, 200 or 503, instead of being authorized. Unset (default): no such path.
    * `gatehouse dev` sets it; in production, set it only to a path no client route uses.
    */
   readonly GATEHOUSE_READINESS_PATH?: string;
 }
 
-/** #19: the Analytics Engine emitter for the binding `metrics.binding` names, or `null` when off or unbound. */
+/** The Analytics Engine emitter for the binding `metrics.binding` names, or `null` when off or unbound. */
 export function metricsFromEnv(env: WorkerBindings, config: GatehouseConfig): DecisionMetrics | null {
   const section = config.metrics;
   if (section?.enabled === false) return null;

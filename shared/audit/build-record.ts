@@ -92,16 +92,15 @@ export function buildAuditRecord(
 
   if (config.claims.length > 0 && claims) record.claims = pickClaims(claims, config.claims);
   if (isObject(facts.shadow)) {
-    // #18: on a canary line the candidate is compared with the stable set, whichever decided
+    // On a canary line the candidate is compared with the stable set, whichever decided
     const enforced = facts.canary?.stable ?? policy ?? { decision: record.decision, reasons: NO_STRINGS, errors: [] };
     record.shadow = compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail);
   }
-  // #18
   if (isObject(facts.canary)) record.canary = canaryField(facts.canary);
   const replay = replayFacts(facts.principalEntity, facts.context, config);
   if (replay !== undefined) record.replay = replay;
-  if (facts.breakGlass === true) record.break_glass = true; // #19
-  if (isObject(facts.entities)) record.entities = auditEntities(facts.entities, config.maxFieldLength); // #17
+  if (facts.breakGlass === true) record.break_glass = true;
+  if (isObject(facts.entities)) record.entities = auditEntities(facts.entities, config.maxFieldLength);
   return record;
 }
 

@@ -46,7 +46,7 @@ export interface ResolvedAuditConfig {
   readonly allowSampleRate: number;
   readonly policyErrorDetail: PolicyErrorDetail;
   readonly maxFieldLength: number;
-  /** #18: whether lines carry `replay`. */
+  /** Whether lines carry `replay`. */
   readonly replay: boolean;
 }
 
@@ -111,7 +111,6 @@ export function resolveAuditConfig(config: AuditConfig | undefined, field = "aud
     throw new ConfigError(`${field}.maxFieldLength`, `expected an integer from 16 to 8192, got \`${String(maxFieldLength)}\``);
   }
 
-  // #18
   const replay = config.replay ?? false;
   if (typeof replay !== "boolean") throw new ConfigError(`${field}.replay`, "expected `true` or `false`");
 

@@ -7,7 +7,7 @@ import type { AuditPlatform, AuditRecord } from "./record.ts";
 import type { AuditSink } from "./sink.ts";
 import type { DecisionMetrics } from "../metrics/observer.ts";
 import { stdoutSink } from "./stdout-sink.ts";
-import { traceIdFrom } from "./trace-id.ts"; // #19
+import { traceIdFrom } from "./trace-id.ts";
 
 /** What the adapter supplies to the audit logger. */
 export interface AuditLoggerDeps {
@@ -25,9 +25,9 @@ export interface AuditLoggerDeps {
   readonly policyVersion?: string | null;
   /** Version of the candidate bundle in shadow mode; default `null`. */
   readonly shadowPolicyVersion?: string | null;
-  /** #18: read per line instead of `policyVersion`, when a published bundle can replace the set. */
+  /** Read per line instead of `policyVersion`, when a published bundle can replace the set. */
   readonly policyVersionOf?: () => string | null;
-  /** #19: counts every decision from the same facts as its line, before sampling; default none. */
+  /** Counts every decision from the same facts as its line, before sampling; default none. */
   readonly metrics?: DecisionMetrics | null;
 }
 
@@ -68,7 +68,7 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
     policyVersion: deps.policyVersion ?? null,
     shadowPolicyVersion: deps.shadowPolicyVersion ?? null,
   };
-  // #18: a swapped-in bundle changes the enforced version; each line reads the one that decided
+  // A swapped-in bundle changes the enforced version; each line reads the one that decided
   if (deps.policyVersionOf !== undefined) Object.defineProperty(context, "policyVersion", { get: deps.policyVersionOf, enumerable: true });
   const rate = resolved.allowSampleRate;
   const metrics = deps.metrics ?? null;
@@ -102,8 +102,8 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
       return build(facts);
     },
     log: function logDecision(facts) {
-      // #19: metrics see every decision, sampled or not; a broken emitter costs its count, not the line
-      let traceId: string | null | undefined; // #19: read once, for the metrics and the line
+      // Metrics see every decision, sampled or not; a broken emitter costs its count, not the line
+      let traceId: string | null | undefined; // Read once, for the metrics and the line
       if (metrics !== null) {
         try {
           if (countDrops !== null) countDrops(); // drops since the last decision (an http batch that failed after it)
@@ -117,7 +117,7 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
         let sampleRate = 1;
         // Only clean allow lines are sampled: denies, policy errors and shadow disagreements are the evidence
         if (rate < 1 && facts.decision === "allow" && facts.breakGlass !== true && !(facts.policy && facts.policy.errors.length > 0)) {
-          const disagrees = facts.shadow != null && facts.shadow.decision !== (facts.canary?.stable.decision ?? facts.policy?.decision ?? facts.decision); // #18: canary lines compare with the stable set
+          const disagrees = facts.shadow != null && facts.shadow.decision !== (facts.canary?.stable.decision ?? facts.policy?.decision ?? facts.decision); // Canary lines compare with the stable set
           if (!disagrees) {
             if (random() >= rate) return undefined;
             sampleRate = rate;

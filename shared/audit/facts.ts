@@ -70,7 +70,7 @@ export interface DecisionFacts {
   readonly policy?: PolicyOutcome | null;
   /** The candidate policy set's answer, in shadow mode. */
   readonly shadow?: PolicyOutcome | null;
-  /** #17: the live entity records the decision used; absent without `config.entities`. */
+  /** The live entity records the decision used; absent without `config.entities`. */
   readonly entities?: {
     readonly loaded: readonly { readonly uid: string; readonly source: string; readonly ageMs: number }[];
     readonly version: string | null;
@@ -84,7 +84,7 @@ export interface DecisionFacts {
     readonly revocation?: number | null;
     readonly eval?: number | null;
   };
-  /** #19: the decision was about a break-glass token; the line says so and is never sampled away. */
+  /** The decision was about a break-glass token; the line says so and is never sampled away. */
   readonly breakGlass?: boolean;
   readonly cache?: {
     readonly tokenHit?: boolean | null;
@@ -93,7 +93,7 @@ export interface DecisionFacts {
     /** Age of the revocation answer used, in ms. */
     readonly revocationAgeMs?: number | null;
   } | null;
-  // #18: written only with `audit.replay`; references, so the pipeline copies nothing for them
+  // Written only with `audit.replay`; references, so the pipeline copies nothing for them
   /** The principal entity the policies saw. */
   readonly principalEntity?: ReplayPrincipal | null;
   /** The policy context as built (Cedar JSON, or the runtime's parsed values). */

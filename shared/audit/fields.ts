@@ -28,11 +28,11 @@ export function auditDetail(detail: NonNullable<DecisionFacts["detail"]>, max: n
   if (typeof detail.revokedBy === "string") out.revoked_by = codeOr(detail.revokedBy, "unknown");
   if (Array.isArray(detail.policies)) out.policies = detail.policies.map((id) => cut(String(id), max));
   if (typeof detail.message === "string") out.message = cut(detail.message, max);
-  if (typeof (detail as { uid?: unknown }).uid === "string") out.uid = cut((detail as { uid: string }).uid, max); // #17
+  if (typeof (detail as { uid?: unknown }).uid === "string") out.uid = cut((detail as { uid: string }).uid, max);
   return out;
 }
 
-/** #17: the audit form of the entity stage's facts, capped like every other field (at most 64 uids). */
+/** The audit form of the entity stage's facts, capped like every other field (at most 64 uids). */
 export function auditEntities(entities: NonNullable<DecisionFacts["entities"]>, max: number): AuditEntities {
   const loaded = Array.isArray(entities.loaded) ? entities.loaded.slice(0, 64).map((e) => ({ uid: cut(String(e.uid), max), source: codeOr(e.source, "unknown"), age_ms: Number.isFinite(e.ageMs) && e.ageMs >= 0 ? Math.round(e.ageMs) : 0 })) : [];
   return {

@@ -56,18 +56,18 @@ export interface AuditRecord {
   shadow?: AuditShadow;
   /** Lines this logger's sink dropped since the last line that reported drops; absent when none. */
   audit_dropped?: number;
-  // #18: replay facts and the canary's choice
+  // Replay facts and the canary's choice
   /** With `audit.replay`: the principal entity and context the policies saw; absent otherwise or before the policies. */
   replay?: AuditReplay;
   /** With a canary rollout: which set decided, and the stable set's answer. */
   canary?: AuditCanary;
-  /** #19: present (`true`) only on decisions about a break-glass token. */
+  /** Present (`true`) only on decisions about a break-glass token. */
   break_glass?: true;
-  /** #17: live entity records used (uid, `cache`/`store`/`stale`/`static`/`absent`, age) and their data version; present only with `config.entities`. */
+  /** Live entity records used (uid, `cache`/`store`/`stale`/`static`/`absent`, age) and their data version; present only with `config.entities`. */
   entities?: AuditEntities;
 }
 
-/** #17: what the entity stage loaded, so a decision can be reproduced. */
+/** What the entity stage loaded, so a decision can be reproduced. */
 export interface AuditEntities {
   loaded: readonly { uid: string; source: string; age_ms: number }[];
   /** A digest over the records used; `null` when the stage ended before one was known. */
@@ -88,7 +88,7 @@ export interface AuditDetail {
   revoked_by?: string;
   policies?: readonly string[];
   message?: string;
-  /** #17: the entity record at fault (`entity_invalid`). */
+  /** The entity record at fault (`entity_invalid`). */
   uid?: string;
 }
 
@@ -161,7 +161,7 @@ export interface AuditShadow {
   policy_version: string | null;
 }
 
-// #18: policy rollout
+// Policy rollout
 /** What a re-decision needs without the token (`gatehouse replay`). */
 export interface AuditReplay {
   /** The principal entity in Cedar JSON (`uid`, `attrs`, `parents`); `null` when withheld. */

@@ -41,19 +41,19 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   // The optional fields are rare or small; the generic serialiser is exact for them
   if (config.claims.length > 0 && claims) line += ',"claims":' + JSON.stringify(pickClaims(claims, config.claims));
   if (isObject(facts.shadow)) {
-    // #18: on a canary line the candidate is compared with the stable set, whichever decided
+    // On a canary line the candidate is compared with the stable set, whichever decided
     const enforced = facts.canary?.stable ?? policy ?? { decision, reasons: NO_STRINGS, errors: [] };
     line += ',"shadow":' + JSON.stringify(compareShadow(enforced, facts.shadow, context.shadowPolicyVersion, config.policyErrorDetail));
   }
-  // #18: rare, or opted into; the generic serialiser is exact for them
+  // Rare, or opted into; the generic serialiser is exact for them
   if (isObject(facts.canary)) line += ',"canary":' + JSON.stringify(canaryField(facts.canary));
   if (config.replay) {
     const replay = replayFacts(facts.principalEntity, facts.context, config);
     if (replay !== undefined) line += ',"replay":' + JSON.stringify(replay);
   }
-  if (isObject(facts.entities)) line += ',"entities":' + JSON.stringify(auditEntities(facts.entities, config.maxFieldLength)); // #17
+  if (isObject(facts.entities)) line += ',"entities":' + JSON.stringify(auditEntities(facts.entities, config.maxFieldLength));
   if (dropped > 0) line += ',"audit_dropped":' + num(dropped);
-  if (facts.breakGlass === true) line += ',"break_glass":true'; // #19
+  if (facts.breakGlass === true) line += ',"break_glass":true';
   return line + "}";
 }
 

@@ -32,7 +32,7 @@ const claimsMapping = v.strictObject({
   acrClaim: v.optional(v.nullable(nonEmpty)),
 });
 
-// #20: discovery, introspection, DPoP and mTLS (cross-field rules stay in shared/token/provider-config.ts)
+// Discovery, introspection, DPoP and mTLS (cross-field rules stay in shared/token/provider-config.ts)
 const asymmetricAlgorithm = v.picklist(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
 const discovery = v.union([v.literal(true), v.strictObject({ jwksHosts: v.optional(v.pipe(v.array(nonEmpty), v.minLength(1))), allowLoopbackHttp: v.optional(v.boolean()) })]);
 const introspection = v.strictObject({
@@ -51,9 +51,9 @@ const introspection = v.strictObject({
   maxStaleMs: v.optional(int(0, 3_600_000)),
   jwtResponse: v.optional(v.boolean()),
 });
-const dpopNonce = v.strictObject({ secret: v.pipe(v.string(), v.minLength(32)), windowSeconds: v.optional(int(10, 3600)) }); // #20b: DPoP-Nonce
+const dpopNonce = v.strictObject({ secret: v.pipe(v.string(), v.minLength(32)), windowSeconds: v.optional(int(10, 3600)) }); // DPoP-Nonce
 const dpop = v.strictObject({ required: v.optional(v.boolean()), algorithms: v.optional(v.pipe(v.array(asymmetricAlgorithm), v.minLength(1))), iatWindowSeconds: v.optional(int(1, 600)),
-  nonce: v.optional(dpopNonce) }); // #20b
+  nonce: v.optional(dpopNonce) });
 const mtls = v.strictObject({ required: v.optional(v.boolean()) });
 
 const issuer = v.strictObject({
@@ -73,10 +73,10 @@ const issuer = v.strictObject({
   jwksCooldownMs: v.optional(int(1000, 3_600_000)),
   jwksCacheSeconds: v.optional(int(10, 86_400)),
   jwksMaxStaleSeconds: v.optional(int(0, 604_800)),
-  discovery: v.optional(discovery), // #20
-  introspection: v.optional(introspection), // #20
-  dpop: v.optional(dpop), // #20
-  mtls: v.optional(mtls), // #20
+  discovery: v.optional(discovery),
+  introspection: v.optional(introspection),
+  dpop: v.optional(dpop),
+  mtls: v.optional(mtls),
 });
 
 const token = v.strictObject({
@@ -105,7 +105,7 @@ const keyValueStores = [
 ] as const;
 const store = v.variant("kind", [
   ...keyValueStores,
-  v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }), // #18: a key-value store over HTTP
+  v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }), // A key-value store over HTTP
 ]);
 
 const revocation = v.strictObject({
@@ -126,10 +126,10 @@ const audit = v.strictObject({
   allowSampleRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
   policyErrorDetail: v.optional(v.picklist(["id", "message"])),
   maxFieldLength: v.optional(int(16, 8192)),
-  replay: v.optional(v.boolean()), // #18
+  replay: v.optional(v.boolean()),
 });
 
-// #18: canary rollout of the candidate policy set
+// Canary rollout of the candidate policy set
 const rollout = v.strictObject({
   canary: v.strictObject({ share: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))), tenants: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(1000))) }),
   rollback: v.optional(
@@ -145,7 +145,7 @@ const rollout = v.strictObject({
   ),
 });
 
-// #18: policy updates without a code deploy
+// Policy updates without a code deploy
 const policyBundle = v.strictObject({
   store,
   publicKey: v.looseObject({ kty: v.literal("OKP"), crv: v.literal("Ed25519"), x: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)), kid: v.optional(v.string()) }),
@@ -154,7 +154,7 @@ const policyBundle = v.strictObject({
   prefix: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
 });
 
-// #19: metrics and emergency access
+// Metrics and emergency access
 const metrics = v.strictObject({
   enabled: v.optional(v.boolean()),
   namespace: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.\-_/#:]{1,255}$/))),
@@ -176,7 +176,7 @@ const slo = v.strictObject({
   revocationAgeSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600))), // an age bucket bound: checked by resolveSloConfig
 });
 
-// #17: live entity data; the source is a key-value store kind or the user's batch `http` endpoint
+// Live entity data; the source is a key-value store kind or the user's batch `http` endpoint
 const entitySource = v.variant("kind", [
   ...keyValueStores,
   v.strictObject({ kind: v.literal("http"), url: v.pipe(v.string(), v.url()), authSecret: v.optional(nonEmpty), timeoutMs: v.optional(int(1, 10_000)) }),
@@ -212,12 +212,12 @@ export const gatehouseConfigSchema = v.strictObject({
   context: v.optional(v.strictObject({ headers: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))) })),
   paths: v.optional(v.strictObject({ maxPathLength: v.optional(int(1, 65_536)), maxSegments: v.optional(int(1, 1024)) })),
   onForbidError: v.optional(v.picklist(["skip", "deny"])),
-  policyBundle: v.optional(v.nullable(policyBundle)), // #18
-  rollout: v.optional(rollout), // #18
-  metrics: v.optional(metrics), // #19
-  breakGlass: v.optional(v.nullable(breakGlass)), // #19
-  slo: v.optional(slo), // #19: read by `gatehouse slo`, not at run time
-  entities: v.optional(v.nullable(entities)), // #17
+  policyBundle: v.optional(v.nullable(policyBundle)),
+  rollout: v.optional(rollout),
+  metrics: v.optional(metrics),
+  breakGlass: v.optional(v.nullable(breakGlass)),
+  slo: v.optional(slo), // Read by `gatehouse slo`, not at run time
+  entities: v.optional(v.nullable(entities)),
 });
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */

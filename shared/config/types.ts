@@ -6,10 +6,10 @@ import type { OnForbidError } from "../policy/types.ts";
 import type { ResolvedTokenConfig, TokenConfig } from "../token/config.ts";
 import type { PolicyBundleConfig, ResolvedPolicyBundleConfig } from "../bundle/config.ts";
 import type { ResolvedRolloutConfig, RolloutConfig } from "../rollout/config.ts";
-import type { MetricsConfig, ResolvedMetricsConfig } from "../metrics/config.ts"; // #19
-import type { BreakGlassConfig, ResolvedBreakGlassConfig } from "../break-glass/config.ts"; // #19
-import type { SloConfig } from "../metrics/slo-config.ts"; // #19
-import type { EntitiesConfig, ResolvedEntitiesConfig } from "../entities/config.ts"; // #17
+import type { MetricsConfig, ResolvedMetricsConfig } from "../metrics/config.ts";
+import type { BreakGlassConfig, ResolvedBreakGlassConfig } from "../break-glass/config.ts";
+import type { SloConfig } from "../metrics/slo-config.ts";
+import type { EntitiesConfig, ResolvedEntitiesConfig } from "../entities/config.ts";
 
 /** What a route does when the revocation store cannot answer in time; see `RevocationFailMode`. */
 export type FailMode = RevocationFailMode;
@@ -56,22 +56,22 @@ export interface GatehouseConfig {
    * data or schema mistake cannot silently switch off a guard rail such as tenant isolation.
    */
   readonly onForbidError?: OnForbidError;
-  /** #18: signed policy bundles polled from a store and swapped in without a deploy; default none (`null`). */
+  /** Signed policy bundles polled from a store and swapped in without a deploy; default none (`null`). */
   readonly policyBundle?: PolicyBundleConfig | null;
   /**
-   * #18: a canary rollout of the candidate policy set (`shadowPolicies`): it decides for a share of
+   * A canary rollout of the candidate policy set (`shadowPolicies`): it decides for a share of
    * principals or listed tenants, and is rolled back automatically when it misbehaves. Default none
    * (a candidate is only a shadow). See docs/rollout.md.
    */
   readonly rollout?: RolloutConfig;
-  /** #19: decision metrics, emitted natively per platform; on by default. */
+  /** Decision metrics, emitted natively per platform; on by default. */
   readonly metrics?: MetricsConfig;
-  /** #19: emergency access through a dedicated issuer and policy set; default none (`null`). */
+  /** Emergency access through a dedicated issuer and policy set; default none (`null`). */
   readonly breakGlass?: BreakGlassConfig | null;
-  /** #19: service-level objectives, turned into alerts and dashboards by `gatehouse slo`; not read at run time. */
+  /** Service-level objectives, turned into alerts and dashboards by `gatehouse slo`; not read at run time. */
   readonly slo?: SloConfig;
   /**
-   * #17: live entity data. Records of the principal, the resource and their ancestors, read at request
+   * Live entity data. Records of the principal, the resource and their ancestors, read at request
    * time from a store or an `http` endpoint, cached per type (default 5 s), merged over the token's
    * and the path's entities. Default none (`null`): the policies see the token, the path and the
    * static entities only.
@@ -93,12 +93,12 @@ export interface ResolvedConfig {
   readonly contextHeaders: readonly string[];
   readonly paths: PathLimits;
   readonly onForbidError: OnForbidError;
-  /** #18: `null` when policies come from the build-time module only. */
+  /** `null` when policies come from the build-time module only. */
   readonly policyBundle: ResolvedPolicyBundleConfig | null;
-  /** #18: the canary rollout, or `null` without one. */
+  /** The canary rollout, or `null` without one. */
   readonly rollout: ResolvedRolloutConfig | null;
-  readonly metrics: ResolvedMetricsConfig; // #19
-  readonly breakGlass: ResolvedBreakGlassConfig | null; // #19
-  /** #17: `null` without live entity data. */
+  readonly metrics: ResolvedMetricsConfig;
+  readonly breakGlass: ResolvedBreakGlassConfig | null;
+  /** `null` without live entity data. */
   readonly entities?: ResolvedEntitiesConfig | null;
 }

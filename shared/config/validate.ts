@@ -3,21 +3,21 @@ import { ConfigError } from "../errors.ts";
 import { resolveRevocationConfig } from "../revocation/config.ts";
 import { resolvePolicyBundleConfig } from "../bundle/config.ts";
 import { resolveRolloutConfig } from "../rollout/config.ts";
-import { resolveEntitiesConfig } from "../entities/config.ts"; // #17
+import { resolveEntitiesConfig } from "../entities/config.ts";
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
 import * as v from "valibot";
 import { gatehouseConfigSchema } from "./schema.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
-import { resolveMetricsConfig } from "../metrics/config.ts"; // #19
-import { resolveBreakGlassConfig } from "../break-glass/config.ts"; // #19
-import { resolveSloConfig } from "../metrics/slo-config.ts"; // #19
+import { resolveMetricsConfig } from "../metrics/config.ts";
+import { resolveBreakGlassConfig } from "../break-glass/config.ts";
+import { resolveSloConfig } from "../metrics/slo-config.ts";
 
 const SECTIONS = ["token", "routes", "revocation", "failMode", "failModes", "audit", "credential", "context", "paths", "onForbidError",
-  "policyBundle", "rollout", // #18
-  "metrics", "breakGlass", "slo", // #19
-  "entities", // #17
+  "policyBundle", "rollout",
+  "metrics", "breakGlass", "slo",
+  "entities",
 ];
 const FAIL_MODES: readonly FailMode[] = ["closed", "open", "stale"];
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
@@ -84,13 +84,12 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   const onForbidError = config.onForbidError ?? "skip";
   if (onForbidError !== "skip" && onForbidError !== "deny") throw new ConfigError("onForbidError", `expected \`skip\` or \`deny\`, got ${show(onForbidError)}`);
 
-  const policyBundle = resolvePolicyBundleConfig(config.policyBundle, "policyBundle"); // #18
-  const rollout = config.rollout === undefined ? null : resolveRolloutConfig(config.rollout, "rollout"); // #18
-  // #19
+  const policyBundle = resolvePolicyBundleConfig(config.policyBundle, "policyBundle");
+  const rollout = config.rollout === undefined ? null : resolveRolloutConfig(config.rollout, "rollout");
   const metrics = resolveMetricsConfig(config.metrics, "metrics");
   const breakGlass = resolveBreakGlassConfig(config.breakGlass, token, "breakGlass");
   resolveSloConfig(config.slo, "slo");
-  // #17: live entity data, off unless configured
+  // Live entity data, off unless configured
   const entities = config.entities === undefined || config.entities === null ? null : resolveEntitiesConfig(config.entities, "entities");
 
   // The stages checked meaning and built tables; the schema, last, guarantees that whatever starts
@@ -108,10 +107,10 @@ export function validateConfig(raw: unknown): ResolvedConfig {
     paths,
     onForbidError,
     policyBundle,
-    rollout, // #18
-    metrics, // #19
-    breakGlass, // #19
-    entities, // #17
+    rollout,
+    metrics,
+    breakGlass,
+    entities,
   });
 }
 

@@ -56,7 +56,7 @@ export interface EntityLoader {
    */
   remember(uid: string, text: string | null): void;
   /**
-   * #17b: how long ago (ms, ≥ 0) `result` was answered by `loadCached`, when it may be used again as it
+   * How long ago (ms, ≥ 0) `result` was answered by `loadCached`, when it may be used again as it
    * is: the cache has not changed since and every record in it is still fresh by the clock. `undefined`
    * otherwise (then call `loadCached`). Allocates nothing.
    */
@@ -111,7 +111,7 @@ interface LevelFailure {
 
 type Level = Map<string, Answer> & { staleError?: RevocationStoreError };
 
-// #17b: when a cached answer was made, the cache generation it saw, and the first instant one of its records goes stale
+// When a cached answer was made, the cache generation it saw, and the first instant one of its records goes stale
 interface Stamp {
   readonly at: number;
   readonly generation: number;
@@ -131,7 +131,7 @@ export function createEntityLoader(config: ResolvedEntitiesConfig, deps: EntityL
   // The lookup races a store; an entity source only needs `getMany`
   const asStore = source as unknown as RevocationStore;
 
-  // #17b: bumped on every change to the cache, so a reused answer never hides a newer record
+  // Bumped on every change to the cache, so a reused answer never hides a newer record
   let generation = 0;
   const stamps = new WeakMap<EntityLoadResult, Stamp>();
   const put = (uid: string, held: Held) => {

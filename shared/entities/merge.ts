@@ -38,7 +38,7 @@ export function mergeEntities(built: BuiltEntities, records: readonly EntityJson
     else if (same(uid, resourceUid)) resource = overlay(built.resource, record, null);
     else out.push(record);
   }
-  // #17b: one entity per uid, as Cedar's entity set; the later one would win in the runtime
+  // One entity per uid, as Cedar's entity set; the later one would win in the runtime
   if (same(principalUid, resourceUid)) out.push(principal);
   else out.push(principal, resource);
   return out;

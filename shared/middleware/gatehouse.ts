@@ -10,7 +10,7 @@ import { ConfigError } from "../errors.ts";
 import { edgeStores, openStore, type StoreRegistry } from "../revocation/registry.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import { isPromise, type MaybePromise } from "../pipeline/state.ts";
-import { openEntityDeps, type StoreDepsForAuthorizer } from "../entities/open-source.ts"; // #17
+import { openEntityDeps, type StoreDepsForAuthorizer } from "../entities/open-source.ts";
 import { setIdentityHeaders } from "./identity-headers.ts";
 import { problemResponse } from "./problem.ts";
 import { requestInput } from "./request-input.ts";
@@ -100,7 +100,7 @@ export function lazyAuthorizer(
       // The whole configuration before any store, key set or sink is built from it (#21)
       const checked = validateConfig(resolvedConfig);
       const { stores, ...resolvedDeps } = typeof deps === "function" ? deps(env) : deps;
-      // #18: the policy bundle store, through the same registry (a Promise while its client loads)
+      // The policy bundle store, through the same registry (a Promise while its client loads)
       const bundleSection = checked.policyBundle?.store;
       let policyBundleStore = resolvedDeps.policyBundleStore;
       if (policyBundleStore === undefined && bundleSection !== undefined) {
@@ -108,7 +108,7 @@ export function lazyAuthorizer(
         policyBundleStore = isPromise(openedBundles) ? openedBundles.then((o) => o.store) : openedBundles.store;
       }
       const withBundles = policyBundleStore === undefined ? resolvedDeps : { ...resolvedDeps, policyBundleStore };
-      // #17: the entity source opens beside the revocation store (sharing its client when both name one)
+      // The entity source opens beside the revocation store (sharing its client when both name one)
       const build = (revocationStore: RevocationStore | undefined): MaybePromise<Authorizer> => {
         const extra = openEntityDeps(stores ?? edgeStores, checked, revocationStore, { env });
         const make = (more: StoreDepsForAuthorizer) => createAuthorizer(resolvedConfig, { ...withBundles, ...more });

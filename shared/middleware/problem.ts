@@ -23,7 +23,7 @@ export function problemResponse(decision: Decision): Response {
     "x-gatehouse-decision-id": decision.decisionId,
   });
   if (status === 401 && decision.wwwAuthenticate !== undefined) headers.set("www-authenticate", decision.wwwAuthenticate);
-  if (decision.dpopNonce !== undefined) headers.set("dpop-nonce", decision.dpopNonce); // #20b
+  if (decision.dpopNonce !== undefined) headers.set("dpop-nonce", decision.dpopNonce);
   if (status === 503) headers.set("retry-after", "1");
   return new Response(body, { status, headers });
 }

@@ -3,7 +3,7 @@ import type { AuthorizeInput, Platform } from "../pipeline/types.ts";
 interface CfProperties {
   readonly country?: unknown;
   readonly asn?: unknown;
-  // #20: set by Cloudflare when the zone asks for client certificates (mTLS)
+  // Set by Cloudflare when the zone asks for client certificates (mTLS)
   readonly tlsClientAuth?: { readonly certPresented?: unknown; readonly certVerified?: unknown; readonly certFingerprintSHA256?: unknown };
 }
 
@@ -35,7 +35,7 @@ class WorkerRequestInput implements AuthorizeInput {
     this.headers = headers;
     this.clientIp = headers.get("cf-connecting-ip") ?? undefined;
     this.requestId = headers.get("cf-ray") ?? undefined;
-    this.url = url; // #20: DPoP `htu`
+    this.url = url; // DPoP `htu`
     this.#request = request;
   }
 
@@ -54,7 +54,7 @@ class WorkerRequestInput implements AuthorizeInput {
     const cf = (this.#request as { cf?: CfProperties }).cf;
     if (cf === undefined || cf === null) return;
     this.#geo = { country: typeof cf.country === "string" ? cf.country : undefined, asn: typeof cf.asn === "number" ? cf.asn : undefined };
-    this.#certificate = verifiedCertificate(cf); // #20
+    this.#certificate = verifiedCertificate(cf);
   }
 }
 

@@ -11,7 +11,7 @@ import { createRevocationChecker, type RevocationChecker } from "../revocation/c
 import type { RevocationStore } from "../revocation/store.ts";
 import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
-import { createSenderCheck } from "../token/bind.ts"; // #20
+import { createSenderCheck } from "../token/bind.ts";
 import { createDecide, decisionOf } from "./authorize.ts";
 import { newDecisionId } from "./decision-id.ts";
 import { pipelineStages } from "./order.ts";
@@ -22,12 +22,12 @@ import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import { createCanary, storeRollbackFlag, writeRollbackEvent, type Canary, type ResolvedRolloutConfig } from "../rollout/index.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
-import { attachPolicyBundle } from "../bundle/attach.ts"; // #18
-import type { DecisionMetrics } from "../metrics/observer.ts"; // #19
-import { createReadinessCheck, type Readiness } from "./readiness.ts"; // #19
-import { sharedJwksRegistry } from "../token/jwks.ts"; // #19
-import { buildEntityStage } from "./entity-parts.ts"; // #17
-import type { EntitySource } from "../entities/source.ts"; // #17
+import { attachPolicyBundle } from "../bundle/attach.ts";
+import type { DecisionMetrics } from "../metrics/observer.ts";
+import { createReadinessCheck, type Readiness } from "./readiness.ts";
+import { sharedJwksRegistry } from "../token/jwks.ts";
+import { buildEntityStage } from "./entity-parts.ts";
+import type { EntitySource } from "../entities/source.ts";
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
 export interface AuthorizerDeps {
@@ -58,26 +58,26 @@ export interface AuthorizerDeps {
   /** Makes decision ids; default random (version 4) UUIDs (`newDecisionId`). */
   readonly randomUUID?: () => string;
   /**
-   * #18: the store `config.policyBundle.store` names, opened by the adapter (or still opening).
+   * The store `config.policyBundle.store` names, opened by the adapter (or still opening).
    * Required when the configuration has a `policyBundle` section.
    */
   readonly policyBundleStore?: RevocationStore | Promise<RevocationStore>;
   /**
-   * #19: where decision metrics go (the adapter's native emitter: `emfMetrics`, `analyticsEngineMetrics`,
+   * Where decision metrics go (the adapter's native emitter: `emfMetrics`, `analyticsEngineMetrics`,
    * the forward-auth server's Prometheus registry); default none. Ignored with `metrics.enabled: false`.
    */
   readonly metrics?: DecisionMetrics | null;
   /**
-   * #19: the dedicated policy module that decides break-glass tokens (`config.breakGlass`); required
+   * The dedicated policy module that decides break-glass tokens (`config.breakGlass`); required
    * with that section. Keep it short: the few actions an incident needs.
    */
   readonly breakGlassPolicies?: CompiledPolicySet | null;
   /**
-   * #17: where live entity records are read (`openEntityDeps` builds it from `config.entities.source`).
+   * Where live entity records are read (`openEntityDeps` builds it from `config.entities.source`).
    * May be omitted only for `kind: "memory"` or without `config.entities`.
    */
   readonly entitySource?: EntitySource;
-  /** #17: whether `entitySource` reads the revocation store (one round trip for both; see `openEntityDeps`). */
+  /** Whether `entitySource` reads the revocation store (one round trip for both; see `openEntityDeps`). */
   readonly entitiesShareStore?: boolean;
 }
 
@@ -104,7 +104,7 @@ export interface Authorizer {
    * the deny `Decision` with a decision id; `status` defaults to 403. Never throws.
    */
   refuse(request: RefusedRequest, reason: RefusalReason, status?: DecisionStatus): Decision;
-  /** #19: whether the key sets and the revocation store are usable now (readiness, not liveness); never rejects. */
+  /** Whether the key sets and the revocation store are usable now (readiness, not liveness); never rejects. */
   readiness(): Promise<Readiness>;
   /** The validated configuration (route table, fail modes), for tools and tests. */
   readonly config: ResolvedConfig;
@@ -113,12 +113,12 @@ export interface Authorizer {
   /** The candidate policy module's version in shadow mode; `null` without one. */
   readonly shadowPolicyVersion: string | null;
   /**
-   * #18: with `policyBundle`, the set deciding now (`.current()`, swapped by published bundles) and
+   * With `policyBundle`, the set deciding now (`.current()`, swapped by published bundles) and
    * `refreshPolicies()` to poll at once; `null`/absent without.
    */
   readonly livePolicies?: import("../bundle/live-set.ts").LivePolicySet | null;
   refreshPolicies?(): Promise<void>;
-  /** #18: the canary rollout (slice, rollback state, `setCandidate`); `null` without `rollout`. */
+  /** The canary rollout (slice, rollback state, `setCandidate`); `null` without `rollout`. */
   readonly canary: Canary | null;
 }
 
@@ -138,7 +138,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   if (shadowPolicies !== null && (typeof shadowPolicies !== "object" || typeof shadowPolicies.evaluate !== "function")) {
     throw new ConfigError("shadowPolicies", "expected a compiled candidate policy module (`dist/policies.shadow.js`) with `evaluate`, or none");
   }
-  // #19: a break-glass issuer without its own policy set would fall through to nothing: refuse to start
+  // A break-glass issuer without its own policy set would fall through to nothing: refuse to start
   const breakGlassPolicies = deps.breakGlassPolicies ?? null;
   if (resolved.breakGlass !== null && (breakGlassPolicies === null || typeof breakGlassPolicies.evaluate !== "function")) {
     throw new ConfigError("breakGlassPolicies", "expected the compiled break-glass policy module with `evaluate`, since `breakGlass` is configured");
@@ -146,7 +146,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   const metrics = resolved.metrics.enabled ? deps.metrics ?? null : null;
   const clock = deps.clock ?? systemClock;
   const sink = deps.auditSink ?? stdoutSink();
-  // #18: with `policyBundle`, a live set the refresher swaps; the build-time module decides until then
+  // With `policyBundle`, a live set the refresher swaps; the build-time module decides until then
   const bundle = attachPolicyBundle(resolved.policyBundle, policies, { store: deps.policyBundleStore, clock, sink });
   const activePolicies = bundle?.live ?? policies;
   const policyVersion = typeof policies.version === "string" ? policies.version : null;
@@ -176,16 +176,16 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     clock,
     claimsFacts: createClaimsMemo(ownRuntime),
     parsedContext: ownRuntime,
-    // #20: DPoP proofs' `jti`s are remembered in the revocation store, shared by every instance
+    // DPoP proofs' `jti`s are remembered in the revocation store, shared by every instance
     sender: createSenderCheck(resolved.token, { clock, store: checker === null ? null : checker.store, deadlineMs: resolved.revocation?.deadlineMs }),
-    breakGlass: resolved.breakGlass === null ? null : { ...resolved.breakGlass, policies: breakGlassPolicies! }, // #19
-    entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true, ownRuntime), // #17
+    breakGlass: resolved.breakGlass === null ? null : { ...resolved.breakGlass, policies: breakGlassPolicies! },
+    entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true, ownRuntime),
   };
-  // #18: the canary rollout of the candidate, when configured (the shared flag uses the revocation store)
+  // The canary rollout of the candidate, when configured (the shared flag uses the revocation store)
   const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker);
   if (canary !== null) (parts as { canary?: Canary | null }).canary = canary;
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
-  // #19: the same registry, clock and fetch as the verifier, so a key set loaded here serves requests
+  // The same registry, clock and fetch as the verifier, so a key set loaded here serves requests
   const readiness = createReadinessCheck({
     token: resolved.token, checker: parts.checker, registry: deps.jwksRegistry ?? sharedJwksRegistry(clock), clock,
     fetch: deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)), persistence: deps.jwksPersistence ?? null,
@@ -198,29 +198,29 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
       return decisionOf(decideState(input));
     }
     : function decide(input: AuthorizeInput): MaybePromise<Decision> {
-      refresher.tick(); // #18: starts a background poll when due; never awaited here
+      refresher.tick(); // Starts a background poll when due; never awaited here
       return decisionOf(decideState(input));
     };
   const run = function authorizeRequest(input: AuthorizeInput): Promise<Decision> {
     return Promise.resolve(decide(input));
   };
-  // #18: what the platform must keep alive besides the audit lines (Workers' waitUntil): a policy
+  // What the platform must keep alive besides the audit lines (Workers' waitUntil): a policy
   // bundle poll in progress, and the canary's shared-flag reads and writes
   const flushAudit = refresher === undefined ? () => audit.worker.flush() : () => refresher.settled().then(() => audit.worker.flush());
   const flushLines = canary === null || resolved.rollout?.rollback?.sharedTtlMs == null ? flushAudit : () => Promise.all([flushAudit(), canary.settle()]).then(() => undefined);
-  const flush = metrics === null ? flushLines : () => Promise.all([flushLines(), metrics.flush().catch(() => {})]).then(() => {}); // #19
+  const flush = metrics === null ? flushLines : () => Promise.all([flushLines(), metrics.flush().catch(() => {})]).then(() => {});
   const refuse = function refuse(request: RefusedRequest, reason: RefusalReason, status: DecisionStatus = 403): Decision {
     const platform = request.platform === "lambda" || request.platform === "node" ? request.platform : "worker";
     return refuseRequest(audit[platform], randomUUID(), request, reason, status);
   };
   const authorizer = Object.assign(run, { decide, flush, refuse, readiness, config: resolved, policyVersion: String(policies.version), shadowPolicyVersion, canary });
   if (bundle === null) return authorizer;
-  // #18: the version deciding now, and a way to poll at once
+  // The version deciding now, and a way to poll at once
   Object.defineProperty(authorizer, "policyVersion", { get: () => String(bundle.live.version), enumerable: true });
   return Object.assign(authorizer, { livePolicies: bundle.live, refreshPolicies: () => bundle.refresher.refresh() });
 }
 
-// #18: the candidate is the shadow set; without one there is nothing to roll out
+// The candidate is the shadow set; without one there is nothing to roll out
 function rolloutCanary(config: ResolvedRolloutConfig, candidate: CompiledPolicySet | null, stableVersion: string | null, clock: Clock, sink: AuditSink, checker: RevocationChecker | null): Canary {
   if (candidate === null) throw new ConfigError("rollout", "expected a candidate policy set to roll out (`shadowPolicies`, from `gatehouse build --shadow DIR`)");
   let shared = null;

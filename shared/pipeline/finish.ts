@@ -43,10 +43,10 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
     policy: state.policy,
     shadow: state.shadow,
     timingsMs: { total, verify: state.verifyMs, revocation: revocation === null ? null : revocation.ms, eval: state.evalMs },
-    breakGlass: state.breakGlass, // #19
+    breakGlass: state.breakGlass,
     entities: entityFacts(state.entityLoad, state.entityAgeShiftMs ?? 0), // #17, #17b: age shift of a reused load
     cache: state.token === null ? null : { tokenHit: state.token.cache.hit, jwksAgeS: state.token.cache.jwksAgeSeconds ?? null, revocationAgeMs: revocation === null ? null : revocation.ageMs ?? null },
-    // #18: references only; the logger writes them with `audit.replay`
+    // References only; the logger writes them with `audit.replay`
     principalEntity: state.cedarRequest === null ? null : principal,
     context: state.cedarRequest === null ? null : state.cedarRequest.context,
     canary: state.canary,
@@ -64,15 +64,15 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
   if (state.policy !== null) decision.policies = state.policy.reasons;
   // Every identity header on every allow, empty when there is nothing to say (#21)
   if (allow) decision.identityHeaders = identityHeaders(principalString ?? "", tenant, state.decisionId);
-  if (status === 401) decision.wwwAuthenticate = verdict.challenge ?? (state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID); // #20: DPoP challenges
-  if (verdict.dpopNonce !== undefined) decision.dpopNonce = verdict.dpopNonce; // #20b
+  if (status === 401) decision.wwwAuthenticate = verdict.challenge ?? (state.authError === "missing_token" ? CHALLENGE_MISSING : CHALLENGE_INVALID); // DPoP challenges
+  if (verdict.dpopNonce !== undefined) decision.dpopNonce = verdict.dpopNonce;
   return decision;
 }
 
-// #17: the entity stage's loads for the audit line; absent when the stage did not run
+// The entity stage's loads for the audit line; absent when the stage did not run
 function entityFacts(load: RequestState["entityLoad"], ageShiftMs: number) {
   if (load === undefined || load === null) return undefined;
-  // #17b: a reused load's cached records have aged since it was answered
+  // A reused load's cached records have aged since it was answered
   const loaded = ageShiftMs > 0 && load.ok ? load.loaded.map((e) => (e.source === "cache" ? { ...e, ageMs: e.ageMs + ageShiftMs } : e)) : load.loaded;
   if (load.ok) return { loaded, version: load.version, failModeUsed: load.failModeUsed ?? null, storeError: load.storeError ?? null };
   return { loaded: load.loaded, version: null, failModeUsed: load.reason === "entities_unavailable" ? "closed" : null, storeError: load.reason === "entities_unavailable" ? load.storeError : null };

@@ -32,8 +32,8 @@ export { createDecide, decisionOf, type DecideState } from "./authorize.ts";
 export type { PipelineParts, DecideParts } from "./parts.ts";
 export { isPromise, type MaybePromise, type NamedStage, type RequestState, type Stage, type StageName, type Verdict } from "./state.ts";
 export { forbidPolicyIds } from "./stages/decision.ts";
-export { entitiesStage } from "./stages/entities.ts"; // #17: policy tools run the production entity stage on fixtures
-export type { EntityStageParts } from "./entity-parts.ts"; // #17
+export { entitiesStage } from "./stages/entities.ts"; // Policy tools run the production entity stage on fixtures
+export type { EntityStageParts } from "./entity-parts.ts";
 export { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 export { buildContext } from "./context.ts";
 export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";

@@ -2,7 +2,7 @@ import type { PipelineParts } from "./parts.ts";
 import type { NamedStage, Stage, StageName } from "./state.ts";
 import { credentialStage } from "./stages/credential.ts";
 import { decisionStage } from "./stages/decision.ts";
-import { entitiesStage, prefetchEntities } from "./stages/entities.ts"; // #17
+import { entitiesStage, prefetchEntities } from "./stages/entities.ts";
 import { pathStage } from "./stages/path.ts";
 import { policiesStage } from "./stages/policies.ts";
 import { principalStage } from "./stages/principal.ts";
@@ -10,7 +10,7 @@ import { requestStage } from "./stages/request.ts";
 import { revocationStage } from "./stages/revocation.ts";
 import { routeStage } from "./stages/route.ts";
 import { tokenStage } from "./stages/token.ts";
-import { bindingStage } from "./stages/binding.ts"; // #20
+import { bindingStage } from "./stages/binding.ts";
 import { unmatchedStage } from "./stages/unmatched.ts";
 
 /** Stages a tool puts in place of the production ones, by name (e.g. "these claims are verified"). */
@@ -30,15 +30,15 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("route", () => routeStage(parts.routes)),
     stage("credential", () => credentialStage(parts.credential)),
     stage("token", () => tokenStage(required(parts.verifier))),
-    stage("binding", () => bindingStage(parts.sender)), // #20
+    stage("binding", () => bindingStage(parts.sender)),
     stage("principal", () => principalStage(parts.claimsFacts)),
     stage("unmatched", () => unmatchedStage()),
-    // #17: with one store for both, the entity read starts first and goes out with the revocation lookup
+    // With one store for both, the entity read starts first and goes out with the revocation lookup
     stage("revocation", () => prefetchEntities(revocationStage(parts.checker, parts.failModes), parts.entities ?? null)),
     stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
-    stage("entities", () => entitiesStage(parts.entities ?? null, parts.failModes)), // #17
-    // #18: a canary rollout evaluates both sets and lets the candidate decide for its slice
-    // #19: a break-glass token is decided by its own set
+    stage("entities", () => entitiesStage(parts.entities ?? null, parts.failModes)),
+    // A canary rollout evaluates both sets and lets the candidate decide for its slice
+    // A break-glass token is decided by its own set
     stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null, parts.breakGlass ?? null)),
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];

@@ -6,11 +6,11 @@ import type { RevocationChecker } from "../revocation/check.ts";
 import type { PathLimits } from "../routes/normalize.ts";
 import type { RouteTable } from "../routes/types.ts";
 import type { TokenVerifier } from "../token/verify.ts";
-import type { SenderCheck } from "../token/bind.ts"; // #20
+import type { SenderCheck } from "../token/bind.ts";
 import type { ClaimsMemo } from "./claims-memo.ts";
 import type { Canary } from "../rollout/canary.ts";
 import type { Platform } from "./types.ts";
-import type { EntityStageParts } from "./entity-parts.ts"; // #17
+import type { EntityStageParts } from "./entity-parts.ts";
 
 /**
  * Everything the stages need, built once per function instance by `createAuthorizer` (or by a tool
@@ -42,15 +42,15 @@ export interface PipelineParts {
   readonly parsedContext?: boolean;
   /** DPoP and certificate binding checks (#20); default none (the binding stage passes). */
   readonly sender?: (SenderCheck & { readonly algorithms: string; readonly requiresBinding: boolean }) | null;
-  /** #18: a canary rollout (`rollout` configured with a candidate); the policies stage then lets the candidate decide for its slice. Default none. */
+  /** A canary rollout (`rollout` configured with a candidate); the policies stage then lets the candidate decide for its slice. Default none. */
   readonly canary?: Canary | null;
-  /** #19: the break-glass issuer, its lifetime bound and its dedicated policy set; `null`/absent without. */
+  /** The break-glass issuer, its lifetime bound and its dedicated policy set; `null`/absent without. */
   readonly breakGlass?: BreakGlassParts | null;
-  /** #17: the live entity loader and its options; absent or `null` without `config.entities`. */
+  /** The live entity loader and its options; absent or `null` without `config.entities`. */
   readonly entities?: EntityStageParts | null;
 }
 
-/** #19: what the policies stage needs to decide break-glass tokens. */
+/** What the policies stage needs to decide break-glass tokens. */
 export interface BreakGlassParts {
   /** The issuer's configured name (`TokenSuccess.issuer`). */
   readonly issuer: string;

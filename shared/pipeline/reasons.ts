@@ -2,7 +2,7 @@ import type { RevocationReason, RevocationStoreError } from "../revocation/check
 import type { RefusalReason } from "./refuse.ts";
 import type { RouteFailureReason } from "../routes/reasons.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
-import type { SenderFailureReason } from "../token/sender-reasons.ts"; // #20
+import type { SenderFailureReason } from "../token/sender-reasons.ts";
 import type { StageName } from "./state.ts";
 
 /**
@@ -33,8 +33,8 @@ export type DecisionReason =
   | RouteFailureReason
   | TokenFailureReason
   | RevocationReason
-  | SenderFailureReason // #20
-  // #17: a live entity record that cannot be used (403), an entity source that could not answer (503)
+  | SenderFailureReason
+  // A live entity record that cannot be used (403), an entity source that could not answer (503)
   | "entity_invalid"
   | "entities_unavailable";
 
@@ -70,17 +70,17 @@ export interface DecisionDetail {
 export const REASONS_BY_STATUS = {
   200: ["allowed", "public_route"],
   401: ["missing_token", "malformed", "too_large", "alg_not_allowed", "unknown_crit", "unknown_kid", "key_unusable", "bad_signature", "expired", "not_yet_valid", "issued_in_future", "too_old", "wrong_issuer", "wrong_audience", "wrong_typ", "missing_claim", "claim_type", "revoked", "invalid_claim",
-    // #20: introspection and sender-constrained tokens
+    // Introspection and sender-constrained tokens
     "token_inactive", "dpop_required", "dpop_bound_as_bearer", "dpop_unbound_token", "dpop_proof_missing", "dpop_proof_malformed", "dpop_wrong_typ",
     "dpop_alg_not_allowed", "dpop_bad_jwk", "dpop_bad_signature", "dpop_htm_mismatch", "dpop_htu_mismatch", "dpop_iat_out_of_window", "dpop_ath_mismatch",
     "dpop_key_mismatch", "dpop_replayed", "mtls_required", "mtls_cert_missing", "mtls_cert_mismatch",
-    "dpop_nonce_required"], // #20b
+    "dpop_nonce_required"],
   // The adapters' refusals (`Authorizer.refuse`) are 403 unless the platform answers otherwise
   403: ["policy_denied", "forbid_error", "no_route", "malformed_event", "cache_key_unbound", "wildcard_in_arn", "proxy_misconfigured", "not_absolute", "path_too_long", "nul_byte", "control_character", "encoded_separator", "path_traversal", "empty_segment", "double_encoding", "bad_encoding",
-    "entity_invalid"], // #17
+    "entity_invalid"],
   503: ["jwks_unavailable", "revocation_unavailable", "internal_error", "config_refused",
-    "discovery_unavailable", "introspection_unavailable", "dpop_replay_unavailable", // #20
-    "entities_unavailable"], // #17
+    "discovery_unavailable", "introspection_unavailable", "dpop_replay_unavailable",
+    "entities_unavailable"],
 } as const satisfies Record<200 | 401 | 403 | 503, readonly DecisionReason[]>;
 
 /** Every reason code, once. */

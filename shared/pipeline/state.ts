@@ -4,11 +4,11 @@ import type { ResolvedRequest } from "../routes/resolve.ts";
 import type { RouteMatch } from "../routes/types.ts";
 import type { PrincipalEntity, TokenContext } from "../token/claims.ts";
 import type { TokenFailureReason } from "../token/reasons.ts";
-import type { SenderFailureReason } from "../token/sender-reasons.ts"; // #20
+import type { SenderFailureReason } from "../token/sender-reasons.ts";
 import type { JwtClaims, TokenSuccess } from "../token/verify.ts";
 import type { CedarRequest, EntityJson } from "../policy/types.ts";
 import type { ClaimsFacts } from "./claims-memo.ts";
-import type { EntityLoadResult } from "../entities/load.ts"; // #17
+import type { EntityLoadResult } from "../entities/load.ts";
 import type { DecisionDetail, DecisionReason } from "./reasons.ts";
 import type { CanaryChoice } from "../rollout/canary-choice.ts";
 import type { AuthorizeInput, Decision, DecisionStatus } from "./types.ts";
@@ -24,7 +24,7 @@ export interface Verdict {
   readonly detail?: DecisionDetail;
   /** The `WWW-Authenticate` value of a 401 when it is not the RFC 6750 default (a DPoP challenge, #20). */
   readonly challenge?: string;
-  /** #20b: a `DPoP-Nonce` for the client's next proof (RFC 9449 §8), with `dpop_nonce_required`. */
+  /** A `DPoP-Nonce` for the client's next proof (RFC 9449 §8), with `dpop_nonce_required`. */
   readonly dpopNonce?: string;
 }
 
@@ -61,7 +61,7 @@ export interface RequestState {
   entities: EntityJson[] | null;
   /** entities (#17): which live records were loaded, from where, and their version; `null` without `config.entities`. */
   entityLoad?: EntityLoadResult | null;
-  /** #17b: ms since a reused `entityLoad` was answered; the audit adds it to the cached records' ages. */
+  /** Ms since a reused `entityLoad` was answered; the audit adds it to the cached records' ages. */
   entityAgeShiftMs?: number;
   /** policies: the enforced set's answer, and the candidate's in shadow mode (audit only). */
   policy: PolicyResult | null;
@@ -83,8 +83,8 @@ export function newState(input: AuthorizeInput, decisionId: string, started: num
     input, started, decisionId, stage: null, segments: null, match: null, credential: null, token: null, claims: null, authError: null, verifyMs: null,
     principal: null, tokenContext: null, principalFacts: null, revocation: null, request: null, cedarRequest: null, entities: null, policy: null, shadow: null,
     evalMs: null, verdict: null, decision: null,
-    canary: null, // #18
-    breakGlass: false, // #19
+    canary: null,
+    breakGlass: false,
   };
 }
 
@@ -102,7 +102,7 @@ export interface NamedStage {
 
 /** The stages, in the order they run (see `order.ts`). */
 export type StageName = "path" | "route" | "credential" | "token" | "binding" | "principal" | "unmatched" | "revocation" | "request" | "policies" | "decision"
-  | "entities"; // #17
+  | "entities";
 
 /** A verdict, with its detail only when there is one. */
 export function verdict(status: DecisionStatus, reason: DecisionReason, detail?: DecisionDetail): Verdict {

@@ -33,7 +33,6 @@ export interface AuthorizeInput {
    * tell (Lambda's `multiValueHeaders`). A duplicate credential is refused.
    */
   readonly headerCounts?: { readonly authorization?: number };
-  // #20
   /** The absolute URL the client requested (scheme, host, path), as the platform established it; DPoP proofs name it (`htu`). */
   readonly url?: string;
   /** The client certificate the platform terminated TLS with, for certificate-bound tokens (RFC 8705). */
@@ -62,7 +61,7 @@ export interface Decision {
   readonly identityHeaders?: Readonly<Record<string, string>>;
   /** For 401: the RFC 6750 `WWW-Authenticate` value. */
   readonly wwwAuthenticate?: string;
-  /** #20b: for 401 `dpop_nonce_required`, the `DPoP-Nonce` response header (RFC 9449 §8); a Lambda authorizer cannot send it. */
+  /** For 401 `dpop_nonce_required`, the `DPoP-Nonce` response header (RFC 9449 §8); a Lambda authorizer cannot send it. */
   readonly dpopNonce?: string;
   /** Values safe to hand to API Gateway as authorizer context (strings only). */
   readonly context?: Readonly<Record<string, string>>;

@@ -4,7 +4,7 @@ import { PolicyEvaluationError } from "./errors.ts";
 import type { RequestView } from "./ops.ts";
 import type { CedarRequest, CompiledPolicySet, EntityJson, OnForbidError, PolicyError, PolicyInfo, PolicyResult } from "./types.ts";
 import { CedarRecord, EntityUid } from "./values.ts";
-import type { EntityShapes } from "../entities/shapes.ts"; // #17
+import type { EntityShapes } from "../entities/shapes.ts";
 
 /** A principal or resource scope, as the generated module declares it. */
 export type ScopeDef =
@@ -32,7 +32,7 @@ export interface PolicySetDef {
   /** Static entities (Cedar JSON), e.g. the role hierarchy. */
   entities: readonly EntityJson[];
   policies: readonly PolicyDef[];
-  /** #17: the schema's entity types (`entityShapes`), written by the compiler when it had a schema. */
+  /** The schema's entity types (`entityShapes`), written by the compiler when it had a schema. */
   entityShapes?: EntityShapes | null;
 }
 
@@ -432,7 +432,6 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     version: def.version,
     policies: info,
     onForbidError: strict ? "deny" : "skip",
-    // #17
     entityShapes: def.entityShapes ?? null,
     hasStaticEntity: (type, id) => statics.byIds(type, id) !== undefined,
   };

@@ -1,5 +1,5 @@
 import type { ExtensionValue } from "./values.ts";
-import type { EntityShapes } from "../entities/shapes.ts"; // #17
+import type { EntityShapes } from "../entities/shapes.ts";
 
 /** An entity reference in Cedar JSON: `{type, id}` (the `__entity` escape is accepted too). */
 export interface EntityUidJson {
@@ -95,8 +95,8 @@ export interface CompiledPolicySet {
    * and resource indexes. For tests and debugging.
    */
   candidates(request: CedarRequest, entities?: readonly EntityJson[]): string[];
-  /** #17: the schema's entity types, for checking live records; `null` or absent when built without a schema. */
+  /** The schema's entity types, for checking live records; `null` or absent when built without a schema. */
   readonly entityShapes?: EntityShapes | null;
-  /** #17: whether `type::id` is one of the static entities (live records are never read for them). */
+  /** Whether `type::id` is one of the static entities (live records are never read for them). */
   hasStaticEntity?(type: string, id: string): boolean;
 }

@@ -28,7 +28,7 @@ export class ValueCache<V extends Kept = CachedValue> {
   #young = new Map<string, V>();
   #old = new Map<string, V>();
   readonly #generation: number;
-  // #17: the byte bound, off unless `sizeOf` is given
+  // The byte bound, off unless `sizeOf` is given
   readonly #generationBytes: number;
   readonly #sizeOf: ((entry: V) => number) | undefined;
   #youngBytes = 0;

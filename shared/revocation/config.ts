@@ -29,7 +29,7 @@ export type RevocationStoreConfig =
    * `endpoint` is for DynamoDB Local or dynalite.
    */
   | { readonly kind: "dynamodb"; readonly table?: string; readonly region?: string; readonly endpoint?: string }
-  /** #18: a key-value store over plain HTTP (see `stores/http.ts`); `url` defaults to `GATEHOUSE_STORE_HTTP_URL`. */
+  /** A key-value store over plain HTTP (see `stores/http.ts`); `url` defaults to `GATEHOUSE_STORE_HTTP_URL`. */
   | { readonly kind: "http"; readonly url?: string; readonly token?: string };
 
 /** Revocation settings, as written in `GatehouseConfig.revocation` (JSON-able). */
@@ -71,14 +71,14 @@ export interface ResolvedRevocationConfig {
   readonly breaker: { readonly failureThreshold: number; readonly cooldownMs: number };
 }
 
-const STORE_KINDS = ["memory", "upstash", "redis", "kv", "dynamodb", "http" /* #18 */] as const;
+const STORE_KINDS = ["memory", "upstash", "redis", "kv", "dynamodb", "http"] as const;
 const STORE_FIELDS: Record<RevocationStoreConfig["kind"], readonly string[]> = {
   memory: ["kind"],
   upstash: ["kind", "url", "token"],
   redis: ["kind", "url"],
   kv: ["kind", "binding"],
   dynamodb: ["kind", "table", "region", "endpoint"],
-  http: ["kind", "url", "token"], // #18
+  http: ["kind", "url", "token"],
 };
 
 /**

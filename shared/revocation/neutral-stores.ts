@@ -14,5 +14,5 @@ export const neutralStores: StoreRegistry = {
   memory: memoryStore,
   kv: kvStore,
   upstash: () => import("./stores/upstash.ts").then((m) => m.upstashStore),
-  http: () => import("./stores/http.ts").then((m) => m.httpStore), // #18
+  http: () => import("./stores/http.ts").then((m) => m.httpStore),
 };

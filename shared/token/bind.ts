@@ -80,7 +80,7 @@ export function createSenderCheck(config: ResolvedTokenConfig, deps: SenderCheck
     const url = input.url!;
     const now = deps.clock.now();
     const checked = await checkProof(proof, { method: input.method, url, accessToken: input.token, jkt }, dpop, now);
-    // #20b: the refusal carries the nonce to retry with
+    // The refusal carries the nonce to retry with
     if (!checked.ok) return checked.reason === "dpop_nonce_required" ? { ...checked, nonce: dpop.nonce!.issue(now) } : checked;
     // Keyed by the proof key and `jti` together, hashed so any `jti` fits any store's key limits
     const key = DPOP_JTI_PREFIX + base64url.encode(sha256(utf8ToBytes(`${jkt}:${checked.jti}`)));

@@ -1,7 +1,7 @@
 import type { JWK } from "jose";
 import { ConfigError } from "../errors.ts";
 import { deepFreeze } from "./internal.ts";
-// #20: discovery, introspection, DPoP and mTLS options
+// Discovery, introspection, DPoP and mTLS options
 import {
   resolveDiscovery, resolveDpop, resolveIntrospection, resolveMtls,
   type DiscoveryConfig, type DpopConfig, type IntrospectionConfig, type MtlsConfig,
@@ -93,7 +93,6 @@ export interface IssuerConfig {
   jwksCacheSeconds?: number;
   /** When refreshes fail, keep using the last good keys this long past `jwksCacheSeconds`, in seconds; default 3600, from 0 to 604800. Then fail closed. */
   jwksMaxStaleSeconds?: number;
-  // #20
   /** Find the JWKS through `<issuer>/.well-known/openid-configuration` (a key source, instead of `jwksUri`, `jwks` or `secret`); the `jwks*` timing options apply to both documents. */
   discovery?: true | DiscoveryConfig;
   /** Introspect this issuer's opaque tokens (or all its tokens) at its RFC 7662 endpoint. With `tokens: "all"` no key source is needed. */
@@ -143,7 +142,7 @@ export type ResolvedKeySource =
     }
   | { readonly kind: "inline"; readonly jwks: JwkSet }
   | { readonly kind: "secret"; readonly secret: Uint8Array }
-  // #20: keys found through discovery; `none` for an issuer whose every token is introspected
+  // Keys found through discovery; `none` for an issuer whose every token is introspected
   | ResolvedDiscovery
   | { readonly kind: "none" };
 
@@ -158,7 +157,6 @@ export interface ResolvedIssuer {
   readonly maxAgeSeconds: number | null;
   readonly typ: string | null;
   readonly claims: ResolvedClaimsMapping;
-  // #20
   readonly introspection: ResolvedIntrospection | null;
   readonly dpop: ResolvedDpop | null;
   readonly mtls: ResolvedMtls | null;
@@ -205,7 +203,7 @@ export function validateTokenConfig(raw: unknown, path = "token"): ResolvedToken
     }
     issuers.set(resolved.issuer, resolved);
   });
-  // #20: an opaque token names no issuer, so one issuer at most may introspect them
+  // An opaque token names no issuer, so one issuer at most may introspect them
   const opaque = [...issuers.values()].filter((issuer) => issuer.introspection !== null && issuer.introspection.tokens === "opaque");
   if (opaque.length > 1) throw new ConfigError(`${path}.issuers`, `expected at most one issuer introspecting opaque tokens, got ${opaque.map((i) => `\`${i.name}\``).join(", ")}`);
   const maxTokenBytes = integerOption(config.maxTokenBytes, `${path}.maxTokenBytes`, 8192, 512, 65536);
@@ -226,7 +224,7 @@ export function validateTokenConfig(raw: unknown, path = "token"): ResolvedToken
 const ISSUER_FIELDS = [
   "issuer", "name", "audience", "algorithms", "jwksUri", "jwks", "jwksPreload", "secret", "clockToleranceSeconds",
   "maxAgeSeconds", "typ", "claims", "jwksTimeoutMs", "jwksCooldownMs", "jwksCacheSeconds", "jwksMaxStaleSeconds",
-  "discovery", "introspection", "dpop", "mtls", // #20
+  "discovery", "introspection", "dpop", "mtls",
 ];
 
 function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
@@ -261,7 +259,7 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
   const asymmetric = [...algorithms].filter((alg) => ASYMMETRIC.has(alg));
 
   const sources = (["jwksUri", "jwks", "secret", "discovery"] as const).filter((key) => entry[key] !== undefined);
-  // #20: an issuer whose every token is introspected needs no keys
+  // An issuer whose every token is introspected needs no keys
   const introspection = entry.introspection === undefined ? null : resolveIntrospection(entry.introspection, `${path}.introspection`);
   const keyless = sources.length === 0 && introspection !== null && introspection.tokens === "all" && !introspection.jwtResponse;
   if (sources.length !== 1 && !keyless) {
@@ -294,7 +292,7 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
     if (sources[0] === "jwks") {
       keys = { kind: "inline", jwks: publicJwkSet(entry.jwks, `${path}.jwks`) };
     } else if (sources[0] === "discovery") {
-      // #20: the document and the key set it names share the jwks* timing options
+      // The document and the key set it names share the jwks* timing options
       const cacheSeconds = integerOption(entry.jwksCacheSeconds, `${path}.jwksCacheSeconds`, 600, 10, 86_400);
       keys = resolveDiscovery(entry.discovery, issuer, {
         timeoutMs: integerOption(entry.jwksTimeoutMs, `${path}.jwksTimeoutMs`, 3000, 100, 30_000),
@@ -340,7 +338,6 @@ function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
     maxAgeSeconds,
     typ,
     claims: entry.claims === undefined ? defaultClaimsMapping : resolveClaimsMapping(entry.claims, `${path}.claims`),
-    // #20
     introspection,
     dpop: entry.dpop === undefined ? null : resolveDpop(entry.dpop, `${path}.dpop`),
     mtls: entry.mtls === undefined ? null : resolveMtls(entry.mtls, `${path}.mtls`),

@@ -96,7 +96,7 @@ export function createDpopProofChecker() {
       return senderFailure("dpop_bad_jwk", "jwk");
     }
     if (!equalText(thumbprint, request.jkt)) return senderFailure("dpop_key_mismatch", "jkt");
-    // #20b: RFC 9449 §8, checked last so only an otherwise valid proof is told to use a nonce
+    // RFC 9449 §8, checked last so only an otherwise valid proof is told to use a nonce
     if (config.nonce !== null && !config.nonce.accepts(claims.nonce, nowMs)) return senderFailure("dpop_nonce_required", "nonce");
     return { ok: true, jti, iat };
   };

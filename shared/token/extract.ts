@@ -23,7 +23,7 @@ export interface ExtractOptions {
 
 /** A credential found, or why none was. `field` names the place that failed. */
 export type ExtractOutcome =
-  | { readonly ok: true; readonly token: string; readonly source: CredentialSource; /** #20: set only for the `DPoP` scheme */ readonly scheme?: "dpop" }
+  | { readonly ok: true; readonly token: string; readonly source: CredentialSource; /** Set only for the `DPoP` scheme */ readonly scheme?: "dpop" }
   | { readonly ok: false; readonly reason: "missing_token" | "malformed" | "too_large"; readonly field: string };
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". A space or a
@@ -74,7 +74,7 @@ export function extractCredential(headers: HeadersLike, options: ExtractOptions 
 
 function bearerFromHeader(value: string, max: number): ExtractOutcome {
   const space = value.indexOf(" ");
-  // #20: the `DPoP` scheme (RFC 9449 §7.1) too; the binding stage accepts it only with a DPoP-bound token and its proof
+  // The `DPoP` scheme (RFC 9449 §7.1) too; the binding stage accepts it only with a DPoP-bound token and its proof
   const scheme = space === 6 && schemeIs(value, "bearer") ? "bearer" : space === 4 && schemeIs(value, "dpop") ? "dpop" : "";
   if (scheme === "") return refuse("malformed", "authorization");
   let start = space;
@@ -100,7 +100,7 @@ function checkToken(token: string, source: CredentialSource, max: number): Extra
   return { ok: true, token, source };
 }
 
-// #22: a reused token is not scanned again. Tokens found well formed are kept by their last 16
+// A reused token is not scanned again. Tokens found well formed are kept by their last 16
 // characters (the signature's, the part that differs most between tokens), and a hit needs the
 // whole string to be equal, so the answer is exactly the pattern's. Bounded: the map is emptied
 // when full (256 tokens of at most `maxTokenBytes`: 2 MiB at the default 8 KiB); like the

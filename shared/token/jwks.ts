@@ -2,7 +2,7 @@ import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock/index.ts";
 import { joinFlight } from "./join-flight.ts";
 import type { JwkSet, ResolvedIssuer, ResolvedKeySource } from "./config.ts";
-import { createDiscoveryKeyResolver } from "./discovery.ts"; // #20
+import { createDiscoveryKeyResolver } from "./discovery.ts";
 import { deepFreeze, isRecord } from "./internal.ts";
 import { readLimitedText } from "./read-limited.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
@@ -113,7 +113,7 @@ export function createKeyResolver(issuer: ResolvedIssuer, deps: KeyResolverDeps)
       return importFor(match, alg, issuer.name, undefined);
     };
   }
-  // #20: keys through the discovery document, or none (every token of the issuer is introspected)
+  // Keys through the discovery document, or none (every token of the issuer is introspected)
   if (source.kind === "discovery") return createDiscoveryKeyResolver(issuer, source, deps, remoteKey);
   if (source.kind === "none") {
     const none = tokenFailure("unknown_kid", "kid", issuer.name);

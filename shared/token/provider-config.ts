@@ -3,7 +3,7 @@
 // RFC 9449; mTLS, RFC 8705). Checked once at start, like the rest of the token configuration.
 import type { JWK } from "jose";
 import { ConfigError } from "../errors.ts";
-import { createDpopNonces, type DpopNonces } from "./dpop-nonce.ts"; // #20b
+import { createDpopNonces, type DpopNonces } from "./dpop-nonce.ts";
 
 /** Keys through the issuer's `/.well-known/openid-configuration` instead of `jwksUri`, `jwks` or `secret`. */
 export interface DiscoveryConfig {
@@ -62,11 +62,11 @@ export interface DpopConfig {
   algorithms?: string[];
   /** How far a proof's `iat` may be from now, in seconds; default 60, from 1 to 600. */
   iatWindowSeconds?: number;
-  /** #20b: require a server nonce in each proof (RFC 9449 §8), made and checked with `secret`. */
+  /** Require a server nonce in each proof (RFC 9449 §8), made and checked with `secret`. */
   nonce?: DpopNonceConfig;
 }
 
-/** #20b: stateless DPoP nonces: every instance with the same `secret` accepts the others' nonces. */
+/** Stateless DPoP nonces: every instance with the same `secret` accepts the others' nonces. */
 export interface DpopNonceConfig {
   /** The HMAC key; at least 32 characters, the same on every instance. */
   secret: string;
@@ -113,7 +113,7 @@ export interface ResolvedDpop {
   readonly required: boolean;
   readonly algorithms: ReadonlySet<string>;
   readonly iatWindowSeconds: number;
-  /** #20b: the issuer's nonces, or `null` when proofs need none. */
+  /** The issuer's nonces, or `null` when proofs need none. */
   readonly nonce: DpopNonces | null;
 }
 
@@ -222,11 +222,10 @@ export function resolveDpop(raw: unknown, path: string): ResolvedDpop {
     required: options.required === undefined ? false : bool(options.required, `${path}.required`),
     algorithms: new Set(algorithms),
     iatWindowSeconds: integer(options.iatWindowSeconds, `${path}.iatWindowSeconds`, 60, 1, 600),
-    nonce: options.nonce === undefined ? null : resolveDpopNonce(options.nonce, `${path}.nonce`), // #20b
+    nonce: options.nonce === undefined ? null : resolveDpopNonce(options.nonce, `${path}.nonce`),
   });
 }
 
-// #20b
 function resolveDpopNonce(raw: unknown, path: string): DpopNonces {
   const options = object(raw, path, "an object");
   known(options, ["secret", "windowSeconds"], path);

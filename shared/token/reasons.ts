@@ -47,7 +47,6 @@ export type TokenFailureReason =
   | "missing_claim"
   | "claim_type"
   | "jwks_unavailable"
-  // #20
   | "discovery_unavailable"
   | "token_inactive"
   | "introspection_unavailable";

@@ -42,7 +42,7 @@ export type SenderFailureReason =
   | "dpop_key_mismatch"
   | "dpop_replayed"
   | "dpop_replay_unavailable"
-  | "dpop_nonce_required" // #20b
+  | "dpop_nonce_required"
   | "mtls_required"
   | "mtls_cert_missing"
   | "mtls_cert_mismatch";
@@ -52,7 +52,7 @@ export interface SenderFailure {
   readonly ok: false;
   readonly reason: SenderFailureReason;
   readonly field?: string;
-  /** #20b: a fresh nonce for the client's next proof (`DPoP-Nonce`), with `dpop_nonce_required`. */
+  /** A fresh nonce for the client's next proof (`DPoP-Nonce`), with `dpop_nonce_required`. */
   readonly nonce?: string;
 }
 
@@ -75,7 +75,7 @@ const DPOP_TOKEN_REASONS: ReadonlySet<string> = new Set(["dpop_required", "dpop_
  */
 export function senderChallenge(reason: string | null, algs: string): string | undefined {
   if (reason === null) return undefined;
-  // #20b: RFC 9449 §8, the client retries with the nonce of the `DPoP-Nonce` header
+  // RFC 9449 §8, the client retries with the nonce of the `DPoP-Nonce` header
   if (reason === "dpop_nonce_required") return `DPoP algs="${algs}", error="use_dpop_nonce", error_description="the DPoP proof must carry the server's nonce"`;
   if (PROOF_REASONS.has(reason)) return `DPoP algs="${algs}", error="invalid_dpop_proof", error_description="the DPoP proof is missing or invalid"`;
   if (DPOP_TOKEN_REASONS.has(reason)) return `DPoP algs="${algs}", error="invalid_token", error_description="the access token must be sent with a DPoP proof"`;

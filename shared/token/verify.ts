@@ -7,7 +7,7 @@ import { issuedInFuture } from "./issued-at.ts";
 import { createKeyResolver, sharedJwksRegistry, type FetchLike, type JwksPersistence, type JwksRegistry, type KeyLookup } from "./jwks.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
 import { createTokenCache } from "./token-cache.ts";
-import { createIntrospection, type Introspection } from "./introspect.ts"; // #20
+import { createIntrospection, type Introspection } from "./introspect.ts";
 
 /** Verified claims, frozen: the pipeline, policies and audit all read the same object. */
 export type JwtClaims = Readonly<JWTPayload>;
@@ -102,7 +102,7 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
   const cacheEnabled = resolved.cache.maxEntries > 0;
   const cache = createTokenCache<CachedToken>(resolved.cache.maxEntries);
   const ttlMs = resolved.cache.ttlSeconds * 1000;
-  // #20: opaque tokens go to the one issuer that introspects them; `tokens: "all"` issuers' JWTs too
+  // Opaque tokens go to the one issuer that introspects them; `tokens: "all"` issuers' JWTs too
   const introspecting = [...resolved.issuers.values()].filter((issuer) => issuer.introspection !== null);
   const introspection = introspecting.length === 0
     ? null
@@ -127,7 +127,7 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     }
 
     const parts = token.split(".");
-    // #20: a token that is not a compact JWS may be an opaque one its issuer introspects
+    // A token that is not a compact JWS may be an opaque one its issuer introspects
     if (parts.length !== 3 && opaqueIssuer !== undefined) return introspection!.introspect(token, opaqueIssuer);
     // Five parts is a JWE (RFC 7516 §7.1): encrypted tokens are not accepted where a JWS is expected.
     if (parts.length !== 3) return tokenFailure("malformed", "token");
@@ -152,7 +152,7 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
     const runtime = typeof payload.iss === "string" ? runtimes.get(payload.iss) : undefined;
     if (runtime === undefined) return tokenFailure("wrong_issuer", "iss");
     const { issuer } = runtime;
-    if (issuer.introspection !== null && issuer.introspection.tokens === "all") return introspection!.introspect(token, issuer); // #20
+    if (issuer.introspection !== null && issuer.introspection.tokens === "all") return introspection!.introspect(token, issuer);
     if (!issuer.algorithms.has(alg)) return tokenFailure("alg_not_allowed", "alg", issuer.name);
     if (signaturePart.length === 0) return tokenFailure("bad_signature", "signature", issuer.name);
 
@@ -188,7 +188,7 @@ export function createTokenVerifier(config: TokenConfig | ResolvedTokenConfig, o
       try {
         const hit = cacheEnabled ? cachedSuccess(token) : undefined;
         if (hit !== undefined || introspection === null) return hit;
-        // #20: an introspected token's cached answer (keyed by its keyed hash)
+        // An introspected token's cached answer (keyed by its keyed hash)
         const answer = introspection.cached(token);
         return answer !== undefined && answer.ok ? answer : undefined;
       } catch {

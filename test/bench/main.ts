@@ -9,16 +9,16 @@ import { parseArgs } from "node:util";
 import { benchPolicyEval } from "./policy-eval.ts";
 import { benchJwtVerify } from "./jwt-verify.ts";
 import { benchRevocation } from "./revocation.ts";
-import { benchEntities } from "./entities.ts"; // #17
+import { benchEntities } from "./entities.ts";
 import { benchWorker } from "./worker.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchAudit } from "./audit.ts";
 import { goalsOf } from "./goals.ts";
 import { benchHotPath } from "./hot-path.ts";
 import { printTable } from "./table.ts";
-import { benchPolicyBundle } from "./policy-bundle.ts"; // #18
-import { benchSenderConstrained } from "./sender-constrained.ts"; // #20
-import { benchMetrics } from "./metrics.ts"; // #19
+import { benchPolicyBundle } from "./policy-bundle.ts";
+import { benchSenderConstrained } from "./sender-constrained.ts";
+import { benchMetrics } from "./metrics.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -50,7 +50,7 @@ section("Policy evaluation: compiled JS vs cedar-wasm statefulIsAuthorized (prep
 const policyEval = await benchPolicyEval({ quick });
 printTable(policyEval, ["set", "policies", "compiled_ns", "cedar_wasm_ns", "ratio", "compiled_range", "ratio_range"]);
 
-// #18: the policy bundle (IR loaded into closures) against the generated module
+// The policy bundle (IR loaded into closures) against the generated module
 section("Policy bundle vs generated module, CPU ns per decision; large set built from IR bytes", "policy_bundle");
 const policyBundle = await benchPolicyBundle({ quick });
 printTable(policyBundle.rows, ["set", "policies", "module_ns", "bundle_ns", "ratio", "ratio_range", "ir_bytes"]);
@@ -63,7 +63,7 @@ printTable(
   ["figure", "median", "min", "max"],
 );
 
-// #19: decision metrics on vs off, a ratio measured inside each process (goal ≤ 1.05 for the core)
+// Decision metrics on vs off, a ratio measured inside each process (goal ≤ 1.05 for the core)
 section("Metrics overhead (pipeline time with metrics on / off, per emitter)", "metrics");
 const metricsOverhead = await benchMetrics({ quick });
 printTable([metricsOverhead as unknown as Record<string, unknown>], ["emf_ratio", "analytics_engine_ratio", "prometheus_ratio", "rounds"]);
@@ -72,7 +72,7 @@ section("JWT verification, ops/s", "jwt_verify");
 const jwtVerify = await benchJwtVerify({ quick });
 printTable(jwtVerify, ["alg", "uncached_ops_s", "cached_ops_s"]);
 
-// #20: introspection cache hit and DPoP proof check per request, beside a bearer JWT, in one process
+// Introspection cache hit and DPoP proof check per request, beside a bearer JWT, in one process
 section("Opaque and sender-constrained tokens beside a bearer JWT, µs per request (interleaved rounds)", "sender_constrained");
 const senderConstrained = await benchSenderConstrained({ quick });
 printTable(senderConstrained as unknown as Record<string, unknown>[], ["case", "us_per_request", "vs_bearer_verify", "vs_bearer_cached"]);
@@ -81,7 +81,7 @@ section("Revocation lookups on loopback", "revocation");
 const revocation = await benchRevocation({ quick });
 printTable(revocation, ["store", "p50_us", "p99_us", "cached_ns"]);
 
-// #17: the pipeline with entity cache hits against the same without entities; an entity-store miss on loopback redis
+// The pipeline with entity cache hits against the same without entities; an entity-store miss on loopback redis
 section("Live entities: cache hits vs none, store miss on loopback redis", "entities");
 const entities = await benchEntities({ quick });
 printTable([entities as unknown as Record<string, unknown>], Object.keys(entities));
@@ -108,17 +108,17 @@ const figures = {
   goals: goalsOf({ hotPath, policyEval, worker, coldStart }),
   hot_path: hotPath,
   policy_eval: policyEval,
-  policy_bundle: policyBundle, // #18
+  policy_bundle: policyBundle,
   jwt_verify: jwtVerify,
-  sender_constrained: senderConstrained, // #20
+  sender_constrained: senderConstrained,
   revocation,
   worker,
   bundle: { worker_gzip_bytes: worker.worker_gzip_bytes, lambda_gzip_bytes: coldStart.lambda_gzip_bytes },
   cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare, empty_handler: coldStart.empty_handler, lambda_over_empty_handler: coldStart.lambda_over_empty_handler },
   audit_overhead_ns: audit.audit_overhead_ns,
   audit,
-  metrics_overhead: metricsOverhead, // #19
-  entities, // #17
+  metrics_overhead: metricsOverhead,
+  entities,
   section_s: sectionSeconds,
   duration_s: Math.round((Date.now() - started) / 1000),
 };

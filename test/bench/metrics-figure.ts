@@ -1,4 +1,4 @@
-// #19: the cost of decision metrics on the hot path, measured in one process: the same warm pipeline
+// The cost of decision metrics on the hot path, measured in one process: the same warm pipeline
 // (cached token, revocation answer and principal; audit line serialised) built twice, metrics off and
 // on, timed in alternating batches so both see the same JIT, heap and machine load. Prints
 // `{"value": on/off}` (the median of per-batch ratios) for the emitter named:

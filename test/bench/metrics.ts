@@ -1,4 +1,4 @@
-// #19: metrics on vs off, per emitter: each figure is the median over rounds of an in-process ratio
+// Metrics on vs off, per emitter: each figure is the median over rounds of an in-process ratio
 // (metrics-figure.ts), so machine load hits both sides alike. Goal: ≤ 1.05 (at most 5 % slower).
 import { fileURLToPath } from "node:url";
 import { interleave, runIsolated, spread, type Spread } from "./isolated.ts";

@@ -25,7 +25,7 @@ export function auditLineErrors(line: string | unknown): string[] {
   return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "invalid"}`);
 }
 
-// #18: the rollback event's schema
+// The rollback event's schema
 let validateEvent: ((line: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
 
 /** Checks one rollback event against `docs/rollback-event.schema.json`; the schema errors, empty when valid. */

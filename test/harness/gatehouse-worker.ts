@@ -93,7 +93,7 @@ export interface StartGatehouseOptions {
   /** The `GatehouseConfig` as JSON; `routes` defaults to the bundled policies/routes.json. */
   readonly config: unknown;
   readonly bundlePath: string;
-  /** #17: a directory holding the KV data on disk, so a CLI (`--kv-persist DIR --kv-namespace revocations`) can write to it. */
+  /** A directory holding the KV data on disk, so a CLI (`--kv-persist DIR --kv-namespace revocations`) can write to it. */
   readonly kvPersist?: string;
 }
 
@@ -101,7 +101,7 @@ export interface StartGatehouseOptions {
 export async function startGatehouse(options: StartGatehouseOptions): Promise<GatehouseUnderTest> {
   const originRequests: OriginRequest[] = [];
   const mf = new Miniflare({
-    ...(options.kvPersist === undefined ? {} : { kvPersist: options.kvPersist }), // #17
+    ...(options.kvPersist === undefined ? {} : { kvPersist: options.kvPersist }),
     workers: [
       {
         name: "gatehouse",

@@ -12,7 +12,7 @@ export { startAuditCollector, type AuditCollector, type CollectorBatch } from ".
 export { auditLineErrors, auditSchemaPath, rollbackEventErrors } from "./audit-schema.ts";
 export { writeCandidateProject, candidatePolicies, CANDIDATE_DISAGREES_ON } from "./shadow-candidate.ts";
 export { bundleWorkerEntry } from "./bundle-worker.ts";
-export { startAuditedWorker, WORKER_ISSUER, WORKER_AUDIENCE, type AuditedWorker } from "./worker-audit.ts"; // #18
-export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } from "./canary-candidate.ts"; // #18
-export { startEntityServer, type EntityServer, type EntityServerMode } from "./entity-server.ts"; // #17
+export { startAuditedWorker, WORKER_ISSUER, WORKER_AUDIENCE, type AuditedWorker } from "./worker-audit.ts";
+export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } from "./canary-candidate.ts";
+export { startEntityServer, type EntityServer, type EntityServerMode } from "./entity-server.ts";
 export { startOtlpCollector, otlpMetric, otlpAttributes, type OtlpCollector, type OtlpRequest, type OtlpExportRequest } from "./otlp-collector.ts";

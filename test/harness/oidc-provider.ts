@@ -66,7 +66,7 @@ export interface ProofOptions {
   /** The `jwk` header; default the key's public JWK. */
   readonly jwk?: JWK;
   readonly ath?: string;
-  /** #20b: the server's nonce (RFC 9449 §8); left out when absent. */
+  /** The server's nonce (RFC 9449 §8); left out when absent. */
   readonly nonce?: string;
 }
 
@@ -80,7 +80,7 @@ export function dpopProof(key: DpopKey, options: ProofOptions): Promise<string> 
   };
   if (options.ath !== undefined) payload.ath = options.ath;
   else if (options.accessToken !== undefined) payload.ath = accessTokenHash(options.accessToken);
-  if (options.nonce !== undefined) payload.nonce = options.nonce; // #20b
+  if (options.nonce !== undefined) payload.nonce = options.nonce;
   return new SignJWT(payload)
     .setProtectedHeader({ alg: options.alg ?? "ES256", typ: options.typ ?? "dpop+jwt", jwk: options.jwk ?? key.publicJwk })
     .sign(key.privateKey);

@@ -36,7 +36,7 @@ describe.each(TEMPLATES)("%s", (file) => {
   });
 });
 
-// #19: the SLO alarms and dashboard in infra/template.yaml are what `gatehouse slo` generates for the
+// The SLO alarms and dashboard in infra/template.yaml are what `gatehouse slo` generates for the
 // default `slo` section, and they pass the checks cfn-lint would make first (cfn-lint itself is on
 // PyPI, which this machine cannot reach): one returned series per metric-math alarm, composite rules
 // naming alarms of the template, evaluation ranges within CloudWatch's limits, a dashboard body that is JSON.

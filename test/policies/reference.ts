@@ -12,7 +12,7 @@ export interface PolicyCase {
   context?: Record<string, unknown>;
   expect: "allow" | "deny";
   policies?: string[];
-  /** #17: the entity store's records for this case (Cedar JSON), and the reason a case expects. */
+  /** The entity store's records for this case (Cedar JSON), and the reason a case expects. */
   liveEntities?: cedar.EntityJson[];
   reason?: string;
 }

@@ -26,14 +26,14 @@ describe("Cedar conformance corpus", () => {
     expect(conform(["--entities", "both", "--policies", "both"]).passed).toBeGreaterThan(0);
   }, 180_000);
 
-  // #17: the corpus's entities as live records through the entity stage's merge (shared/entities/merge.ts)
+  // The corpus's entities as live records through the entity stage's merge (shared/entities/merge.ts)
   it.runIf(present)("decides every request exactly as Cedar 4.10 does with the entities merged as live records", () => {
     const run = conform(["--entities", "live", "--policies", "both"]);
     expect(run.stdout).toContain("entities: live");
     expect(run.passed).toBeGreaterThan(10_000);
   }, 180_000);
 
-  // #18: the same corpus through the policy IR as JSON text and the bundle loader (shared/policy/bundle)
+  // The same corpus through the policy IR as JSON text and the bundle loader (shared/policy/bundle)
   it.runIf(present)("decides every request exactly as Cedar 4.10 does through the bundle loader", () => {
     const run = conform(["--entities", "both", "--policies", "both", "--loader", "bundle"]);
     expect(run.stdout).toContain("loader: bundle");

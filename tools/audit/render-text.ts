@@ -54,7 +54,7 @@ export function renderTextReport(s: AuditSummary, options: ReportOptions = {}): 
     out.push("", "  disagreements by policy (side:policy)");
     out.push(...table(["policy", "lines"], s.shadow.byPolicy.slice(0, top).map((c) => [c.key, c.count]), "    "));
   }
-  // #18: only when a canary rollout wrote lines
+  // Only when a canary rollout wrote lines
   if (s.canary.lines > 0 || s.canary.rollbacks.length > 0) {
     out.push("", "canary rollout");
     out.push(`  ${s.canary.lines} canary lines, ${s.canary.candidateEnforced} decided by the candidate, ${s.canary.candidateDenies} of them denies the stable set would allow`);

@@ -37,7 +37,7 @@ export interface ShadowFigures {
   byPolicy: Count[];
 }
 
-/** #18: what a canary rollout left in the log. */
+/** What a canary rollout left in the log. */
 export interface CanaryFigures {
   lines: number;
   candidateEnforced: number;
@@ -112,7 +112,7 @@ export function createSummarizer(): AuditSummarizer {
   let disagreements = 0;
   let allowToDeny = 0;
   let denyToAllow = 0;
-  const canary: CanaryFigures = { lines: 0, candidateEnforced: 0, candidateDenies: 0, rollbacks: [] }; // #18
+  const canary: CanaryFigures = { lines: 0, candidateEnforced: 0, candidateDenies: 0, rollbacks: [] };
 
   function bad(): void {
     malformed++;
@@ -131,7 +131,7 @@ export function createSummarizer(): AuditSummarizer {
       } catch {
         return bad();
       }
-      // #18: a rollback event is not a decision, but it is an audit line
+      // A rollback event is not a decision, but it is an audit line
       if (isObject(parsed) && parsed.event === "rollback") {
         const str = (v: unknown) => (typeof v === "string" ? v : null);
         canary.rollbacks.push({ time: str(parsed.time), rule: str(parsed.rule) ?? "unknown", candidateVersion: str(parsed.candidate_version) });
@@ -139,7 +139,7 @@ export function createSummarizer(): AuditSummarizer {
       }
       if (!isObject(parsed) || (parsed.decision !== "allow" && parsed.decision !== "deny")) return bad();
       const r = parsed;
-      // #18: on a canary line the candidate is compared with the stable set, whichever decided
+      // On a canary line the candidate is compared with the stable set, whichever decided
       const stable = isObject(r.canary) && (r.canary.stable_decision === "allow" || r.canary.stable_decision === "deny") ? r.canary : null;
       if (stable !== null) {
         canary.lines++;

@@ -11,7 +11,7 @@ import { parseJsonLossless, stringifyLossless } from "./json.ts";
 import type { PolicyIr } from "../../shared/policy/bundle/ir.ts";
 import { parsePolicySources, type ParsedPolicy, type PolicySource } from "./parse.ts";
 import { schemaActionEntities, validateEntities, validatePolicies } from "./validate.ts";
-import { entityShapesOf } from "./entity-shapes.ts"; // #17
+import { entityShapesOf } from "./entity-shapes.ts";
 
 /**
  * Which id a policy gets in `reasons` and `errors`. `"annotation"` (default): its `@id("...")`
@@ -144,10 +144,10 @@ export function compilePolicies(opts: CompilePoliciesOptions): CompileResult {
   let source: string;
   let ir: PolicyIr;
   try {
-    // #17: the schema's entity types go into the module, for checking live entity records
+    // The schema's entity types go into the module, for checking live entity records
     const entityShapes = opts.schema === undefined ? null : entityShapesOf(opts.schema);
     source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY, entitiesFile: opts.entitiesFile, entityShapes });
-    ir = generateIr({ policies: gen, entities, version, onForbidError, entitiesFile: opts.entitiesFile }); // #18
+    ir = generateIr({ policies: gen, entities, version, onForbidError, entitiesFile: opts.entitiesFile });
   } catch (e) {
     if (e instanceof GenerateError) throw new PolicyCompileError([...diagnostics, { severity: "error", ...e.site, message: e.message }]);
     throw e;
@@ -239,7 +239,7 @@ export function compilePolicyProject(opts: CompileProjectOptions): CompileResult
   if (opts.outFile !== undefined) {
     mkdirSync(dirname(outFile), { recursive: true });
     writeFileSync(outFile, result.source);
-    writeFileSync(irFileFor(outFile), JSON.stringify(result.ir)); // #18
+    writeFileSync(irFileFor(outFile), JSON.stringify(result.ir));
   }
   return { ...result, outFile };
 }

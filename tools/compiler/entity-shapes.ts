@@ -1,4 +1,4 @@
-// #17: the schema's entity types in the compact form the runtime checks live records against
+// The schema's entity types in the compact form the runtime checks live records against
 // (`shared/entities/shapes.ts`), written into the policy module so `shared/` never parses a schema.
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { SchemaJson } from "@cedar-policy/cedar-wasm/nodejs";

@@ -25,7 +25,7 @@ export interface GenerateInput {
   runtimeImport: string;
   /** Where `entities` came from, for errors. */
   entitiesFile?: string;
-  /** #17: the schema's entity types, for checking live records at run time; absent without a schema. */
+  /** The schema's entity types, for checking live records at run time; absent without a schema. */
   entityShapes?: object | null;
 }
 
@@ -412,7 +412,7 @@ export function generateModule(input: GenerateInput): string {
     `  version: ${jsString(input.version)},`,
     `  onForbidError: ${jsString(input.onForbidError)},`,
     `  entities: ${entities},`,
-    ...(input.entityShapes ? [`  entityShapes: ${JSON.stringify(input.entityShapes)},`] : []), // #17
+    ...(input.entityShapes ? [`  entityShapes: ${JSON.stringify(input.entityShapes)},`] : []),
     `  policies: [${input.policies.map((_, i) => `P${i}`).join(", ")}],`,
     "});",
     "",

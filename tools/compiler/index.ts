@@ -1,6 +1,6 @@
 // Gatehouse policy compiler: Cedar policies → an ES module over the shared/policy runtime.
 export { compilePolicies, compilePolicyProject, irFileFor, RUNTIME_ENTRY } from "./compile.ts";
-export { generateIr } from "./ir.ts"; // #18
+export { generateIr } from "./ir.ts";
 export type { CompilePoliciesOptions, CompileProjectOptions, CompileResult, IdMode } from "./compile.ts";
 export { PolicyCompileError, formatDiagnostic } from "./errors.ts";
 export type { Diagnostic } from "./errors.ts";

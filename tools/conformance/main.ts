@@ -14,9 +14,9 @@ import { formatFailure, readCorpus, runConformance, type EntityMode, type Policy
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
 let dir: string | undefined;
-let modes: EntityMode[] = ["static", "live"]; // #17: `live` routes the corpus's entities through the merge
+let modes: EntityMode[] = ["static", "live"]; // `live` routes the corpus's entities through the merge
 let forms: PolicyForm[] = ["json"];
-let loaders: PolicyLoader[] = ["module"]; // #18
+let loaders: PolicyLoader[] = ["module"];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--entities") {
     const m = args[++i];

@@ -30,7 +30,7 @@ export type EntityMode = "static" | "request" | "live";
 
 const NO_AUTHORITATIVE_CLAIMS: ReadonlySet<string> = new Set();
 
-// #17: the corpus's entities as the entity stage would hand them to the policies: the request's principal
+// The corpus's entities as the entity stage would hand them to the policies: the request's principal
 // and resource built bare (no claims, no path attributes), every corpus entity a live record over them
 function liveEntities(r: CedarRequest, entities: EntityJson[]): EntityJson[] {
   const built = { principal: { uid: r.principal, attrs: {}, parents: [] }, resource: { uid: r.resource, attrs: {}, parents: [] } } as unknown as Parameters<typeof mergeEntities>[0];
@@ -90,7 +90,7 @@ export async function runConformance(tests: CorpusTest[], modes: EntityMode[] = 
   return report;
 }
 
-// #18: the same compile, but through the IR as published bytes (JSON text) and the bundle loader
+// The same compile, but through the IR as published bytes (JSON text) and the bundle loader
 function runBundle(tests: CorpusTest[], mode: EntityMode, form: PolicyForm, report: ConformanceReport): void {
   for (const t of tests) {
     let set: CompiledPolicySet;

@@ -33,7 +33,7 @@ export interface DevOptions {
   readonly log?: (line: string) => void;
 }
 
-/** #19: where `gatehouse dev` answers readiness (`/health` stays the example's public, liveness route). */
+/** Where `gatehouse dev` answers readiness (`/health` stays the example's public, liveness route). */
 export const DEV_READINESS_PATH = "/__gatehouse/ready";
 
 /** A running dev server. */
@@ -106,7 +106,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
       compatibilityDate: "2025-09-01",
       host: "127.0.0.1",
       port,
-      // #19: readiness (key sets, revocation store) on a path of its own, in dev only
+      // Readiness (key sets, revocation store) on a path of its own, in dev only
       bindings: { GATEHOUSE_CONFIG: JSON.stringify(config), ORIGIN_URL: origin.url, GATEHOUSE_READINESS_PATH: DEV_READINESS_PATH },
       kvNamespaces: { REVOCATIONS: "REVOCATIONS" },
       kvPersist: join(stateDir, "kv"),
@@ -133,7 +133,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     const { examples, tokens } = await devExamples(signer);
     log("");
     log(`gatehouse dev: Worker on ${url} in front of the demo origin ${origin.url}`);
-    log(`readiness (key sets, revocation store): curl -i ${url}${DEV_READINESS_PATH}   # expect 200`); // #19
+    log(`readiness (key sets, revocation store): curl -i ${url}${DEV_READINESS_PATH}   # expect 200`);
     log(`policies ${policiesDir} (version ${built.policyVersion.slice(0, 12)}), bundle ${built.gzipBytes} bytes gzip; revocations in KV at ${join(stateDir, "kv")}`);
     if (built.shadowPolicyVersion !== null) log(`shadow mode: candidate policies ${shadowDir} (version ${built.shadowPolicyVersion.slice(0, 12)}) evaluated beside, never deciding; see \`shadow\` in the audit lines`);
     if (built.breakGlassPolicyVersion !== null) log(`break-glass policies ${breakGlassDir} (version ${built.breakGlassPolicyVersion.slice(0, 12)}) decide for break-glass tokens; see \`break_glass\` in the audit lines`);

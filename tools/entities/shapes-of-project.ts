@@ -1,4 +1,4 @@
-// #17: the schema shapes the CLI checks records against on write: the project's `schema.cedarschema`
+// The schema shapes the CLI checks records against on write: the project's `schema.cedarschema`
 // (or `schema.cedarschema.json`), the same shapes `gatehouse build` writes into the policy module.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-// #17: a policy test's live entity records, decided through the production entity stage: a loader
+// A policy test's live entity records, decided through the production entity stage: a loader
 // whose cache holds exactly the case's records (each checked as a store's would be), never a source.
 import { createEntityLoader, resolveEntitiesConfig, uidKey, type ResolvedEntitiesConfig } from "../../shared/entities/index.ts";
 import { entitiesStage, type PipelineParts, type Stage } from "../../shared/pipeline/index.ts";

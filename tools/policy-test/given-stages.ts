@@ -4,7 +4,7 @@ import { principalStage } from "../../shared/pipeline/stages/principal.ts";
 import { requestStage } from "../../shared/pipeline/stages/request.ts";
 import type { PrincipalEntity, ResolvedClaimsMapping, TokenContext } from "../../shared/token/index.ts";
 import type { DecideInput, DecideSetup } from "./types.ts";
-import { fixtureEntityStage } from "./fixture-entities.ts"; // #17
+import { fixtureEntityStage } from "./fixture-entities.ts";
 
 /** An `AuthorizeInput` that carries what a test case gives in place of a signed token. */
 export interface GivenInput extends AuthorizeInput {
@@ -62,7 +62,7 @@ export function givenStages(parts: PipelineParts, setup: Pick<DecideSetup, "mapp
       if (given.entities !== undefined) state.entities!.push(...given.entities);
       return undefined;
     },
-    // #17: the case's live records, through the production entity stage
+    // The case's live records, through the production entity stage
     entities: function givenLiveEntities(state) {
       const records = givenOf(state).liveEntities;
       if (records === undefined) return undefined;

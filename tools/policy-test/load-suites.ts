@@ -13,7 +13,7 @@ export interface LoadedSuites {
 }
 
 const CASE_FIELDS = ["name", "claims", "principal", "request", "method", "path", "context", "entities", "headers", "ip", "now", "expect", "reason", "policies", "errors",
-  "liveEntities"]; // #17
+  "liveEntities"];
 const DEFAULT_FIELDS = ["claims", "context", "entities", "headers", "ip", "now"];
 const METHOD = /^[A-Z][A-Z-]{0,19}$/;
 
@@ -86,7 +86,7 @@ function readSuite(doc: unknown, file: string, cases: PolicyCase[], problems: Su
     const context = optionalRecord(raw.context, `${at}.context`, problem) as Record<string, CedarJsonValue> | undefined;
     const entities = optionalList(raw.entities, `${at}.entities`, problem) as EntityJson[] | undefined;
     entities?.forEach((e, i) => entity(e, `${at}.entities[${i}]`, problem));
-    const liveEntities = optionalList(raw.liveEntities, `${at}.liveEntities`, problem); // #17: checked by the entity stage itself
+    const liveEntities = optionalList(raw.liveEntities, `${at}.liveEntities`, problem); // Checked by the entity stage itself
     const headers = optionalStrings(raw.headers, `${at}.headers`, problem);
     const ip = optionalString(raw.ip, `${at}.ip`, problem);
     const now = optionalTime(raw.now, `${at}.now`, problem);
@@ -110,7 +110,7 @@ function readSuite(doc: unknown, file: string, cases: PolicyCase[], problems: Su
       ...(principal !== undefined ? { principal } : {}),
       ...(mergedContext ? { context: mergedContext } : {}),
       ...(mergedEntities.length > 0 ? { entities: mergedEntities } : {}),
-      ...(liveEntities !== undefined ? { liveEntities } : {}), // #17
+      ...(liveEntities !== undefined ? { liveEntities } : {}),
       ...(mergedHeaders ? { headers: mergedHeaders } : {}),
       ...((ip ?? base.ip) !== undefined ? { ip: (ip ?? base.ip)! } : {}),
       ...((now ?? base.now) !== undefined ? { now: (now ?? base.now)! } : {}),

@@ -2,7 +2,7 @@ import type { DecisionDetail, DecisionReason } from "../../shared/pipeline/index
 import type { CedarJsonValue, CedarRequest, CompiledPolicySet, EntityJson, OnForbidError, PolicyResult } from "../../shared/policy/index.ts";
 import type { PathLimits, RouteTable } from "../../shared/routes/index.ts";
 import type { ResolvedClaimsMapping } from "../../shared/token/index.ts";
-import type { ResolvedEntitiesConfig } from "../../shared/entities/index.ts"; // #17
+import type { ResolvedEntitiesConfig } from "../../shared/entities/index.ts";
 
 /** What the real pipeline needs to decide a request whose claims are given (no signature step). */
 export interface DecideSetup {
@@ -16,7 +16,7 @@ export interface DecideSetup {
   readonly contextHeaders: readonly string[];
   /** What an erroring forbid does, as configured (`skip` without a config). */
   readonly onForbidError: OnForbidError;
-  /** #17: the configuration's `entities` section (depth, limits, claimsAuthoritative); default its defaults. */
+  /** The configuration's `entities` section (depth, limits, claimsAuthoritative); default its defaults. */
   readonly entities?: ResolvedEntitiesConfig | null;
 }
 
@@ -35,7 +35,7 @@ export interface DecideInput {
   /** Extra request entities (Cedar JSON), beside the principal and the resource. */
   readonly entities?: readonly EntityJson[];
   /**
-   * #17: the live entity records the entity source holds for this request (Cedar JSON entities). They
+   * The live entity records the entity source holds for this request (Cedar JSON entities). They
    * go through the production entity stage (checked against the schema, merged over the token's
    * principal and the path's resource); a uid without one has no record.
    */

@@ -47,6 +47,6 @@ function settle(state: RequestState, failure: SenderFailure | undefined, algorit
   const detail = failure.field === undefined ? { stage: "binding" as const } : { stage: "binding" as const, field: failure.field };
   const status = failure.reason === "dpop_replay_unavailable" ? 503 : 401;
   const challenge = senderChallenge(failure.reason, algorithms);
-  if (failure.nonce !== undefined) return { status, reason: failure.reason, detail, challenge, dpopNonce: failure.nonce }; // #20b
+  if (failure.nonce !== undefined) return { status, reason: failure.reason, detail, challenge, dpopNonce: failure.nonce };
   return challenge === undefined ? { status, reason: failure.reason, detail } : { status, reason: failure.reason, detail, challenge };
 }

@@ -1,7 +1,7 @@
 import { extractCredential } from "../../token/extract.ts";
 import type { PipelineParts } from "../parts.ts";
 import { verdict, type Stage, type Verdict } from "../state.ts";
-import { markDpopScheme } from "./binding.ts"; // #20
+import { markDpopScheme } from "./binding.ts";
 
 /** Reads the one bearer credential (header, or the configured cookie or query parameter); none, or several, is a 401. */
 export function credentialStage(options: PipelineParts["credential"]): Stage {
@@ -19,7 +19,7 @@ export function credentialStage(options: PipelineParts["credential"]): Stage {
       return verdict(401, found.reason, found.field === undefined ? { stage: "credential" } : { stage: "credential", field: found.field });
     }
     state.credential = found.token;
-    if (found.scheme === "dpop") markDpopScheme(state); // #20
+    if (found.scheme === "dpop") markDpopScheme(state);
     return undefined;
   };
 }

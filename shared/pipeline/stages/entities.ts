@@ -21,7 +21,7 @@ export function entitiesStage(parts: EntityStageParts | null, failModes: Readonl
   // principal object (the claims memo's, one per cached token), so the cached path decodes nothing anew
   const merged = memoOf(loader);
   return function entities(state): MaybePromise<Verdict | undefined> {
-    // #17b: the same principal and resource with every record still fresh and the cache unchanged: the last answer as it is
+    // The same principal and resource with every record still fresh and the cache unchanged: the last answer as it is
     const principal = state.principal!;
     const resource = state.request!.resourceEntity;
     const last = merged.get(principal);
@@ -42,7 +42,7 @@ export function entitiesStage(parts: EntityStageParts | null, failModes: Readonl
   };
 }
 
-// #17b: the stage's memo per loader, so the prefetch before revocation sees it too
+// The stage's memo per loader, so the prefetch before revocation sees it too
 const memos = new WeakMap<EntityLoader, WeakMap<object, MergedFor>>();
 
 function memoOf(loader: EntityLoader): WeakMap<object, MergedFor> {
@@ -122,7 +122,7 @@ export function prefetchEntities(stage: Stage, parts: EntityStageParts | null): 
     if (state.principal !== null && state.match !== null) {
       const resolved = resolveRequest(state.match);
       if (resolved === null) return stage(state);
-      // #17b: the entity stage will reuse its last answer: nothing to read, nothing to build here
+      // The entity stage will reuse its last answer: nothing to read, nothing to build here
       const last = merged.get(state.principal);
       if (last !== undefined && sameResource(last, resolved.resourceEntity) && loader.reusableFor(last.result) !== undefined) return stage(state);
       if (loader.loadCached([state.principal.uid, resolved.resource]) === undefined) loader.prefetch([state.principal.uid, resolved.resource]);

@@ -36,7 +36,6 @@ function plainPoliciesStage(policies: CompiledPolicySet, shadowPolicies: Compile
   };
 }
 
-// #18
 /**
  * The policies stage of a canary rollout (#18), in place of `policiesStage` when `rollout` is
  * configured: both sets are evaluated on every request; the candidate's answer decides for the

@@ -38,7 +38,7 @@ export function createKvStore(namespace: KvNamespaceLike): RevocationStore {
     put: async function kvPut(key, value, expiresAtSeconds) {
       // KV refuses an expiration under 60 s from now by its own (real) clock, whatever clock the caller keeps
       const earliest = Math.floor(Date.now() / 1000) + KV_MIN_EXPIRATION_SECONDS;
-      // #18: KV caps metadata at 1024 bytes; a larger value (a policy bundle) is read back by `list` with a get
+      // KV caps metadata at 1024 bytes; a larger value (a policy bundle) is read back by `list` with a get
       const metadata = new TextEncoder().encode(JSON.stringify({ value })).length <= KV_METADATA_MAX_BYTES ? { metadata: { value } } : {};
       await namespace.put(key, value, { expiration: Math.max(expiresAtSeconds, earliest), ...metadata });
     },

@@ -84,7 +84,7 @@ describe("the built function", () => {
     expect(results[3].answer.policyDocument.Statement[0]).toMatchObject({ Effect: "Deny", Resource: [events[3].methodArn] });
     expect(results.slice(4)).toEqual([{ thrown: "Unauthorized" }, { thrown: "Unauthorized" }, { thrown: "Unauthorized" }]);
     const all = stdout.trim().split("\n").map((line) => JSON.parse(line));
-    // #19: beside the audit lines, one EMF metrics document per invocation (one label set each)
+    // Beside the audit lines, one EMF metrics document per invocation (one label set each)
     expect(all.filter((l) => l._aws !== undefined)).toHaveLength(7);
     const lines = all.filter((l) => l._aws === undefined);
     // One line per invocation, the two malformed events included (#21)

@@ -1,4 +1,4 @@
-// #19: the deployed Lambda entry writes CloudWatch Embedded Metric Format documents on stdout, one per
+// The deployed Lambda entry writes CloudWatch Embedded Metric Format documents on stdout, one per
 // label set per invocation, beside the audit lines. Parsed back and checked against the EMF
 // specification's required fields, with counts equal to the requests sent, per decision.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";

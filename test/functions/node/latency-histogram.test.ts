@@ -1,4 +1,4 @@
-// #19: the latency histogram is read from the metrics table at scrape time: series that differ only
+// The latency histogram is read from the metrics table at scrape time: series that differ only
 // in reason or policy version are summed, and each bucket's exemplar is the latest trace id that fell in it.
 import { describe, expect, it } from "vitest";
 import type { DecisionFacts } from "../../../shared/audit/facts.ts";

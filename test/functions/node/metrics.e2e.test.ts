@@ -1,4 +1,4 @@
-// #19: the forward-auth server as deployed, with its ops port: `/metrics` scraped and read with a
+// The forward-auth server as deployed, with its ops port: `/metrics` scraped and read with a
 // Prometheus text-format parser (parse-prometheus-text-format), counts equal to the requests sent per
 // decision; OpenMetrics exemplars carry the request's W3C trace id; `/ready` follows the key set.
 import { spawnSync } from "node:child_process";

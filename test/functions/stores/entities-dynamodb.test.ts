@@ -1,4 +1,4 @@
-// #17: entity records in DynamoDB (dynalite, the real AWS SDK), opened through the same registry as
+// Entity records in DynamoDB (dynalite, the real AWS SDK), opened through the same registry as
 // revocation: `openEntityDeps` with one table for both joins a request's reads into one BatchGetItem.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";

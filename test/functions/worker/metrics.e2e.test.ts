@@ -1,4 +1,4 @@
-// #19: the built Worker bundle in Miniflare writes one Analytics Engine data point per decision
+// The built Worker bundle in Miniflare writes one Analytics Engine data point per decision
 // through its `GATEHOUSE_METRICS` binding. Miniflare's own Analytics Engine simulator discards what it
 // is given (its `writeDataPoint` is empty), so the capturing test binds a wrapped binding with the same
 // interface that prints each data point; a second Worker runs on Miniflare's real binding.

@@ -176,7 +176,7 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     }
   });
 
-  // #18: a published policy bundle changes the enforced version between two lines of one logger
+  // A published policy bundle changes the enforced version between two lines of one logger
   it("for a policy version that changes between lines of one context", () => {
     const facts = decisionPaths().allow_by_policy;
     let version: string | null = "v-1";

@@ -32,7 +32,7 @@ const sameOptions = {
   revocation: true as SameKeys<NonNullable<Config["revocation"]>, NonNullable<Input["revocation"]>>,
   audit: true as SameKeys<NonNullable<Config["audit"]>, NonNullable<Input["audit"]>>,
   claims: true as SameKeys<NonNullable<Config["token"]["issuers"][number]["claims"]>, NonNullable<Input["token"]["issuers"][number]["claims"]>>,
-  policyBundle: true as SameKeys<NonNullable<Config["policyBundle"]>, NonNullable<Input["policyBundle"]>>, // #18
+  policyBundle: true as SameKeys<NonNullable<Config["policyBundle"]>, NonNullable<Input["policyBundle"]>>,
 } satisfies Record<string, true>;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
@@ -81,7 +81,6 @@ const VALID: Record<string, GatehouseConfig> = {
   "redis store": defineConfig({ ...base, revocation: { store: { kind: "redis", url: "redis://127.0.0.1:6379" } } }),
   "dynamodb store": defineConfig({ ...base, revocation: { store: { kind: "dynamodb", table: "revocations", region: "eu-west-1" } } }),
   "memory store": defineConfig({ ...base, revocation: { store: { kind: "memory" } } }),
-  // #18
   "policy bundles, at their bounds": defineConfig({ ...base, policyBundle: { store: { kind: "redis", url: "redis://127.0.0.1:6379" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64", kid: "k1" }, pollSeconds: 1, maxBytes: 1024, prefix: "p:" } }),
   "policy bundles off": defineConfig({ ...base, policyBundle: null }),
   "a canary rollout and replay facts": defineConfig({
@@ -109,10 +108,9 @@ const INVALID: Array<{ name: string; field: string; config: unknown }> = [
   { name: "33 context headers", field: "context.headers", config: { ...base, context: { headers: Array.from({ length: 33 }, (_, i) => `x-h${i}`) } } },
   { name: "zero path segments", field: "paths.maxSegments", config: { ...base, paths: { maxSegments: 0 } } },
   { name: "onForbidError maybe", field: "onForbidError", config: { ...base, onForbidError: "maybe" } },
-  // #18
   { name: "a policy bundle key that is not Ed25519", field: "policyBundle.publicKey", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "EC", crv: "P-256", x: "a" } } } },
   { name: "a policy bundle poll of 0 s", field: "policyBundle.pollSeconds", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64" }, pollSeconds: 0 } } },
-  { name: "a canary share above 1", field: "rollout.canary.share", config: { ...base, rollout: { canary: { share: 1.5 } } } }, // #18
+  { name: "a canary share above 1", field: "rollout.canary.share", config: { ...base, rollout: { canary: { share: 1.5 } } } },
   { name: "a rollback window of 0 s", field: "rollout.rollback.windowSeconds", config: { ...base, rollout: { canary: { share: 0.1 }, rollback: { windowSeconds: 0 } } } },
 ];
 
@@ -122,7 +120,7 @@ const CROSS_FIELD: Array<{ name: string; field: string; config: unknown }> = [
   { name: "failModes naming a route that does not exist", field: "failModes.GET /nowhere", config: { ...base, failModes: { "GET /nowhere": "open" } } },
   { name: "an issuer with two key sources", field: "token.issuers[0]", config: { ...base, token: { issuers: [{ ...ISSUER, secret: "a-shared-secret-of-32-bytes-long!" }] } } },
   { name: "authorization as a context header", field: "context.headers[0]", config: { ...base, context: { headers: ["authorization"] } } },
-  { name: "a canary that selects nobody", field: "rollout.canary", config: { ...base, rollout: { canary: { share: 0 } } } }, // #18
+  { name: "a canary that selects nobody", field: "rollout.canary", config: { ...base, rollout: { canary: { share: 0 } } } },
 ];
 
 function refusal(config: unknown): ConfigError | undefined {

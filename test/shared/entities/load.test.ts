@@ -105,7 +105,7 @@ describe("entity loader: reading and caching", () => {
 
 const attrsOfFirst = (result: EntityLoadResult | undefined) => (result?.ok ? result.records[0].attrs : result);
 
-// #17b: the all-cached path reuses the last answer as it is, never past a record's TTL and never over a newer record
+// The all-cached path reuses the last answer as it is, never past a record's TTL and never over a newer record
 describe("entity loader: reusing a cached answer", () => {
   it("reuses a cached answer while every record in it is fresh, and a change is seen once its TTL has passed", async () => {
     const { loader, put, clock, faulty } = setup({ ttlMs: { User: 2000, Order: 5000 }, negativeTtlMs: 5000 });

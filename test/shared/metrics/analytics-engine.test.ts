@@ -1,4 +1,4 @@
-// #19: the Analytics Engine emitter refills one data point per decision and takes the trace id the
+// The Analytics Engine emitter refills one data point per decision and takes the trace id the
 // audit logger already read, so a decision costs no arrays and no second traceparent parse.
 import { describe, expect, it } from "vitest";
 import type { DecisionFacts } from "../../../shared/audit/facts.ts";

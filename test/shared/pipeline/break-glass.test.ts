@@ -1,4 +1,4 @@
-// #19: break-glass end to end over the real pipeline: a token of the dedicated issuer is decided by
+// Break-glass end to end over the real pipeline: a token of the dedicated issuer is decided by
 // the dedicated policy set (examples/break-glass), allowed where the everyday policies deny, written
 // with `break_glass: true` even when allow lines are sampled away, counted by its own metric, and
 // refused once it expires or when it was minted to live longer than `maxLifetimeSeconds`.

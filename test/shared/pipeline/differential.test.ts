@@ -35,7 +35,7 @@ interface Side {
   readonly setup: DecideSetup;
   readonly authorize: Authorizer;
   readonly clock: ReturnType<typeof frozenClock>;
-  /** #17: the production configuration, for a case with live entity records (its own authorizer and store). */
+  /** The production configuration, for a case with live entity records (its own authorizer and store). */
   readonly production: GatehouseConfig;
 }
 
@@ -86,7 +86,7 @@ async function both(side: Side, request: Omit<DecideInput, "now">, nowMs: number
   };
 }
 
-// #17: a case's live records go into a real (memory) entity store that a production authorizer of its own reads
+// A case's live records go into a real (memory) entity store that a production authorizer of its own reads
 async function productionFor(side: Side, request: Omit<DecideInput, "now">): Promise<Authorizer> {
   if (request.liveEntities === undefined) return side.authorize;
   const store = createMemoryStore();

@@ -92,7 +92,7 @@ describe("entity stage: live records decide", () => {
   });
 });
 
-// #17b: repeated cached decisions reuse the last load and merge as they are
+// Repeated cached decisions reuse the last load and merge as they are
 describe("entity stage: reusing the last answer while every record is fresh", () => {
   it("decides synchronously from the reused answer, with the records' true ages, and sees a change once the TTL has passed", async () => {
     const { authorize, token, put, sink, clock } = await withMemorySource({ ttlMs: { Order: 2000, User: 60_000 }, negativeTtlMs: 60_000 });
@@ -212,7 +212,7 @@ describe("entity stage: one round trip with revocation on the same store", () =>
     expect(faulty.state.calls[0].keys.filter((k) => k.startsWith("gh:en:"))).toEqual(['gh:en:User::"olive"', 'gh:en:Order::"acme/o-1"']);
   });
 
-  // #17b: the prefetch before revocation skips its cache walk when the stage will reuse its last answer
+  // The prefetch before revocation skips its cache walk when the stage will reuse its last answer
   it("with the prefetch in place, reuses the cached answer within the TTL and sees a change after it", async () => {
     const store = memoryStore.create({}, { env: {} });
     const shared = coalescingStore(store);

@@ -36,7 +36,7 @@ export interface ExampleCase {
 /** `policies/tests/*.yaml` cases with their defaults merged in. */
 export function exampleCases(): ExampleCase[] {
   const doc = parseYaml(readFileSync(`${POLICIES_DIR}/tests/orders.yaml`, "utf8")) as { defaults: { claims: Record<string, unknown> }; cases: ExampleCase[] };
-  // #17: cases with live entity records need an entity store; differential.test.ts and entities.test.ts decide them
+  // Cases with live entity records need an entity store; differential.test.ts and entities.test.ts decide them
   return doc.cases.filter((c) => c.liveEntities === undefined).map((c) => ({ ...c, claims: { ...doc.defaults.claims, ...c.claims } }));
 }
 

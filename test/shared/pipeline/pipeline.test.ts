@@ -77,7 +77,7 @@ describe("pipeline: each stage's refusal ends the request with its reason", () =
     ["route", "public_route", async () => input("GET", "/health"), 200, "public_route"],
     ["credential", "missing_token", async () => input("GET", "/tenants/acme/orders"), 401, "missing_token", { stage: "credential", field: "authorization" }],
     ["token", "expired", async () => input("GET", "/tenants/acme/orders", await token(viewer, NOW_MS / 1000 - 3600)), 401, "expired", { stage: "token", field: "exp" }],
-    // #20: the DPoP scheme with a token that is not DPoP-bound
+    // The DPoP scheme with a token that is not DPoP-bound
     ["binding", "dpop_unbound_token", async () => input("GET", "/tenants/acme/orders", undefined, { headers: new Headers({ authorization: `DPoP ${await token(viewer)}` }) }), 401, "dpop_unbound_token", { stage: "binding", field: "cnf" }],
     ["principal", "claim_type", async () => input("GET", "/tenants/acme/orders", await token({ ...viewer, groups: "viewer" })), 401, "claim_type", { stage: "principal", claim: "groups" }],
     ["unmatched", "no_route", async () => input("GET", "/nowhere", await token(viewer)), 403, "no_route"],

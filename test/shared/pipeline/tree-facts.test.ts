@@ -26,7 +26,7 @@ const STEPS: Record<string, RegExp> = {
   mapClaims: /(?<!function )\bmapClaims\(/,
   evaluate: /\.evaluate\(/,
 };
-// #18: createHttpStore (shared/revocation/stores/http.ts)
+// CreateHttpStore (shared/revocation/stores/http.ts)
 const STORE_BUILDERS = /\b(createMemoryStore|createKvStore|createUpstashStore|createRedisStore|createDynamoDbStore|createHttpStore)\(|new (Redis|DynamoDBClient)\(/;
 
 describe("tree facts", () => {
@@ -60,7 +60,7 @@ describe("tree facts", () => {
     expect(builders.sort()).toEqual([
       "functions/stores/dynamodb.ts",
       "functions/stores/redis.ts",
-      "shared/revocation/stores/http.ts", // #18
+      "shared/revocation/stores/http.ts",
       "shared/revocation/stores/kv.ts",
       "shared/revocation/stores/memory.ts",
       "shared/revocation/stores/upstash.ts",
@@ -71,8 +71,8 @@ describe("tree facts", () => {
 
   it("the registries: client-free kinds for Workers, runtime-neutral kinds everywhere, Node's add redis and dynamodb, the CLI's swap kv for Miniflare's", () => {
     expect(Object.keys(edgeStores)).toEqual(["memory", "kv"]);
-    expect(Object.keys(neutralStores)).toEqual(["memory", "kv", "upstash", "http" /* #18 */]);
-    expect(Object.keys(nodeStores)).toEqual(["memory", "kv", "upstash", "http" /* #18 */, "redis", "dynamodb"]);
+    expect(Object.keys(neutralStores)).toEqual(["memory", "kv", "upstash", "http"]);
+    expect(Object.keys(nodeStores)).toEqual(["memory", "kv", "upstash", "http", "redis", "dynamodb"]);
     expect(Object.keys(cliStores)).toEqual(Object.keys(nodeStores));
   });
 

@@ -28,7 +28,7 @@ describe.concurrent("gatehouse check", () => {
     expect(run.stdout).toContain('User::"sam" {"tenant":"acme","suspended":true} in [Role::"reader"]');
   });
 
-  // #17: the store's records for the request, through the production entity stage
+  // The store's records for the request, through the production entity stage
   it("--live-entities: a record suspending the user denies, a record of the wrong type is entity_invalid", async () => {
     const suspended = JSON.stringify([{ uid: { type: "User", id: "rita" }, attrs: { tenant: "acme", suspended: true } }]);
     const wrong = JSON.stringify([{ uid: { type: "User", id: "rita" }, attrs: { tenant: 7, suspended: false } }]);

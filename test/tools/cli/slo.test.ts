@@ -1,4 +1,4 @@
-// #19: `gatehouse slo` writes burn-rate alerts and dashboards from the `slo` section. The Prometheus
+// `gatehouse slo` writes burn-rate alerts and dashboards from the `slo` section. The Prometheus
 // rules are checked by Prometheus's own `promtool`: `check rules` (syntax, PromQL), and `test rules`
 // with synthetic series, so the page alert is shown to fire on a fast burn, to stay quiet on a
 // healthy service, and the break-glass alert to fire on one use.

@@ -1,4 +1,4 @@
-// #19: `gatehouse validate --config` checks the whole configuration as the entry points do at start,
+// `gatehouse validate --config` checks the whole configuration as the entry points do at start,
 // so a deploy fails on the field, not on the first request.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -301,7 +301,7 @@ describe("generated module", () => {
   it("uses no eval or Function constructor, here or in the runtime", async () => {
     const { readdirSync, readFileSync } = await import("node:fs");
     const dir = join(import.meta.dirname, "../../../shared/policy");
-    // #18: recursive, so the bundle loader (shared/policy/bundle/) is held to the same rule
+    // Recursive, so the bundle loader (shared/policy/bundle/) is held to the same rule
     const runtime = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).map((f) => readFileSync(join(f.parentPath, f.name), "utf8")).join("\n");
     const { source } = compilePolicies({ policies: `permit (principal, action, resource) when { context.a like "*x*" && ip("10.0.0.1").isLoopback() };` });
     for (const code of [runtime, source]) expect(code).not.toMatch(/\beval\s*\(|\bnew\s+Function\b|[^\w.]Function\s*\(/);

@@ -8,7 +8,7 @@ import { configFileFrom, policiesDirFrom } from "./_project.ts";
 import { breakGlassMismatch } from "../../build/break-glass.ts";
 
 /** File names `gatehouse build` writes into the output directory. */
-export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts", ir: "policies.ir.json" /* #18 */, breakGlass: "break-glass/policies.js" });
+export const BUILD_OUTPUTS = Object.freeze({ policies: "policies.js", shadow: "policies.shadow.js", types: "policy-types.ts", ir: "policies.ir.json", breakGlass: "break-glass/policies.js" });
 
 const usage = `usage: gatehouse build [--policies DIR] [--out DIR] [--config FILE] [--shadow DIR] [--break-glass DIR] [--strict]
 
@@ -94,7 +94,7 @@ export const command: CliCommand = {
     // Written only once everything passed, so a failed build never leaves a half-new dist/
     mkdirSync(dirname(breakGlassFile), { recursive: true });
     writeFileSync(outFile, result.source);
-    writeFileSync(join(outDir, BUILD_OUTPUTS.ir), result.ir); // #18
+    writeFileSync(join(outDir, BUILD_OUTPUTS.ir), result.ir);
     writeFileSync(join(outDir, BUILD_OUTPUTS.types), result.types);
     // The Worker bundles this file as `@gatehouse/shadow-policies` (infra/wrangler.toml); `null` means no shadow mode
     writeFileSync(join(outDir, BUILD_OUTPUTS.shadow), shadow ? shadow.source : NO_SHADOW_MODULE);

@@ -42,7 +42,7 @@ export const command: CliCommand = {
         principal: { type: "string" },
         context: { type: "string" },
         entities: { type: "string" },
-        "live-entities": { type: "string" }, // #17
+        "live-entities": { type: "string" },
         ip: { type: "string" },
         now: { type: "string" },
         explain: { type: "boolean", default: false },
@@ -74,7 +74,7 @@ export const command: CliCommand = {
       if (typeof context !== "object" || context === null || Array.isArray(context)) throw new UsageError(`--context: expected a json object, got \`${values.context}\``);
     }
     const entities = values.entities === undefined ? undefined : readList(parseYaml, values.entities);
-    const liveEntities = values["live-entities"] === undefined ? undefined : readList(parseYaml, values["live-entities"]); // #17
+    const liveEntities = values["live-entities"] === undefined ? undefined : readList(parseYaml, values["live-entities"]);
     const now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (!Number.isFinite(now)) throw new UsageError(`--now: expected an RFC 3339 time such as \`2026-01-01T09:00:00Z\`, got \`${values.now}\``);
 

@@ -33,7 +33,7 @@ export const command: CliCommand = {
     const configFile = configFileFrom(values.config);
     const result = await checkProject(policiesDir, configFile, values.strict, paintFor(process.stderr), join(resolve("dist"), "policies.js"));
     if (typeof result === "number") return result;
-    // #19: the whole configuration as the entry points check it at start (the policy checks above
+    // The whole configuration as the entry points check it at start (the policy checks above
     // leave out the revocation section), so a deploy fails here and not on its first request
     if (configFile !== undefined) {
       const refused = (await startupCheck(configFile, policiesDir)) ?? breakGlassMismatch(configFile, breakGlassDir);
