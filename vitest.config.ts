@@ -10,9 +10,9 @@ import { defineConfig } from "vitest/config";
 const PROCESS = [
   "test/functions/lambda/build.test.ts",
   "test/functions/node/identity-headers.e2e.test.ts",
-  "test/functions/node/policy-bundle.e2e.test.ts", // #18: redis-server and CLI children
-  "test/functions/node/metrics.e2e.test.ts", // #19: promtool
-
+  "test/functions/node/policy-bundle.e2e.test.ts", // redis-server and CLI children
+  "test/functions/node/metrics.e2e.test.ts", // promtool
+  "test/functions/node/entities.e2e.test.ts", // redis-server, the CLI spawned
   "test/functions/stores/redis.test.ts",
   "test/functions/worker/**/*.test.ts",
   "test/harness/harness.test.ts",
@@ -26,9 +26,6 @@ const PROCESS = [
   "test/tools/conformance.test.ts",
   "test/tools/dev/**/*.test.ts",
   "test/tools/revocation/cli.test.ts",
-  // #17: redis-server, the CLI spawned, Miniflare
-  "test/functions/node/entities.e2e.test.ts",
-  "test/functions/worker/entities.e2e.test.ts",
 ];
 
 // The store fault suites: each asserts a store's deadline (50 ms plus ~20 ms of slack) against real
