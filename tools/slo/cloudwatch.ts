@@ -56,34 +56,20 @@ export function cloudWatchResources(slo: ResolvedSloConfig, namespace = "Gatehou
       Threshold: slo.latencyThresholdMs * 1000, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
     },
   };
-  resources.GatehouseBreakGlassAlarm = {
-    Type: "AWS::CloudWatch::Alarm",
-    Properties: {
-      AlarmName: { "Fn::Sub": "${AWS::StackName}-break-glass-used" },
-      AlarmDescription: "A break-glass token was used: check the audit lines with break_glass true",
-      Namespace: namespace, MetricName: "BreakGlass", Dimensions: [{ Name: "Platform", Value: "lambda" }],
-      Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
-    },
-  };
+  resources.GatehouseBreakGlassAlarm = anyMinuteAbove(namespace, {
+    name: "break-glass-used", description: "A break-glass token was used: check the audit lines with break_glass true",
+    metric: "BreakGlass", statistic: "Sum", threshold: 0,
+  });
   // EMF `RevocationAge` is each document's oldest answer, in ms: the Maximum over a minute is the worst served
-  resources.GatehouseRevocationAgeAlarm = {
-    Type: "AWS::CloudWatch::Alarm",
-    Properties: {
-      AlarmName: { "Fn::Sub": "${AWS::StackName}-revocation-answer-age" },
-      AlarmDescription: `A decision rested on a revocation answer older than ${slo.revocationAgeSeconds} s (time-to-revoke objective): store down with fail mode stale, or the cache ttlMs above the objective`,
-      Namespace: namespace, MetricName: "RevocationAge", Dimensions: [{ Name: "Platform", Value: "lambda" }],
-      Statistic: "Maximum", Period: 60, EvaluationPeriods: 1, Threshold: slo.revocationAgeSeconds * 1000, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
-    },
-  };
-  resources.GatehouseAuditDroppedAlarm = {
-    Type: "AWS::CloudWatch::Alarm",
-    Properties: {
-      AlarmName: { "Fn::Sub": "${AWS::StackName}-audit-lines-dropped" },
-      AlarmDescription: "Audit lines were lost (sink buffer full, collector refusing or late, stream closed): the audit trail is incomplete",
-      Namespace: namespace, MetricName: "AuditLinesDropped", Dimensions: [{ Name: "Platform", Value: "lambda" }],
-      Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
-    },
-  };
+  resources.GatehouseRevocationAgeAlarm = anyMinuteAbove(namespace, {
+    name: "revocation-answer-age",
+    description: `A decision rested on a revocation answer older than ${slo.revocationAgeSeconds} s (time-to-revoke objective): store down with fail mode stale, or the cache ttlMs above the objective`,
+    metric: "RevocationAge", statistic: "Maximum", threshold: slo.revocationAgeSeconds * 1000,
+  });
+  resources.GatehouseAuditDroppedAlarm = anyMinuteAbove(namespace, {
+    name: "audit-lines-dropped", description: "Audit lines were lost (sink buffer full, collector refusing or late, stream closed): the audit trail is incomplete",
+    metric: "AuditLinesDropped", statistic: "Sum", threshold: 0,
+  });
   resources.GatehouseDashboard = {
     Type: "AWS::CloudWatch::Dashboard",
     Properties: { DashboardName: { "Fn::Sub": "${AWS::StackName}-gatehouse" }, DashboardBody: { "Fn::Sub": JSON.stringify(cloudWatchDashboard(slo, namespace)).replace(/\$\{(?!AWS::)/g, "${!") } },
@@ -114,5 +100,18 @@ export function cloudWatchDashboard(slo: ResolvedSloConfig, namespace: string): 
         { annotations: { horizontal: [{ label: "objective", value: slo.revocationAgeSeconds * 1000 }] } }),
       widget(0, 24, "Audit lines dropped", [[namespace, "AuditLinesDropped", "Platform", "lambda", { label: "lines lost" }]]),
     ],
+  };
+}
+
+/** An alarm on one Lambda metric that fires on the first minute whose `statistic` exceeds `threshold`. */
+function anyMinuteAbove(namespace: string, alarm: { name: string; description: string; metric: string; statistic: "Sum" | "Maximum"; threshold: number }): Resource {
+  return {
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      AlarmName: { "Fn::Sub": `\${AWS::StackName}-${alarm.name}` },
+      AlarmDescription: alarm.description,
+      Namespace: namespace, MetricName: alarm.metric, Dimensions: [{ Name: "Platform", Value: "lambda" }],
+      Statistic: alarm.statistic, Period: 60, EvaluationPeriods: 1, Threshold: alarm.threshold, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching",
+    },
   };
 }
