@@ -189,8 +189,10 @@ describe("entity stage: bad records and failing sources never allow, never 500",
   it("an http source answers records for the uids asked, with the configured authorization", async () => {
     server = await startEntityServer();
     server.records.set('Order::"acme/o-1"', oliveOwns("o-1"));
-    const source = httpEntitySource({ url: server.url, authorization: "Bearer s3cret", timeoutMs: 500, maxRecordBytes: 65_536 });
-    const { authorize, token } = await setup({ entities: { source: { kind: "http", url: server.url } } }, { entitySource: source });
+    // Deadlines far above a loopback round trip: this test is about what is sent and used, and the
+    // default 50 ms deadline can pass on a loaded CI machine (then the answer is a 503)
+    const source = httpEntitySource({ url: server.url, authorization: "Bearer s3cret", timeoutMs: 5000, maxRecordBytes: 65_536 });
+    const { authorize, token } = await setup({ entities: { source: { kind: "http", url: server.url }, deadlineMs: 5000 } }, { entitySource: source });
     expect(await authorize(input("GET", "/tenants/acme/orders/o-1", await token(olive)))).toMatchObject({ allow: true });
     expect(server.requests).toEqual([{ uids: ['User::"olive"', 'Order::"acme/o-1"'], authorization: "Bearer s3cret" }]);
   });
