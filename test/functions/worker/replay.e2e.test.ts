@@ -1,7 +1,6 @@
 // Replay end to end (issue #18): audit lines recorded by the built Worker in Miniflare (real tokens,
 // real workerd stdout), then `gatehouse replay` on them with a seeded policy change. The report must
 // name exactly the decisions the change flips, and nothing else.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { command as replayCommand } from "../../../tools/cli/commands/replay.ts"
 import type { ReplayReport } from "../../../tools/replay/index.ts";
 import { auditLineErrors, CANDIDATE_DISAGREES_ON, createTestKey, repoRoot, startAuditedWorker, writeCandidateProject, type AuditedWorker, type TestKey } from "../../harness/index.ts";
 import { workerBundle } from "../../harness/gatehouse-worker.ts";
+import { runCli } from "../../tools/cli/cli.ts";
 
 const vera = { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] };
 const vic = { sub: "vic", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] };
@@ -146,16 +146,7 @@ describe("replay of audit lines the built Worker wrote", () => {
   it("is a command of the gatehouse CLI, exit code and all", async () => {
     const file = join(dir, "audit.ndjson");
     writeFileSync(file, log);
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(repoRoot, "tools", "cli", "bin.js"), "replay", file, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-      });
+    const run = (args: string[]) => runCli(["replay", file, ...args], { cwd: repoRoot, env: { NO_COLOR: "1" } });
     const gated = await run(["--policies", candidate.dir, "--max-changes", "0"]);
     expect(gated.code).toBe(1);
     expect(gated.stderr).toContain("2 decisions change, more than --max-changes 0");

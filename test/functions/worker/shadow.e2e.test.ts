@@ -1,36 +1,22 @@
 // Shadow mode end to end (issue #7): the Worker bundle built with `--shadow DIR` (wrangler's dry run)
 // in Miniflare, its audit lines read from workerd's stdout, then `gatehouse audit report` on them.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { Miniflare, type MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorker, type BuiltWorker } from "../../../tools/build/worker.ts";
-import { auditLineErrors, CANDIDATE_DISAGREES_ON, createTestKey, mintToken, repoRoot, writeCandidateProject, type TestKey } from "../../harness/index.ts";
+import { auditLineErrors, CANDIDATE_DISAGREES_ON, createTestKey, repoRoot, startAuditedWorker, writeCandidateProject, type AuditedWorker, type TestKey } from "../../harness/index.ts";
+import { runCli } from "../../tools/cli/cli.ts";
 import { workerBundle } from "../../harness/gatehouse-worker.ts";
 
-const ISSUER = "https://dev.gatehouse.local";
-const AUDIENCE = "gatehouse-demo";
 const viewer = { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] };
 const admin = { sub: "ada", tenant: "acme", groups: ["admin"], scope: "orders:read orders:write", amr: ["pwd", "mfa"] };
-
-/** A Worker under test whose stdout (where the audit lines go) is kept. */
-interface RunningWorker {
-  fetch(method: string, path: string, claims?: Record<string, unknown>): Promise<Response>;
-  /** Everything workerd printed on stdout so far. */
-  stdout(): string;
-  /** The audit lines printed so far, waiting until there are at least `count`. */
-  auditLines(count: number): Promise<string[]>;
-  stop(): Promise<void>;
-}
 
 let key: TestKey;
 let candidate: ReturnType<typeof writeCandidateProject>;
 let outDir: string;
 let built: BuiltWorker;
-const running: RunningWorker[] = [];
+const running: AuditedWorker[] = [];
 
 beforeAll(async () => {
   key = await createTestKey("ES256");
@@ -47,56 +33,14 @@ afterAll(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
-async function startWorker(bundlePath: string): Promise<RunningWorker> {
-  let out = "";
-  const config = {
-    token: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },
-    revocation: { store: { kind: "kv" }, ttlMs: 1000 },
-  };
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: bundlePath,
-    compatibilityDate: "2025-09-01",
-    bindings: { GATEHOUSE_CONFIG: JSON.stringify(config) },
-    kvNamespaces: { REVOCATIONS: "revocations" },
-    serviceBindings: { ORIGIN: async (request: Request) => new Response(JSON.stringify({ origin: "ok", path: new URL(request.url).pathname }), { headers: { "content-type": "application/json" } }) },
-    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-      stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-      stderr.resume();
-    },
-  } as unknown as MiniflareOptions);
-  await mf.ready;
-  const lines = () => out.split("\n").filter((line) => line.startsWith("{") && line.includes('"decision_id"'));
-  const worker: RunningWorker = {
-    fetch: async (method, path, claims) => {
-      const headers: Record<string, string> = {};
-      if (claims) headers.authorization = `Bearer ${await mintToken(key, claims, { issuer: ISSUER, audience: AUDIENCE })}`;
-      return mf.dispatchFetch(new URL(path, "http://gatehouse.test").toString(), { method, headers }) as unknown as Promise<Response>;
-    },
-    stdout: () => out,
-    auditLines: async (count) => {
-      // workerd's stdout reaches us through a pipe, a moment after the response
-      for (let waited = 0; lines().length < count && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-      return lines();
-    },
-    stop: () => mf.dispose(),
-  };
+async function startWorker(bundlePath: string): Promise<AuditedWorker> {
+  const worker = await startAuditedWorker(bundlePath, key, {});
   running.push(worker);
   return worker;
 }
 
 /** The `gatehouse audit report` CLI as a user runs it; never rejects on a non-zero exit. */
-function auditReport(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "tools", "cli", "bin.js"), "audit", "report", ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const auditReport = (args: string[]) => runCli(["audit", "report", ...args], { cwd: repoRoot, env: { NO_COLOR: "1" } });
 
 // The requests of the scenario: [method, path, who, status the enforced set must give]
 const SCENARIO = [
@@ -120,7 +64,7 @@ describe("shadow mode in the built Worker", () => {
       expect({ request: `${method} ${path}`, status: response.status }).toEqual({ request: `${method} ${path}`, status });
     }
 
-    const lines = await worker.auditLines(SCENARIO.length);
+    const lines = await worker.lines(SCENARIO.length);
     expect(lines).toHaveLength(SCENARIO.length);
     for (const line of lines) expect(auditLineErrors(line)).toEqual([]);
     const records = lines.map((line) => JSON.parse(line) as Record<string, any>);
@@ -163,7 +107,7 @@ describe("shadow mode in the built Worker", () => {
     const worker = await startWorker(await workerBundle());
     const response = await worker.fetch("GET", "/tenants/acme/orders/o-17", viewer);
     expect(response.status).toBe(200);
-    const [line] = await worker.auditLines(1);
+    const [line] = await worker.lines(1);
     expect(auditLineErrors(line)).toEqual([]);
     expect(JSON.parse(line)).not.toHaveProperty("shadow");
   }, 180_000);
