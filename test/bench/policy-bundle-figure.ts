@@ -6,11 +6,11 @@
 // schema and load (the public JWK in FILE.jws.pub.json).
 //   node --import tsx test/bench/policy-bundle-figure.ts module|bundle|load|signed FILE TENANTS [--quick]
 import { readFileSync } from "node:fs";
-import { parseDatetime, parseIp, type CedarJsonValue, type CompiledPolicySet } from "../../shared/policy/index.ts";
+import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { loadPolicyIr } from "../../shared/policy/bundle/index.ts";
 import { importBundleKey, verifyBundle } from "../../shared/bundle/index.ts";
 import { loadPolicyModule } from "../../tools/compiler/index.ts";
-import { requests } from "./policy-eval.ts";
+import { parsedContext, requests } from "./policy-eval.ts";
 
 const [decider, file, tenantsText] = process.argv.slice(2);
 const quick = process.argv.includes("--quick");
@@ -24,15 +24,6 @@ const cpuNow = () => {
 function median(samples: number[]): number {
   const s = [...samples].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
-}
-
-// The context as the pipeline hands it over: `ip` and `time` already parsed (as policy-eval-figure.ts)
-function parsedContext(context: Record<string, CedarJsonValue>): Record<string, CedarJsonValue> {
-  const out = { ...context };
-  const extn = (value: CedarJsonValue | undefined) => (value as { __extn?: { arg: string } } | undefined)?.__extn?.arg;
-  if (extn(out.ip) !== undefined) out.ip = parseIp(extn(out.ip)!);
-  if (extn(out.time) !== undefined) out.time = parseDatetime(extn(out.time)!);
-  return out;
 }
 
 if (decider === "signed") {

@@ -2,9 +2,8 @@
 // Prints `{"value": N}`, CPU ns per decision (see hot-path-figure.ts for why CPU time).
 //   node --no-turbo-inline-js-wasm-calls --import tsx test/bench/policy-eval-figure.ts compiled|wasm FILE TENANTS [--quick]
 import { readFileSync } from "node:fs";
-import { parseDatetime, parseIp, type CedarJsonValue } from "../../shared/policy/index.ts";
 import { loadPolicyModule } from "../../tools/compiler/index.ts";
-import { ROLES, requests, type BenchRequest } from "./policy-eval.ts";
+import { parsedContext, ROLES, requests, type BenchRequest } from "./policy-eval.ts";
 
 const [decider, file, tenantsText] = process.argv.slice(2);
 const quick = process.argv.includes("--quick");
@@ -34,14 +33,6 @@ async function deciderFor(): Promise<{ decide: (r: BenchRequest) => unknown; rep
     return a.response.decision;
   };
   return { decide, reps: quick ? 3 : 30 };
-}
-
-function parsedContext(context: Record<string, CedarJsonValue>): Record<string, CedarJsonValue> {
-  const out = { ...context };
-  const extn = (value: CedarJsonValue | undefined) => (value as { __extn?: { arg: string } } | undefined)?.__extn?.arg;
-  if (extn(out.ip) !== undefined) out.ip = parseIp(extn(out.ip)!);
-  if (extn(out.time) !== undefined) out.time = parseDatetime(extn(out.time)!);
-  return out;
 }
 
 const cpuNow = () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CedarRequest, CompiledPolicySet, EntityJson } from "../../shared/policy/index.ts";
+import { parseDatetime, parseIp, type CedarJsonValue, type CedarRequest, type CompiledPolicySet, type EntityJson } from "../../shared/policy/index.ts";
 import { compilePolicies, loadPolicyModule } from "../../tools/compiler/index.ts";
 import { interleave, ratios, runIsolated, spread } from "./isolated.ts";
 
@@ -172,4 +172,13 @@ export async function benchPolicyEval(opts: { quick: boolean }): Promise<PolicyE
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A request's context as the pipeline hands it to the policy set: `ip` and `time` already parsed, not their JSON forms. */
+export function parsedContext(context: Record<string, CedarJsonValue>): Record<string, CedarJsonValue> {
+  const out = { ...context };
+  const extn = (value: CedarJsonValue | undefined) => (value as { __extn?: { arg: string } } | undefined)?.__extn?.arg;
+  if (extn(out.ip) !== undefined) out.ip = parseIp(extn(out.ip)!);
+  if (extn(out.time) !== undefined) out.time = parseDatetime(extn(out.time)!);
+  return out;
 }
