@@ -6,6 +6,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { base64url } from "jose";
 import type { Clock } from "../clock/index.ts";
+import { lookup } from "../revocation/check.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import type { ResolvedIssuer, ResolvedTokenConfig } from "./config.ts";
 import { createDpopProofChecker, equalText } from "./dpop.ts";
@@ -35,7 +36,7 @@ export interface SenderCheckDeps {
   readonly clock: Clock;
   /** The revocation store, shared by every instance; `null` keeps `jti`s in this instance's memory only. */
   readonly store: RevocationStore | null;
-  /** Deadline for the store's replay lookup, in ms; default 200. */
+  /** Deadline for each of the replay read and write, in ms; default 200. Enforced even when the store ignores the abort signal. */
   readonly deadlineMs?: number;
 }
 
@@ -63,16 +64,16 @@ export function createSenderCheck(config: ResolvedTokenConfig, deps: SenderCheck
     if (seen.size >= MAX_SEEN) for (const [k, until] of seen) if (until <= now || seen.size >= MAX_SEEN) seen.delete(k);
     seen.set(key, expiresAtSeconds * 1000);
     if (deps.store === null) return undefined;
-    try {
-      // One round trip to read, one write: another instance that sees the same proof between the
-      // two lets it through once more (a window of one round trip; the isolate's own map has none)
-      const [value] = await deps.store.getMany([key], AbortSignal.timeout(deadlineMs), now);
-      if (value !== null && value !== undefined) return senderFailure("dpop_replayed", "jti");
-      await deps.store.put(key, "1", expiresAtSeconds);
-      return undefined;
-    } catch {
-      return senderFailure("dpop_replay_unavailable", "jti");
-    }
+    // One round trip to read, one write: another instance that sees the same proof between the
+    // two lets it through once more (a window of one round trip; the isolate's own map has none).
+    // Each is raced against the deadline: a store may ignore the abort signal (KV does), and a
+    // request must not wait on it for longer
+    const read = await lookup(deps.store, [key], deadlineMs, now);
+    if (!Array.isArray(read)) return senderFailure("dpop_replay_unavailable", "jti");
+    if (read[0] !== null) return senderFailure("dpop_replayed", "jti");
+    const store = deps.store;
+    const written = await settlesWithin(() => store.put(key, "1", expiresAtSeconds), deadlineMs);
+    return written ? undefined : senderFailure("dpop_replay_unavailable", "jti");
   }
 
   async function checkDpop(input: SenderInput, jkt: string, dpop: ResolvedDpop): Promise<SenderFailure | undefined> {
@@ -116,4 +117,20 @@ export function createSenderCheck(config: ResolvedTokenConfig, deps: SenderCheck
   const algorithms = [...new Set([...config.issuers.values()].flatMap((issuer) => [...(issuer.dpop ?? defaults).algorithms]))].join(" ");
   const requiresBinding = [...config.issuers.values()].some((issuer) => issuer.dpop?.required === true || issuer.mtls?.required === true);
   return Object.assign(check, { algorithms, requiresBinding });
+}
+
+// Whether `start()` fulfils within `ms`; a throw, a rejection or no answer in time is `false`. Never rejects.
+function settlesWithin(start: () => Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const settle = (ok: boolean) => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    try {
+      Promise.resolve(start()).then(() => settle(true), () => settle(false));
+    } catch {
+      settle(false);
+    }
+  });
 }

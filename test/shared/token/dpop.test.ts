@@ -105,6 +105,25 @@ describe("DPoP: each refusal with its reason", () => {
     expect(await send({ authorization: `DPoP ${bound}`, dpop: once }, "GET", second)).toMatchObject({ allow: false, reason: "dpop_replayed" });
   });
 
+  it("a replay store that fails, or gives no answer and ignores the abort signal (as KV does), is 503 dpop_replay_unavailable within the deadline", async () => {
+    const real = createMemoryStore();
+    const never = () => new Promise<never>(() => {});
+    const stores = {
+      "read throws": { ...real, getMany: () => Promise.reject(new Error("store down")) },
+      "read hangs": { ...real, getMany: never },
+      "write hangs": { ...real, put: never },
+    };
+    for (const [what, store] of Object.entries(stores)) {
+      const target = await oidcPipeline([discoveredIssuer(op)], { revocation: { store: { kind: "memory" }, deadlineMs: 100 } }, store);
+      const started = performance.now();
+      const decision = await send({ authorization: `DPoP ${bound}`, dpop: await proof() }, "GET", target);
+      // Far below the test timeout: without the race the request would wait forever
+      expect(performance.now() - started, what).toBeLessThan(5000);
+      expect(decision, what).toMatchObject({ allow: false, status: 503, reason: "dpop_replay_unavailable" });
+      expect(target.audit.records.at(-1), what).toMatchObject({ decision_reason: "dpop_replay_unavailable", detail: { stage: "binding", field: "jti" } });
+    }
+  });
+
   it("the bound token sent as a Bearer token, with or without a proof", async () => {
     await expectRefused(send({ authorization: `Bearer ${bound}` }), "dpop_bound_as_bearer", "invalid_token");
     await expectRefused(send({ authorization: `Bearer ${bound}`, dpop: await proof() }), "dpop_bound_as_bearer", "invalid_token");
