@@ -10,6 +10,7 @@ import { ConfigError } from "../../../shared/errors.ts";
 import { isPromise } from "../../../shared/pipeline/state.ts";
 import type { Introspection } from "../../../shared/token/introspect.ts";
 import { createJwksRegistry, createTokenVerifier, validateTokenConfig, type IssuerConfig } from "../../../shared/token/index.ts";
+import { freePort } from "../../harness/free-port.ts";
 import { INTROSPECTOR_CLIENT, JWT_INTROSPECTOR_CLIENT_ID, JWT_RESOURCE, OPAQUE_RESOURCE, startOidcProvider, type OidcProviderServer } from "../../harness/oidc-provider.ts";
 import { apiRequest, oidcPipeline } from "./_oidc.ts";
 
@@ -77,6 +78,14 @@ describe("introspection: the provider's opaque tokens through the pipeline", () 
     op.setIntrospectionMode("down");
     expect(await authorize(apiRequest("GET", "/tenants/acme/orders", { authorization: `Bearer ${token}` }))).toMatchObject({ allow: false, status: 503, reason: "introspection_unavailable" });
     expect(audit.records.at(-1)).toMatchObject({ detail: { stage: "token", field: "introspection" } });
+  });
+
+  it("fails closed with 503 introspection_unavailable when nothing listens at the endpoint (connection refused)", async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}/token/introspection`;
+    const { authorize, audit } = await oidcPipeline([opaqueIssuer({ endpoint })]);
+    const token = await op.token(OPAQUE_RESOURCE);
+    expect(await authorize(apiRequest("GET", "/tenants/acme/orders", { authorization: `Bearer ${token}` }))).toMatchObject({ allow: false, status: 503, reason: "introspection_unavailable" });
+    expect(audit.records.at(-1)).toMatchObject({ decision_reason: "introspection_unavailable", detail: { stage: "token", field: "introspection" } });
   });
 
   it("gives up on a slow endpoint at its deadline (no answer is no access)", async () => {
@@ -157,6 +166,20 @@ describe("introspection: fail mode stale, cache bounds and coalescing", () => {
     expect(await verifier.verify(token)).toMatchObject({ ok: false, reason: "introspection_unavailable" });
   });
 
+  it("serves the last active answer when the endpoint is slow past its deadline (fail mode stale)", async () => {
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset };
+    const { verifier } = verifierFor(opaqueIssuer({ failMode: "stale", cacheTtlMs: 1000, maxStaleMs: 60_000, deadlineMs: 200 }), clock);
+    const token = await op.token(OPAQUE_RESOURCE);
+    expect(await verifier.verify(token)).toMatchObject({ ok: true, cache: { hit: false } });
+    op.setIntrospectionMode("hang");
+    offset = 5000;
+    const started = performance.now();
+    expect(await verifier.verify(token)).toMatchObject({ ok: true, cache: { hit: true } });
+    // The deadline, not the hanging endpoint, ended the wait
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it("never keeps an answer past the token's exp", async () => {
     let offset = 0;
     const clock = { now: () => Date.now() + offset };
@@ -191,8 +214,12 @@ describe("security: the token stays out of cache keys, logs and audit lines", ()
       written.push(String(chunk));
       return true;
     };
-    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(capture);
-    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    // Vitest's console does not write through process.stdout in a test worker: the console is spied on as well
+    const spies = [
+      vi.spyOn(process.stdout, "write").mockImplementation(capture),
+      vi.spyOn(process.stderr, "write").mockImplementation(capture),
+      ...(["log", "info", "warn", "error", "debug"] as const).map((method) => vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(" ")))),
+    ];
     try {
       const { verifier, introspection } = verifierFor(opaqueIssuer());
       const { authorize, audit } = await oidcPipeline([opaqueIssuer()]);
@@ -213,8 +240,7 @@ describe("security: the token stays out of cache keys, logs and audit lines", ()
       expect(audit.lines).toHaveLength(3);
       for (const token of [active, inactive, third]) expect(everything.includes(token)).toBe(false);
     } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
+      for (const spy of spies) spy.mockRestore();
     }
   });
 });
