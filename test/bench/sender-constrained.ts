@@ -61,6 +61,8 @@ export async function benchSenderConstrained(opts: { quick: boolean }): Promise<
     for (const token of [jwt, bound]) if (!(await cached.verify(token)).ok) throw new Error("bench token refused");
     if (!(await cached.verify(opaque)).ok) throw new Error("bench opaque token refused");
     const boundClaims = (await cached.verify(bound)) as { claims: Record<string, unknown> };
+    // The cache cases must measure hits: a miss answers `undefined` as fast and would go unnoticed
+    for (const token of [jwt, opaque]) if (cached.verifyCached(token)?.cache.hit !== true) throw new Error("bench token not answered from the cache");
 
     const check = createSenderCheck(config, { clock, store: null });
     const proofs: string[] = [];
