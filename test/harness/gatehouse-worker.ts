@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { buildWorker } from "../../tools/build/worker.ts";
 import { repoRoot } from "./corpus.ts";
@@ -86,6 +87,11 @@ export interface GatehouseUnderTest {
   setKvMode(mode: KvMode): Promise<void>;
   /** What the origin received, in order. */
   readonly originRequests: OriginRequest[];
+  /**
+   * The audit lines (JSON, with `decision_id`) workerd printed so far, waiting until there are at
+   * least `count`; only with `captureStdout`, else none.
+   */
+  auditLines(count: number): Promise<Array<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -95,13 +101,23 @@ export interface StartGatehouseOptions {
   readonly bundlePath: string;
   /** A directory holding the KV data on disk, so a CLI (`--kv-persist DIR --kv-namespace revocations`) can write to it. */
   readonly kvPersist?: string;
+  /** Keep workerd's stdout (the audit lines) for `auditLines` instead of printing it; default `false`. */
+  readonly captureStdout?: boolean;
 }
 
 /** Starts the bundle with `GATEHOUSE_CONFIG`, an `ORIGIN` service binding that echoes, and a switchable `REVOCATIONS` KV. */
 export async function startGatehouse(options: StartGatehouseOptions): Promise<GatehouseUnderTest> {
   const originRequests: OriginRequest[] = [];
+  let out = "";
+  const stdio = {
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+      stderr.resume();
+    },
+  };
   const mf = new Miniflare({
     ...(options.kvPersist === undefined ? {} : { kvPersist: options.kvPersist }),
+    ...(options.captureStdout === true ? stdio : {}),
     workers: [
       {
         name: "gatehouse",
@@ -129,6 +145,12 @@ export async function startGatehouse(options: StartGatehouseOptions): Promise<Ga
     originRequests,
     fetch: (path, init) => mf.dispatchFetch(new URL(path, "http://gatehouse.test").toString(), init as never) as unknown as Promise<Response>,
     kv: async () => (await mf.getKVNamespace("INNER", "kv-switch")) as never,
+    auditLines: async (count) => {
+      const lines = () => out.split("\n").filter((line) => line.startsWith("{") && line.includes('"decision_id"'));
+      // workerd's stdout reaches us through a pipe, a moment after the response
+      for (let waited = 0; lines().length < count && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      return lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
     setKvMode: async (mode) => {
       const control = (await mf.getKVNamespace("CONTROL", "kv-switch")) as unknown as KVNamespaceLike;
       await control.put("mode", mode);
