@@ -16,7 +16,7 @@ const PATH = "/tenants/acme/orders";
 const HOST = "api.gatehouse.test";
 let op: OidcProviderServer;
 let work: string;
-let server: ForwardAuthServer;
+let server: ForwardAuthServer & { readonly opsUrl: string | null };
 const audit = memorySink();
 const pem = readFileSync(join(repoRoot, "test/shared/token/fixtures/client-cert.pem"), "utf8");
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   compilePolicyProject({ policiesDir: join(repoRoot, "policies"), outFile: join(work, "policies.mjs") });
   server = await startFromEnv({
     GATEHOUSE_CONFIG_FILE: join(work, "config.json"), GATEHOUSE_POLICIES: join(work, "policies.mjs"), GATEHOUSE_ROUTES_FILE: join(repoRoot, "policies", "routes.json"),
-    PORT: "0", GATEHOUSE_PROXY: "traefik", GATEHOUSE_CLIENT_CERT_HEADER: "X-Forwarded-Tls-Client-Cert",
+    PORT: "0", GATEHOUSE_OPS_PORT: "0", GATEHOUSE_PROXY: "traefik", GATEHOUSE_CLIENT_CERT_HEADER: "X-Forwarded-Tls-Client-Cert",
   }, { auditSink: audit });
 }, 60_000);
 afterAll(async () => {
@@ -85,5 +85,18 @@ describe("forward-auth with the provider's tokens", () => {
     const other = readFileSync(join(repoRoot, "test/shared/token/fixtures/other-cert.pem"), "utf8").replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, "");
     expect((await ask({ authorization: `Bearer ${token}`, "x-forwarded-tls-client-cert": other })).status).toBe(401);
     expect(audit.records.at(-1)).toMatchObject({ decision_reason: "mtls_cert_mismatch" });
+  });
+
+  it("counts each refusal under its own reason in the Prometheus metrics", async () => {
+    const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
+    // gatehouse_decisions_total{route="…",decision="deny",reason="…",…} N, summed over the other labels
+    const count = (reason: string) => [...text.matchAll(/^gatehouse_decisions_total\{([^}]*)\} (\d+)$/gm)]
+      .filter(([, labels]) => labels.includes(`reason="${reason}"`))
+      .reduce((n, [, , value]) => n + Number(value), 0);
+    // The three tests above, in order: one refusal each
+    expect(count("dpop_htm_mismatch")).toBe(1);
+    expect(count("mtls_cert_missing")).toBe(1);
+    expect(count("mtls_cert_mismatch")).toBe(1);
+    expect(count("allowed")).toBe(4);
   });
 });
