@@ -92,6 +92,7 @@ const route = v.object({
   public: v.optional(v.boolean()),
   action: v.optional(nonEmpty),
   resource: v.optional(v.object({ type: nonEmpty, id: v.string(), attrs: v.optional(v.record(v.string(), v.string())) })),
+  senderConstraint: v.optional(v.picklist(["dpop", "mtls"])),
 });
 const routes = v.union([v.looseObject({ routes: v.array(route) }), v.array(route)]);
 

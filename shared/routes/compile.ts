@@ -1,12 +1,12 @@
 import { ConfigError } from "../errors.ts";
-import type { CompiledRoute, RouteNode, RouteTable, Template } from "./types.ts";
+import type { CompiledRoute, RouteNode, RouteTable, SenderConstraint, Template } from "./types.ts";
 
 const METHOD = /^[A-Z][A-Z-]{0,19}$/;
 const PARAM = /^:([A-Za-z_][A-Za-z0-9_]{0,63})$/;
 // RFC 3986 pchar without `%` (literals are compared with decoded segments, so an escape could never match) and without `:`/`*` at the start
 const LITERAL = /^[A-Za-z0-9\-._~!$&'()+,;=@][A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
 const ENTITY_TYPE = /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/;
-const ROUTE_FIELDS = ["method", "path", "name", "public", "action", "resource"];
+const ROUTE_FIELDS = ["method", "path", "name", "public", "action", "resource", "senderConstraint"];
 const RESOURCE_FIELDS = ["type", "id", "attrs"];
 
 /**
@@ -48,16 +48,22 @@ function compileRoute(entry: unknown, at: string): CompiledRoute {
   if (typeof isPublic !== "boolean") throw new ConfigError(`${at}.public`, `expected \`true\` or \`false\`, got ${show(isPublic)}`);
   const name = record.name ?? `${method} ${pattern}`;
   if (typeof name !== "string" || name.length === 0 || name.length > 200) throw new ConfigError(`${at}.name`, `expected a non-empty string of at most 200 characters, got ${show(name)}`);
+  const senderConstraint = record.senderConstraint ?? null;
+  if (senderConstraint !== null && senderConstraint !== "dpop" && senderConstraint !== "mtls") {
+    throw new ConfigError(`${at}.senderConstraint`, `expected \`dpop\` or \`mtls\`, got ${show(senderConstraint)}`);
+  }
   if (isPublic) {
     if (record.action !== undefined || record.resource !== undefined) {
       throw new ConfigError(`${at}.${record.action !== undefined ? "action" : "resource"}`, "expected no action or resource on a public route");
     }
-    return Object.freeze({ name, method, pattern, public: true, paramNames, action: null, resource: null });
+    // A public route reads no token, so there is nothing to be bound
+    if (senderConstraint !== null) throw new ConfigError(`${at}.senderConstraint`, "expected no sender constraint on a public route");
+    return Object.freeze({ name, method, pattern, public: true, paramNames, action: null, resource: null, senderConstraint: null });
   }
   const action = record.action;
   if (typeof action !== "string" || action.length === 0) throw new ConfigError(`${at}.action`, `expected a cedar action id such as \`ReadOrder\` (or \`public: true\`), got ${show(action)}`);
   const resource = compileResource(record.resource, `${at}.resource`, paramNames);
-  return Object.freeze({ name, method, pattern, public: false, paramNames, action: Object.freeze({ type: "Action" as const, id: action }), resource });
+  return Object.freeze({ name, method, pattern, public: false, paramNames, action: Object.freeze({ type: "Action" as const, id: action }), resource, senderConstraint: senderConstraint as SenderConstraint | null });
 }
 
 function parsePattern(pattern: string, at: string): string[] {

@@ -4,4 +4,4 @@ export { compileRoutes } from "./compile.ts";
 export { matchRoute } from "./match.ts";
 export { resolveRequest, type EntityRef, type ResolvedRequest } from "./resolve.ts";
 export type { PathRefusalReason, RouteFailureReason } from "./reasons.ts";
-export type { RouteSpec, ResourceSpec, RoutesFile, CompiledRoute, RouteTable, RouteMatch, Template } from "./types.ts";
+export type { RouteSpec, ResourceSpec, RoutesFile, CompiledRoute, RouteTable, RouteMatch, SenderConstraint, Template } from "./types.ts";

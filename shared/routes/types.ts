@@ -20,7 +20,16 @@ export interface RouteSpec {
   readonly action?: string;
   /** The Cedar resource. Required unless `public`. */
   readonly resource?: ResourceSpec;
+  /**
+   * Accept only sender-constrained tokens here: `dpop` (bound to a key, RFC 9449) or `mtls` (bound to
+   * a client certificate, RFC 8705), as an issuer's `dpop.required` / `mtls.required` do for all its
+   * routes. Default none: bound tokens are still checked, unbound ones accepted. Not on a public route.
+   */
+  readonly senderConstraint?: SenderConstraint;
 }
+
+/** What a route requires a token to be bound to. */
+export type SenderConstraint = "dpop" | "mtls";
 
 /**
  * A resource template. `{name}` in `id` and in attribute values is replaced by the path parameter
@@ -60,6 +69,8 @@ export interface CompiledRoute {
     readonly id: Template;
     readonly attrs: readonly (readonly [string, Template])[];
   } | null;
+  /** The binding the route requires of every token, or `null`. */
+  readonly senderConstraint: SenderConstraint | null;
 }
 
 /** The routes of a configuration, with a lookup tree per method. Built once by `compileRoutes`. */

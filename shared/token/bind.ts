@@ -8,6 +8,7 @@ import { base64url } from "jose";
 import type { Clock } from "../clock/index.ts";
 import { lookup } from "../revocation/check.ts";
 import type { RevocationStore } from "../revocation/store.ts";
+import type { SenderConstraint } from "../routes/types.ts";
 import type { ResolvedIssuer, ResolvedTokenConfig } from "./config.ts";
 import { createDpopProofChecker, equalText } from "./dpop.ts";
 import { isRecord } from "./internal.ts";
@@ -29,6 +30,8 @@ export interface SenderInput {
   /** The `DPoP` header as the platform gives it (comma-joined when repeated), or `null`. */
   readonly proof: string | null;
   readonly certificate: ClientCertificate | undefined;
+  /** What the matched route requires the token to be bound to (its `senderConstraint`), or `null`. */
+  readonly routeConstraint: SenderConstraint | null;
 }
 
 /** Where replayed proofs are caught, and how long a store lookup may take. */
@@ -47,7 +50,10 @@ export type SenderCheck = (input: SenderInput) => SenderFailure | undefined | Pr
 export const DPOP_JTI_PREFIX = "gh:dpop:";
 const MAX_SEEN = 100_000;
 
-/** Builds the sender check for a token configuration. */
+/**
+ * Builds the sender check for a token configuration. `requiresBinding` is whether an issuer requires
+ * a binding of all its tokens (a route that requires one says so per request).
+ */
 export function createSenderCheck(config: ResolvedTokenConfig, deps: SenderCheckDeps): SenderCheck & { readonly algorithms: string; readonly requiresBinding: boolean } {
   const byName = new Map<string, ResolvedIssuer>();
   for (const issuer of config.issuers.values()) byName.set(issuer.name, issuer);
@@ -96,9 +102,9 @@ export function createSenderCheck(config: ResolvedTokenConfig, deps: SenderCheck
     if (jkt === undefined) {
       // RFC 9449 §7.1: the DPoP scheme is for DPoP-bound tokens only
       if (input.scheme === "dpop") return senderFailure("dpop_unbound_token", "cnf");
-      if (issuer?.dpop?.required === true) return senderFailure("dpop_required", "cnf");
+      if (issuer?.dpop?.required === true || input.routeConstraint === "dpop") return senderFailure("dpop_required", "cnf");
     }
-    if (x5t === undefined && issuer?.mtls?.required === true) return senderFailure("mtls_required", "cnf");
+    if (x5t === undefined && (issuer?.mtls?.required === true || input.routeConstraint === "mtls")) return senderFailure("mtls_required", "cnf");
     if (x5t !== undefined) {
       const thumbprint = certificateThumbprint(input.certificate);
       if (thumbprint === undefined) return senderFailure("mtls_cert_missing", "certificate");

@@ -3,7 +3,7 @@
  * tokens (RFC 8705). A closed union, like `TokenFailureReason`; each has its own code in the audit
  * line and the metrics, while the client gets only a generic challenge (`senderChallenge`).
  *
- * - `dpop_required`: the issuer requires DPoP and the token carries no `cnf.jkt`.
+ * - `dpop_required`: the issuer or the route requires DPoP and the token carries no `cnf.jkt`.
  * - `dpop_bound_as_bearer`: a DPoP-bound token sent with the `Bearer` scheme (RFC 9449 §7.2).
  * - `dpop_unbound_token`: the `DPoP` scheme with a token that carries no `cnf.jkt`.
  * - `dpop_proof_missing`: no `DPoP` header where a proof is needed.
@@ -21,7 +21,7 @@
  * - `dpop_replay_unavailable`: the store could not say whether `jti` was seen; fails closed (503).
  * - `dpop_nonce_required` (#20b): the issuer requires a server nonce and the proof has none, or one that is
  *   expired or not made with the issuer's nonce key; answered with `use_dpop_nonce` and a fresh `DPoP-Nonce`.
- * - `mtls_required`: the issuer requires certificate binding and the token has no `cnf["x5t#S256"]`.
+ * - `mtls_required`: the issuer or the route requires certificate binding and the token has no `cnf["x5t#S256"]`.
  * - `mtls_cert_missing`: a certificate-bound token, and the platform saw no client certificate.
  * - `mtls_cert_mismatch`: the client certificate's SHA-256 thumbprint is not the token's `cnf["x5t#S256"]`.
  */

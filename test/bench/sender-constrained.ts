@@ -78,7 +78,7 @@ export async function benchSenderConstrained(opts: { quick: boolean }): Promise<
       ["bearer JWT ES256, signature verified", () => uncached.verify(jwt)],
       ["bearer JWT ES256, verified-token cache hit", () => cached.verifyCached(jwt)],
       ["opaque token, introspection cache hit", () => cached.verifyCached(opaque)],
-      ["DPoP proof checked (ES256, fresh proof each)", () => check({ scheme: "dpop", token: bound, claims: boundClaims.claims, issuer: ISSUER, method: "GET", url: URL_, proof: proofs[proofIndex++], certificate: undefined })],
+      ["DPoP proof checked (ES256, fresh proof each)", () => check({ scheme: "dpop", token: bound, claims: boundClaims.claims, issuer: ISSUER, method: "GET", url: URL_, proof: proofs[proofIndex++], certificate: undefined, routeConstraint: null })],
       ["binding stage, unbound bearer token", () => stage(unboundState)],
     ];
     const samples = cases.map(() => [] as number[]);

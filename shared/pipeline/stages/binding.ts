@@ -14,15 +14,16 @@ export function markDpopScheme(state: RequestState): void {
 /**
  * Checks that the verified token comes from its holder (issue #20): a DPoP-bound token needs the
  * `DPoP` scheme and a valid proof, a certificate-bound one the client certificate it names, and an
- * issuer may require either. A refusal is a 401 (503 when the replay store cannot answer) with its
+ * issuer or a route (`senderConstraint`) may require either. A refusal is a 401 (503 when the replay store cannot answer) with its
  * own reason and a DPoP or RFC 6750 challenge. An unbound bearer token passes in the same turn.
  * Without a check (`sender: null`) the stage passes.
  */
 export function bindingStage(check: (SenderCheck & { readonly algorithms: string; readonly requiresBinding: boolean }) | null | undefined): Stage {
   if (check === null || check === undefined) return function binding() { return undefined; };
   return function binding(state): MaybePromise<Verdict | undefined> {
-    // Fast path: an unbound bearer token where no issuer requires binding, with nothing allocated
-    if (!check.requiresBinding && (state.claims as { cnf?: unknown }).cnf === undefined && !dpopScheme.has(state)) return undefined;
+    // Fast path: an unbound bearer token where neither an issuer nor the route requires binding, with nothing allocated
+    const routeConstraint = state.match === null ? null : state.match.route.senderConstraint;
+    if (!check.requiresBinding && routeConstraint === null && (state.claims as { cnf?: unknown }).cnf === undefined && !dpopScheme.has(state)) return undefined;
     const input = state.input;
     // The credential stage accepted `Bearer` or `DPoP`; a cookie or query token is a bearer token
     const scheme = dpopScheme.has(state) ? "dpop" : "bearer";
@@ -35,6 +36,7 @@ export function bindingStage(check: (SenderCheck & { readonly algorithms: string
       url: input.url,
       proof: input.headers.get("dpop"),
       certificate: input.clientCertificate,
+      routeConstraint,
     });
     if (isPromise(outcome)) return outcome.then((later) => settle(state, later, check.algorithms));
     return settle(state, outcome, check.algorithms);

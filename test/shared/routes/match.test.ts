@@ -100,6 +100,15 @@ describe("compileRoutes: configuration errors", () => {
     expect(compileRoutes([{ method: "GET", path: "/", public: true }]).routes).toHaveLength(1);
   });
 
+  it("keeps a route's sender constraint, none by default", () => {
+    const table = compileRoutes([
+      { method: "GET", path: "/a", action: "R", resource: { type: "A", id: "x" }, senderConstraint: "dpop" },
+      { method: "GET", path: "/b", action: "R", resource: { type: "A", id: "x" }, senderConstraint: "mtls" },
+      { method: "GET", path: "/c", action: "R", resource: { type: "A", id: "x" } },
+    ]);
+    expect(table.routes.map((route) => route.senderConstraint)).toEqual(["dpop", "mtls", null]);
+  });
+
   it("refuses a file without a routes array", () => {
     const error = configError({ rules: [] });
     expect(error.field).toBe("routes");
@@ -122,6 +131,8 @@ describe("compileRoutes: configuration errors", () => {
     ["a non-string attribute template", { method: "GET", path: "/a/:id", action: "R", resource: { type: "A", id: "{id}", attrs: { n: 1 } } }, "routes[0].resource.attrs.n", /string template/],
     ["an unknown route option", { method: "GET", path: "/a", public: true, pubic: true }, "routes[0].pubic", /unknown option/],
     ["a non-boolean public", { method: "GET", path: "/a", public: "yes" }, "routes[0].public", /`true` or `false`/],
+    ["an unknown sender constraint", { method: "GET", path: "/a", action: "R", resource: { type: "A", id: "x" }, senderConstraint: "bearer" }, "routes[0].senderConstraint", /`dpop` or `mtls`, got `bearer`/],
+    ["a sender constraint on a public route", { method: "GET", path: "/a", public: true, senderConstraint: "dpop" }, "routes[0].senderConstraint", /no sender constraint on a public route/],
   ];
   for (const [title, route, field, message] of cases) {
     it(`refuses ${title}, naming \`${field}\``, () => {

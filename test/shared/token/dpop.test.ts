@@ -3,6 +3,8 @@
 import { SignJWT, base64url, exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryStore } from "../../../shared/revocation/index.ts";
+import type { RouteSpec, RoutesFile } from "../../../shared/routes/index.ts";
+import { exampleRoutes } from "../../harness/gatehouse-pipeline.ts";
 import { auditLineErrors } from "../../harness/index.ts";
 import { INTROSPECTOR_CLIENT, JWT_RESOURCE, OPAQUE_RESOURCE, createDpopKey, dpopProof, startOidcProvider, type DpopKey, type OidcProviderServer, type ProofOptions } from "../../harness/oidc-provider.ts";
 import { API_ORIGIN, apiRequest, discoveredIssuer, oidcPipeline, type OidcPipeline } from "./_oidc.ts";
@@ -139,6 +141,19 @@ describe("DPoP: each refusal with its reason", () => {
     const plain = await op.token(JWT_RESOURCE);
     expect(await send({ authorization: `Bearer ${plain}` }, "GET", strict)).toMatchObject({ allow: false, status: 401, reason: "dpop_required" });
     expect(await send({ authorization: `DPoP ${bound}`, dpop: await proof() }, "GET", strict)).toMatchObject({ allow: true });
+  });
+
+  it("an unbound token on a route that requires DPoP (senderConstraint), while the issuer's other routes take it", async () => {
+    const routes = (exampleRoutes() as RoutesFile).routes.map((route): RouteSpec => (route.method === "GET" && route.path === "/tenants/:tenant/orders" ? { ...route, senderConstraint: "dpop" } : route));
+    const strictRoute = await oidcPipeline([discoveredIssuer(op)], { routes });
+    const plain = await op.token(JWT_RESOURCE);
+    const refused = await send({ authorization: `Bearer ${plain}` }, "GET", strictRoute);
+    expect(refused).toMatchObject({ allow: false, status: 401, reason: "dpop_required" });
+    expect(refused.wwwAuthenticate).toMatch(/^DPoP algs="[^"]+", error="invalid_token"/);
+    expect(strictRoute.audit.records.at(-1)).toMatchObject({ decision_reason: "dpop_required", detail: { stage: "binding", field: "cnf" } });
+    expect(await send({ authorization: `DPoP ${bound}`, dpop: await proof() }, "GET", strictRoute)).toMatchObject({ allow: true });
+    const other = await strictRoute.authorize(apiRequest("GET", `${PATH}/o-1`, { authorization: `Bearer ${plain}` }));
+    expect(other).toMatchObject({ allow: true });
   });
 
   it("a proof algorithm outside the issuer's allowlist", async () => {

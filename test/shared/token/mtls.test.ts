@@ -10,6 +10,7 @@ import { fromHttpEvent } from "../../../functions/lambda/http-event.ts";
 import { fromRequestEvent } from "../../../functions/lambda/request-event.ts";
 import { requestInput } from "../../../shared/middleware/request-input.ts";
 import { certificateThumbprint } from "../../../shared/token/mtls.ts";
+import type { RouteSpec, RoutesFile } from "../../../shared/routes/index.ts";
 import { memorySink } from "../../../shared/audit/index.ts";
 import { createAuthorizer, type Authorizer } from "../../../shared/pipeline/index.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, createTestPipeline, examplePolicies, type TestPipeline } from "../../harness/gatehouse-pipeline.ts";
@@ -103,6 +104,19 @@ describe("certificate-bound tokens through the pipeline", () => {
     expect(missing.wwwAuthenticate).toMatch(/^Bearer error="invalid_token"/);
     expect(await ask(pipeline, token, { pem: otherPem })).toMatchObject({ allow: false, status: 401, reason: "mtls_cert_mismatch" });
     expect(pipeline.audit.records.at(-1)).toMatchObject({ decision_reason: "mtls_cert_mismatch", detail: { stage: "binding", field: "x5t#S256" } });
+  });
+
+  it("refuses an unbound token on a route that requires certificate binding (senderConstraint), and allows a bound one", async () => {
+    const routes = (pipeline.config.routes as RoutesFile).routes.map((route): RouteSpec => (route.method === "GET" && route.path === "/tenants/:tenant/orders" ? { ...route, senderConstraint: "mtls" } : route));
+    const audit = memorySink();
+    const strictRoute = createAuthorizer({ ...pipeline.config, routes }, { policies: await examplePolicies(), auditSink: audit, clock: pipeline.clock });
+    const unbound = await pipeline.mint(viewer);
+    expect(await ask(strictRoute, unbound, { pem })).toMatchObject({ allow: false, status: 401, reason: "mtls_required" });
+    expect(audit.records.at(-1)).toMatchObject({ decision_reason: "mtls_required", detail: { stage: "binding", field: "cnf" } });
+    const boundToken = await pipeline.mint({ ...viewer, cnf: { "x5t#S256": thumbprint } });
+    expect(await ask(strictRoute, boundToken, { pem })).toMatchObject({ allow: true });
+    // The same unbound token is still taken where the route does not ask for a binding
+    expect(await ask(pipeline, unbound, { pem })).toMatchObject({ allow: true });
   });
 
   it("refuses an unbound token where the issuer requires certificate binding (mtls_required), and allows a bound one", async () => {
