@@ -1,12 +1,13 @@
 // OpenID Connect Discovery 1.0 (issue #20): an issuer configured by `issuer` alone. Its document is
 // fetched from the one URL the configuration implies, cached like the key set (single flight,
-// stale-while-revalidate, cooldown after failures, size cap), and only its `jwks_uri` is used, once
-// it has passed the checks below. Nothing a token names is ever fetched.
+// stale-while-revalidate, cooldown after failures, size cap, persisted between isolates where the
+// key set is), and only its `jwks_uri` is used, once it has passed the checks below. Nothing a token
+// names is ever fetched.
 import type { Clock } from "../clock/index.ts";
 import { joinFlight } from "./join-flight.ts";
 import type { ResolvedKeySource } from "./config.ts";
 import { isRecord } from "./internal.ts";
-import type { KeyLookup, KeyResolverDeps, JwksRegistry } from "./jwks.ts";
+import type { JwksPersistence, KeyLookup, KeyResolverDeps, JwksRegistry } from "./jwks.ts";
 import { isLoopbackHost, type ResolvedDiscovery } from "./provider-config.ts";
 import { readLimitedText } from "./read-limited.ts";
 import { tokenFailure } from "./reasons.ts";
@@ -20,6 +21,8 @@ interface DiscoveryEntry {
   fetchedAtMs: number;
   lastAttemptMs: number;
   inflight: { readonly promise: Promise<void>; readonly startedMs: number } | null;
+  /** The one read of the persisted document (a fresh isolate's first request), like the key set's. */
+  restore: { readonly promise: Promise<void>; readonly startedMs: number } | null;
 }
 
 // Discovery documents live beside the key sets of the same registry (one per isolate, one clock)
@@ -35,10 +38,16 @@ export function createDiscoveryKeyResolver(issuer: { readonly name: string; read
   let byUri = documents.get(deps.registry);
   if (byUri === undefined) documents.set(deps.registry, (byUri = new Map()));
   let entry = byUri.get(discovery.uri);
-  if (entry === undefined) byUri.set(discovery.uri, (entry = { source: null, fetchedAtMs: 0, lastAttemptMs: -Infinity, inflight: null }));
+  if (entry === undefined) byUri.set(discovery.uri, (entry = { source: null, fetchedAtMs: 0, lastAttemptMs: -Infinity, inflight: null, restore: null }));
   const known = entry;
   return async function resolveDiscoveredKey(alg: string, kid: string | undefined): Promise<KeyLookup> {
     const { clock } = deps;
+    // A new edge isolate starts from the persisted document, as it does from the persisted key set
+    if (known.source === null && deps.persistence !== null) {
+      const persistence = deps.persistence;
+      known.restore ??= { promise: restore(known, issuer.issuer, discovery, persistence, clock), startedMs: clock.now() };
+      await joinFlight(known.restore, discovery.timeoutMs, clock);
+    }
     let now = clock.now();
     if (known.source === null || now - known.fetchedAtMs >= discovery.freshMs) {
       if (known.inflight !== null || now - known.lastAttemptMs >= discovery.cooldownMs) {
@@ -64,18 +73,15 @@ function start(entry: DiscoveryEntry, expectedIssuer: string, discovery: Resolve
   const flight = {
     promise: fetchJwksUri(expectedIssuer, discovery, deps).then((uri) => {
       if (uri === undefined) return;
-      if (entry.source === null || entry.source.uri !== uri) {
-        entry.source = Object.freeze({
-          kind: "remote",
-          uri,
-          timeoutMs: discovery.timeoutMs,
-          cooldownMs: discovery.cooldownMs,
-          freshMs: discovery.freshMs,
-          maxStaleMs: discovery.maxStaleMs,
-          preload: null,
-        });
-      }
+      use(entry, uri, discovery);
       entry.fetchedAtMs = deps.clock.now();
+      if (deps.persistence !== null) {
+        try {
+          deps.persistence.put(discovery.uri, { jwks: { keys: [] }, fetchedAtMs: entry.fetchedAtMs, jwksUri: uri }).catch(() => undefined);
+        } catch {
+          // A failing store only costs the next isolate a fetch
+        }
+      }
     }).finally(() => {
       if (entry.inflight === flight) entry.inflight = null;
     }),
@@ -83,6 +89,36 @@ function start(entry: DiscoveryEntry, expectedIssuer: string, discovery: Resolve
   };
   entry.inflight = flight;
   return flight;
+}
+
+function use(entry: DiscoveryEntry, uri: string, discovery: ResolvedDiscovery): void {
+  if (entry.source !== null && entry.source.uri === uri) return;
+  entry.source = Object.freeze({
+    kind: "remote",
+    uri,
+    timeoutMs: discovery.timeoutMs,
+    cooldownMs: discovery.cooldownMs,
+    freshMs: discovery.freshMs,
+    maxStaleMs: discovery.maxStaleMs,
+    preload: null,
+  });
+}
+
+// The persisted `jwks_uri` passes the same checks as a fetched one (the allowed hosts may have
+// changed since it was written), and counts only within the document's max stale age
+async function restore(entry: DiscoveryEntry, expectedIssuer: string, discovery: ResolvedDiscovery, persistence: JwksPersistence, clock: Clock): Promise<void> {
+  try {
+    const record: unknown = await persistence.get(discovery.uri);
+    if (!isRecord(record) || typeof record.fetchedAtMs !== "number" || !Number.isFinite(record.fetchedAtMs)) return;
+    const uri = checkedJwksUri({ issuer: expectedIssuer, jwks_uri: record.jwksUri }, expectedIssuer, discovery);
+    const now = clock.now();
+    const fetchedAtMs = Math.min(record.fetchedAtMs, now);
+    if (uri === undefined || entry.source !== null || now - fetchedAtMs >= discovery.freshMs + discovery.maxStaleMs) return;
+    use(entry, uri, discovery);
+    entry.fetchedAtMs = fetchedAtMs;
+  } catch {
+    // A broken store is the same as an empty one
+  }
 }
 
 /** Fetches the document and answers its checked `jwks_uri`, or `undefined` (never throws). */

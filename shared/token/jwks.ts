@@ -10,10 +10,15 @@ import { tokenFailure, type TokenFailure } from "./reasons.ts";
 /** The subset of `fetch` the JWKS cache uses; inject one in tests or to add tracing. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-/** A key set as persisted between isolates, with the time it was fetched (ms since the epoch). */
+/**
+ * A key set as persisted between isolates, with the time it was fetched (ms since the epoch). An
+ * issuer's discovery document is persisted the same way, under its document URL: `jwksUri` holds
+ * the `jwks_uri` it named (checked again when read back) and `jwks` is empty.
+ */
 export interface PersistedJwks {
   jwks: JwkSet;
   fetchedAtMs: number;
+  jwksUri?: string;
 }
 
 /**

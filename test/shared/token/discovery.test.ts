@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frozenClock } from "../../../shared/clock/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
-import { createJwksRegistry, createTokenVerifier, type IssuerConfig } from "../../../shared/token/index.ts";
+import { createJwksRegistry, createTokenVerifier, memoryJwksPersistence, type IssuerConfig } from "../../../shared/token/index.ts";
 import { createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
 import { JWT_RESOURCE, startOidcProvider, type OidcProviderServer } from "../../harness/oidc-provider.ts";
 import { apiRequest, discoveredIssuer, oidcPipeline } from "./_oidc.ts";
@@ -155,6 +155,25 @@ describe("OIDC discovery: documents that must not be trusted", () => {
     server.status = 200;
     clock.advance(30_000);
     expect(await verify.verify(await token())).toMatchObject({ ok: true });
+  });
+
+  it("starts a new isolate from the persisted document and key set, without a fetch, while the issuer is down", async () => {
+    serveGood();
+    const persistence = memoryJwksPersistence();
+    const issuer: IssuerConfig = { issuer: server.origin, audience: "api", algorithms: ["ES256"], discovery: { allowLoopbackHttp: true } };
+    const isolate = () => createTokenVerifier({ issuers: [issuer] }, { clock: frozenClock(NOW_MS), jwksRegistry: createJwksRegistry(), persistence });
+    expect(await isolate().verify(await token())).toMatchObject({ ok: true });
+    const documentUri = `${server.origin}/.well-known/openid-configuration`;
+    expect(persistence.records.get(documentUri)).toMatchObject({ jwksUri: `${server.origin}/jwks`, fetchedAtMs: NOW_MS });
+    expect(persistence.records.has(`${server.origin}/jwks`)).toBe(true);
+    server.status = 503;
+    server.jwks = { keys: [] };
+    server.requests.length = 0;
+    expect(await isolate().verify(await token())).toMatchObject({ ok: true });
+    expect(server.requests).toEqual([]);
+    // A persisted jwks_uri is checked again: one on a host the configuration does not allow is not used
+    persistence.records.set(documentUri, { jwks: { keys: [] }, fetchedAtMs: NOW_MS, jwksUri: "https://keys.attacker.example/jwks" });
+    expect(await isolate().verify(await token())).toMatchObject({ ok: false, reason: "discovery_unavailable" });
   });
 
   it("keeps using a document past its freshness while the endpoint is down, up to the max stale age", async () => {
