@@ -1,6 +1,7 @@
 // Live entity data (#17) end to end through the forward-auth server as deployed (functions/node/main.ts)
 // with a real redis-server: `gatehouse entities put` (the CLI, spawned) changes a decision within the
-// entity TTL; revocation and entities on one Redis cost one command per authorization (MONITOR);
+// entity TTL; revocation and entities on one Redis cost one command per authorization (MONITOR),
+// and on one Upstash database one REST request (the harness's bridge counts them);
 // with Redis stopped, each fail mode answers as configured within the deadline.
 import { execFile } from "node:child_process";
 import { request as httpRequest } from "node:http";
@@ -15,6 +16,7 @@ import { compilePolicyProject } from "../../../tools/compiler/index.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
 import { startRedisServer, type RedisServer } from "../../harness/redis-server.ts";
+import { startUpstashBridge } from "../../harness/upstash-bridge.ts";
 import { createTestKey, mintToken, type TestKey } from "../../harness/tokens.ts";
 
 let work: string;
@@ -36,12 +38,12 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function start(name: string, entities: Record<string, unknown>, url = redis.url) {
+async function start(name: string, entities: Record<string, unknown>, url = redis.url, store: Record<string, unknown> = { kind: "redis", url }) {
   writeFileSync(join(work, `${name}.json`), JSON.stringify({
     token: { issuers: [{ issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } }] },
-    revocation: { store: { kind: "redis", url }, deadlineMs: 200 },
+    revocation: { store, deadlineMs: 200 },
     failMode: "open",
-    entities: { source: { kind: "redis", url }, ...entities },
+    entities: { source: store, ...entities },
   }));
   const server = await startFromEnv({ GATEHOUSE_CONFIG_FILE: join(work, `${name}.json`), GATEHOUSE_POLICIES: join(work, "policies.mjs"), GATEHOUSE_ROUTES_FILE: join(repoRoot, "policies", "routes.json"), GATEHOUSE_PROXY: "nginx", PORT: "0" }, { auditSink: audit });
   servers.push(server);
@@ -146,6 +148,29 @@ describe("entities on Redis, through the forward-auth server", { timeout: 120_00
     // Both lists in the one MGET: the token's jti (its sub was cached by the warm-up) and the order's record
     expect(commands[0]).toContain("gh:rv:jti:");
     expect(commands[0]).toContain('gh:en:Order::\\"acme/o-2\\"');
+  });
+});
+
+describe("entities on Upstash (REST), through the forward-auth server", { timeout: 60_000 }, () => {
+  it("revocation and entities on one Upstash database: one REST request per authorization that misses both caches", async () => {
+    const bridge = await startUpstashBridge(redis.url);
+    try {
+      const server = await start("upstash", { deadlineMs: 2000 }, redis.url, { kind: "upstash", url: bridge.url, token: bridge.token });
+      // Written over TCP: the Upstash store reads the same layout
+      expect((await gatehouse(["entities", "put", order("o-5", "olive"), "--redis", redis.url])).code).toBe(0);
+      await ask(server, "/tenants/acme/orders/o-6", await olive("upstash-warm-up"));
+      const before = bridge.requests.length;
+      expect(await ask(server, "/tenants/acme/orders/o-5", await olive("upstash-1"))).toBe(200);
+      const requests = bridge.requests.slice(before);
+      console.log(`#17 Upstash REST requests during one authorization: ${JSON.stringify(requests)}`);
+      expect(requests).toHaveLength(1);
+      const [command, ...keys] = requests[0].body as string[];
+      expect(command.toLowerCase()).toBe("mget");
+      expect(keys.some((k) => k.startsWith("gh:rv:jti:"))).toBe(true);
+      expect(keys).toContain('gh:en:Order::"acme/o-5"');
+    } finally {
+      await bridge.stop();
+    }
   });
 });
 
