@@ -28,9 +28,10 @@ const PROJECTION = { ProjectionExpression: "pk, v, #exp", ExpressionAttributeNam
 /**
  * DynamoDB through the AWS SDK v3. A lookup is one `BatchGetItem` (eventually consistent read),
  * aborted at the checker's deadline; a conditional write (`putIfAbsent`) one `PutItem` with a
- * condition, which DynamoDB evaluates atomically on the item. DynamoDB's TTL deletes expired items only eventually (often
- * within days, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html),
- * so every read also drops items whose `exp` has passed.
+ * condition, which DynamoDB evaluates atomically on the item. DynamoDB's TTL deletes expired items
+ * only eventually (often within days,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html), so every
+ * read also drops items whose `exp` has passed, and a conditional write takes them over.
  */
 export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStore {
   const table = options.table;

@@ -27,9 +27,10 @@ export interface RedisStore extends RevocationStore {
 /**
  * Redis over TCP with ioredis, for Lambda in a VPC and the Node server. Same layout as the Upstash
  * store (a string per key, `EXAT` expiry), so both read each other's entries. A lookup is one
- * `MGET`, a conditional write (`putIfAbsent`) one `SET NX`. The connection opens at once and reconnects with backoff; while it is down, commands
- * wait in ioredis's queue until the checker's deadline, and the circuit breaker stops sending more.
- * ioredis cannot abort a sent command, so the checker's abort signal is not used.
+ * `MGET`, a conditional write (`putIfAbsent`) one `SET NX`. The connection opens at once and
+ * reconnects with backoff; while it is down, commands wait in ioredis's queue until the checker's
+ * deadline, and the circuit breaker stops sending more. ioredis cannot abort a sent command, so the
+ * checker's abort signal is not used.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // ioredis is an optional peer of the package: loaded when a store is built, not when this module
