@@ -20,6 +20,7 @@ const PROCESS = [
   "test/shared/audit/workerd.test.ts",
   "test/shared/revocation/stores/kv.test.ts",
   "test/shared/revocation/stores/upstash.test.ts",
+  "test/shared/token/dpop-replay.test.ts", // redis-server
   "test/shared/token/workerd.test.ts",
   "test/tools/audit/cli.test.ts",
   "test/tools/cli/**/*.test.ts",

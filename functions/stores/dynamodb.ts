@@ -27,9 +27,11 @@ const PROJECTION = { ProjectionExpression: "pk, v, #exp", ExpressionAttributeNam
 
 /**
  * DynamoDB through the AWS SDK v3. A lookup is one `BatchGetItem` (eventually consistent read),
- * aborted at the checker's deadline. DynamoDB's TTL deletes expired items only eventually (often
- * within days, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html),
- * so every read also drops items whose `exp` has passed.
+ * aborted at the checker's deadline; a conditional write (`putIfAbsent`) one `PutItem` with a
+ * condition, which DynamoDB evaluates atomically on the item. DynamoDB's TTL deletes expired items
+ * only eventually (often within days,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html), so every
+ * read also drops items whose `exp` has passed, and a conditional write takes them over.
  */
 export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStore {
   const table = options.table;
@@ -77,6 +79,27 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): DynamoDbStor
     put: async function dynamoDbPut(key, value, expiresAtSeconds) {
       const { sdk, client } = await ready;
       await client.send(new sdk.PutItemCommand({ TableName: table, Item: { pk: { S: key }, v: { S: value }, exp: { N: String(expiresAtSeconds) } } }));
+    },
+    // One conditional `PutItem`: written when no item is there or the one there is past its `exp`
+    // by the caller's clock (TTL deletes lag), so it agrees with `getMany` on what is live
+    putIfAbsent: async function dynamoDbPutIfAbsent(key, value, expiresAtSeconds, signal, nowMs) {
+      const { sdk, client } = await ready;
+      try {
+        await client.send(
+          new sdk.PutItemCommand({
+            TableName: table,
+            Item: { pk: { S: key }, v: { S: value }, exp: { N: String(expiresAtSeconds) } },
+            ConditionExpression: "attribute_not_exists(pk) OR #exp <= :now",
+            ExpressionAttributeNames: { "#exp": "exp" },
+            ExpressionAttributeValues: { ":now": { N: String(nowMs / 1000) } },
+          }),
+          { abortSignal: signal },
+        );
+        return true;
+      } catch (error) {
+        if ((error as { name?: string }).name === "ConditionalCheckFailedException") return false;
+        throw error;
+      }
     },
     delete: async function dynamoDbDelete(key) {
       const { sdk, client } = await ready;

@@ -27,9 +27,10 @@ export interface RedisStore extends RevocationStore {
 /**
  * Redis over TCP with ioredis, for Lambda in a VPC and the Node server. Same layout as the Upstash
  * store (a string per key, `EXAT` expiry), so both read each other's entries. A lookup is one
- * `MGET`. The connection opens at once and reconnects with backoff; while it is down, commands
- * wait in ioredis's queue until the checker's deadline, and the circuit breaker stops sending more.
- * ioredis cannot abort a sent command, so the checker's abort signal is not used.
+ * `MGET`, a conditional write (`putIfAbsent`) one `SET NX`. The connection opens at once and
+ * reconnects with backoff; while it is down, commands wait in ioredis's queue until the checker's
+ * deadline, and the circuit breaker stops sending more. ioredis cannot abort a sent command, so the
+ * checker's abort signal is not used.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // ioredis is an optional peer of the package: loaded when a store is built, not when this module
@@ -53,15 +54,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     name: "redis",
     getMany: async function redisGetMany(keys) {
       const client = await connecting;
-      return client.mget(keys as string[]).catch((error: unknown) => {
-        // An unanswered command means a black-holed connection (failover, expired NAT entry) that TCP
-        // may take minutes to notice; open a new one rather than queue behind it
-        if (error instanceof Error && error.message === "Command timed out" && client.status === "ready") client.disconnect(true);
-        throw error;
-      });
+      return client.mget(keys as string[]).catch(reconnectOnTimeout(client));
     },
     put: async function redisPut(key, value, expiresAtSeconds) {
       await (await connecting).set(key, value, "EXAT", expiresAtSeconds);
+    },
+    // One `SET NX EXAT`: Redis answers `OK` when it wrote, nil when the key is live (its own clock decides)
+    putIfAbsent: async function redisPutIfAbsent(key, value, expiresAtSeconds) {
+      const client = await connecting;
+      return (await client.set(key, value, "EXAT", expiresAtSeconds, "NX").catch(reconnectOnTimeout(client))) === "OK";
     },
     delete: async function redisDelete(key) {
       await (await connecting).del(key);
@@ -87,6 +88,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     close: async function redisClose() {
       (await connecting).disconnect();
     },
+  };
+}
+
+// An unanswered command means a black-holed connection (failover, expired NAT entry) that TCP may
+// take minutes to notice; open a new one rather than queue behind it
+function reconnectOnTimeout(client: Redis): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof Error && error.message === "Command timed out" && client.status === "ready") client.disconnect(true);
+    throw error;
   };
 }
 

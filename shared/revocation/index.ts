@@ -35,6 +35,7 @@ export {
 export type { RevocationStore, RevocationStoreEntry } from "./store.ts";
 export { REVOCATION_KEY_PREFIX, parseRevocationKey, revocationKey, revocationKeyPrefix, type RevocationKind } from "./keys.ts";
 export { revoke, type RevokeOptions, type RevocationRecord } from "./revoke.ts";
+export { claimOnce, type ClaimOutcome } from "./claim.ts";
 export { unrevoke } from "./unrevoke.ts";
 export { listRevocations, type ListedRevocation } from "./list.ts";
 export type { RevocationTarget } from "./target.ts";

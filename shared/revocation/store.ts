@@ -23,6 +23,15 @@ export interface RevocationStore {
   getMany(keys: readonly string[], signal: AbortSignal, nowMs: number): Promise<Array<string | null>>;
   /** Writes `value` under `key`, to expire by itself at `expiresAtSeconds` (Unix seconds). */
   put(key: string, value: string, expiresAtSeconds: number): Promise<void>;
+  /**
+   * Writes `value` under `key`, to expire at `expiresAtSeconds`, only if no unexpired entry is
+   * there, as one atomic round trip (Redis `SET NX EXAT`, a conditional DynamoDB `PutItem`).
+   * Answers `true` when it wrote, `false` when an entry live at `nowMs` was already there; of two
+   * callers racing on one key, exactly one gets `true`. `signal` and `nowMs` as for `getMany`.
+   * Optional: a store without an atomic conditional write (KV) leaves it out, and callers fall
+   * back to `getMany` then `put`, which two instances can both pass between the read and the write.
+   */
+  putIfAbsent?(key: string, value: string, expiresAtSeconds: number, signal: AbortSignal, nowMs: number): Promise<boolean>;
   /** Removes `key`; removing an absent key is not an error. */
   delete(key: string): Promise<void>;
   /** Every entry live at `nowMs` whose key starts with `prefix`, for `gatehouse revocations list`. */

@@ -6,7 +6,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { base64url } from "jose";
 import type { Clock } from "../clock/index.ts";
-import { lookup } from "../revocation/check.ts";
+import { claimOnce } from "../revocation/claim.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import type { SenderConstraint } from "../routes/types.ts";
 import type { ResolvedIssuer, ResolvedTokenConfig } from "./config.ts";
@@ -39,7 +39,11 @@ export interface SenderCheckDeps {
   readonly clock: Clock;
   /** The revocation store, shared by every instance; `null` keeps `jti`s in this instance's memory only. */
   readonly store: RevocationStore | null;
-  /** Deadline for each of the replay read and write, in ms; default 200. Enforced even when the store ignores the abort signal. */
+  /**
+   * Deadline for the replay check's store call, in ms; default 200: the one conditional write, or
+   * each of the read and the write where the store has no `putIfAbsent` (KV). Enforced even when
+   * the store ignores the abort signal.
+   */
   readonly deadlineMs?: number;
 }
 
@@ -70,16 +74,11 @@ export function createSenderCheck(config: ResolvedTokenConfig, deps: SenderCheck
     if (seen.size >= MAX_SEEN) for (const [k, until] of seen) if (until <= now || seen.size >= MAX_SEEN) seen.delete(k);
     seen.set(key, expiresAtSeconds * 1000);
     if (deps.store === null) return undefined;
-    // One round trip to read, one write: another instance that sees the same proof between the
-    // two lets it through once more (a window of one round trip; the isolate's own map has none).
-    // Each is raced against the deadline: a store may ignore the abort signal (KV does), and a
-    // request must not wait on it for longer
-    const read = await lookup(deps.store, [key], deadlineMs, now);
-    if (!Array.isArray(read)) return senderFailure("dpop_replay_unavailable", "jti");
-    if (read[0] !== null) return senderFailure("dpop_replayed", "jti");
-    const store = deps.store;
-    const written = await settlesWithin(() => store.put(key, "1", expiresAtSeconds), deadlineMs);
-    return written ? undefined : senderFailure("dpop_replay_unavailable", "jti");
+    // One atomic conditional write where the store has one, so of two instances sharing the store
+    // exactly one accepts a proof; on KV a read then a write, which both can pass between the two
+    const claimed = await claimOnce(deps.store, key, "1", expiresAtSeconds, deadlineMs, now);
+    if (claimed === "claimed") return undefined;
+    return senderFailure(claimed === "taken" ? "dpop_replayed" : "dpop_replay_unavailable", "jti");
   }
 
   async function checkDpop(input: SenderInput, jkt: string, dpop: ResolvedDpop): Promise<SenderFailure | undefined> {
@@ -123,20 +122,4 @@ export function createSenderCheck(config: ResolvedTokenConfig, deps: SenderCheck
   const algorithms = [...new Set([...config.issuers.values()].flatMap((issuer) => [...(issuer.dpop ?? defaults).algorithms]))].join(" ");
   const requiresBinding = [...config.issuers.values()].some((issuer) => issuer.dpop?.required === true || issuer.mtls?.required === true);
   return Object.assign(check, { algorithms, requiresBinding });
-}
-
-// Whether `start()` fulfils within `ms`; a throw, a rejection or no answer in time is `false`. Never rejects.
-function settlesWithin(start: () => Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    const settle = (ok: boolean) => {
-      clearTimeout(timer);
-      resolve(ok);
-    };
-    try {
-      Promise.resolve(start()).then(() => settle(true), () => settle(false));
-    } catch {
-      settle(false);
-    }
-  });
 }

@@ -27,6 +27,9 @@ const KV_METADATA_MAX_BYTES = 1024;
  * round trip of wall time). KV is eventually consistent: a write is visible at once in the
  * location that made it, and elsewhere typically within 60 s, on top of the checker's `ttlMs`.
  * The value is also kept in the key's metadata so `list` can show it without a read per key.
+ * KV has no conditional write, so this store has no `putIfAbsent`: a caller that must write a key
+ * once (the DPoP `jti` replay check) reads then writes, and two locations can both pass between
+ * the two. Across colos that check is best-effort.
  */
 export function createKvStore(namespace: KvNamespaceLike): RevocationStore {
   return {

@@ -26,6 +26,12 @@ export function createMemoryStore(): RevocationStore {
     put: async function memoryPut(key, value, expiresAtSeconds) {
       entries.set(key, { value, expiresAt: expiresAtSeconds });
     },
+    // Atomic within this isolate: the check and the write run in one synchronous turn
+    putIfAbsent: async function memoryPutIfAbsent(key, value, expiresAtSeconds, _signal, nowMs) {
+      if (live(key, nowMs) !== undefined) return false;
+      entries.set(key, { value, expiresAt: expiresAtSeconds });
+      return true;
+    },
     delete: async function memoryDelete(key) {
       entries.delete(key);
     },

@@ -15,7 +15,8 @@ export interface UpstashStoreOptions {
 /**
  * Upstash Redis over its REST API with the official `@upstash/redis` client (plain `fetch`, so it
  * runs in workerd, Lambda and Node). Same data layout as the TCP Redis store: one string per key
- * with `EXAT` expiry, so either can read what the other wrote. A lookup is one `MGET` request.
+ * with `EXAT` expiry, so either can read what the other wrote. A lookup is one `MGET` request, a
+ * conditional write (`putIfAbsent`) one `SET NX`.
  */
 export function createUpstashStore(options: UpstashStoreOptions): RevocationStore {
   // The client reads its signal once per request, synchronously inside the call, so setting it
@@ -52,6 +53,18 @@ export function createUpstashStore(options: UpstashStoreOptions): RevocationStor
     },
     put: async function upstashPut(key, value, expiresAtSeconds) {
       await (await client).set(key, value, { exat: expiresAtSeconds });
+    },
+    // `SET key value NX EXAT ts`: one request; Redis answers `OK` when it wrote, nil when the key is live
+    putIfAbsent: async function upstashPutIfAbsent(key, value, expiresAtSeconds, abort) {
+      const redis = await client;
+      let reply: Promise<unknown>;
+      signal = abort;
+      try {
+        reply = redis.set(key, value, { nx: true, exat: expiresAtSeconds });
+      } finally {
+        signal = undefined;
+      }
+      return (await reply) === "OK";
     },
     delete: async function upstashDelete(key) {
       await (await client).del(key);

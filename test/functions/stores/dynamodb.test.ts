@@ -22,7 +22,7 @@ afterAll(async () => {
   await dynalite?.stop();
 });
 
-describeStoreContract("dynamodb", async () => createDynamoDbStore({ table: TABLE, region: "local", endpoint: dynalite.endpoint, credentials }), { shortExpiry: true });
+describeStoreContract("dynamodb", async () => createDynamoDbStore({ table: TABLE, region: "local", endpoint: dynalite.endpoint, credentials }), { shortExpiry: true, conditionalWrite: true });
 
 describeStoreFaults("dynamodb", async () => {
   const proxy = await startTcpProxy({ host: "127.0.0.1", port: dynalite.port });
@@ -48,6 +48,22 @@ describe("dynamodb: table semantics", () => {
     const store = createDynamoDbStore({ table: TABLE, client });
     expect(await store.getMany(["gh:rv:jti:i:old", "gh:rv:jti:i:new"], AbortSignal.timeout(2000), nowMs)).toEqual([null, "1"]);
     expect((await store.list("gh:rv:jti:i:", nowMs)).map((e) => e.key)).toEqual(["gh:rv:jti:i:new"]);
+    client.destroy();
+  });
+
+  it("putIfAbsent takes over an item past its TTL that DynamoDB has not deleted yet, judged by the caller's time", async () => {
+    const client = new DynamoDBClient({ region: "local", endpoint: dynalite.endpoint, credentials });
+    const nowMs = Date.UTC(2026, 0, 1);
+    const nowS = nowMs / 1000;
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "gh:dpop:old" }, v: { S: "old" }, exp: { N: String(nowS - 1) } } }));
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "gh:dpop:live" }, v: { S: "live" }, exp: { N: String(nowS + 60) } } }));
+    const store = createDynamoDbStore({ table: TABLE, client });
+    const signal = AbortSignal.timeout(2000);
+    expect(await store.putIfAbsent!("gh:dpop:old", "new", nowS + 60, signal, nowMs)).toBe(true);
+    expect(await store.putIfAbsent!("gh:dpop:live", "new", nowS + 60, signal, nowMs)).toBe(false);
+    expect(await store.getMany(["gh:dpop:old", "gh:dpop:live"], signal, nowMs)).toEqual(["new", "live"]);
+    // The same item, a minute later by the caller's clock, is past its `exp`
+    expect(await store.putIfAbsent!("gh:dpop:live", "later", nowS + 120, signal, nowMs + 60_000)).toBe(true);
     client.destroy();
   });
 

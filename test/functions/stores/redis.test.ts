@@ -14,7 +14,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describeStoreContract("redis", async () => createRedisStore({ url: redis.url }), { shortExpiry: true });
+describeStoreContract("redis", async () => createRedisStore({ url: redis.url }), { shortExpiry: true, conditionalWrite: true });
 
 describeStoreFaults("redis", async () => {
   const proxy = await startTcpProxy({ host: redis.host, port: redis.port });

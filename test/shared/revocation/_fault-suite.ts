@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frozenClock } from "../../../shared/clock/index.ts";
-import { createRevocationChecker, type RevocationChecker, type RevocationStore } from "../../../shared/revocation/index.ts";
+import { claimOnce, createRevocationChecker, type RevocationChecker, type RevocationStore } from "../../../shared/revocation/index.ts";
 import type { TcpProxy } from "../../harness/index.ts";
 
 /** A store whose traffic goes through `proxy`, so faults can be injected on the wire. */
@@ -103,6 +103,17 @@ export function describeStoreFaults(name: string, open: () => Promise<StoreBehin
           expect(stale.elapsed).toBeLessThan(stale.limit);
           const unknown = await timed(checker, { ...claims, jti: "never-seen" }, "stale");
           expect(unknown.result).toMatchObject({ allow: false, reason: "revocation_unavailable", failModeUsed: "closed" });
+        });
+
+        it("a conditional write (claimOnce, the DPoP replay check) answers `unavailable` within the deadline", async () => {
+          await healthy();
+          inject();
+          const started = performance.now();
+          const reference = new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - started), DEADLINE_MS));
+          const outcome = await claimOnce(target.store, `gh:dpop:faults-${++n}`, "1", Math.floor(Date.now() / 1000) + 60, DEADLINE_MS, Date.now());
+          const elapsed = performance.now() - started;
+          expect(outcome).toBe("unavailable");
+          expect(elapsed).toBeLessThan(Math.max(await reference, DEADLINE_MS) + SLACK_MS);
         });
       });
     }

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRevocationChecker, revoke, type RevocationStore } from "../../../shared/revocation/index.ts";
+import { claimOnce, createRevocationChecker, revoke, type RevocationStore } from "../../../shared/revocation/index.ts";
 
 export interface ContractOptions {
   /** Whether entries can be shown to expire within seconds (KV's minimum expiry is 60 s). */
   readonly shortExpiry: boolean;
+  /** Whether the store has an atomic `putIfAbsent` (KV has no conditional write). */
+  readonly conditionalWrite: boolean;
 }
 
 let run = 0;
@@ -11,7 +13,7 @@ let run = 0;
 /**
  * The behaviour every `RevocationStore` must share, run against the real backend: ordered
  * `getMany` with nulls, put/delete, prefix listing that treats glob characters literally, expiry,
- * and one store call per checked token.
+ * one store call per checked token, and writing a key once (`putIfAbsent`, `claimOnce`).
  */
 export function describeStoreContract(name: string, open: () => Promise<RevocationStore>, options: ContractOptions): void {
   describe(`${name}: store contract`, () => {
@@ -68,6 +70,55 @@ export function describeStoreContract(name: string, open: () => Promise<Revocati
         expect((await store.list(key("short"), Date.now())).length).toBe(0);
       });
     }
+
+    if (options.conditionalWrite) {
+      it("putIfAbsent writes once: true, then false while the entry lives, leaving the first value", async () => {
+        expect(await store.putIfAbsent!(key("once"), "first", inAnHour(), signal(), Date.now())).toBe(true);
+        expect(await store.putIfAbsent!(key("once"), "second", inAnHour(), signal(), Date.now())).toBe(false);
+        expect(await store.getMany([key("once")], signal(), Date.now())).toEqual(["first"]);
+        // An entry written by `put` counts as present too
+        await store.put(key("once-put"), "1", inAnHour());
+        expect(await store.putIfAbsent!(key("once-put"), "2", inAnHour(), signal(), Date.now())).toBe(false);
+      });
+
+      it("putIfAbsent lets exactly one of many concurrent writers of a key through", async () => {
+        const replies = await Promise.all(Array.from({ length: 16 }, (_, i) => store.putIfAbsent!(key("race"), String(i), inAnHour(), signal(), Date.now())));
+        expect(replies.filter((written) => written)).toHaveLength(1);
+        const [value] = await store.getMany([key("race")], signal(), Date.now());
+        expect(value).toBe(String(replies.indexOf(true)));
+      });
+
+      if (options.shortExpiry) {
+        it("putIfAbsent writes again once the entry has expired", async () => {
+          // Two seconds ahead, as above: one second flaked on a loaded machine
+          const exp = Math.floor(Date.now() / 1000) + 2;
+          expect(await store.putIfAbsent!(key("again"), "1", exp, signal(), Date.now())).toBe(true);
+          expect(await store.putIfAbsent!(key("again"), "2", exp, signal(), Date.now())).toBe(false);
+          await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 300));
+          expect(await store.putIfAbsent!(key("again"), "3", inAnHour(), signal(), Date.now())).toBe(true);
+          expect(await store.getMany([key("again")], signal(), Date.now())).toEqual(["3"]);
+        });
+      }
+    } else {
+      it("has no putIfAbsent: it could not be atomic", () => {
+        expect(store.putIfAbsent).toBeUndefined();
+      });
+    }
+
+    it("claims a key once (claimOnce): claimed, then taken", async () => {
+      let calls = 0;
+      const counted: RevocationStore = {
+        ...store,
+        getMany: (keys, s, nowMs) => (calls++, store.getMany(keys, s, nowMs)),
+        put: (k, value, exp) => (calls++, store.put(k, value, exp)),
+        ...(store.putIfAbsent === undefined ? {} : { putIfAbsent: (k, value, exp, s, nowMs) => (calls++, store.putIfAbsent!(k, value, exp, s, nowMs)) }),
+      };
+      expect(await claimOnce(counted, key("claim"), "1", inAnHour(), 2000, Date.now())).toBe("claimed");
+      // One round trip where the store writes conditionally, else a read and a write
+      expect(calls).toBe(options.conditionalWrite ? 1 : 2);
+      expect(await claimOnce(counted, key("claim"), "1", inAnHour(), 2000, Date.now())).toBe("taken");
+      expect(await store.getMany([key("claim")], signal(), Date.now())).toEqual(["1"]);
+    });
 
     it("serves the checker: a revoked subject is denied with one store call per token", async () => {
       let calls = 0;

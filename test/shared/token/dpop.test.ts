@@ -97,23 +97,29 @@ describe("DPoP: each refusal with its reason", () => {
   it("no proof", () => expectRefused(send({ authorization: `DPoP ${bound}` }), "dpop_proof_missing"));
   it("two proofs", async () => expectRefused(send({ authorization: `DPoP ${bound}`, dpop: `${await proof()}, ${await proof()}` }), "dpop_proof_malformed"));
 
-  it("a replayed jti, in this instance and in another sharing the store", async () => {
-    const store = createMemoryStore();
-    const first = await oidcPipeline([discoveredIssuer(op)], {}, store);
-    const second = await oidcPipeline([discoveredIssuer(op)], {}, store);
-    const once = await proof();
-    expect(await send({ authorization: `DPoP ${bound}`, dpop: once }, "GET", first)).toMatchObject({ allow: true });
-    expect(await send({ authorization: `DPoP ${bound}`, dpop: once }, "GET", first)).toMatchObject({ allow: false, reason: "dpop_replayed" });
-    expect(await send({ authorization: `DPoP ${bound}`, dpop: once }, "GET", second)).toMatchObject({ allow: false, reason: "dpop_replayed" });
+  it("a replayed jti, in this instance and in another sharing the store, with or without the store's putIfAbsent", async () => {
+    const { putIfAbsent: _, ...readThenWrite } = createMemoryStore();
+    for (const store of [createMemoryStore(), readThenWrite]) {
+      const first = await oidcPipeline([discoveredIssuer(op)], {}, store);
+      const second = await oidcPipeline([discoveredIssuer(op)], {}, store);
+      const once = await proof();
+      expect(await send({ authorization: `DPoP ${bound}`, dpop: once }, "GET", first)).toMatchObject({ allow: true });
+      expect(await send({ authorization: `DPoP ${bound}`, dpop: once }, "GET", first)).toMatchObject({ allow: false, reason: "dpop_replayed" });
+      expect(await send({ authorization: `DPoP ${bound}`, dpop: once }, "GET", second)).toMatchObject({ allow: false, reason: "dpop_replayed" });
+    }
   });
 
   it("a replay store that fails, or gives no answer and ignores the abort signal (as KV does), is 503 dpop_replay_unavailable within the deadline", async () => {
     const real = createMemoryStore();
     const never = () => new Promise<never>(() => {});
+    // Without `putIfAbsent` (as KV): the read, then the write
+    const { putIfAbsent: _, ...readThenWrite } = real;
     const stores = {
-      "read throws": { ...real, getMany: () => Promise.reject(new Error("store down")) },
-      "read hangs": { ...real, getMany: never },
-      "write hangs": { ...real, put: never },
+      "conditional write throws": { ...real, putIfAbsent: () => Promise.reject(new Error("store down")) },
+      "conditional write hangs": { ...real, putIfAbsent: never },
+      "read throws": { ...readThenWrite, getMany: () => Promise.reject(new Error("store down")) },
+      "read hangs": { ...readThenWrite, getMany: never },
+      "write hangs": { ...readThenWrite, put: never },
     };
     for (const [what, store] of Object.entries(stores)) {
       const target = await oidcPipeline([discoveredIssuer(op)], { revocation: { store: { kind: "memory" }, deadlineMs: 100 } }, store);

@@ -22,7 +22,7 @@ async function call(path: string, body: unknown): Promise<any> {
 }
 
 // KV's shortest expiry is 60 s, so the contract's expiry case is skipped here
-describeStoreContract("kv", async () => createKvStore(namespace), { shortExpiry: false });
+describeStoreContract("kv", async () => createKvStore(namespace), { shortExpiry: false, conditionalWrite: false });
 
 describe("kv: inside workerd", () => {
   const iss = "https://kv-worker.test";

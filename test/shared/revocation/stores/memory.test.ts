@@ -1,4 +1,4 @@
 import { createMemoryStore } from "../../../../shared/revocation/index.ts";
 import { describeStoreContract } from "../_store-contract.ts";
 
-describeStoreContract("memory", async () => createMemoryStore(), { shortExpiry: true });
+describeStoreContract("memory", async () => createMemoryStore(), { shortExpiry: true, conditionalWrite: true });

@@ -16,7 +16,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describeStoreContract("upstash", async () => createUpstashStore({ url: bridge.url, token: bridge.token }), { shortExpiry: true });
+describeStoreContract("upstash", async () => createUpstashStore({ url: bridge.url, token: bridge.token }), { shortExpiry: true, conditionalWrite: true });
 
 describeStoreFaults("upstash", async () => {
   const proxy = await startTcpProxy({ host: "127.0.0.1", port: bridge.port });
@@ -31,6 +31,18 @@ describe("upstash: protocol", () => {
     await checker.check({ iss: "https://one-trip.test", sub: "a", jti: "b", sid: "c", client_id: "d" });
     expect(bridge.requests.slice(before)).toHaveLength(1);
     expect(bridge.requests[before]).toMatchObject({ path: "/", body: ["mget", expect.any(String), expect.any(String), expect.any(String), expect.any(String)] });
+  });
+
+  it("writes a key once in one REST request (`SET NX EXAT`)", async () => {
+    const store = createUpstashStore({ url: bridge.url, token: bridge.token });
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const before = bridge.requests.length;
+    expect(await store.putIfAbsent!("gh:dpop:one-trip", "1", exp, AbortSignal.timeout(2000), Date.now())).toBe(true);
+    expect(await store.putIfAbsent!("gh:dpop:one-trip", "1", exp, AbortSignal.timeout(2000), Date.now())).toBe(false);
+    expect(bridge.requests.slice(before)).toEqual([
+      { path: "/", body: ["set", "gh:dpop:one-trip", "1", "nx", "exat", exp] },
+      { path: "/", body: ["set", "gh:dpop:one-trip", "1", "nx", "exat", exp] },
+    ]);
   });
 
   it("reads what the TCP Redis store wrote: one data layout for both", async () => {
