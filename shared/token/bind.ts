@@ -40,9 +40,10 @@ export interface SenderCheckDeps {
   /** The revocation store, shared by every instance; `null` keeps `jti`s in this instance's memory only. */
   readonly store: RevocationStore | null;
   /**
-   * Deadline for the replay check's store call, in ms; default 200: the one conditional write, or
-   * each of the read and the write where the store has no `putIfAbsent` (KV). Enforced even when
-   * the store ignores the abort signal.
+   * Deadline for the replay check's store call, in ms: the one conditional write, or each of the
+   * read and the write where the store has no `putIfAbsent` (KV). Enforced even when the store
+   * ignores the abort signal. The pipeline passes the revocation `deadlineMs`; 200 is the default
+   * for direct callers only.
    */
   readonly deadlineMs?: number;
 }
