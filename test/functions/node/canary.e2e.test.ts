@@ -3,6 +3,7 @@
 // principals. Its denies must stay inside that slice, the rule must roll it back, and the audit
 // stream must show one `rollback` event and no canary deny after it; `/metrics` on the ops port
 // counts the canary requests, disagreements and the rollback the audit lines show.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +25,8 @@ import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeli
 import { createTestKey, mintToken, type TestKey } from "../../harness/tokens.ts";
 
 const SHARE = 0.1;
+// Prometheus's own linter of the exposition format (Debian's `prometheus` package; .ci/run installs it)
+const promtool = spawnSync("promtool", ["--version"]).status === 0 || process.env.CI === "true";
 // The issue's rule, judged after 20 canary requests instead of 200 (as in the Worker's canary test)
 const ROLLOUT = { canary: { share: SHARE }, rollback: { maxDenyRate: 0.01, minRequests: 20, windowSeconds: 60 } };
 
@@ -138,7 +141,9 @@ describe("canary rollout in the forward-auth server", () => {
 
     // /metrics counts what the audit lines show: 19 canary requests (all allow → deny), the other 381
     // evaluated in shadow (all disagreeing), and the one rollback
-    const families = new Map(parsePrometheusTextFormat(await scrape(server.opsUrl!)).map((f) => [f.name, f]));
+    const text = await scrape(server.opsUrl!);
+    if (promtool) expect(spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" })).toMatchObject({ status: 0 });
+    const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
     const scraped = (name: string, keyOf: (labels: Record<string, string>) => string) => {
       const out: Record<string, number> = {};
       for (const m of families.get(name)?.metrics ?? []) out[keyOf(m.labels!)] = (out[keyOf(m.labels!)] ?? 0) + Number(m.value);
