@@ -12,7 +12,6 @@ import { pathToFileURL } from "node:url";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFromEnv } from "../../../functions/node/main.ts";
-import type { ForwardAuthServer } from "../../../functions/node/index.ts";
 import { memorySink } from "../../../shared/audit/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
 import type { CompiledPolicySet } from "../../../shared/policy/index.ts";
@@ -33,7 +32,7 @@ const ROLLOUT = { canary: { share: SHARE }, rollback: { maxDenyRate: 0.01, minRe
 let work: string;
 let key: TestKey;
 let candidateVersion: string;
-let server: ForwardAuthServer | undefined;
+let server: Awaited<ReturnType<typeof startFromEnv>> | undefined;
 const audit = memorySink();
 
 beforeAll(async () => {
