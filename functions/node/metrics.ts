@@ -15,6 +15,8 @@ export interface PrometheusMetrics extends DecisionMetrics {
   readonly table: MetricsTable;
   /** Audit lines lost since start (`gatehouse_audit_lines_dropped_total`); an OTLP export reads it too. */
   readonly auditLinesDropped: number;
+  /** Canary rollbacks this process performed since start, by rule (`gatehouse_canary_rollbacks_total`); an OTLP export reads them too. */
+  readonly canaryRollbacks: ReadonlyMap<string, number>;
   /** The exposition: OpenMetrics (with `trace_id` exemplars on the latency buckets) when `openMetrics`, else Prometheus text 0.0.4. */
   render(openMetrics: boolean): Promise<{ readonly contentType: string; readonly body: string }>;
 }
@@ -26,7 +28,7 @@ type DecisionLabelNames = "route" | "decision" | "reason" | "platform" | "policy
  * process do not mix): decisions by route, decision, reason, platform and policy version; latency
  * histogram in seconds with buckets from 50 µs to 100 ms; break-glass decisions; token and
  * revocation cache hits; the age of the revocation answers decisions rested on; audit lines lost;
- * the policy version in force.
+ * a candidate policy set's requests, disagreements and rollbacks; the policy version in force.
  */
 export function prometheusMetrics(): PrometheusMetrics {
   // Created as OpenMetrics (prom-client allows exemplars only there); `render` picks the format per scrape
@@ -90,6 +92,34 @@ export function prometheusMetrics(): PrometheusMetrics {
       for (const version of versions) this.set({ policy_version: version }, 1);
     },
   });
+  // A candidate policy set's requests and disagreements, by whether it decided (`canary`) or was only evaluated (`shadow`)
+  new Counter<"route" | "decision" | "mode">({
+    name: "gatehouse_canary_requests_total", help: "Decisions where a candidate policy set was evaluated: mode canary where it decided, shadow where it was only evaluated", labelNames: ["route", "decision", "mode"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of table.series()) {
+        if (s.canaryRequests > 0) this.inc({ ...labelsOf(s).glass, mode: "canary" }, s.canaryRequests);
+        if (s.shadowRequests > 0) this.inc({ ...labelsOf(s).glass, mode: "shadow" }, s.shadowRequests);
+      }
+    },
+  });
+  new Counter<"route" | "decision" | "mode" | "direction">({
+    name: "gatehouse_canary_disagreements_total", help: "Of those, decisions where the candidate's decision differs from the stable set's, by direction from the stable decision to the candidate's", labelNames: ["route", "decision", "mode", "direction"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of table.series()) {
+        for (const [mode, direction, count] of disagreements(s)) if (count > 0) this.inc({ ...labelsOf(s).glass, mode, direction }, count);
+      }
+    },
+  });
+  const rollbacks = new Map<string, number>();
+  new Counter<"rule">({
+    name: "gatehouse_canary_rollbacks_total", help: "Canary rollbacks this process performed, by the rule that fired", labelNames: ["rule"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [rule, count] of rollbacks) this.inc({ rule }, count);
+    },
+  });
   registerRevocationAgeHistogram(registry, table);
   const dropped = droppedTally();
   new Counter({
@@ -117,6 +147,10 @@ export function prometheusMetrics(): PrometheusMetrics {
     get auditLinesDropped() {
       return dropped.total;
     },
+    canaryRollback: function countRollback(rule) {
+      rollbacks.set(rule, (rollbacks.get(rule) ?? 0) + 1);
+    },
+    canaryRollbacks: rollbacks,
     flush: () => Promise.resolve(),
     render: function renderMetrics(openMetrics) {
       // One content type per registry at a time: scrapes take turns
@@ -133,4 +167,9 @@ export function prometheusMetrics(): PrometheusMetrics {
 interface Labels {
   readonly full: Record<DecisionLabelNames, string>;
   readonly glass: Record<"route" | "decision", string>;
+}
+
+/** A series' candidate disagreements as `[mode, direction, count]`, the labels the Prometheus and OTLP counters share. */
+export function disagreements(s: MetricSeries): readonly (readonly ["canary" | "shadow", "allow_to_deny" | "deny_to_allow", number])[] {
+  return [["canary", "allow_to_deny", s.canaryAllowToDeny], ["canary", "deny_to_allow", s.canaryDenyToAllow], ["shadow", "allow_to_deny", s.shadowAllowToDeny], ["shadow", "deny_to_allow", s.shadowDenyToAllow]];
 }

@@ -5,7 +5,7 @@
 import type { DataPoint, Histogram, MetricData, MetricProducer, PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { ConfigError } from "../../shared/errors.ts";
 import { LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "../../shared/metrics/buckets.ts";
-import type { PrometheusMetrics } from "./metrics.ts";
+import { disagreements, type PrometheusMetrics } from "./metrics.ts";
 import type { OtlpSettings } from "./otlp-settings.ts";
 
 /** A running export. */
@@ -22,7 +22,7 @@ export const OTLP_PACKAGES = ["@opentelemetry/sdk-metrics", "@opentelemetry/expo
 type SdkModule = typeof import("@opentelemetry/sdk-metrics");
 
 /** What the export reads: the Prometheus registry's own counts, so the two never disagree. */
-export type OtlpSource = Pick<PrometheusMetrics, "table" | "auditLinesDropped">;
+export type OtlpSource = Pick<PrometheusMetrics, "table" | "auditLinesDropped" | "canaryRollbacks">;
 
 /**
  * Starts pushing `source` (the Prometheus registry's table and audit drop count) to `settings.endpoint`
@@ -74,6 +74,8 @@ function tableProducer(sdk: SdkModule, source: OtlpSource, resource: ResourceMet
       const point = <T>(attributes: Record<string, string>, value: T): DataPoint<T> => ({ startTime, endTime, attributes, value });
       const decisions: DataPoint<number>[] = [];
       const breakGlass = new Map<string, { attributes: Record<string, string>; count: number }>();
+      const candidateRequests: DataPoint<number>[] = [];
+      const candidateDisagreements: DataPoint<number>[] = [];
       const latency = new Map<string, { attributes: Record<string, string>; counts: number[]; sum: number; count: number; max: number }>();
       const versions = new Set<string>();
       let tokenHits = 0, tokenMisses = 0, revocationHits = 0, revocationMisses = 0;
@@ -91,6 +93,11 @@ function tableProducer(sdk: SdkModule, source: OtlpSource, resource: ResourceMet
           if (found) found.count += s.breakGlass;
           else breakGlass.set(key, { attributes: { route: l.route, decision: l.decision }, count: s.breakGlass });
         }
+        // By route, decision and mode (and direction), as the Prometheus counters are; a route and decision may
+        // span several series (reasons, versions), so the points are summed by their attributes below
+        if (s.canaryRequests > 0) candidateRequests.push(point({ route: l.route, decision: l.decision, mode: "canary" }, s.canaryRequests));
+        if (s.shadowRequests > 0) candidateRequests.push(point({ route: l.route, decision: l.decision, mode: "shadow" }, s.shadowRequests));
+        for (const [mode, direction, count] of disagreements(s)) if (count > 0) candidateDisagreements.push(point({ route: l.route, decision: l.decision, mode, direction }, count));
         // Summed by route, decision and platform, as the Prometheus histogram is
         const key = l.route + "\u0000" + l.decision + "\u0000" + l.platform;
         let group = latency.get(key);
@@ -126,12 +133,26 @@ function tableProducer(sdk: SdkModule, source: OtlpSource, resource: ResourceMet
           aggregationTemporality: CUMULATIVE, dataPointType: sdk.DataPointType.HISTOGRAM,
           dataPoints: ages.count > 0 ? [point({}, { buckets: { boundaries: ageBoundsS, counts: ages.counts }, sum: ages.sum, count: ages.count, max: ages.max })] : [],
         },
+        sum("gatehouse_canary_requests_total", "Decisions where a candidate policy set was evaluated: mode canary where it decided, shadow where it was only evaluated", "{decision}", merged(candidateRequests)),
+        sum("gatehouse_canary_disagreements_total", "Of those, decisions where the candidate's decision differs from the stable set's, by direction from the stable decision to the candidate's", "{decision}", merged(candidateDisagreements)),
+        sum("gatehouse_canary_rollbacks_total", "Canary rollbacks this process performed, by the rule that fired", "{rollback}", [...source.canaryRollbacks].map(([rule, count]) => point({ rule }, count))),
         sum("gatehouse_audit_lines_dropped_total", "Audit lines lost after sampling kept them: sink buffer full, batch refused or late, stream closed, or not written", "{line}", [point({}, source.auditLinesDropped)]),
         { descriptor: { name: "gatehouse_policy_version_info", description: "The enforced policy bundle's version (1 for the version in force)", unit: "1", valueType: INT }, aggregationTemporality: CUMULATIVE, dataPointType: sdk.DataPointType.GAUGE, dataPoints: [...versions].map((v) => point({ policy_version: v }, 1)) },
       ];
       return { resourceMetrics: { resource, scopeMetrics: [{ scope: SCOPE, metrics: metrics.filter((m) => m.dataPoints.length > 0) }] }, errors: [] };
     },
   };
+}
+
+// Points with equal attributes summed into one (a data point stream is one attribute set)
+function merged(points: DataPoint<number>[]): DataPoint<number>[] {
+  const byKey = new Map<string, DataPoint<number>>();
+  for (const p of points) {
+    const key = JSON.stringify(p.attributes);
+    const found = byKey.get(key);
+    byKey.set(key, found === undefined ? p : { ...found, value: found.value + p.value });
+  }
+  return [...byKey.values()];
 }
 
 /** OpenTelemetry's `[seconds, nanoseconds]` time of an epoch ms. */

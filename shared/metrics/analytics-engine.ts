@@ -1,7 +1,7 @@
 import { traceIdFrom } from "../audit/trace-id.ts";
 import { droppedTally } from "./dropped.ts";
 import { isErrorReason } from "./error-reasons.ts";
-import { routeLabel, type DecisionMetrics } from "./observer.ts";
+import { routeLabel, stableDecision, type DecisionMetrics } from "./observer.ts";
 
 /** A Workers Analytics Engine dataset binding (`[[analytics_engine_datasets]]` in wrangler.toml). */
 export interface AnalyticsEngineDataset {
@@ -14,11 +14,14 @@ export interface AnalyticsEngineDataset {
  * trace and audit line). Doubles: latency in ms, break-glass (1/0), error (1/0), token cache hit
  * (1 hit, 0 miss, -1 no token), revocation answer from cache (1, 0, -1 not checked), age of the
  * revocation answer in ms (0 read from the store for this request, -1 none), audit lines lost since
- * the previous data point (a sink's drops are noticed at the next decision). Index: the route.
+ * the previous data point (a sink's drops are noticed at the next decision), the candidate policy set
+ * (1 it decided: a canary request; 0 only evaluated: shadow mode, or outside the canary slice; -1
+ * none evaluated), whether the candidate's decision differs from the stable set's (1, 0, -1 none
+ * evaluated), canary rollbacks this isolate performed since the previous data point. Index: the route.
  */
 export const ANALYTICS_ENGINE_COLUMNS = {
   blobs: ["route", "decision", "reason", "platform", "policy_version", "trace_id"],
-  doubles: ["latency_ms", "break_glass", "error", "token_cache_hit", "revocation_cached", "revocation_age_ms", "audit_dropped"],
+  doubles: ["latency_ms", "break_glass", "error", "token_cache_hit", "revocation_cached", "revocation_age_ms", "audit_dropped", "canary", "candidate_disagrees", "canary_rollbacks"],
   indexes: ["route"],
 } as const;
 
@@ -30,13 +33,18 @@ export const ANALYTICS_ENGINE_COLUMNS = {
  */
 export function analyticsEngineMetrics(dataset: AnalyticsEngineDataset): DecisionMetrics {
   const blobs: (string | null)[] = ["", "", "", "", "", null];
-  const doubles: number[] = [0, 0, 0, 0, 0, 0, 0];
+  const doubles: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   const dropped = droppedTally();
   let droppedWritten = 0;
+  let rollbacks = 0;
+  let rollbacksWritten = 0;
   const indexes: string[] = [""];
   const point = { blobs, doubles, indexes };
   return {
     auditDropped: dropped.note,
+    canaryRollback: function countRollback() {
+      rollbacks++;
+    },
     observe: function observeAnalyticsEngine(facts, platform, policyVersion, readTraceId) {
       const route = routeLabel(facts);
       const tokenHit = facts.cache?.tokenHit;
@@ -58,6 +66,14 @@ export function analyticsEngineMetrics(dataset: AnalyticsEngineDataset): Decisio
       doubles[5] = typeof age === "number" && age >= 0 ? age : -1;
       doubles[6] = dropped.total - droppedWritten;
       droppedWritten = dropped.total;
+      const candidate = facts.shadow;
+      if (candidate == null) doubles[7] = doubles[8] = -1;
+      else {
+        doubles[7] = facts.canary != null && facts.canary.enforced === "candidate" ? 1 : 0;
+        doubles[8] = candidate.decision !== stableDecision(facts) ? 1 : 0;
+      }
+      doubles[9] = rollbacks - rollbacksWritten;
+      rollbacksWritten = rollbacks;
       indexes[0] = route;
       try {
         dataset.writeDataPoint(point);

@@ -29,6 +29,14 @@ const METRICS = [
 ];
 // Only in documents whose decisions rested on a revocation answer: a listed metric must have a value
 const REVOCATION_AGE = { Name: "RevocationAge", Unit: "Milliseconds" };
+// Only in documents whose decisions had a candidate policy set evaluated (a canary rollout or shadow
+// mode), so a deployment without one writes the documents it wrote before
+const CANDIDATE = [
+  { Name: "CanaryRequests", Unit: "Count" },
+  { Name: "CanaryDisagreements", Unit: "Count" },
+  { Name: "ShadowRequests", Unit: "Count" },
+  { Name: "ShadowDisagreements", Unit: "Count" },
+];
 
 /**
  * CloudWatch Embedded Metric Format (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html)
@@ -43,6 +51,8 @@ export function emfMetrics(options: EmfMetricsOptions): DecisionMetrics {
   const now = options.now ?? Date.now;
   const dropped = droppedTally();
   let droppedWritten = 0;
+  let rollbacks = 0;
+  let rollbacksWritten = 0;
   let platformSeen = "lambda";
   const write = (series: readonly MetricSeries[]) => {
     const timestamp = now();
@@ -63,9 +73,22 @@ export function emfMetrics(options: EmfMetricsOptions): DecisionMetrics {
         // as above
       }
     }
+    // Canary rollbacks likewise: a rollback is the isolate's, not one label set's
+    if (rollbacks > rollbacksWritten) {
+      const count = rollbacks - rollbacksWritten;
+      rollbacksWritten = rollbacks;
+      try {
+        options.writeLine(emfRollbackDocument(count, platformSeen, namespace, timestamp));
+      } catch {
+        // as above
+      }
+    }
   };
   return {
     auditDropped: dropped.note,
+    canaryRollback: function countRollback() {
+      rollbacks++;
+    },
     observe: function observeEmf(facts, platform, policyVersion) {
       platformSeen = platform;
       const series = table.add(facts, platform, policyVersion);
@@ -89,14 +112,25 @@ export function emfDocument(series: MetricSeries, namespace: string, timestamp: 
   for (let i = 0; i < series.samples; i++) latency += (i === 0 ? "" : ",") + String(Math.round(series.latencies[i] * 1000));
   // Assembled as text: the directive is the same for every document, and this runs once per label set and batch
   const aged = series.revocationAges > 0;
-  return '{"_aws":{"Timestamp":' + String(timestamp) + ',"CloudWatchMetrics":[{"Namespace":' + JSON.stringify(namespace) + "," + (aged ? DIRECTIVE_TAIL_AGED : DIRECTIVE_TAIL) + "]}" +
+  const candidate = series.canaryRequests + series.shadowRequests > 0;
+  return '{"_aws":{"Timestamp":' + String(timestamp) + ',"CloudWatchMetrics":[{"Namespace":' + JSON.stringify(namespace) + "," + DIRECTIVE_TAILS[(aged ? 1 : 0) + (candidate ? 2 : 0)] + "]}" +
     ',"Platform":' + JSON.stringify(labels.platform) + ',"Route":' + JSON.stringify(labels.route) + ',"Decision":' + JSON.stringify(labels.decision) +
     ',"Reason":' + JSON.stringify(labels.reason) + ',"PolicyVersion":' + JSON.stringify(labels.policyVersion) +
     ',"Decisions":' + String(series.count) + ',"Errors":' + String(isErrorReason(labels.reason) ? series.count : 0) + ',"Latency":[' + latency + "]" +
     ',"BreakGlass":' + String(series.breakGlass) + ',"TokenCacheHits":' + String(series.tokenCacheHits) + ',"TokenCacheMisses":' + String(series.tokenCacheMisses) +
     ',"RevocationCacheHits":' + String(series.revocationCacheHits) + ',"RevocationCacheMisses":' + String(series.revocationCacheMisses) +
     // The oldest answer of the batch: CloudWatch's Maximum over documents is the worst time to revoke seen
-    (aged ? ',"RevocationAge":' + String(Math.round(series.revocationAgeMaxMs)) : "") + "}";
+    (aged ? ',"RevocationAge":' + String(Math.round(series.revocationAgeMaxMs)) : "") +
+    (candidate
+      ? ',"CanaryRequests":' + String(series.canaryRequests) + ',"CanaryDisagreements":' + String(series.canaryAllowToDeny + series.canaryDenyToAllow) +
+        ',"ShadowRequests":' + String(series.shadowRequests) + ',"ShadowDisagreements":' + String(series.shadowAllowToDeny + series.shadowDenyToAllow)
+      : "") + "}";
+}
+
+/** The EMF document counting `count` canary rollbacks this isolate performed (`CanaryRollbacks`, dimension `Platform`). */
+export function emfRollbackDocument(count: number, platform: string, namespace: string, timestamp: number): string {
+  return '{"_aws":{"Timestamp":' + String(timestamp) + ',"CloudWatchMetrics":[{"Namespace":' + JSON.stringify(namespace) + "," + ROLLBACK_DIRECTIVE_TAIL + "]}" +
+    ',"Platform":' + JSON.stringify(platform) + ',"CanaryRollbacks":' + String(count) + "}";
 }
 
 /** The EMF document counting `lines` audit lines lost (`AuditLinesDropped`, dimension `Platform`). */
@@ -105,7 +139,7 @@ export function emfDroppedDocument(lines: number, platform: string, namespace: s
     ',"Platform":' + JSON.stringify(platform) + ',"AuditLinesDropped":' + String(lines) + "}";
 }
 
-// `"Dimensions":[...],"Metrics":[...]}` of the metric directive, without and with the revocation age
-const DIRECTIVE_TAIL = JSON.stringify({ Dimensions: DIMENSIONS, Metrics: METRICS }).slice(1);
-const DIRECTIVE_TAIL_AGED = JSON.stringify({ Dimensions: DIMENSIONS, Metrics: [...METRICS, REVOCATION_AGE] }).slice(1);
+// `"Dimensions":[...],"Metrics":[...]}` of the metric directive, indexed by (revocation age listed: 1) + (candidate metrics listed: 2)
+const DIRECTIVE_TAILS = [[], [REVOCATION_AGE], CANDIDATE, [REVOCATION_AGE, ...CANDIDATE]].map((extra) => JSON.stringify({ Dimensions: DIMENSIONS, Metrics: [...METRICS, ...extra] }).slice(1));
+const ROLLBACK_DIRECTIVE_TAIL = JSON.stringify({ Dimensions: [["Platform"]], Metrics: [{ Name: "CanaryRollbacks", Unit: "Count" }] }).slice(1);
 const DROPPED_DIRECTIVE_TAIL = JSON.stringify({ Dimensions: [["Platform"]], Metrics: [{ Name: "AuditLinesDropped", Unit: "Count" }] }).slice(1);

@@ -1,9 +1,9 @@
 export type { DecisionMetrics, DecisionLabels } from "./observer.ts";
-export { routeLabel } from "./observer.ts";
+export { routeLabel, stableDecision } from "./observer.ts";
 export { LATENCY_BUCKETS_MS, bucketIndex, REVOCATION_AGE_BUCKETS_S, ageBucketIndex } from "./buckets.ts";
 export { droppedTally, type DroppedTally } from "./dropped.ts";
 export { createMetricsTable, MAX_SAMPLES, type MetricsTable, type MetricSeries } from "./table.ts";
-export { emfMetrics, emfDocument, emfDroppedDocument, type EmfMetricsOptions } from "./emf.ts";
+export { emfMetrics, emfDocument, emfDroppedDocument, emfRollbackDocument, type EmfMetricsOptions } from "./emf.ts";
 export { analyticsEngineMetrics, ANALYTICS_ENGINE_COLUMNS, type AnalyticsEngineDataset } from "./analytics-engine.ts";
 export { isErrorReason, ERROR_REASON_CODES } from "./error-reasons.ts";
 export { noMetrics } from "./none.ts";

@@ -22,6 +22,12 @@ export interface DecisionMetrics {
    * the next decision or flush. Optional, so an emitter without it counts no drops.
    */
   auditDropped?(source: object, total: number): void;
+  /**
+   * Counts one canary rollback this isolate performed (`canary_rollbacks`), called as its `rollback`
+   * audit event is written; `rule` is the event's (`deny_rate`, `forbid_error`, `shared_flag`).
+   * Optional, so an emitter without it counts no rollbacks.
+   */
+  canaryRollback?(rule: string): void;
   /** Emits what was aggregated (EMF lines) or sends what was buffered; never rejects. */
   flush(): Promise<void>;
 }
@@ -41,4 +47,13 @@ export interface DecisionLabels {
 /** The route label of a decision. */
 export function routeLabel(facts: DecisionFacts): string {
   return typeof facts.route === "string" && facts.route.length > 0 ? facts.route : "none";
+}
+
+/**
+ * The stable policy set's decision, which a candidate's (`facts.shadow`) is compared with: on a canary
+ * request the stable set's answer whichever set decided, else the enforced one; as the audit line's `shadow.agrees`.
+ */
+export function stableDecision(facts: DecisionFacts): "allow" | "deny" {
+  const canary = facts.canary;
+  return canary != null ? canary.stable.decision : facts.policy != null ? facts.policy.decision : facts.decision;
 }

@@ -1,7 +1,7 @@
 import type { DecisionFacts } from "../audit/facts.ts";
 import type { AuditPlatform } from "../audit/record.ts";
 import { ageBucketIndex, bucketIndex, LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "./buckets.ts";
-import { routeLabel, type DecisionLabels } from "./observer.ts";
+import { routeLabel, stableDecision, type DecisionLabels } from "./observer.ts";
 
 /** One label set's counts since the last drain. */
 export interface MetricSeries {
@@ -32,6 +32,19 @@ export interface MetricSeries {
   revocationAgeMaxMs: number;
   revocationAgeSumMs: number;
   readonly revocationAgeBuckets: Float64Array;
+  /**
+   * Decisions where a candidate policy set was evaluated beside the stable one: `canary*` where the
+   * candidate decided (a canary request in the slice), `shadow*` where it was only evaluated (shadow
+   * mode, or a canary rollout's request outside the slice or after a rollback). Of each, those where
+   * the candidate's decision differs from the stable set's (the audit line's `shadow.agrees: false`),
+   * by direction from the stable decision to the candidate's.
+   */
+  canaryRequests: number;
+  canaryAllowToDeny: number;
+  canaryDenyToAllow: number;
+  shadowRequests: number;
+  shadowAllowToDeny: number;
+  shadowDenyToAllow: number;
 }
 
 /**
@@ -114,6 +127,9 @@ export function createMetricsTable(): MetricsTable {
         if (age > series!.revocationAgeMaxMs) series!.revocationAgeMaxMs = age;
         series!.revocationAgeBuckets[ageBucketIndex(age)]++;
       }
+      // Absent without a candidate set: one field read is all a plain decision pays
+      const candidate = facts.shadow;
+      if (candidate != null) countCandidate(series!, facts, candidate.decision);
       return series!;
     },
     series: () => all,
@@ -136,6 +152,25 @@ export function resetSeries(series: MetricSeries): void {
   series.buckets.fill(0);
   series.revocationAges = series.revocationAgeMaxMs = series.revocationAgeSumMs = 0;
   series.revocationAgeBuckets.fill(0);
+  series.canaryRequests = series.canaryAllowToDeny = series.canaryDenyToAllow = 0;
+  series.shadowRequests = series.shadowAllowToDeny = series.shadowDenyToAllow = 0;
+}
+
+function countCandidate(series: MetricSeries, facts: DecisionFacts, candidate: "allow" | "deny"): void {
+  const stable = stableDecision(facts);
+  if (facts.canary != null && facts.canary.enforced === "candidate") {
+    series.canaryRequests++;
+    if (candidate !== stable) {
+      if (stable === "allow") series.canaryAllowToDeny++;
+      else series.canaryDenyToAllow++;
+    }
+  } else {
+    series.shadowRequests++;
+    if (candidate !== stable) {
+      if (stable === "allow") series.shadowAllowToDeny++;
+      else series.shadowDenyToAllow++;
+    }
+  }
 }
 
 function newSeries(labels: DecisionLabels): MetricSeries {
@@ -144,5 +179,6 @@ function newSeries(labels: DecisionLabels): MetricSeries {
     latencies: new Float64Array(MAX_SAMPLES), samples: 0,
     tokenCacheHits: 0, tokenCacheMisses: 0, revocationCacheHits: 0, revocationCacheMisses: 0,
     revocationAges: 0, revocationAgeMaxMs: 0, revocationAgeSumMs: 0, revocationAgeBuckets: new Float64Array(REVOCATION_AGE_BUCKETS_S.length + 1),
+    canaryRequests: 0, canaryAllowToDeny: 0, canaryDenyToAllow: 0, shadowRequests: 0, shadowAllowToDeny: 0, shadowDenyToAllow: 0,
   };
 }

@@ -20,7 +20,7 @@ import type { PipelineParts } from "./parts.ts";
 import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
-import { createCanary, storeRollbackFlag, writeRollbackEvent, type Canary, type ResolvedRolloutConfig } from "../rollout/index.ts";
+import { createCanary, storeRollbackFlag, writeRollbackEvent, type Canary, type ResolvedRolloutConfig, type RollbackEvent } from "../rollout/index.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
 import { attachPolicyBundle } from "../bundle/attach.ts";
 import type { DecisionMetrics } from "../metrics/observer.ts";
@@ -182,7 +182,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true, ownRuntime),
   };
   // The canary rollout of the candidate, when configured (the shared flag uses the revocation store)
-  const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker);
+  const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker, metrics);
   if (canary !== null) (parts as { canary?: Canary | null }).canary = canary;
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   // The same registry, clock and fetch as the verifier, so a key set loaded here serves requests
@@ -221,12 +221,20 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
 }
 
 // The candidate is the shadow set; without one there is nothing to roll out
-function rolloutCanary(config: ResolvedRolloutConfig, candidate: CompiledPolicySet | null, stableVersion: string | null, clock: Clock, sink: AuditSink, checker: RevocationChecker | null): Canary {
+function rolloutCanary(config: ResolvedRolloutConfig, candidate: CompiledPolicySet | null, stableVersion: string | null, clock: Clock, sink: AuditSink, checker: RevocationChecker | null, metrics: DecisionMetrics | null): Canary {
   if (candidate === null) throw new ConfigError("rollout", "expected a candidate policy set to roll out (`shadowPolicies`, from `gatehouse build --shadow DIR`)");
   let shared = null;
   if (config.rollback !== null && config.rollback.sharedTtlMs !== null) {
     if (checker === null) throw new ConfigError("rollout.rollback.shared", "expected a `revocation` store to share the rollback flag through, or `null`");
     shared = storeRollbackFlag(checker.store);
   }
-  return createCanary({ config, candidate, stableVersion, clock, shared, writeEvent: (event) => writeRollbackEvent(sink, event) });
+  const writeEvent = (event: RollbackEvent) => {
+    writeRollbackEvent(sink, event);
+    try {
+      metrics?.canaryRollback?.(event.rule);
+    } catch {
+      // a metrics failure must not undo the rollback
+    }
+  };
+  return createCanary({ config, candidate, stableVersion, clock, shared, writeEvent });
 }

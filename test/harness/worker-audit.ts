@@ -14,24 +14,41 @@ export interface AuditedWorker {
   stdout(): string;
   /** The JSON lines printed so far that contain `marker`, waiting until there are at least `count`. */
   lines(count: number, marker?: string): Promise<string[]>;
+  /** With `captureMetrics`: the Analytics Engine data points written so far, waiting until there are at least `count`. */
+  points(count: number): Promise<{ blobs: (string | null)[]; doubles: number[]; indexes: string[] }[]>;
   stop(): Promise<void>;
 }
 
-/** Starts `bundlePath` with `config` as `GATEHOUSE_CONFIG` (the key's public JWK trusted), a real KV namespace and an echoing origin. */
-export async function startAuditedWorker(bundlePath: string, key: TestKey, config: Record<string, unknown>): Promise<AuditedWorker> {
+// Miniflare's Analytics Engine simulator discards data points: a wrapped binding with the same
+// interface prints each one on workerd's stdout instead
+const CAPTURE = `
+export default function () {
+  return { writeDataPoint(point) { console.log("ae-point " + JSON.stringify(point)); } };
+}`;
+
+/**
+ * Starts `bundlePath` with `config` as `GATEHOUSE_CONFIG` (the key's public JWK trusted), a real KV
+ * namespace and an echoing origin; with `captureMetrics`, the `GATEHOUSE_METRICS` binding prints its data points.
+ */
+export async function startAuditedWorker(bundlePath: string, key: TestKey, config: Record<string, unknown>, options: { readonly captureMetrics?: boolean } = {}): Promise<AuditedWorker> {
   let out = "";
   const full = {
     token: { issuers: [{ issuer: WORKER_ISSUER, audience: WORKER_AUDIENCE, algorithms: [key.alg], jwks: { keys: [key.publicJwk] } }] },
     revocation: { store: { kind: "kv" }, ttlMs: 1000 },
     ...config,
   };
-  const mf = new Miniflare({
+  const gatehouse = {
+    name: "gatehouse",
     modules: true,
     scriptPath: bundlePath,
     compatibilityDate: "2025-09-01",
     bindings: { GATEHOUSE_CONFIG: JSON.stringify(full) },
     kvNamespaces: { REVOCATIONS: "revocations" },
     serviceBindings: { ORIGIN: async (request: Request) => new Response(JSON.stringify({ origin: "ok", path: new URL(request.url).pathname }), { headers: { "content-type": "application/json" } }) },
+    ...(options.captureMetrics ? { wrappedBindings: { GATEHOUSE_METRICS: { scriptName: "ae-capture" } } } : {}),
+  };
+  const mf = new Miniflare({
+    workers: options.captureMetrics ? [gatehouse, { name: "ae-capture", modules: true, script: CAPTURE }] : [gatehouse],
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
       stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
       stderr.resume();
@@ -50,6 +67,11 @@ export async function startAuditedWorker(bundlePath: string, key: TestKey, confi
       // workerd's stdout reaches us through a pipe, a moment after the response
       for (let waited = 0; matching(marker).length < count && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       return matching(marker);
+    },
+    points: async (count) => {
+      const points = () => out.split("\n").filter((l) => l.startsWith("ae-point ")).map((l) => JSON.parse(l.slice(9)) as { blobs: (string | null)[]; doubles: number[]; indexes: string[] });
+      for (let waited = 0; points().length < count && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      return points();
     },
     stop: () => mf.dispose(),
   };

@@ -35,6 +35,11 @@ export function grafanaDashboard(slo: ResolvedSloConfig): Record<string, unknown
         { expr: "sum(rate(gatehouse_revocation_answer_age_seconds_sum[5m])) / sum(rate(gatehouse_revocation_answer_age_seconds_count[5m]))", legend: "mean" },
       ], "s"),
       panel(0, 32, "Audit lines dropped", [{ expr: "sum(increase(gatehouse_audit_lines_dropped_total[5m]))", legend: "lines lost (5m)" }]),
+      panel(12, 32, "Candidate policy set: disagreement rate", [
+        { expr: 'sum(rate(gatehouse_canary_disagreements_total{mode="canary",direction="allow_to_deny"}[5m])) / sum(rate(gatehouse_canary_requests_total{mode="canary"}[5m]))', legend: "canary: denies the stable set allows" },
+        { expr: 'sum(rate(gatehouse_canary_disagreements_total{mode="shadow"}[5m])) / sum(rate(gatehouse_canary_requests_total{mode="shadow"}[5m]))', legend: "shadow: any disagreement" },
+        { expr: "sum(increase(gatehouse_canary_rollbacks_total[5m]))", legend: "rollbacks (5m)" },
+      ], "percentunit"),
     ],
   };
 }

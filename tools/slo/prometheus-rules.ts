@@ -12,8 +12,18 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 
+/** The canary rollback rule's bounds the fleet-wide canary alert uses (the config's `rollout.rollback`, else its defaults). */
+export interface CanaryAlertBounds {
+  /** Largest share of canary requests the candidate may deny where the stable set allows; default 0.01. */
+  readonly maxDenyRate: number;
+  /** Canary requests in 5 minutes, over every instance, before the share is judged; default 200. */
+  readonly minRequests: number;
+}
+
+const CANARY_DEFAULTS: CanaryAlertBounds = { maxDenyRate: 0.01, minRequests: 200 };
+
 /** The rule file's object (`groups: [...]`), ready for YAML or JSON. */
-export function prometheusRules(slo: ResolvedSloConfig): { groups: { name: string; rules: Rule[] }[] } {
+export function prometheusRules(slo: ResolvedSloConfig, canary: CanaryAlertBounds = CANARY_DEFAULTS): { groups: { name: string; rules: Rule[] }[] } {
   const errors = `reason=~"${ERROR_REASON_CODES.join("|")}"`;
   const le = String(slo.latencyThresholdMs / 1000);
   const windows = [...new Set(BURN_RATE_WINDOWS.flatMap((w) => [w.longMinutes, w.shortMinutes]))].sort((a, b) => a - b);
@@ -46,6 +56,7 @@ export function prometheusRules(slo: ResolvedSloConfig): { groups: { name: strin
             annotations: { summary: "A break-glass token was used: check the audit lines with `break_glass: true`" },
           },
           ...timeToRevokeAlerts(slo),
+          ...canaryAlerts(canary),
         ],
       },
     ],
@@ -69,6 +80,26 @@ function timeToRevokeAlerts(slo: ResolvedSloConfig): Rule[] {
       expr: "sum(increase(gatehouse_audit_lines_dropped_total[5m])) > 0",
       labels: { severity: "ticket" },
       annotations: { summary: "Audit lines were lost (sink buffer full, collector refusing or late, stream closed): the audit trail is incomplete" },
+    },
+  ];
+}
+
+// Each instance rolls a canary back by its own traffic; across the fleet the slice may misbehave
+// while no single instance reaches `minRequests`, so the same bounds are judged over every instance
+function canaryAlerts(bounds: CanaryAlertBounds): Rule[] {
+  const requests = 'sum(increase(gatehouse_canary_requests_total{mode="canary"}[5m]))';
+  return [
+    {
+      alert: "GatehouseCanaryDenyRate",
+      expr: `sum(increase(gatehouse_canary_disagreements_total{mode="canary",direction="allow_to_deny"}[5m])) / ${requests} > ${bounds.maxDenyRate} and ${requests} >= ${bounds.minRequests}`,
+      labels: { severity: "page" },
+      annotations: { summary: `The canary candidate denies what the stable set allows on more than ${+(bounds.maxDenyRate * 100).toFixed(4)} % of canary requests across instances (5 minutes): roll it back with \`gatehouse rollback\`` },
+    },
+    {
+      alert: "GatehouseCanaryRolledBack",
+      expr: "sum(increase(gatehouse_canary_rollbacks_total[5m])) > 0",
+      labels: { severity: "ticket" },
+      annotations: { summary: "An instance rolled the canary candidate back: its `rollback` audit event names the rule and the evidence" },
     },
   ];
 }

@@ -6,7 +6,8 @@ import { createLambdaEntry } from "../../../functions/lambda/main.ts";
 import type { GatehouseConfig } from "../../../shared/config/index.ts";
 import type { RoutesFile } from "../../../shared/routes/index.ts";
 import { LATENCY_BUCKETS_MS } from "../../../shared/metrics/index.ts";
-import { createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
+import { BROAD_DENY, createTestKey, mintToken, variantPolicies, type TestKey } from "../../harness/index.ts";
+import { candidateCountsOf } from "../../harness/candidate-counts.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER, examplePolicies, exampleRoutes } from "../../harness/gatehouse-pipeline.ts";
 import { loadEvent, retarget } from "./events.ts";
 import { startAuditCollector } from "../../harness/audit-collector.ts";
@@ -101,8 +102,44 @@ describe("Lambda: CloudWatch EMF per invocation", () => {
     for (const d of docs.filter((d) => d.RevocationAge === undefined)) expect(d._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name)).not.toContain("RevocationAge");
     // nothing was lost, so no AuditLinesDropped document
     expect(docs.filter((d) => d.AuditLinesDropped !== undefined)).toEqual([]);
+    // no candidate policy set: no canary or shadow metric listed, no rollback document
+    for (const doc of docs) expect(doc._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name).filter((n) => /^(Canary|Shadow)/.test(n))).toEqual([]);
     // the audit lines are still there, one per invocation, and carry no `_aws`
     expect(lines.filter((l) => l.includes('"decision_id"'))).toHaveLength(7);
+  });
+
+  it("counts a canary rollout's requests, disagreements and rollback as its audit lines show them", async () => {
+    const key = await createTestKey("ES256");
+    const rollout = { canary: { share: 0.5 }, rollback: { maxDenyRate: 0.01, minRequests: 5, windowSeconds: 60 } };
+    const handler = await createLambdaEntry({ policies: await examplePolicies(), shadowPolicies: await variantPolicies(BROAD_DENY), routes: exampleRoutes() as RoutesFile, config: config(key, { rollout }), env: {} });
+    for (let i = 0; i < 40; i++) {
+      const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, subject: `user-${i}`, ttlSeconds: 600 });
+      await handler(loadEvent("rest-request", token)).catch(() => undefined);
+    }
+    const records = lines.map((l) => JSON.parse(l) as Record<string, any>).filter((r) => r.decision_id !== undefined || r.event === "rollback");
+    const expected = candidateCountsOf(records);
+    // the slice decided 4 requests (denied), the 5th fired the rule; every other request was shadow
+    expect(expected.rollbacks).toEqual({ deny_rate: 1 });
+    const route = records.find((r) => r.decision_id !== undefined)!.route as string;
+    expect(expected.requests).toEqual({ [`${route}/deny/canary`]: 4, [`${route}/allow/shadow`]: 36 });
+
+    const docs = emfDocuments();
+    for (const doc of docs) expect(emfSpecErrors(doc), JSON.stringify(doc)).toEqual([]);
+    const fromEmf = { requests: {} as Record<string, number>, disagreements: {} as Record<string, number> };
+    const add = (map: Record<string, number>, k: string, n: number) => n > 0 && (map[k] = (map[k] ?? 0) + n);
+    for (const d of docs.filter((d) => d.Decisions !== undefined)) {
+      add(fromEmf.requests, `${d.Route}/${d.Decision}/canary`, d.CanaryRequests);
+      add(fromEmf.requests, `${d.Route}/${d.Decision}/shadow`, d.ShadowRequests);
+      add(fromEmf.disagreements, `${d.Route}/${d.Decision}/canary`, d.CanaryDisagreements);
+      add(fromEmf.disagreements, `${d.Route}/${d.Decision}/shadow`, d.ShadowDisagreements);
+    }
+    // EMF has no direction: the audit counts summed over it
+    const disagreements: Record<string, number> = {};
+    for (const [k, n] of Object.entries(expected.disagreements)) add(disagreements, k.split("/").slice(0, -1).join("/"), n);
+    expect(fromEmf).toEqual({ requests: expected.requests, disagreements });
+    const rollbackDocs = docs.filter((d) => d.CanaryRollbacks !== undefined);
+    expect(rollbackDocs).toHaveLength(1);
+    expect(rollbackDocs[0]).toMatchObject({ Platform: "lambda", CanaryRollbacks: 1, _aws: { CloudWatchMetrics: [{ Dimensions: [["Platform"]], Metrics: [{ Name: "CanaryRollbacks", Unit: "Count" }] }] } });
   });
 
   it("aggregates several decisions of one invocation batch into one document per label set", async () => {

@@ -1,15 +1,17 @@
 // Canary and automatic rollback in the forward-auth server (issue #18): the server as deployed
 // (startFromEnv) with the candidate from `GATEHOUSE_SHADOW_POLICIES`, a broad deny enforced for 10 % of
 // principals. Its denies must stay inside that slice, the rule must roll it back, and the audit
-// stream must show one `rollback` event and no canary deny after it.
+// stream must show one `rollback` event and no canary deny after it; `/metrics` on the ops port
+// counts the canary requests, disagreements and the rollback the audit lines show.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFromEnv } from "../../../functions/node/main.ts";
-import type { ForwardAuthServer } from "../../../functions/node/index.ts";
 import { memorySink } from "../../../shared/audit/index.ts";
 import { ConfigError } from "../../../shared/errors.ts";
 import type { CompiledPolicySet } from "../../../shared/policy/index.ts";
@@ -17,17 +19,20 @@ import { compilePolicyProject } from "../../../tools/compiler/index.ts";
 import { BROAD_DENY, writeVariantProject } from "../../harness/canary-candidate.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { auditLineErrors, rollbackEventErrors } from "../../harness/audit-schema.ts";
+import { candidateCountsOf } from "../../harness/candidate-counts.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
 import { createTestKey, mintToken, type TestKey } from "../../harness/tokens.ts";
 
 const SHARE = 0.1;
+// Prometheus's own linter of the exposition format (Debian's `prometheus` package; .ci/run installs it)
+const promtool = spawnSync("promtool", ["--version"]).status === 0 || process.env.CI === "true";
 // The issue's rule, judged after 20 canary requests instead of 200 (as in the Worker's canary test)
 const ROLLOUT = { canary: { share: SHARE }, rollback: { maxDenyRate: 0.01, minRequests: 20, windowSeconds: 60 } };
 
 let work: string;
 let key: TestKey;
 let candidateVersion: string;
-let server: ForwardAuthServer | undefined;
+let server: Awaited<ReturnType<typeof startFromEnv>> | undefined;
 const audit = memorySink();
 
 beforeAll(async () => {
@@ -55,13 +60,25 @@ afterAll(async () => {
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { GATEHOUSE_CONFIG_FILE: join(work, "config.json"), GATEHOUSE_POLICIES: join(work, "policies.mjs"), GATEHOUSE_ROUTES_FILE: join(repoRoot, "policies", "routes.json"), GATEHOUSE_PROXY: "nginx", PORT: "0", ...extra };
+  return { GATEHOUSE_CONFIG_FILE: join(work, "config.json"), GATEHOUSE_POLICIES: join(work, "policies.mjs"), GATEHOUSE_ROUTES_FILE: join(repoRoot, "policies", "routes.json"), GATEHOUSE_PROXY: "nginx", PORT: "0", GATEHOUSE_OPS_PORT: "0", ...extra };
 }
 
 // Independent of shared/rollout/slice.ts: the slice as docs/rollout.md defines it
 function inSlice(sub: string): boolean {
   const digest = createHash("sha256").update(`${candidateVersion.length}:${candidateVersion}4:User${sub.length}:${sub}`).digest();
   return digest.readUInt32BE(0) / 2 ** 32 < SHARE;
+}
+
+function scrape(opsUrl: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${opsUrl}/metrics`, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 async function listOrders(url: string, sub: string): Promise<number> {
@@ -120,5 +137,24 @@ describe("canary rollout in the forward-auth server", () => {
     for (const record of after) expect({ decision: record.decision, canary: record.canary }).toMatchObject({ decision: "allow", canary: { enforced: "stable", rolled_back: true } });
     expect(after.every((r) => r.shadow?.decision === "deny" && r.shadow.agrees === false)).toBe(true);
     expect(users.slice(users.indexOf(trigger.principal.id)).every((sub) => statusOf.get(sub) === 200)).toBe(true);
+
+    // /metrics counts what the audit lines show: 19 canary requests (all allow → deny), the other 381
+    // evaluated in shadow (all disagreeing), and the one rollback
+    const text = await scrape(server.opsUrl!);
+    if (promtool) expect(spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" })).toMatchObject({ status: 0 });
+    const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+    const scraped = (name: string, keyOf: (labels: Record<string, string>) => string) => {
+      const out: Record<string, number> = {};
+      for (const m of families.get(name)?.metrics ?? []) out[keyOf(m.labels!)] = (out[keyOf(m.labels!)] ?? 0) + Number(m.value);
+      return out;
+    };
+    const expected = candidateCountsOf(records);
+    const route = decisions[0].route as string;
+    expect(expected.requests).toEqual({ [`${route}/deny/canary`]: 19, [`${route}/allow/shadow`]: 381 });
+    expect(expected.disagreements).toEqual({ [`${route}/deny/canary/allow_to_deny`]: 19, [`${route}/allow/shadow/allow_to_deny`]: 381 });
+    expect(scraped("gatehouse_canary_requests_total", (l) => `${l.route}/${l.decision}/${l.mode}`)).toEqual(expected.requests);
+    expect(scraped("gatehouse_canary_disagreements_total", (l) => `${l.route}/${l.decision}/${l.mode}/${l.direction}`)).toEqual(expected.disagreements);
+    expect(scraped("gatehouse_canary_rollbacks_total", (l) => l.rule)).toEqual({ deny_rate: 1 });
+    expect(expected.rollbacks).toEqual({ deny_rate: 1 });
   }, 120_000);
 });

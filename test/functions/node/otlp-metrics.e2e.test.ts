@@ -12,6 +12,7 @@ import { ConfigError } from "../../../shared/errors.ts";
 import { LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "../../../shared/metrics/buckets.ts";
 import { compilePolicyProject } from "../../../tools/compiler/index.ts";
 import { repoRoot } from "../../harness/corpus.ts";
+import { BROAD_DENY, writeVariantProject } from "../../harness/canary-candidate.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
 import { startJwksServer, type JwksServer } from "../../harness/jwks-server.ts";
 import { otlpAttributes, otlpMetric, startOtlpCollector, type OtlpCollector, type OtlpExportRequest } from "../../harness/otlp-collector.ts";
@@ -31,6 +32,12 @@ beforeAll(async () => {
   collector = await startOtlpCollector();
   compilePolicyProject({ policiesDir: join(repoRoot, "policies"), outFile: join(work, "policies.mjs") });
   compilePolicyProject({ policiesDir: join(repoRoot, "examples", "break-glass"), outFile: join(work, "break-glass.mjs") });
+  const candidate = writeVariantProject(BROAD_DENY);
+  try {
+    compilePolicyProject({ policiesDir: candidate.dir, outFile: join(work, "candidate.mjs") });
+  } finally {
+    candidate.remove();
+  }
 }, 60_000);
 afterAll(async () => {
   await Promise.all(closers.map((close) => close()));
@@ -197,6 +204,28 @@ describe("forward-auth: OTLP/HTTP metrics export", () => {
     // the everyday read is no break-glass decision
     expect(counts).toEqual({ "DELETE /tenants/:tenant/orders/:id allow": 2, "GET /tenants/:tenant/orders/:id deny": 1 });
     for (const p of points) expect(Object.keys(otlpAttributes(p)).sort()).toEqual(["decision", "route"]);
+  });
+
+  it("counts a canary rollout's requests, disagreements and rollbacks with the Prometheus counters' labels and numbers", async () => {
+    const server = await start("canary", { otlp: { endpoint: `${collector.origin}/v1/metrics`, intervalMs: 3_600_000 } }, { GATEHOUSE_SHADOW_POLICIES: join(work, "candidate.mjs") }, {
+      rollout: { canary: { share: 0.5 }, rollback: { maxDenyRate: 0.01, minRequests: 3 } },
+    });
+    for (let i = 0; i < 20; i++) {
+      const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, subject: `user-${i}` });
+      await ask(server.url, "GET", "/tenants/acme/orders/o-17", { authorization: `Bearer ${token}` });
+    }
+    const scraped = new Map(parsePrometheusTextFormat((await get(`${server.opsUrl}/metrics`)).body).map((f) => [f.name, f]));
+    const exported = collector.next((r) => r.path === "/v1/metrics");
+    await server.close();
+    const body = (await exported).body!;
+    const names = ["gatehouse_canary_requests_total", "gatehouse_canary_disagreements_total", "gatehouse_canary_rollbacks_total"];
+    const fromOtlp = names.map((name) => Object.fromEntries((otlpMetric(body, name)?.sum?.dataPoints ?? []).map((p) => [JSON.stringify(Object.entries(otlpAttributes(p)).sort()), num(p.asInt)])));
+    const fromScrape = names.map((name) => Object.fromEntries((scraped.get(name)?.metrics ?? []).map((m) => [JSON.stringify(Object.entries(m.labels!).sort()), Number(m.value)])));
+    expect(fromOtlp).toEqual(fromScrape);
+    // 3 canary requests fire the rule (the third is decided by the stable set); the candidate denies all 20
+    expect(Object.values(fromOtlp[0]).reduce((a, b) => a + b, 0)).toBe(20);
+    expect(Object.values(fromOtlp[1]).reduce((a, b) => a + b, 0)).toBe(20);
+    expect(fromOtlp[2]).toEqual({ [JSON.stringify([["rule", "deny_rate"]])]: 1 });
   });
 
   it("costs no decision when the collector is down, and says so on stderr once per outage, naming the origin only", async () => {

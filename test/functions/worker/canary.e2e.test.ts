@@ -2,13 +2,17 @@
 // carries a broad deny (`--shadow DIR`), in Miniflare (real workerd, real tokens), configured to let
 // the candidate decide for 10 % of principals. Its denies must stay inside that slice, the rule must
 // roll it back, and the audit stream must show one `rollback` event and no canary deny after it.
+// Its Analytics Engine data points count the canary requests, disagreements and the rollback the
+// audit lines show.
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANALYTICS_ENGINE_COLUMNS } from "../../../shared/metrics/index.ts";
 import { summarizeAuditLines } from "../../../tools/audit/index.ts";
+import { candidateCountsOf } from "../../harness/candidate-counts.ts";
 import { buildWorker, type BuiltWorker } from "../../../tools/build/worker.ts";
 import { auditLineErrors, BROAD_DENY, createTestKey, mintToken, repoRoot, rollbackEventErrors, startAuditedWorker, WORKER_AUDIENCE, WORKER_ISSUER, writeVariantProject, type AuditedWorker, type TestKey } from "../../harness/index.ts";
 
@@ -29,7 +33,7 @@ beforeAll(async () => {
   mkdirSync(join(repoRoot, ".gatehouse", "test-bundles"), { recursive: true });
   outDir = mkdtempSync(join(repoRoot, ".gatehouse", "test-bundles", "canary-"));
   built = await buildWorker({ outDir, shadowDir: candidate.dir });
-  worker = await startAuditedWorker(built.bundlePath, key, { rollout: ROLLOUT });
+  worker = await startAuditedWorker(built.bundlePath, key, { rollout: ROLLOUT }, { captureMetrics: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -98,6 +102,29 @@ describe("canary rollout in the built Worker", () => {
     expect(summary.malformed.count).toBe(0);
     expect(summary.canary).toEqual({ lines: users.length, candidateEnforced: 19, candidateDenies: 19, rollbacks: [{ time: event.time, rule: "deny_rate", candidateVersion: built.shadowPolicyVersion }] });
     expect(summary.shadow).toMatchObject({ evaluated: users.length, disagreements: users.length, allowToDeny: users.length, denyToAllow: 0 });
+
+    // The data points count what the audit lines show: one per decision, `canary` 1 where the
+    // candidate decided and 0 where it was only evaluated, its disagreements, and the rollback on the
+    // trigger decision's point (joined by trace id)
+    const points = await worker.points(users.length);
+    expect(points).toHaveLength(users.length);
+    const col = (name: (typeof ANALYTICS_ENGINE_COLUMNS.doubles)[number]) => ANALYTICS_ENGINE_COLUMNS.doubles.indexOf(name);
+    const fromPoints = { requests: {} as Record<string, number>, disagreements: {} as Record<string, number> };
+    for (const p of points) {
+      const mode = p.doubles[col("canary")] === 1 ? "canary" : "shadow";
+      const key = `${p.blobs[0]}/${p.blobs[1]}/${mode}`;
+      fromPoints.requests[key] = (fromPoints.requests[key] ?? 0) + 1;
+      // The decision is the candidate's on a canary request and the stable set's otherwise
+      const stable = mode === "canary" ? (p.blobs[1] === "allow" ? "deny" : "allow") : p.blobs[1];
+      const direction = `${key}/${stable === "allow" ? "allow_to_deny" : "deny_to_allow"}`;
+      if (p.doubles[col("candidate_disagrees")] === 1) fromPoints.disagreements[direction] = (fromPoints.disagreements[direction] ?? 0) + 1;
+    }
+    const expected = candidateCountsOf([...records, event]);
+    expect(Object.values(expected.requests).sort((a, b) => a - b)).toEqual([19, users.length - 19]);
+    expect(fromPoints).toEqual({ requests: expected.requests, disagreements: expected.disagreements });
+    expect(expected.rollbacks).toEqual({ deny_rate: 1 });
+    const rolledBackOn = points.filter((p) => p.doubles[col("canary_rollbacks")] !== 0);
+    expect(rolledBackOn.map((p) => [p.doubles[col("canary_rollbacks")], p.blobs[5]])).toEqual([[1, trigger.trace_id]]);
   }, 180_000);
 
   it("a shared KV flag carries one isolate's rollback to another isolate within its TTL", async () => {

@@ -21,10 +21,29 @@ describe("Analytics Engine data points", () => {
     metrics.observe(facts(), "worker", "v1");
     metrics.observe(facts({ decision: "allow", reason: "allowed", route: null, timingsMs: { total: 3 } }), "worker", null, null);
     expect(copies.map((c) => JSON.parse(c))).toEqual([
-      { blobs: ["orders", "deny", "expired", "worker", "v1", TRACE], doubles: [0.2, 0, 0, -1, -1, -1, 0], indexes: ["orders"] },
-      { blobs: ["none", "allow", "allowed", "worker", "none", null], doubles: [3, 0, 0, -1, -1, -1, 0], indexes: ["none"] },
+      { blobs: ["orders", "deny", "expired", "worker", "v1", TRACE], doubles: [0.2, 0, 0, -1, -1, -1, 0, -1, -1, 0], indexes: ["orders"] },
+      { blobs: ["none", "allow", "allowed", "worker", "none", null], doubles: [3, 0, 0, -1, -1, -1, 0, -1, -1, 0], indexes: ["none"] },
     ]);
     expect(seen.size).toBe(1);
+  });
+
+  it("marks where a candidate set decided or was only evaluated, whether it disagreed with the stable set, and rollbacks since the previous point", () => {
+    const points: number[][] = [];
+    const metrics = analyticsEngineMetrics({ writeDataPoint: (p) => void points.push([...p.doubles!]) });
+    const answer = (decision: "allow" | "deny") => ({ decision, reasons: [], errors: [] });
+    const allowed = { decision: "allow", reason: "allowed", policy: answer("allow") } as const;
+    // shadow mode: the enforced set allowed, the candidate denied
+    metrics.observe(facts({ ...allowed, shadow: answer("deny") }), "worker", "v1");
+    // canary request: the candidate decided (deny) against the stable set's allow
+    metrics.observe(facts({ decision: "deny", reason: "policy_denied", policy: answer("deny"), shadow: answer("deny"), canary: { enforced: "candidate", rolledBack: false, stable: answer("allow") } }), "worker", "v1");
+    // outside the slice, after a rollback: the stable set decided, the candidate agreed
+    metrics.canaryRollback!("deny_rate");
+    metrics.observe(facts({ ...allowed, shadow: answer("allow"), canary: { enforced: "stable", rolledBack: true, stable: answer("allow") } }), "worker", "v1");
+    metrics.observe(facts({ ...allowed }), "worker", "v1");
+    const at = (name: string) => points.map((p) => p[ANALYTICS_ENGINE_COLUMNS.doubles.indexOf(name as never)]);
+    expect(at("canary")).toEqual([0, 1, 0, -1]);
+    expect(at("candidate_disagrees")).toEqual([1, 1, 0, -1]);
+    expect(at("canary_rollbacks")).toEqual([0, 0, 1, 0]);
   });
 
   it("takes the trace id the audit logger read for the line, which carries the same one", () => {

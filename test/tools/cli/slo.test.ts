@@ -33,6 +33,8 @@ async function runSlo(args: string[]): Promise<{ code: number; stderr: string }>
   }
 }
 
+const CANARY_SUMMARY = "The canary candidate denies what the stable set allows on more than 1 % of canary requests across instances (5 minutes): roll it back with `gatehouse rollback`";
+
 describe("gatehouse slo", () => {
   it.skipIf(!hasPromtool)("writes rules that promtool accepts, and alerts that fire when they should", async () => {
     const config = join(dir, "config.json");
@@ -88,6 +90,23 @@ describe("gatehouse slo", () => {
             { eval_time: "60m", alertname: "GatehouseAuditLinesDropped", exp_alerts: [] },
           ],
         },
+        {
+          // A canary across instances: 100 canary requests a minute; from t=30m the candidate denies 5 of
+          // them where the stable set allows (5 % > 1 %); one instance rolls back at t=50m
+          interval: "1m",
+          input_series: [
+            { series: 'gatehouse_canary_requests_total{route="r",decision="allow",mode="canary"}', values: "0+100x120" },
+            { series: 'gatehouse_canary_disagreements_total{route="r",decision="deny",mode="canary",direction="allow_to_deny"}', values: "0x30 5+5x89" },
+            { series: 'gatehouse_canary_disagreements_total{route="r",decision="allow",mode="shadow",direction="allow_to_deny"}', values: "0+50x120" },
+            { series: 'gatehouse_canary_rollbacks_total{rule="deny_rate"}', values: "0x50 1x70" },
+          ],
+          alert_rule_test: [
+            { eval_time: "20m", alertname: "GatehouseCanaryDenyRate", exp_alerts: [] },
+            { eval_time: "40m", alertname: "GatehouseCanaryDenyRate", exp_alerts: [{ exp_labels: { severity: "page" }, exp_annotations: { summary: CANARY_SUMMARY } }] },
+            { eval_time: "40m", alertname: "GatehouseCanaryRolledBack", exp_alerts: [] },
+            { eval_time: "52m", alertname: "GatehouseCanaryRolledBack", exp_alerts: [{ exp_labels: { severity: "ticket" }, exp_annotations: { summary: "An instance rolled the canary candidate back: its `rollback` audit event names the rule and the evidence" } }] },
+          ],
+        },
       ],
     }));
     const test = promtool("test", "rules", "rules.test.yaml");
@@ -100,7 +119,7 @@ describe("gatehouse slo", () => {
     const cloudwatch = parse(readFileSync(join(dir, "cloudwatch-alarms.yaml"), "utf8")) as { Resources: Record<string, { Type: string }> };
     expect(Object.values(cloudwatch.Resources).map((r) => r.Type)).toEqual(expect.arrayContaining(["AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::CloudWatch::Dashboard"]));
     const grafana = JSON.parse(readFileSync(join(dir, "grafana-dashboard.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
-    expect(grafana.panels.map((p) => p.title).join(" | ")).toMatch(/Success rate.*latency p95.*Deny rate by route.*Cache hit ratios.*Policy version.*Break-glass.*Revocation age.*Audit lines dropped/);
+    expect(grafana.panels.map((p) => p.title).join(" | ")).toMatch(/Success rate.*latency p95.*Deny rate by route.*Cache hit ratios.*Policy version.*Break-glass.*Revocation age.*Audit lines dropped.*Candidate policy set: disagreement rate/);
     const alarms = cloudwatch.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
     expect(alarms.GatehouseRevocationAgeAlarm.Properties).toMatchObject({ MetricName: "RevocationAge", Statistic: "Maximum", Threshold: 10_000 });
     expect(alarms.GatehouseAuditDroppedAlarm.Properties).toMatchObject({ MetricName: "AuditLinesDropped", Statistic: "Sum", Threshold: 0 });
@@ -111,6 +130,20 @@ describe("gatehouse slo", () => {
     // every panel's query is PromQL promtool can parse (an expression-only rule file)
     writeFileSync(join(dir, "panels.yaml"), stringify({ groups: [{ name: "panels", rules: grafana.panels.flatMap((p, i) => p.targets.map((t, j) => ({ record: `panel:${i}_${j}`, expr: t.expr }))) }] }));
     if (hasPromtool) expect(promtool("check", "rules", "panels.yaml").status).toBe(0);
+  });
+
+  it("judges the fleet-wide canary alert by the config's rollback bounds, else the rule's defaults", async () => {
+    const alertOf = () => (parse(readFileSync(join(dir, "prometheus-rules.yaml"), "utf8")) as { groups: { rules: { alert?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules).find((r) => r.alert === "GatehouseCanaryDenyRate")!;
+    expect((await runSlo(["--out", dir])).code).toBe(0);
+    expect(alertOf().expr).toMatch(/ > 0\.01 and .* >= 200$/);
+    const config = join(dir, "rollout.json");
+    writeFileSync(config, JSON.stringify({ rollout: { canary: { share: 0.1 }, rollback: { maxDenyRate: 0.05, minRequests: 50 } } }));
+    expect((await runSlo(["--config", config, "--out", dir])).code).toBe(0);
+    expect(alertOf().expr).toMatch(/ > 0\.05 and .* >= 50$/);
+    writeFileSync(config, JSON.stringify({ rollout: { canary: { share: 2 } } }));
+    const bad = await runSlo(["--config", config, "--out", dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^gatehouse slo: rollout\.canary\.share: /);
   });
 
   it("refuses a time-to-revoke objective below the revocation cache ttl, or off the age buckets", async () => {
