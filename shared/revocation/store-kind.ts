@@ -16,6 +16,12 @@ export interface StoreFlag {
   readonly env?: string;
 }
 
+/**
+ * What a store is opened for, named by the configuration section that opens it: revocation
+ * lookups and entity reads are on the request path, policy bundles are polled in the background.
+ */
+export type StorePurpose = "revocation" | "entities" | "policyBundle";
+
 /** What a store kind is given besides its options. A store holds no clock: each read brings its time (issue #14). */
 export interface StoreDeps {
   readonly env: StoreEnv;
@@ -33,6 +39,11 @@ export interface StoreKind<Options = unknown> {
    * options; absent for kinds the CLI cannot open (`memory` lives in one process).
    */
   readonly cli?: { readonly select: StoreFlag; readonly options: readonly StoreFlag[] };
+  /**
+   * What the kind may be opened for, and why not for the rest; absent for kinds that serve every
+   * purpose. S3 holds policy bundles only: a read takes tens of ms, too slow for a lookup per request.
+   */
+  readonly only?: { readonly purposes: readonly StorePurpose[]; readonly because: string };
   /**
    * Reads the options from `section` (the store section without `kind`), falling back to `env`.
    * `name` turns an option name into what the user wrote (`revocation.store.url`, `--redis`).
