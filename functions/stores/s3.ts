@@ -1,8 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { ConfigError } from "../../shared/errors.ts";
-import { S3_BUNDLES_ONLY } from "../../shared/revocation/config.ts";
 import type { RevocationStore, RevocationStoreEntry } from "../../shared/revocation/store.ts";
-import { optionFrom, requiredOption, type StoreEnv, type StoreKind } from "../../shared/revocation/store-kind.ts";
+import { optionFrom, requiredOption, S3_BUNDLES_ONLY, type StoreEnv, type StoreKind } from "../../shared/revocation/store-kind.ts";
 
 /** Options for `createS3Store`. */
 export interface S3StoreOptions {

@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.ts";
-import { S3_BUNDLES_ONLY, type RevocationFailMode, type RevocationStoreConfig } from "../revocation/config.ts";
+import type { RevocationFailMode, RevocationStoreConfig } from "../revocation/config.ts";
+import { S3_BUNDLES_ONLY } from "../revocation/store-kind.ts";
 
 /**
  * An `http` source: an endpoint the user runs that answers `POST { uids: ["User::\"alice\"", …] }`

@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.ts";
+import { S3_BUNDLES_ONLY } from "./store-kind.ts";
 
 /**
  * What the checker does when the store cannot answer in time (timeout, error, breaker open):
@@ -48,9 +49,6 @@ export interface S3StoreConfig {
   /** Bucket in the path (`endpoint/bucket/key`) rather than the host name; default true with `endpoint`, else false. */
   readonly forcePathStyle?: boolean;
 }
-
-/** Why `s3` is refused outside `policyBundle.store`, in the `ConfigError` that says so. */
-export const S3_BUNDLES_ONLY = "S3 holds policy bundles only (`policyBundle.store`, `gatehouse publish`): its reads are too slow for a lookup on every request";
 
 /** Any store section: the revocation kinds, and those that serve only some purposes (`s3`). */
 export type StoreConfig = RevocationStoreConfig | S3StoreConfig;

@@ -22,6 +22,10 @@ export interface StoreFlag {
  */
 export type StorePurpose = "revocation" | "entities" | "policyBundle";
 
+// Here rather than in config.ts: the s3 kind's file reads it, and must not pull the config checks into a shared chunk
+/** Why `s3` is refused outside `policyBundle.store`, in the `ConfigError` that says so. */
+export const S3_BUNDLES_ONLY = "S3 holds policy bundles only (`policyBundle.store`, `gatehouse publish`): its reads are too slow for a lookup on every request";
+
 /** What a store kind is given besides its options. A store holds no clock: each read brings its time (issue #14). */
 export interface StoreDeps {
   readonly env: StoreEnv;

@@ -19,13 +19,10 @@ export const storeFlags: Readonly<Record<string, { type: "string" }>> = Object.f
   kinds.flatMap((kind) => [kind.cli.select, ...kind.cli.options]).map((flag) => [flag.flag, { type: "string" as const }]),
 );
 
-/** Usage lines for the kinds that serve `purpose`. */
+/** Usage lines for the kinds that serve `purpose`; a flag two kinds share (`--region`) is listed under each. */
 export function storeUsageFor(purpose: StorePurpose): string {
   const listed = kinds.filter((kind) => servesPurpose(kind, purpose));
-  const seen = new Set<string>();
-  // a flag two kinds share (`--region`) is listed under the first
-  const lines = (flags: readonly StoreFlag[], indent: string) => flags.filter((flag) => !seen.has(flag.flag) && seen.add(flag.flag)).map((flag) => usageLine(flag, indent));
-  return ["store (exactly one; flags win over the environment):", ...listed.flatMap((kind) => [...lines([kind.cli.select], "  "), ...lines(kind.cli.options, "    ")])].join("\n");
+  return ["store (exactly one; flags win over the environment):", ...listed.flatMap((kind) => [usageLine(kind.cli.select, "  "), ...kind.cli.options.map((flag) => usageLine(flag, "    "))])].join("\n");
 }
 
 /** Usage lines of the revocation store flags. */
