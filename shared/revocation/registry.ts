@@ -52,7 +52,7 @@ export function openStore(registry: StoreRegistry, config: StoreConfig, deps: St
 
 /** @throws ConfigError naming `field` when `kind` does not serve `purpose`. */
 export function checkPurpose(kind: StoreKind, purpose: StorePurpose, field: string): void {
-  if (kind.only !== undefined && !kind.only.purposes.includes(purpose)) throw new ConfigError(field, `expected a store kind for ${PURPOSE_NAMES[purpose]}, got \`${kind.kind}\`: ${kind.only.because}`);
+  if (!servesPurpose(kind, purpose)) throw new ConfigError(field, `expected a store kind for ${PURPOSE_NAMES[purpose]}, got \`${kind.kind}\`: ${kind.only?.because}`);
 }
 
 /** Whether `kind` may be opened for `purpose`. */
