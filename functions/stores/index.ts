@@ -6,3 +6,4 @@
 export { nodeStores } from "./registry.ts";
 export { createRedisStore, redisStore, type RedisStore, type RedisStoreOptions } from "./redis.ts";
 export { createDynamoDbStore, createRevocationTable, dynamodbStore, type DynamoDbStore, type DynamoDbStoreOptions } from "./dynamodb.ts";
+export { createS3Store, s3Store, type S3Store, type S3StoreOptions } from "./s3.ts";

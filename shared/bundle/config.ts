@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.ts";
-import type { RevocationStoreConfig } from "../revocation/config.ts";
+import type { StoreConfig } from "../revocation/config.ts";
 import { resolveStoreConfig } from "../revocation/config.ts";
 import { DEFAULT_BUNDLE_MAX_BYTES, DEFAULT_BUNDLE_PREFIX } from "./format.ts";
 
@@ -10,8 +10,8 @@ import { DEFAULT_BUNDLE_MAX_BYTES, DEFAULT_BUNDLE_PREFIX } from "./format.ts";
  * bundled at build time decides. Absent or `null`: the build-time module only.
  */
 export interface PolicyBundleConfig {
-  /** Where bundles are published: the same kinds as `revocation.store` (KV, Redis, Upstash, DynamoDB, memory). */
-  readonly store: RevocationStoreConfig;
+  /** Where bundles are published: the kinds of `revocation.store` (KV, Redis, Upstash, DynamoDB, HTTP, memory), or `s3`. */
+  readonly store: StoreConfig;
   /** The Ed25519 public key bundles must be signed with, as a JWK (`{ kty: "OKP", crv: "Ed25519", x }`). */
   readonly publicKey: { readonly kty: "OKP"; readonly crv: "Ed25519"; readonly x: string; readonly kid?: string };
   /** Seconds between two polls of the pointer; default 10, from 1 to 3600. */
@@ -24,7 +24,7 @@ export interface PolicyBundleConfig {
 
 /** `policyBundle` after validation, defaults filled in. */
 export interface ResolvedPolicyBundleConfig {
-  readonly store: RevocationStoreConfig;
+  readonly store: StoreConfig;
   readonly publicKey: Readonly<Record<string, unknown>>;
   readonly pollMs: number;
   readonly maxBytes: number;
@@ -42,7 +42,7 @@ export function resolvePolicyBundleConfig(raw: unknown, path = "policyBundle"): 
   // the one mistake the schema would report obscurely: a private key pasted as the public one
   if (o.publicKey?.d !== undefined) throw new ConfigError(`${path}.publicKey.d`, "expected a public key: remove the private part `d`");
   return Object.freeze({
-    store: resolveStoreConfig(o.store, `${path}.store`),
+    store: resolveStoreConfig(o.store, `${path}.store`, "policyBundle"),
     publicKey: Object.freeze({ kty: "OKP", crv: "Ed25519", x: o.publicKey?.x }),
     pollMs: (o.pollSeconds ?? 10) * 1000,
     maxBytes: o.maxBytes ?? DEFAULT_BUNDLE_MAX_BYTES,

@@ -104,9 +104,20 @@ const keyValueStores = [
   v.strictObject({ kind: v.literal("kv"), binding: v.optional(nonEmpty) }),
   v.strictObject({ kind: v.literal("dynamodb"), table: v.optional(nonEmpty), region: v.optional(nonEmpty), endpoint: v.optional(v.pipe(v.string(), v.url())) }),
 ] as const;
-const store = v.variant("kind", [
+const httpStore = v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }); // A key-value store over HTTP
+const store = v.variant("kind", [...keyValueStores, httpStore]);
+// Policy bundles may also live in S3: polled in the background, so its latency is no concern there
+const bundleStore = v.variant("kind", [
   ...keyValueStores,
-  v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }), // A key-value store over HTTP
+  httpStore,
+  v.strictObject({
+    kind: v.literal("s3"),
+    bucket: nonEmpty,
+    prefix: v.optional(nonEmpty),
+    region: v.optional(nonEmpty),
+    endpoint: v.optional(v.pipe(v.string(), v.url())),
+    forcePathStyle: v.optional(v.boolean()),
+  }),
 ]);
 
 const revocation = v.strictObject({
@@ -148,7 +159,7 @@ const rollout = v.strictObject({
 
 // Policy updates without a code deploy
 const policyBundle = v.strictObject({
-  store,
+  store: bundleStore,
   publicKey: v.looseObject({ kty: v.literal("OKP"), crv: v.literal("Ed25519"), x: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)), kid: v.optional(v.string()) }),
   pollSeconds: v.optional(int(1, 3600)),
   maxBytes: v.optional(int(1024, 25 * 1024 * 1024)),

@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.ts";
 import type { RevocationFailMode, RevocationStoreConfig } from "../revocation/config.ts";
+import { S3_BUNDLES_ONLY } from "../revocation/store-kind.ts";
 
 /**
  * An `http` source: an endpoint the user runs that answers `POST { uids: ["User::\"alice\"", …] }`
@@ -84,6 +85,7 @@ export function resolveEntitiesConfig(raw: unknown, path = "entities"): Resolved
   for (const key of Object.keys(config)) if (!FIELDS.includes(key)) throw new ConfigError(`${path}.${key}`, `unknown option; expected one of ${FIELDS.map((f) => `\`${f}\``).join(", ")}`);
   const source = object(config.source, `${path}.source`) as unknown as EntitySourceConfig;
   if (typeof source.kind !== "string") throw new ConfigError(`${path}.source.kind`, "expected a store kind (`memory`, `kv`, `upstash`, `redis`, `dynamodb`) or `http`");
+  if ((source.kind as string) === "s3") throw new ConfigError(`${path}.source.kind`, `expected a store kind for entity reads, got \`s3\`: ${S3_BUNDLES_ONLY}`);
   if (source.kind === "http") {
     if (typeof source.url !== "string" || !/^https?:\/\//.test(source.url)) throw new ConfigError(`${path}.source.url`, "expected an http(s) URL");
     if (source.authSecret !== undefined && (typeof source.authSecret !== "string" || source.authSecret === "")) throw new ConfigError(`${path}.source.authSecret`, "expected the name of an environment variable");

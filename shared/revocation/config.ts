@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.ts";
+import { S3_BUNDLES_ONLY } from "./store-kind.ts";
 
 /**
  * What the checker does when the store cannot answer in time (timeout, error, breaker open):
@@ -31,6 +32,26 @@ export type RevocationStoreConfig =
   | { readonly kind: "dynamodb"; readonly table?: string; readonly region?: string; readonly endpoint?: string }
   /** A key-value store over plain HTTP (see `stores/http.ts`); `url` defaults to `GATEHOUSE_STORE_HTTP_URL`. */
   | { readonly kind: "http"; readonly url?: string; readonly token?: string };
+
+/**
+ * An S3 bucket (or an S3-compatible server), for policy bundles only (`policyBundle.store`): a read
+ * takes tens of ms, too slow for a revocation lookup on every request. Objects are named
+ * `prefix` + key; `region` defaults to `AWS_REGION`; `endpoint` is for S3-compatible or local
+ * servers (MinIO, s3rver), which usually need `forcePathStyle` (its default when `endpoint` is set).
+ */
+export interface S3StoreConfig {
+  readonly kind: "s3";
+  readonly bucket: string;
+  /** Prepended to every object key, e.g. `gatehouse/`; default none. */
+  readonly prefix?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  /** Bucket in the path (`endpoint/bucket/key`) rather than the host name; default true with `endpoint`, else false. */
+  readonly forcePathStyle?: boolean;
+}
+
+/** Any store section: the revocation kinds, and those that serve only some purposes (`s3`). */
+export type StoreConfig = RevocationStoreConfig | S3StoreConfig;
 
 /** Revocation settings, as written in `GatehouseConfig.revocation` (JSON-able). */
 export interface RevocationConfig {
@@ -72,13 +93,14 @@ export interface ResolvedRevocationConfig {
 }
 
 const STORE_KINDS = ["memory", "upstash", "redis", "kv", "dynamodb", "http"] as const;
-const STORE_FIELDS: Record<RevocationStoreConfig["kind"], readonly string[]> = {
+const STORE_FIELDS: Record<StoreConfig["kind"], readonly string[]> = {
   memory: ["kind"],
   upstash: ["kind", "url", "token"],
   redis: ["kind", "url"],
   kv: ["kind", "binding"],
   dynamodb: ["kind", "table", "region", "endpoint"],
   http: ["kind", "url", "token"],
+  s3: ["kind", "bucket", "prefix", "region", "endpoint", "forcePathStyle"],
 };
 
 /**
@@ -105,18 +127,28 @@ export function resolveRevocationConfig(config: unknown, path = "revocation"): R
 }
 
 /** Checks one `store` entry; a copy, so later changes to the caller's object do not leak in. */
-export function resolveStoreConfig(config: unknown, path = "revocation.store"): RevocationStoreConfig {
+export function resolveStoreConfig(config: unknown, path?: string): RevocationStoreConfig;
+/** The same for `policyBundle.store`, which may also name `s3`. */
+export function resolveStoreConfig(config: unknown, path: string, purpose: "policyBundle"): StoreConfig;
+export function resolveStoreConfig(config: unknown, path = "revocation.store", purpose: "revocation" | "policyBundle" = "revocation"): StoreConfig {
   const record = asRecord(config, path);
   const kind = record.kind;
-  if (typeof kind !== "string" || !(STORE_KINDS as readonly string[]).includes(kind)) {
-    throw new ConfigError(`${path}.kind`, `expected one of ${STORE_KINDS.map((k) => `\`${k}\``).join(", ")}, got ${show(kind)}`);
+  const kinds: readonly string[] = purpose === "policyBundle" ? [...STORE_KINDS, "s3"] : STORE_KINDS;
+  if (typeof kind !== "string" || !kinds.includes(kind)) {
+    const why = kind === "s3" ? `: ${S3_BUNDLES_ONLY}` : "";
+    throw new ConfigError(`${path}.kind`, `expected one of ${kinds.map((k) => `\`${k}\``).join(", ")}, got ${show(kind)}${why}`);
   }
-  const typedKind = kind as RevocationStoreConfig["kind"];
+  const typedKind = kind as StoreConfig["kind"];
   knownFields(record, path, STORE_FIELDS[typedKind]);
-  const copy: Record<string, string> = { kind };
+  const copy: Record<string, string | boolean> = { kind };
   for (const field of STORE_FIELDS[typedKind]) {
     if (field === "kind" || record[field] === undefined) continue;
     const value = record[field];
+    if (field === "forcePathStyle") {
+      if (typeof value !== "boolean") throw new ConfigError(`${path}.${field}`, `expected true or false, got ${show(value)}`);
+      copy[field] = value;
+      continue;
+    }
     if (typeof value !== "string" || value === "") throw new ConfigError(`${path}.${field}`, `expected a non-empty string, got ${show(value)}`);
     if ((field === "url" || field === "endpoint") && !isUrl(value, typedKind === "redis" ? ["redis:", "rediss:"] : ["http:", "https:"])) {
       const schemes = typedKind === "redis" ? "`redis://` or `rediss://`" : "`http://` or `https://`";
@@ -124,7 +156,8 @@ export function resolveStoreConfig(config: unknown, path = "revocation.store"): 
     }
     copy[field] = value;
   }
-  return copy as unknown as RevocationStoreConfig;
+  if (typedKind === "s3" && copy.bucket === undefined) throw new ConfigError(`${path}.bucket`, "expected the bucket name");
+  return copy as unknown as StoreConfig;
 }
 
 function isUrl(value: string, protocols: readonly string[]): boolean {

@@ -31,6 +31,8 @@ export {
   type RevocationFailMode,
   type RevocationStoreConfig,
   type ResolvedRevocationConfig,
+  type S3StoreConfig,
+  type StoreConfig,
 } from "./config.ts";
 export type { RevocationStore, RevocationStoreEntry } from "./store.ts";
 export { REVOCATION_KEY_PREFIX, parseRevocationKey, revocationKey, revocationKeyPrefix, type RevocationKind } from "./keys.ts";
@@ -40,9 +42,9 @@ export { unrevoke } from "./unrevoke.ts";
 export { listRevocations, type ListedRevocation } from "./list.ts";
 export type { RevocationTarget } from "./target.ts";
 export { RevocationInputError } from "./errors.ts";
-export { edgeStores, openStore, openKind, loadStoreKinds, type OpenedStore, type StoreEntry, type StoreRegistry } from "./registry.ts";
+export { edgeStores, openStore, openKind, loadStoreKinds, checkPurpose, servesPurpose, type OpenedStore, type StoreEntry, type StoreRegistry } from "./registry.ts";
 export { neutralStores } from "./neutral-stores.ts";
-export { optionFrom, requiredOption, type StoreDeps, type StoreEnv, type StoreFlag, type StoreKind } from "./store-kind.ts";
+export { optionFrom, requiredOption, type StoreDeps, type StoreEnv, type StoreFlag, type StoreKind, type StorePurpose } from "./store-kind.ts";
 export { createMemoryStore, memoryStore } from "./stores/memory.ts";
 export { createUpstashStore, upstashStore, type UpstashStoreOptions } from "./stores/upstash.ts";
 export { createKvStore, kvStore, type KvNamespaceLike } from "./stores/kv.ts";

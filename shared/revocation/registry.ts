@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.ts";
-import type { RevocationStoreConfig } from "./config.ts";
-import type { StoreDeps, StoreEnv, StoreKind } from "./store-kind.ts";
+import type { StoreConfig } from "./config.ts";
+import type { StoreDeps, StoreEnv, StoreKind, StorePurpose } from "./store-kind.ts";
 import type { RevocationStore } from "./store.ts";
 import { kvStore } from "./stores/kv.ts";
 import { memoryStore } from "./stores/memory.ts";
@@ -33,16 +33,37 @@ export const edgeStores: StoreRegistry = {
 /**
  * Builds the store a configuration's `revocation.store` section names, with the kind's parser
  * (options fall back to `deps.env`). Synchronous for a kind registered as itself; a Promise for one
- * behind a loader. @throws ConfigError naming the field (`revocation.store.url`), or the kind.
+ * behind a loader. `purpose` defaults to the section `path` names (`policyBundle.store` opens for
+ * policy bundles). @throws ConfigError naming the field (`revocation.store.url`), or the kind,
+ * also for a kind that does not serve `purpose` (`s3` outside `policyBundle`).
  */
-export function openStore(registry: StoreRegistry, config: RevocationStoreConfig, deps: StoreDeps, path = "revocation.store"): OpenedStore | Promise<OpenedStore> {
+export function openStore(registry: StoreRegistry, config: StoreConfig, deps: StoreDeps, path = "revocation.store", purpose: StorePurpose = purposeOf(path)): OpenedStore | Promise<OpenedStore> {
   const entry = registry[config.kind];
   if (entry === undefined) {
     throw new ConfigError(`${path}.kind`, `\`${config.kind}\` is not available here; expected one of ${Object.keys(registry).map((k) => `\`${k}\``).join(", ")}`);
   }
   const section = config as unknown as Readonly<Record<string, unknown>>;
-  const open = (kind: StoreKind): OpenedStore => openKind(kind, section, deps, (field) => `${path}.${field}`);
+  const open = (kind: StoreKind): OpenedStore => {
+    checkPurpose(kind, purpose, `${path}.kind`);
+    return openKind(kind, section, deps, (field) => `${path}.${field}`);
+  };
   return typeof entry === "function" ? entry().then(open) : open(entry);
+}
+
+/** @throws ConfigError naming `field` when `kind` does not serve `purpose`. */
+export function checkPurpose(kind: StoreKind, purpose: StorePurpose, field: string): void {
+  if (!servesPurpose(kind, purpose)) throw new ConfigError(field, `expected a store kind for ${PURPOSE_NAMES[purpose]}, got \`${kind.kind}\`: ${kind.only?.because}`);
+}
+
+/** Whether `kind` may be opened for `purpose`. */
+export function servesPurpose(kind: StoreKind, purpose: StorePurpose): boolean {
+  return kind.only === undefined || kind.only.purposes.includes(purpose);
+}
+
+const PURPOSE_NAMES: Record<StorePurpose, string> = { revocation: "revocation lookups", entities: "entity reads", policyBundle: "policy bundles" };
+
+function purposeOf(path: string): StorePurpose {
+  return path.startsWith("policyBundle") ? "policyBundle" : path.startsWith("entities") ? "entities" : "revocation";
 }
 
 /** Parses, creates and describes with one kind. */

@@ -16,6 +16,16 @@ export interface StoreFlag {
   readonly env?: string;
 }
 
+/**
+ * What a store is opened for, named by the configuration section that opens it: revocation
+ * lookups and entity reads are on the request path, policy bundles are polled in the background.
+ */
+export type StorePurpose = "revocation" | "entities" | "policyBundle";
+
+// Here rather than in config.ts: the s3 kind's file reads it, and must not pull the config checks into a shared chunk
+/** Why `s3` is refused outside `policyBundle.store`, in the `ConfigError` that says so. */
+export const S3_BUNDLES_ONLY = "S3 holds policy bundles only (`policyBundle.store`, `gatehouse publish`): its reads are too slow for a lookup on every request";
+
 /** What a store kind is given besides its options. A store holds no clock: each read brings its time (issue #14). */
 export interface StoreDeps {
   readonly env: StoreEnv;
@@ -33,6 +43,11 @@ export interface StoreKind<Options = unknown> {
    * options; absent for kinds the CLI cannot open (`memory` lives in one process).
    */
   readonly cli?: { readonly select: StoreFlag; readonly options: readonly StoreFlag[] };
+  /**
+   * What the kind may be opened for, and why not for the rest; absent for kinds that serve every
+   * purpose. S3 holds policy bundles only: a read takes tens of ms, too slow for a lookup per request.
+   */
+  readonly only?: { readonly purposes: readonly StorePurpose[]; readonly because: string };
   /**
    * Reads the options from `section` (the store section without `kind`), falling back to `env`.
    * `name` turns an option name into what the user wrote (`revocation.store.url`, `--redis`).

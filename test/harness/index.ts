@@ -16,3 +16,4 @@ export { startAuditedWorker, WORKER_ISSUER, WORKER_AUDIENCE, type AuditedWorker 
 export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } from "./canary-candidate.ts";
 export { startEntityServer, type EntityServer, type EntityServerMode } from "./entity-server.ts";
 export { startOtlpCollector, otlpMetric, otlpAttributes, type OtlpCollector, type OtlpRequest, type OtlpExportRequest } from "./otlp-collector.ts";
+export { startS3rver, type S3rverServer } from "./s3rver.ts";

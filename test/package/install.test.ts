@@ -84,14 +84,14 @@ describe("the tarball", () => {
   it("takes hono as a peer range and the store clients as optional peers", () => {
     const pkg = JSON.parse(readFileSync(join(consumer, "node_modules", "gatehouse", "package.json"), "utf8"));
     expect(pkg.peerDependencies.hono).toMatch(/^\^4\./);
-    for (const client of ["ioredis", "@upstash/redis", "@aws-sdk/client-dynamodb", "@opentelemetry/sdk-metrics", "@opentelemetry/exporter-metrics-otlp-http", "@opentelemetry/resources"]) {
+    for (const client of ["ioredis", "@upstash/redis", "@aws-sdk/client-dynamodb", "@aws-sdk/client-s3", "@opentelemetry/sdk-metrics", "@opentelemetry/exporter-metrics-otlp-http", "@opentelemetry/resources"]) {
       expect(pkg.peerDependencies[client]).toBeDefined();
       expect(pkg.peerDependenciesMeta[client]).toEqual({ optional: true });
     }
     expect(pkg.dependencies.jose).toBeDefined();
     expect(pkg.dependencies.hono).toBeUndefined();
     // The optional peers stay out of a default install, so no Worker can bundle them by accident
-    for (const client of ["ioredis", "@upstash/redis", "@aws-sdk/client-dynamodb", "@opentelemetry/sdk-metrics", "tsx"]) expect(existsSync(join(consumer, "node_modules", client))).toBe(false);
+    for (const client of ["ioredis", "@upstash/redis", "@aws-sdk/client-dynamodb", "@aws-sdk/client-s3", "@opentelemetry/sdk-metrics", "tsx"]) expect(existsSync(join(consumer, "node_modules", client))).toBe(false);
   });
 });
 

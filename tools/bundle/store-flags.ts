@@ -2,12 +2,12 @@ import { UsageError } from "../cli/command.ts";
 import { DEFAULT_BUNDLE_PREFIX } from "../../shared/bundle/defaults.ts";
 import type { BundleStore } from "./store.ts";
 import { runWithStore } from "../revocation/run-with-store.ts";
-import { storeFlags, storeUsage } from "../revocation/open-store.ts";
+import { storeFlags, storeUsageFor } from "../revocation/open-store.ts";
 
-/** The store flags of `revoke` plus `--prefix`, for `publish`, `rollback` and `bundles list`. */
+/** The store flags of `revoke` (and `s3`'s, which serve bundles only) plus `--prefix`, for `publish`, `rollback` and `bundles list`. */
 export const bundleStoreFlags = { ...storeFlags, prefix: { type: "string" as const } };
 
-export const bundleStoreUsage = `${storeUsage}
+export const bundleStoreUsage = `${storeUsageFor("policyBundle")}
   --prefix PREFIX                key prefix; default ${DEFAULT_BUNDLE_PREFIX} (policyBundle.prefix)`;
 
 /** Opens the store the flags name as a bundle store, runs `action`, always closes it. */
@@ -16,5 +16,5 @@ export async function runWithBundleStore(values: Readonly<Record<string, unknown
   if (typeof prefix !== "string" || prefix === "") throw new UsageError("`--prefix` expects a non-empty key prefix");
   // Loaded when a command runs, not when `--help` lists the commands (the bundle format loads jose and valibot)
   const { createBundleStore } = await import("./store.ts");
-  return runWithStore(values, ({ store, description }) => action(createBundleStore(store, prefix), description));
+  return runWithStore(values, ({ store, description }) => action(createBundleStore(store, prefix), description), "policyBundle");
 }

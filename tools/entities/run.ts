@@ -26,7 +26,7 @@ export async function runEntities(args: string[]): Promise<number> {
         await store.put(entityStoreKey(checked.uid), checked.text, NO_EXPIRY_SECONDS);
         console.log(values.json ? JSON.stringify({ uid: checked.uid, bytes: checked.text.length }) : `put ${checked.uid} in ${description}`);
         return 0;
-      });
+      }, "entities");
     }
     case "import": {
       if (argument === undefined) throw new UsageError("expected `entities import FILE`");
@@ -39,7 +39,7 @@ export async function runEntities(args: string[]): Promise<number> {
         for (const one of checked) await store.put(entityStoreKey(one.uid), one.text, NO_EXPIRY_SECONDS);
         console.log(values.json ? JSON.stringify({ imported: checked.length }) : `imported ${checked.length} records into ${description}`);
         return 0;
-      });
+      }, "entities");
     }
     case "get":
     case "rm": {
@@ -57,7 +57,7 @@ export async function runEntities(args: string[]): Promise<number> {
         }
         console.log(text);
         return 0;
-      });
+      }, "entities");
     }
     case "list": {
       if (argument !== undefined) throw new UsageError(`unexpected \`${argument}\``);
@@ -68,7 +68,7 @@ export async function runEntities(args: string[]): Promise<number> {
         if (values.json) console.log(JSON.stringify(uids));
         else for (const uid of uids) console.log(uid);
         return 0;
-      });
+      }, "entities");
     }
     default:
       throw new UsageError("expected `entities put|get|rm|list|import`");

@@ -14,6 +14,7 @@ export const RUNTIME_ENTRIES: Readonly<Record<string, string>> = {
   "stores/upstash": "shared/revocation/stores/upstash.ts",
   "stores/redis": "functions/stores/redis.ts",
   "stores/dynamodb": "functions/stores/dynamodb.ts",
+  "stores/s3": "functions/stores/s3.ts",
 };
 
 /** Programs (bins): name of the built file -> source. */

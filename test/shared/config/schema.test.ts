@@ -83,6 +83,7 @@ const VALID: Record<string, GatehouseConfig> = {
   "memory store": defineConfig({ ...base, revocation: { store: { kind: "memory" } } }),
   "policy bundles, at their bounds": defineConfig({ ...base, policyBundle: { store: { kind: "redis", url: "redis://127.0.0.1:6379" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64", kid: "k1" }, pollSeconds: 1, maxBytes: 1024, prefix: "p:" } }),
   "policy bundles off": defineConfig({ ...base, policyBundle: null }),
+  "policy bundles in S3": defineConfig({ ...base, policyBundle: { store: { kind: "s3", bucket: "bundles", prefix: "gatehouse/", region: "eu-west-1", endpoint: "http://127.0.0.1:4568", forcePathStyle: true }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64" } } }),
   "a canary rollout and replay facts": defineConfig({
     ...base,
     revocation: { store: { kind: "memory" } },
@@ -110,6 +111,8 @@ const INVALID: Array<{ name: string; field: string; config: unknown }> = [
   { name: "onForbidError maybe", field: "onForbidError", config: { ...base, onForbidError: "maybe" } },
   { name: "a policy bundle key that is not Ed25519", field: "policyBundle.publicKey", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "EC", crv: "P-256", x: "a" } } } },
   { name: "a policy bundle poll of 0 s", field: "policyBundle.pollSeconds", config: { ...base, policyBundle: { store: { kind: "memory" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64" }, pollSeconds: 0 } } },
+  { name: "an S3 revocation store (S3 holds policy bundles only)", field: "revocation.store.kind", config: { ...base, revocation: { store: { kind: "s3", bucket: "b" } } } },
+  { name: "an S3 bundle store without its bucket", field: "policyBundle.store.bucket", config: { ...base, policyBundle: { store: { kind: "s3" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "gD8Zpll7LRUw8_FimjL5xcNp6KtdwXj-Xe6Yr_NEg64" } } } },
   { name: "a canary share above 1", field: "rollout.canary.share", config: { ...base, rollout: { canary: { share: 1.5 } } } },
   { name: "a rollback window of 0 s", field: "rollout.rollback.windowSeconds", config: { ...base, rollout: { canary: { share: 0.1 }, rollback: { windowSeconds: 0 } } } },
 ];
@@ -168,6 +171,11 @@ describe("the type refuses misuse (npm run typecheck), and so does the validator
   it("a fail mode that does not exist", () => {
     // @ts-expect-error: `sometimes` is not a fail mode
     expect(refusal(defineConfig({ ...base, failMode: "sometimes" }))?.field).toBe("failMode");
+  });
+
+  it("an S3 revocation store", () => {
+    // @ts-expect-error: `s3` is a policy bundle store only
+    expect(refusal(defineConfig({ ...base, revocation: { store: { kind: "s3", bucket: "b" } } }))?.field).toBe("revocation.store.kind");
   });
 
   it("a missing revocation section", () => {

@@ -27,7 +27,7 @@ const STEPS: Record<string, RegExp> = {
   evaluate: /\.evaluate\(/,
 };
 // CreateHttpStore (shared/revocation/stores/http.ts)
-const STORE_BUILDERS = /\b(createMemoryStore|createKvStore|createUpstashStore|createRedisStore|createDynamoDbStore|createHttpStore)\(|new (Redis|DynamoDBClient)\(/;
+const STORE_BUILDERS = /\b(createMemoryStore|createKvStore|createUpstashStore|createRedisStore|createDynamoDbStore|createHttpStore|createS3Store)\(|new (Redis|DynamoDBClient|S3Client)\(/;
 
 describe("tree facts", () => {
   it("reads the tree", () => {
@@ -60,6 +60,7 @@ describe("tree facts", () => {
     expect(builders.sort()).toEqual([
       "functions/stores/dynamodb.ts",
       "functions/stores/redis.ts",
+      "functions/stores/s3.ts",
       "shared/revocation/stores/http.ts",
       "shared/revocation/stores/kv.ts",
       "shared/revocation/stores/memory.ts",
@@ -69,10 +70,10 @@ describe("tree facts", () => {
     for (const file of builders) expect({ file, kind: /export const \w+Store: StoreKind</.test(text.get(file)!) }).toEqual({ file, kind: true });
   });
 
-  it("the registries: client-free kinds for Workers, runtime-neutral kinds everywhere, Node's add redis and dynamodb, the CLI's swap kv for Miniflare's", () => {
+  it("the registries: client-free kinds for Workers, runtime-neutral kinds everywhere, Node's add redis, dynamodb and s3, the CLI's swap kv for Miniflare's", () => {
     expect(Object.keys(edgeStores)).toEqual(["memory", "kv"]);
     expect(Object.keys(neutralStores)).toEqual(["memory", "kv", "upstash", "http"]);
-    expect(Object.keys(nodeStores)).toEqual(["memory", "kv", "upstash", "http", "redis", "dynamodb"]);
+    expect(Object.keys(nodeStores)).toEqual(["memory", "kv", "upstash", "http", "redis", "dynamodb", "s3"]);
     expect(Object.keys(cliStores)).toEqual(Object.keys(nodeStores));
   });
 
