@@ -54,11 +54,23 @@ export function featuresOf(config: unknown): OptionalFeature[] {
   return OPTIONAL_FEATURES.filter((feature) => on[feature]);
 }
 
+/** An unknown feature name; named like the build scripts' errors, which print it as one line. */
+class FeatureChoiceError extends Error {
+  override readonly name = "BuildError";
+}
+
+/** `--features all` or `--features entities,rollout` of the build scripts; `undefined` without the flag. */
+export function parseFeaturesFlag(value: string | undefined): FeatureChoice | undefined {
+  if (value === undefined) return undefined;
+  if (value === "all") return "all";
+  return value === "" || value === "none" ? [] : (value.split(",").map((name) => name.trim()) as OptionalFeature[]);
+}
+
 /** The features a build keeps: the `choice` when given, else those `config` names. */
 export function resolveFeatures(choice: FeatureChoice | undefined, config: unknown): OptionalFeature[] {
   if (choice === "all") return [...OPTIONAL_FEATURES];
   if (choice !== undefined) {
-    for (const feature of choice) if (!OPTIONAL_FEATURES.includes(feature)) throw new Error(`features: expected one of ${OPTIONAL_FEATURES.join(", ")}, got \`${feature}\``);
+    for (const feature of choice) if (!OPTIONAL_FEATURES.includes(feature)) throw new FeatureChoiceError(`features: expected one of ${OPTIONAL_FEATURES.join(", ")}, got \`${feature}\``);
     return OPTIONAL_FEATURES.filter((feature) => choice.includes(feature));
   }
   return featuresOf(config);

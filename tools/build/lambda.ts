@@ -1,4 +1,4 @@
-// `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR --break-glass DIR]`: compile the policies
+// `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR --break-glass DIR --features all|LIST]`: compile the policies
 // (and a shadow candidate, and the break-glass set), bundle the Lambda authorizer into one ES module for
 // Lambda nodejs24.x (dist/lambda/index.mjs, handler `index.handler`) and zip it (dist/lambda/function.zip).
 import { build } from "esbuild";
@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
 import { breakGlassMismatch } from "./break-glass.ts";
-import { featuresPlugin, resolveFeatures, writeFeaturesModule, type FeatureChoice, type OptionalFeature } from "./features.ts";
+import { featuresPlugin, parseFeaturesFlag, resolveFeatures, writeFeaturesModule, type FeatureChoice, type OptionalFeature } from "./features.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -250,10 +250,11 @@ function argValue(args: string[], flag: string): string | undefined {
 
 async function main(args: string[]): Promise<number> {
   try {
-    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out"), shadowDir: argValue(args, "--shadow"), breakGlassDir: argValue(args, "--break-glass") });
+    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out"), shadowDir: argValue(args, "--shadow"), breakGlassDir: argValue(args, "--break-glass"), features: parseFeaturesFlag(argValue(args, "--features")) });
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     console.log(`built ${result.bundleFile} (${kib(result.bundleBytes)}, ${kib(result.gzipBytes)} gzip) and ${result.zipFile} (${kib(result.zipBytes)})`);
     if (result.policyVersion) console.log(`policies ${result.policyVersion.slice(0, 12)}`);
+    console.log(`optional features: ${result.features.join(", ") || "none"}`);
     if (result.shadowPolicyVersion) console.log(`shadow policies ${result.shadowPolicyVersion.slice(0, 12)} (evaluated beside, never deciding)`);
     if (result.breakGlassPolicyVersion) console.log(`break-glass policies ${result.breakGlassPolicyVersion.slice(0, 12)} (deciding for break-glass tokens only)`);
     return 0;

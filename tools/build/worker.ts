@@ -1,6 +1,7 @@
-// `npm run build:worker [-- --policies DIR --out DIR --shadow DIR --break-glass DIR]`: compiles the
-// policy project (a candidate one for shadow mode, the break-glass one for emergency access) and bundles the Worker exactly as it deploys, with
-// `wrangler deploy --dry-run` against infra/wrangler.toml.
+// `npm run build:worker [-- --policies DIR --out DIR --shadow DIR --break-glass DIR --features all|LIST]`:
+// compiles the policy project (a candidate one for shadow mode, the break-glass one for emergency
+// access) and bundles the Worker exactly as it deploys, with `wrangler deploy --dry-run` against a
+// copy of infra/wrangler.toml that keeps only the optional features its GATEHOUSE_CONFIG names.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -9,7 +10,7 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
 import { packageRoot, PACKAGED } from "../package/mode.ts";
-import { FEATURES_MODULE, FEATURES_SPECIFIER, OPTIONAL_FEATURES, resolveFeatures, writeFeaturesModule, type FeatureChoice, type OptionalFeature } from "./features.ts";
+import { FEATURES_MODULE, FEATURES_SPECIFIER, OPTIONAL_FEATURES, parseFeaturesFlag, resolveFeatures, writeFeaturesModule, type FeatureChoice, type OptionalFeature } from "./features.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -243,12 +244,12 @@ function run(command: string, args: string[]): Promise<{ code: number; text: str
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, shadow: { type: "string" }, "break-glass": { type: "string" }, verbose: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, shadow: { type: "string" }, "break-glass": { type: "string" }, features: { type: "string" }, verbose: { type: "boolean" } } });
   try {
-    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, shadowDir: values.shadow, breakGlassDir: values["break-glass"], verbose: values.verbose });
+    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, shadowDir: values.shadow, breakGlassDir: values["break-glass"], features: parseFeaturesFlag(values.features), verbose: values.verbose });
     const shadow = built.shadowPolicyVersion === null ? "" : `, shadow policies ${built.shadowPolicyVersion.slice(0, 12)}`;
     const glass = built.breakGlassPolicyVersion === null ? "" : `, break-glass policies ${built.breakGlassPolicyVersion.slice(0, 12)}`;
-    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)}${shadow}${glass})`);
+    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)}${shadow}${glass}; optional features: ${built.features.join(", ") || "none"})`);
   } catch (error) {
     console.error(`build:worker: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
