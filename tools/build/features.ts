@@ -20,11 +20,16 @@ const ABSENT_MODULE = join(ROOT, "shared", "features", "absent.ts");
 
 /** Each optional feature: the constructors shared/features/index.ts exports for it, and the file they live in. */
 export const FEATURE_EXPORTS: Readonly<Record<OptionalFeature, readonly { readonly names: readonly string[]; readonly file: string }[]>> = {
-  entities: [{ names: ["buildEntityStage"], file: "shared/pipeline/entity-parts.ts" }, { names: ["openEntityDeps"], file: "shared/entities/open-source.ts" }],
-  policyBundle: [{ names: ["attachPolicyBundle"], file: "shared/bundle/attach.ts" }],
-  rollout: [{ names: ["attachRollout"], file: "shared/rollout/attach.ts" }],
-  introspection: [{ names: ["createIntrospection"], file: "shared/token/introspect.ts" }],
-  discovery: [{ names: ["createDiscoveryKeyResolver"], file: "shared/token/discovery.ts" }],
+  entities: [
+    { names: ["resolveEntitiesConfig"], file: "shared/entities/config.ts" },
+    { names: ["buildEntityStage"], file: "shared/pipeline/entity-parts.ts" },
+    { names: ["openEntityDeps"], file: "shared/entities/open-source.ts" },
+    { names: ["entitiesStage", "prefetchEntities"], file: "shared/pipeline/stages/entities.ts" },
+  ],
+  policyBundle: [{ names: ["resolvePolicyBundleConfig"], file: "shared/bundle/config.ts" }, { names: ["attachPolicyBundle"], file: "shared/bundle/attach.ts" }],
+  rollout: [{ names: ["resolveRolloutConfig"], file: "shared/rollout/config.ts" }, { names: ["attachRollout"], file: "shared/rollout/attach.ts" }],
+  introspection: [{ names: ["resolveIntrospection"], file: "shared/token/provider-config.ts" }, { names: ["createIntrospection"], file: "shared/token/introspect.ts" }],
+  discovery: [{ names: ["resolveDiscovery"], file: "shared/token/provider-config.ts" }, { names: ["createDiscoveryKeyResolver"], file: "shared/token/discovery.ts" }],
 };
 
 /** Every optional feature, in a fixed order. */

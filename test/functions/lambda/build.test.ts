@@ -132,8 +132,8 @@ describe("the feature-gated build", () => {
     ["entities", { entities: { source: { kind: "memory" } } }, {}],
     ["policyBundle", { policyBundle: { store: { kind: "memory" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" } } }, {}],
     ["rollout", { rollout: { canary: { share: 0.1 } } }, {}],
-    ["token.issuers[].introspection", {}, { introspection: { endpoint: "https://auth.example/introspect", clientId: "gatehouse", clientAuth: "client_secret_basic", clientSecret: "secret" } }],
-    ["token.issuers[].discovery", {}, { discovery: true, jwks: undefined }],
+    ["token.issuers[0].introspection", {}, { introspection: { endpoint: "https://auth.example/introspect", clientId: "gatehouse", clientAuth: "client_secret_basic", clientSecret: "secret" } }],
+    ["token.issuers[0].discovery", {}, { discovery: true, jwks: undefined }],
   ])("fails the init, naming `%s`, when the configuration names a feature the bundle was built without", (field, sections, issuerChanges) => {
     const config = { token: { issuers: [{ ...issuer(), ...issuerChanges }] }, revocation: null, ...sections };
     const { status, stderr } = run([], { GATEHOUSE_CONFIG: JSON.stringify(config) });

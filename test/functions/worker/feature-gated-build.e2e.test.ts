@@ -75,7 +75,7 @@ describe("security: a configuration naming a feature the bundle was built withou
   it.each([
     ["entities", { entities: ENTITIES }],
     ["policyBundle", { policyBundle: { store: { kind: "kv" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" } } }],
-    ["token.issuers[].discovery", { token: { issuers: [{ issuer: "https://idp.example", audience: "gatehouse-demo", algorithms: ["ES256"], discovery: true }] } }],
+    ["token.issuers[0].discovery", { token: { issuers: [{ issuer: "https://idp.example", audience: "gatehouse-demo", algorithms: ["ES256"], discovery: true }] } }],
   ])("refuses every request, closed (503 config_refused), and logs `%s`", async (field, config) => {
     const worker = await start(gated.bundlePath, config);
     const read = await worker.fetch("GET", "/tenants/acme/orders/o-17", viewer);
