@@ -7,7 +7,7 @@ import { ConfigError } from "../../shared/errors.ts";
 import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore } from "../../shared/revocation/registry.ts";
-import { openEntityDeps } from "../../shared/entities/open-source.ts";
+import { openEntityDeps } from "../../shared/features/index.ts";
 import type { RevocationStore } from "../../shared/revocation/store.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import { nodeStores } from "../stores/registry.ts";

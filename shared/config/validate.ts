@@ -1,9 +1,8 @@
 import { resolveAuditConfig } from "../audit/configure.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveRevocationConfig } from "../revocation/config.ts";
-import { resolvePolicyBundleConfig } from "../bundle/config.ts";
-import { resolveRolloutConfig } from "../rollout/config.ts";
-import { resolveEntitiesConfig } from "../entities/config.ts";
+// Optional features' sections: a build without one refuses the section here, unread
+import { resolveEntitiesConfig, resolvePolicyBundleConfig, resolveRolloutConfig } from "../features/index.ts";
 import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";

@@ -7,7 +7,7 @@ import type { GatehouseConfig, ResolvedConfig } from "../config/types.ts";
 import { ConfigError } from "../errors.ts";
 import { ownsPolicySet } from "../policy/define.ts";
 import type { CompiledPolicySet } from "../policy/types.ts";
-import { createRevocationChecker, type RevocationChecker } from "../revocation/check.ts";
+import { createRevocationChecker } from "../revocation/check.ts";
 import type { RevocationStore } from "../revocation/store.ts";
 import type { FetchLike, JwksPersistence, JwksRegistry } from "../token/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../token/verify.ts";
@@ -20,13 +20,13 @@ import type { PipelineParts } from "./parts.ts";
 import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
-import { createCanary, storeRollbackFlag, writeRollbackEvent, type Canary, type ResolvedRolloutConfig, type RollbackEvent } from "../rollout/index.ts";
+import type { Canary } from "../rollout/index.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
-import { attachPolicyBundle } from "../bundle/attach.ts";
 import type { DecisionMetrics } from "../metrics/observer.ts";
 import { createReadinessCheck, type Readiness } from "./readiness.ts";
 import { sharedJwksRegistry } from "../token/jwks.ts";
-import { buildEntityStage } from "./entity-parts.ts";
+// Optional features come through one module, which the Worker and Lambda builds may trim
+import { attachPolicyBundle, attachRollout, buildEntityStage } from "../features/index.ts";
 import type { EntitySource } from "../entities/source.ts";
 
 /** What an adapter supplies besides the configuration. Each part but `policies` has a plain default. */
@@ -182,7 +182,7 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
     entities: buildEntityStage(resolved.entities ?? null, policies, clock, deps.entitySource, deps.entitiesShareStore === true, ownRuntime),
   };
   // The canary rollout of the candidate, when configured (the shared flag uses the revocation store)
-  const canary = resolved.rollout === null ? null : rolloutCanary(resolved.rollout, shadowPolicies, policyVersion, clock, sink, parts.checker, metrics);
+  const canary = attachRollout(resolved.rollout, { candidate: shadowPolicies, stableVersion: policyVersion, clock, sink, store: checker === null ? null : checker.store, metrics });
   if (canary !== null) (parts as { canary?: Canary | null }).canary = canary;
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   // The same registry, clock and fetch as the verifier, so a key set loaded here serves requests
@@ -218,23 +218,4 @@ export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps):
   // The version deciding now, and a way to poll at once
   Object.defineProperty(authorizer, "policyVersion", { get: () => String(bundle.live.version), enumerable: true });
   return Object.assign(authorizer, { livePolicies: bundle.live, refreshPolicies: () => bundle.refresher.refresh() });
-}
-
-// The candidate is the shadow set; without one there is nothing to roll out
-function rolloutCanary(config: ResolvedRolloutConfig, candidate: CompiledPolicySet | null, stableVersion: string | null, clock: Clock, sink: AuditSink, checker: RevocationChecker | null, metrics: DecisionMetrics | null): Canary {
-  if (candidate === null) throw new ConfigError("rollout", "expected a candidate policy set to roll out (`shadowPolicies`, from `gatehouse build --shadow DIR`)");
-  let shared = null;
-  if (config.rollback !== null && config.rollback.sharedTtlMs !== null) {
-    if (checker === null) throw new ConfigError("rollout.rollback.shared", "expected a `revocation` store to share the rollback flag through, or `null`");
-    shared = storeRollbackFlag(checker.store);
-  }
-  const writeEvent = (event: RollbackEvent) => {
-    writeRollbackEvent(sink, event);
-    try {
-      metrics?.canaryRollback?.(event.rule);
-    } catch {
-      // a metrics failure must not undo the rollback
-    }
-  };
-  return createCanary({ config, candidate, stableVersion, clock, shared, writeEvent });
 }

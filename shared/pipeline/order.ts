@@ -2,7 +2,7 @@ import type { PipelineParts } from "./parts.ts";
 import type { NamedStage, Stage, StageName } from "./state.ts";
 import { credentialStage } from "./stages/credential.ts";
 import { decisionStage } from "./stages/decision.ts";
-import { entitiesStage, prefetchEntities } from "./stages/entities.ts";
+import { entitiesStage, prefetchEntities } from "../features/index.ts";
 import { pathStage } from "./stages/path.ts";
 import { policiesStage } from "./stages/policies.ts";
 import { principalStage } from "./stages/principal.ts";

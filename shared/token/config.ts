@@ -1,9 +1,10 @@
 import type { JWK } from "jose";
 import { ConfigError } from "../errors.ts";
 import { deepFreeze } from "./internal.ts";
-// Discovery, introspection, DPoP and mTLS options
+// Discovery, introspection, DPoP and mTLS options; the first two are optional features a build may leave out
+import { resolveDiscovery, resolveIntrospection } from "../features/index.ts";
 import {
-  resolveDiscovery, resolveDpop, resolveIntrospection, resolveMtls,
+  resolveDpop, resolveMtls,
   type DiscoveryConfig, type DpopConfig, type IntrospectionConfig, type MtlsConfig,
   type ResolvedDiscovery, type ResolvedDpop, type ResolvedIntrospection, type ResolvedMtls,
 } from "./provider-config.ts";

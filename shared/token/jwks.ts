@@ -2,7 +2,8 @@ import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock/index.ts";
 import { joinFlight } from "./join-flight.ts";
 import type { JwkSet, ResolvedIssuer, ResolvedKeySource } from "./config.ts";
-import { createDiscoveryKeyResolver } from "./discovery.ts";
+// Optional: a build may leave discovery out (tools/build/features.ts)
+import { createDiscoveryKeyResolver } from "../features/index.ts";
 import { deepFreeze, isRecord } from "./internal.ts";
 import { readLimitedText } from "./read-limited.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";

@@ -7,7 +7,9 @@ import { issuedInFuture } from "./issued-at.ts";
 import { createKeyResolver, sharedJwksRegistry, type FetchLike, type JwksPersistence, type JwksRegistry, type KeyLookup } from "./jwks.ts";
 import { tokenFailure, type TokenFailure } from "./reasons.ts";
 import { createTokenCache } from "./token-cache.ts";
-import { createIntrospection, type Introspection } from "./introspect.ts";
+import type { Introspection } from "./introspect.ts";
+// Optional: a build may leave introspection out (tools/build/features.ts)
+import { createIntrospection } from "../features/index.ts";
 
 /** Verified claims, frozen: the pipeline, policies and audit all read the same object. */
 export type JwtClaims = Readonly<JWTPayload>;

@@ -197,6 +197,8 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
   const jwks = await startJwksServer([key.publicJwk]);
   const servers: Server[] = [];
   try {
+    // Built for infra/wrangler.toml's example configuration, as `build:worker` deploys it: no optional
+    // features, which the configurations below do not use either; `worker_gzip_bytes` is this bundle
     const built = await buildWorker({ outDir: join(dir, "worker") });
     const [middlewareScript, honoScript] = await Promise.all([middlewareWorker(join(dir, "worker", "policies.js"), dir), honoJwkWorker(key, dir)]);
     const claims = { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] };

@@ -9,7 +9,7 @@ import { buildWorker } from "../../tools/build/worker.ts";
 import { repoRoot } from "./corpus.ts";
 import type { KVNamespaceLike } from "./miniflare.ts";
 
-const SOURCES = ["shared", "functions/worker", "policies", "infra/wrangler.toml", "tools/build/worker.ts", "tools/compiler"];
+const SOURCES = ["shared", "functions/worker", "policies", "infra/wrangler.toml", "tools/build/worker.ts", "tools/build/features.ts", "tools/compiler"];
 
 function hashSources(root: string): string {
   const hash = createHash("sha256");
@@ -29,7 +29,8 @@ let building: Promise<string> | undefined;
 
 /**
  * Builds the Worker bundle with `buildWorker` (wrangler's dry run) into `.gatehouse/test-bundles/<hash>/`,
- * once per source state: later test files and runs reuse it while no source changed.
+ * once per source state: later test files and runs reuse it while no source changed. It carries every
+ * optional feature, since the tests run it with many configurations.
  */
 export function workerBundle(): Promise<string> {
   building ??= (async () => {
@@ -46,7 +47,7 @@ export function workerBundle(): Promise<string> {
       }
     }
     mkdirSync(outDir, { recursive: true });
-    return (await buildWorker({ outDir })).bundlePath;
+    return (await buildWorker({ outDir, features: "all" })).bundlePath;
   })();
   return building;
 }

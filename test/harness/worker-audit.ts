@@ -12,6 +12,8 @@ export interface AuditedWorker {
   fetch(method: string, path: string, claims?: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
   /** Everything workerd printed on stdout so far. */
   stdout(): string;
+  /** Everything workerd printed on stderr so far (`console.error`: a refused configuration's field). */
+  stderr(): string;
   /** The JSON lines printed so far that contain `marker`, waiting until there are at least `count`. */
   lines(count: number, marker?: string): Promise<string[]>;
   /** With `captureMetrics`: the Analytics Engine data points written so far, waiting until there are at least `count`. */
@@ -32,6 +34,7 @@ export default function () {
  */
 export async function startAuditedWorker(bundlePath: string, key: TestKey, config: Record<string, unknown>, options: { readonly captureMetrics?: boolean } = {}): Promise<AuditedWorker> {
   let out = "";
+  let err = "";
   const full = {
     token: { issuers: [{ issuer: WORKER_ISSUER, audience: WORKER_AUDIENCE, algorithms: [key.alg], jwks: { keys: [key.publicJwk] } }] },
     revocation: { store: { kind: "kv" }, ttlMs: 1000 },
@@ -51,7 +54,7 @@ export async function startAuditedWorker(bundlePath: string, key: TestKey, confi
     workers: options.captureMetrics ? [gatehouse, { name: "ae-capture", modules: true, script: CAPTURE }] : [gatehouse],
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
       stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-      stderr.resume();
+      stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
     },
   } as unknown as MiniflareOptions);
   await mf.ready;
@@ -63,6 +66,7 @@ export async function startAuditedWorker(bundlePath: string, key: TestKey, confi
       return mf.dispatchFetch(new URL(path, "http://gatehouse.test").toString(), { method, headers: all }) as unknown as Promise<Response>;
     },
     stdout: () => out,
+    stderr: () => err,
     lines: async (count, marker = '"decision_id"') => {
       // workerd's stdout reaches us through a pipe, a moment after the response
       for (let waited = 0; matching(marker).length < count && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));

@@ -1,4 +1,4 @@
-// `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR --break-glass DIR]`: compile the policies
+// `npm run build:lambda [-- --config FILE --policies DIR --out DIR --shadow DIR --break-glass DIR --features all|LIST]`: compile the policies
 // (and a shadow candidate, and the break-glass set), bundle the Lambda authorizer into one ES module for
 // Lambda nodejs24.x (dist/lambda/index.mjs, handler `index.handler`) and zip it (dist/lambda/function.zip).
 import { build } from "esbuild";
@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
 import { breakGlassMismatch } from "./break-glass.ts";
+import { featuresPlugin, parseFeaturesFlag, resolveFeatures, writeFeaturesModule, type FeatureChoice, type OptionalFeature } from "./features.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -37,6 +38,12 @@ export interface BuildLambdaOptions {
   readonly external?: readonly string[];
   /** Minify; default true. */
   readonly minify?: boolean;
+  /**
+   * The optional features bundled (entities, policy bundles, rollout, introspection, discovery):
+   * default those the config file names, or all without a config file (`GATEHOUSE_CONFIG` is then
+   * read at run time). A configuration naming a feature the bundle lacks fails the init.
+   */
+  readonly features?: FeatureChoice;
 }
 
 /** What `buildLambda` wrote. */
@@ -55,6 +62,8 @@ export interface BuildLambdaResult {
   readonly shadowPolicyVersion: string | null;
   /** Content hash of the break-glass policies; `null` without `breakGlassDir`. */
   readonly breakGlassPolicyVersion: string | null;
+  /** The optional features the bundle carries. */
+  readonly features: readonly OptionalFeature[];
 }
 
 /** A build problem (bad path, policy compile error), printed as one line by the CLI. */
@@ -74,9 +83,10 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
   if (shadowDir !== undefined && !existsSync(shadowDir)) throw new BuildError(`shadow: no policy project at \`${shadowDir}\``);
   const breakGlassDir = options.breakGlassDir === undefined ? undefined : resolve(options.breakGlassDir);
   if (breakGlassDir !== undefined && !existsSync(breakGlassDir)) throw new BuildError(`break-glass: no policy project at \`${breakGlassDir}\``);
+  let config: unknown;
   if (configFile) {
     try {
-      JSON.parse(readFileSync(configFile, "utf8"));
+      config = JSON.parse(readFileSync(configFile, "utf8"));
     } catch (error) {
       throw new BuildError(`config: \`${configFile}\` is not JSON: ${(error as Error).message}`);
     }
@@ -113,6 +123,9 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
         throw new BuildError(`break-glass policies \`${breakGlassDir}\`: ${(error as Error).message.split("\n")[0]}`);
       }
     }
+    const features = resolveFeatures(options.features, configFile ? config : undefined);
+    const featuresModule = join(work, "features.mjs");
+    writeFeaturesModule(featuresModule, features);
     const entry = join(work, "entry.mjs");
     const href = (file: string) => JSON.stringify(pathToFileURL(file).pathname);
     writeFileSync(entry, [
@@ -149,6 +162,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       external: [...(options.external ?? [])],
       // CommonJS dependencies (ioredis) call `require` for Node built-ins, which an ES module lacks
       banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
+      plugins: [featuresPlugin(featuresModule)],
       logLevel: "silent",
     }).catch((error: Error) => {
       throw new BuildError(`bundle: ${error.message.split("\n")[0]}`);
@@ -166,6 +180,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       policyVersion,
       shadowPolicyVersion,
       breakGlassPolicyVersion,
+      features,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -235,10 +250,11 @@ function argValue(args: string[], flag: string): string | undefined {
 
 async function main(args: string[]): Promise<number> {
   try {
-    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out"), shadowDir: argValue(args, "--shadow"), breakGlassDir: argValue(args, "--break-glass") });
+    const result = await buildLambda({ configFile: argValue(args, "--config"), policiesDir: argValue(args, "--policies"), outDir: argValue(args, "--out"), shadowDir: argValue(args, "--shadow"), breakGlassDir: argValue(args, "--break-glass"), features: parseFeaturesFlag(argValue(args, "--features")) });
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     console.log(`built ${result.bundleFile} (${kib(result.bundleBytes)}, ${kib(result.gzipBytes)} gzip) and ${result.zipFile} (${kib(result.zipBytes)})`);
     if (result.policyVersion) console.log(`policies ${result.policyVersion.slice(0, 12)}`);
+    console.log(`optional features: ${result.features.join(", ") || "none"}`);
     if (result.shadowPolicyVersion) console.log(`shadow policies ${result.shadowPolicyVersion.slice(0, 12)} (evaluated beside, never deciding)`);
     if (result.breakGlassPolicyVersion) console.log(`break-glass policies ${result.breakGlassPolicyVersion.slice(0, 12)} (deciding for break-glass tokens only)`);
     return 0;

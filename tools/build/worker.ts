@@ -1,6 +1,7 @@
-// `npm run build:worker [-- --policies DIR --out DIR --shadow DIR --break-glass DIR]`: compiles the
-// policy project (a candidate one for shadow mode, the break-glass one for emergency access) and bundles the Worker exactly as it deploys, with
-// `wrangler deploy --dry-run` against infra/wrangler.toml.
+// `npm run build:worker [-- --policies DIR --out DIR --shadow DIR --break-glass DIR --features all|LIST]`:
+// compiles the policy project (a candidate one for shadow mode, the break-glass one for emergency
+// access) and bundles the Worker exactly as it deploys, with `wrangler deploy --dry-run` against a
+// copy of infra/wrangler.toml that keeps only the optional features its GATEHOUSE_CONFIG names.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -9,6 +10,7 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
 import { packageRoot, PACKAGED } from "../package/mode.ts";
+import { FEATURES_MODULE, FEATURES_SPECIFIER, OPTIONAL_FEATURES, parseFeaturesFlag, resolveFeatures, writeFeaturesModule, type FeatureChoice, type OptionalFeature } from "./features.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -32,6 +34,15 @@ export interface BuildWorkerOptions {
    * none: the module is then `null`, and a configuration with `breakGlass` refuses to start.
    */
   readonly breakGlassDir?: string;
+  /**
+   * The `GatehouseConfig` the Worker will run with; its optional features (entities, policy
+   * bundles, rollout, introspection, discovery) are the ones bundled. Default the `GATEHOUSE_CONFIG`
+   * of infra/wrangler.toml; without one there, every feature. A configuration naming a feature the
+   * bundle lacks is refused at start (503 `config_refused`, the field in the log).
+   */
+  readonly config?: unknown;
+  /** Which optional features to bundle, whatever `config` says: `"all"` or a list. Default from `config`. */
+  readonly features?: FeatureChoice;
 }
 
 /** What the Worker bundles as `@gatehouse/shadow-policies` when no candidate was given. */
@@ -50,6 +61,8 @@ export interface BuiltWorker {
   readonly shadowPolicyVersion: string | null;
   /** Content hash of the break-glass policies; `null` without `breakGlassDir`. */
   readonly breakGlassPolicyVersion: string | null;
+  /** The optional features the bundle carries. */
+  readonly features: readonly OptionalFeature[];
 }
 
 /** A build that failed: compile diagnostics or wrangler's own output, in one message. */
@@ -66,10 +79,11 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   const routesSource = join(policiesDir, "routes.json");
   if (!existsSync(routesSource)) throw new BuildError(`${routesSource}: expected the route table of the policy project`);
   // infra/wrangler.toml aliases the four build-time modules to dist/policies.js, dist/policies.shadow.js,
-  // dist/break-glass/policies.js and dist/routes.json.
-  // Another output directory (dev server, tests, bench) gets its own copy of the file with its own
-  // paths, so concurrent builds never overwrite each other's inputs. (wrangler 4.86 ignores `--alias`
-  // on `deploy`, so the aliases must live in the config file.)
+  // dist/break-glass/policies.js and dist/routes.json. The build writes its own copy of the file
+  // beside them (dist/wrangler.toml; another output directory, as for the dev server, tests and
+  // bench, gets one with its own paths, so concurrent builds never overwrite each other's inputs)
+  // that also aliases the optional features' module. (wrangler 4.86 ignores `--alias` on `deploy`,
+  // so the aliases must live in the config file.)
   const staging = outDir === defaultOut ? join(ROOT, "dist") : outDir;
   mkdirSync(staging, { recursive: true });
   const policiesFile = join(staging, "policies.js");
@@ -93,25 +107,50 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Bui
   const breakGlassFile = join(staging, "break-glass", "policies.js");
   const breakGlassPolicyVersion = compileBreakGlass(options.breakGlassDir, breakGlassFile);
   copyFileSync(routesSource, routesFile);
-  let configFile = join(ROOT, "infra", "wrangler.toml");
-  if (outDir !== defaultOut) {
-    const derived = readFileSync(configFile, "utf8")
-      .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "functions", "worker", "index.ts"))}`)
-      .replace(/^"@gatehouse\/policies" = .*$/m, `"@gatehouse/policies" = ${JSON.stringify(policiesFile)}`)
-      .replace(/^"@gatehouse\/shadow-policies" = .*$/m, `"@gatehouse/shadow-policies" = ${JSON.stringify(shadowFile)}`)
-      .replace(/^"@gatehouse\/break-glass-policies" = .*$/m, `"@gatehouse/break-glass-policies" = ${JSON.stringify(breakGlassFile)}`)
-      .replace(/^"@gatehouse\/routes" = .*$/m, `"@gatehouse/routes" = ${JSON.stringify(routesFile)}`);
-    configFile = join(staging, "wrangler.toml");
-    writeFileSync(configFile, derived);
-  }
-  const args = [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", outDir, "--config", configFile];
+  const infraConfig = readFileSync(join(ROOT, "infra", "wrangler.toml"), "utf8");
+  const features = resolveFeatures(options.features, options.config !== undefined ? options.config : bundledConfigOf(infraConfig));
+  const featuresFile = join(staging, "features.js");
+  writeFeaturesModule(featuresFile, features);
+  // wrangler's alias matches the import specifier as written: every importer of the module sits one
+  // folder below shared/, and the metafile check below proves the swap happened
+  const derived = infraConfig
+    .replace(/^\[alias\]$/m, `[alias]\n${JSON.stringify(FEATURES_SPECIFIER)} = ${JSON.stringify(featuresFile)}`)
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "functions", "worker", "index.ts"))}`)
+    .replace(/^"@gatehouse\/policies" = .*$/m, `"@gatehouse/policies" = ${JSON.stringify(policiesFile)}`)
+    .replace(/^"@gatehouse\/shadow-policies" = .*$/m, `"@gatehouse/shadow-policies" = ${JSON.stringify(shadowFile)}`)
+    .replace(/^"@gatehouse\/break-glass-policies" = .*$/m, `"@gatehouse/break-glass-policies" = ${JSON.stringify(breakGlassFile)}`)
+    .replace(/^"@gatehouse\/routes" = .*$/m, `"@gatehouse/routes" = ${JSON.stringify(routesFile)}`);
+  const configFile = join(staging, "wrangler.toml");
+  writeFileSync(configFile, derived);
+  const metafile = join(staging, "worker.meta.json");
+  const args = [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", outDir, "--config", configFile, "--metafile", metafile];
   const output = await run(process.execPath, args);
   if (options.verbose) process.stdout.write(output.text);
   if (output.code !== 0) throw new BuildError(`wrangler failed (exit ${output.code}):\n${output.text.trim()}`);
   const bundlePath = join(outDir, "index.js");
   if (!existsSync(bundlePath)) throw new BuildError(`wrangler wrote no ${bundlePath}:\n${output.text.trim()}`);
+  if (features.length < OPTIONAL_FEATURES.length && bundledInputs(metafile, staging).includes(FEATURES_MODULE)) {
+    throw new BuildError(`the bundle still holds every optional feature: an import of shared/features/index.ts other than \`${FEATURES_SPECIFIER}\` escaped the alias`);
+  }
   const bundle = readFileSync(bundlePath);
-  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion, breakGlassPolicyVersion };
+  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion, breakGlassPolicyVersion, features };
+}
+
+/** The `GATEHOUSE_CONFIG` var of a wrangler.toml (a TOML multi-line literal string of JSON); `undefined` when absent or unreadable. */
+export function bundledConfigOf(wranglerToml: string): unknown {
+  const match = /^GATEHOUSE_CONFIG = '''\n?([\s\S]*?)'''/m.exec(wranglerToml);
+  if (match === null) return undefined;
+  try {
+    return JSON.parse(match[1]!);
+  } catch {
+    return undefined;
+  }
+}
+
+// The absolute paths of the files esbuild bundled, from wrangler's metafile (paths relative to the config's folder)
+function bundledInputs(metafile: string, cwd: string): string[] {
+  const meta = JSON.parse(readFileSync(metafile, "utf8")) as { outputs: Record<string, { inputs?: Record<string, unknown> }> };
+  return Object.values(meta.outputs).flatMap((output) => Object.keys(output.inputs ?? {}).map((input) => resolve(cwd, input)));
 }
 
 /** Compiles the break-glass project to `outFile`, or writes the `null` module without one; its version or `null`. */
@@ -184,7 +223,8 @@ async function bundleInstalled(options: BuildWorkerOptions): Promise<BuiltWorker
     throw new BuildError(`bundle: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
   const bundle = readFileSync(bundlePath);
-  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion, breakGlassPolicyVersion };
+  // The installed package's `gatehouse/worker` is one prebuilt module: every feature stays in
+  return { bundlePath, bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length, policyVersion: compiled.version, shadowPolicyVersion, breakGlassPolicyVersion, features: [...OPTIONAL_FEATURES] };
 }
 
 function run(command: string, args: string[]): Promise<{ code: number; text: string }> {
@@ -204,12 +244,12 @@ function run(command: string, args: string[]): Promise<{ code: number; text: str
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, shadow: { type: "string" }, "break-glass": { type: "string" }, verbose: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { policies: { type: "string" }, out: { type: "string" }, shadow: { type: "string" }, "break-glass": { type: "string" }, features: { type: "string" }, verbose: { type: "boolean" } } });
   try {
-    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, shadowDir: values.shadow, breakGlassDir: values["break-glass"], verbose: values.verbose });
+    const built = await buildWorker({ policiesDir: values.policies, outDir: values.out, shadowDir: values.shadow, breakGlassDir: values["break-glass"], features: parseFeaturesFlag(values.features), verbose: values.verbose });
     const shadow = built.shadowPolicyVersion === null ? "" : `, shadow policies ${built.shadowPolicyVersion.slice(0, 12)}`;
     const glass = built.breakGlassPolicyVersion === null ? "" : `, break-glass policies ${built.breakGlassPolicyVersion.slice(0, 12)}`;
-    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)}${shadow}${glass})`);
+    console.log(`worker bundle: ${built.bundlePath} (${built.bytes} bytes, ${built.gzipBytes} gzip; policies ${built.policyVersion.slice(0, 12)}${shadow}${glass}; optional features: ${built.features.join(", ") || "none"})`);
   } catch (error) {
     console.error(`build:worker: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

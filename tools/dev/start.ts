@@ -99,7 +99,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     servers.push(origin);
 
     const outDir = join(stateDir, "dev", "worker");
-    let built = await buildWorker({ policiesDir, outDir, shadowDir, breakGlassDir });
+    // The bundle carries the optional features this configuration names
+    let built = await buildWorker({ policiesDir, outDir, shadowDir, breakGlassDir, config });
     const workerOptions = () => ({
       modules: true,
       scriptPath: built.bundlePath,
@@ -116,7 +117,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
 
     const reload = async () => {
       try {
-        built = await buildWorker({ policiesDir, outDir, shadowDir, breakGlassDir });
+        built = await buildWorker({ policiesDir, outDir, shadowDir, breakGlassDir, config });
         await mf!.setOptions(workerOptions());
         log(`policies rebuilt (version ${built.policyVersion.slice(0, 12)}); worker reloaded`);
       } catch (error) {

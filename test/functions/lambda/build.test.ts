@@ -109,5 +109,37 @@ describe("the built function", () => {
     expect(status).not.toBe(0);
     expect(stderr).toContain(`ConfigError`);
     expect(stderr).toContain(field);
+  });});
+
+// The bundle carries only the optional features its configuration names (tools/build/features.ts)
+describe("the feature-gated build", () => {
+  const issuer = () => ({ issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, algorithms: ["ES256"], jwks: { keys: [key.publicJwk] } });
+  it("leaves out every optional feature the bundled configuration does not name, and is smaller than a build with all", async () => {
+    expect(built.features).toEqual([]);
+    const all = await buildLambda({ configFile: join(work, "config.json"), policiesDir: join(repoRoot, "policies"), outDir: join(work, "all"), features: "all" });
+    expect(all.features).toEqual(["entities", "policyBundle", "rollout", "introspection", "discovery"]);
+    // A string of each feature's own code: entity records, the bundle reader, introspection, discovery
+    const code = readFileSync(built.bundleFile, "utf8");
+    const allCode = readFileSync(all.bundleFile, "utf8");
+    for (const marker of ["too many parents", "pointer_invalid", "token_type_hint", "jwks_uri"]) {
+      expect(allCode).toContain(marker);
+      expect(code).not.toContain(marker);
+    }
+    expect(built.gzipBytes).toBeLessThan(all.gzipBytes - 8 * 1024);
+  }, 120_000);
+
+  it.each([
+    ["entities", { entities: { source: { kind: "memory" } } }, {}],
+    ["policyBundle", { policyBundle: { store: { kind: "memory" }, publicKey: { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" } } }, {}],
+    ["rollout", { rollout: { canary: { share: 0.1 } } }, {}],
+    ["token.issuers[0].introspection", {}, { introspection: { endpoint: "https://auth.example/introspect", clientId: "gatehouse", clientAuth: "client_secret_basic", clientSecret: "secret" } }],
+    ["token.issuers[0].discovery", {}, { discovery: true, jwks: undefined }],
+  ])("fails the init, naming `%s`, when the configuration names a feature the bundle was built without", (field, sections, issuerChanges) => {
+    const config = { token: { issuers: [{ ...issuer(), ...issuerChanges }] }, revocation: null, ...sections };
+    const { status, stderr } = run([], { GATEHOUSE_CONFIG: JSON.stringify(config) });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain("ConfigError");
+    expect(stderr).toContain(`${field}: the configuration sets it`);
+    expect(stderr).toContain("this bundle was built without");
   });
 });

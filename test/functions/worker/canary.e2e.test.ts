@@ -32,7 +32,8 @@ beforeAll(async () => {
   candidate = writeVariantProject(BROAD_DENY);
   mkdirSync(join(repoRoot, ".gatehouse", "test-bundles"), { recursive: true });
   outDir = mkdtempSync(join(repoRoot, ".gatehouse", "test-bundles", "canary-"));
-  built = await buildWorker({ outDir, shadowDir: candidate.dir });
+  // Built for its configuration: the bundle keeps `rollout` and leaves the other optional features out
+  built = await buildWorker({ outDir, shadowDir: candidate.dir, config: { rollout: ROLLOUT } });
   worker = await startAuditedWorker(built.bundlePath, key, { rollout: ROLLOUT }, { captureMetrics: true });
 }, 180_000);
 
