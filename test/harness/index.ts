@@ -17,3 +17,4 @@ export { writeVariantProject, variantPolicies, BROAD_DENY, ERRORING_FORBID } fro
 export { startEntityServer, type EntityServer, type EntityServerMode } from "./entity-server.ts";
 export { startOtlpCollector, otlpMetric, otlpAttributes, type OtlpCollector, type OtlpRequest, type OtlpExportRequest } from "./otlp-collector.ts";
 export { startS3rver, type S3rverServer } from "./s3rver.ts";
+export { runRepoCli, type RepoCliRun } from "./repo-cli.ts";

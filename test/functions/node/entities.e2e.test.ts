@@ -3,7 +3,6 @@
 // entity TTL; revocation and entities on one Redis cost one command per authorization (MONITOR),
 // and on one Upstash database one REST request (the harness's bridge counts them);
 // with Redis stopped, each fail mode answers as configured within the deadline.
-import { execFile } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
@@ -18,6 +17,7 @@ import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeli
 import { startRedisServer, type RedisServer } from "../../harness/redis-server.ts";
 import { startUpstashBridge } from "../../harness/upstash-bridge.ts";
 import { createTestKey, mintToken, type TestKey } from "../../harness/tokens.ts";
+import { runRepoCli } from "../../harness/repo-cli.ts";
 
 let work: string;
 let key: TestKey;
@@ -61,14 +61,7 @@ function ask(server: ForwardAuthServer, path: string, token: string): Promise<nu
   });
 }
 
-function gatehouse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(GATEHOUSE_|UPSTASH_|AWS_)/.test(k))) as Record<string, string>;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "tools/cli/main.ts", ...args], { cwd: repoRoot, env: clean, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const gatehouse = (args: string[]) => runRepoCli(args);
 
 const order = (id: string, owner: string) => JSON.stringify({ uid: { type: "Order", id: `acme/${id}` }, attrs: { tenant: "acme", owner: { __entity: { type: "User", id: owner } } } });
 const olive = (jti: string) => mintToken(key, { tenant: "acme", scope: "orders:read", amr: ["pwd"], jti }, { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, subject: "olive" });

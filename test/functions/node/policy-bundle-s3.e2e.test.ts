@@ -2,8 +2,6 @@
 // server as deployed (functions/node/main.ts) polling s3rver, a real S3 API server, through the
 // AWS SDK; `gatehouse publish`, `rollback` and `bundles list` (the CLI, in a child process) write
 // and read the same bucket.
-import { execFile } from "node:child_process";
-import { request as httpRequest } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,8 +17,10 @@ import { signBundle } from "../../../tools/bundle/sign.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
 import { startS3rver, type S3rverServer } from "../../harness/s3rver.ts";
-import { createTestKey, mintToken, type TestKey } from "../../harness/tokens.ts";
+import { createTestKey, type TestKey } from "../../harness/tokens.ts";
 import { bundleKeyPair, exampleIr, LOCKDOWN_CEDAR, publishText, variantCedar } from "../../harness/policy-bundles.ts";
+import { runRepoCli } from "../../harness/repo-cli.ts";
+import { ordersProbe } from "../../harness/orders-probe.ts";
 
 const POLL_SECONDS = 2;
 // Object names are `gatehouse/` + the bundle keys, as an IAM policy on `bucket/gatehouse/*` would scope them
@@ -38,16 +38,8 @@ const observed: number[] = [];
 
 const s3Flags = () => ["--s3-bucket", s3.bucket, "--s3-endpoint", s3.endpoint, "--s3-prefix", S3_PREFIX];
 
-function gatehouse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(GATEHOUSE_|UPSTASH_|AWS_)/.test(k))) as Record<string, string>;
-  // s3rver checks SigV4 signatures against its own pair; the CLI takes it from the environment, as in CI
-  Object.assign(env, { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "tools/cli/main.ts", ...args], { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+// s3rver checks SigV4 signatures against its own pair; the CLI takes it from the environment, as in CI
+const gatehouse = (args: string[]) => runRepoCli(args, { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
 
 beforeAll(async () => {
   mkdirSync(join(repoRoot, ".gatehouse"), { recursive: true });
@@ -93,34 +85,7 @@ async function start(): Promise<ForwardAuthServer> {
   );
 }
 
-async function listOrders(target: ForwardAuthServer): Promise<number> {
-  const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, subject: "vera" });
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${target.url}/auth`, { headers: { "x-original-method": "GET", "x-original-uri": "/tenants/acme/orders", authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-async function secondsUntil(target: ForwardAuthServer, want: number, limitSeconds: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    if ((await listOrders(target)) === want) return (performance.now() - started) / 1000;
-    if (performance.now() - started > limitSeconds * 1000) throw new Error(`status ${want} not seen within ${limitSeconds} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function staysAt(target: ForwardAuthServer, status: number): Promise<void> {
-  const until = performance.now() + 2.5 * POLL_SECONDS * 1000;
-  while (performance.now() < until) {
-    expect(await listOrders(target)).toBe(status);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const { listOrders, secondsUntil, staysAt } = ordersProbe(() => key, POLL_SECONDS);
 
 const events = () => audit.records.filter((r) => (r as unknown as { event?: string }).event === "policy_bundle") as unknown as PolicyBundleEvent[];
 const bundles = () => createBundleStore(store, "gatehouse:bundle:");

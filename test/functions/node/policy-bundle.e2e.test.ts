@@ -1,8 +1,6 @@
 // Policy updates without a code deploy, end to end in the forward-auth server (issue #18): the
 // server as deployed (functions/node/main.ts) polling a real redis-server that `gatehouse publish`
 // and `gatehouse rollback` (the CLI, in a child process) write to.
-import { execFile } from "node:child_process";
-import { request as httpRequest } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,8 +17,10 @@ import { signBundle } from "../../../tools/bundle/sign.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
 import { startRedisServer, type RedisServer } from "../../harness/redis-server.ts";
-import { createTestKey, mintToken, type TestKey } from "../../harness/tokens.ts";
+import { createTestKey, type TestKey } from "../../harness/tokens.ts";
 import { bundleKeyPair, exampleIr, LOCKDOWN_CEDAR, publishText, variantCedar } from "../../harness/policy-bundles.ts";
+import { runRepoCli } from "../../harness/repo-cli.ts";
+import { ordersProbe } from "../../harness/orders-probe.ts";
 
 const POLL_SECONDS = 2;
 let work: string;
@@ -34,14 +34,7 @@ const servers: ForwardAuthServer[] = [];
 const audit = memorySink();
 const observed: Record<string, number[]> = {};
 
-function gatehouse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(GATEHOUSE_|UPSTASH_|AWS_)/.test(k))) as Record<string, string>;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "tools/cli/main.ts", ...args], { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const gatehouse = (args: string[]) => runRepoCli(args);
 
 beforeAll(async () => {
   mkdirSync(join(repoRoot, ".gatehouse"), { recursive: true });
@@ -78,34 +71,7 @@ async function start(pollSeconds: number | undefined): Promise<ForwardAuthServer
   return server;
 }
 
-async function listOrders(server: ForwardAuthServer): Promise<number> {
-  const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer: EXAMPLE_ISSUER, audience: EXAMPLE_AUDIENCE, subject: "vera" });
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${server.url}/auth`, { headers: { "x-original-method": "GET", "x-original-uri": "/tenants/acme/orders", authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-async function secondsUntil(server: ForwardAuthServer, want: number, limitSeconds: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    if ((await listOrders(server)) === want) return (performance.now() - started) / 1000;
-    if (performance.now() - started > limitSeconds * 1000) throw new Error(`status ${want} not seen within ${limitSeconds} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function staysAt(server: ForwardAuthServer, status: number): Promise<void> {
-  const until = performance.now() + 2.5 * POLL_SECONDS * 1000;
-  while (performance.now() < until) {
-    expect(await listOrders(server)).toBe(status);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const { listOrders, secondsUntil, staysAt } = ordersProbe(() => key, POLL_SECONDS);
 
 const events = () => audit.records.filter((r) => (r as unknown as { event?: string }).event === "policy_bundle") as unknown as PolicyBundleEvent[];
 const bundles = () => createBundleStore(store, "gatehouse:bundle:");

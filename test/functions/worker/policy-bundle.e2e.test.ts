@@ -1,7 +1,6 @@
 // Policy updates without a code deploy, end to end in the built Worker (issue #18): real workerd
 // (Miniflare) with a KV namespace persisted to a directory, which `gatehouse publish` and
 // `gatehouse rollback` (the CLI, in a child process) write through Miniflare's persisted KV.
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,9 +11,10 @@ import { createKvStore, type KvNamespaceLike } from "../../../shared/revocation/
 import { createBundleStore } from "../../../tools/bundle/store.ts";
 import type { PolicyIr } from "../../../shared/policy/bundle/index.ts";
 import { signBundle } from "../../../tools/bundle/sign.ts";
-import { createTestKey, mintToken, repoRoot, type TestKey } from "../../harness/index.ts";
+import { createTestKey, mintToken, type TestKey } from "../../harness/index.ts";
 import { workerBundle } from "../../harness/gatehouse-worker.ts";
 import { bundleKeyPair, exampleIr, LOCKDOWN_CEDAR, publishText, variantCedar } from "../../harness/policy-bundles.ts";
+import { runRepoCli } from "../../harness/repo-cli.ts";
 
 const ISSUER = "https://dev.gatehouse.local";
 const AUDIENCE = "gatehouse-demo";
@@ -22,14 +22,7 @@ const VIEWER = { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders
 const POLL_SECONDS = 2;
 const NAMESPACE = "policy-bundles";
 
-function gatehouse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(GATEHOUSE_|UPSTASH_|AWS_)/.test(k))) as Record<string, string>;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "tools/cli/main.ts", ...args], { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const gatehouse = (args: string[]) => runRepoCli(args);
 
 let dir: string;
 let key: TestKey;

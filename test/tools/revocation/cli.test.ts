@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,23 +6,15 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createRedisStore, createRevocationTable } from "../../../functions/stores/index.ts";
 import { createRevocationChecker, revocationKey } from "../../../shared/revocation/index.ts";
 import { UsageError } from "../../../tools/cli/command.ts";
-import { freePort, repoRoot, startDynalite, startRedisServer, startUpstashBridge, startWorker, type DynaliteServer, type RedisServer, type UpstashBridge } from "../../harness/index.ts";
+import { freePort, startDynalite, startRedisServer, startUpstashBridge, startWorker, type DynaliteServer, type RedisServer, type UpstashBridge } from "../../harness/index.ts";
+import { runRepoCli } from "../../harness/repo-cli.ts";
 
 const ISS = "https://cli.test";
 // A "revoked before" an hour from now, taken from the real clock: the entry lives as long as real Redis keeps it
 const SID_BEFORE = Math.floor(Date.now() / 1000) + 3600;
 
 /** Runs `gatehouse <args>` as the user would, in a child process. Never inherits store env vars. */
-function gatehouse(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(GATEHOUSE_|UPSTASH_|AWS_)/.test(k)),
-  ) as Record<string, string>;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "tools/cli/main.ts", ...args], { cwd: repoRoot, env: { ...clean, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const gatehouse = (args: string[], env: Record<string, string> = {}) => runRepoCli(args, env);
 
 let redis: RedisServer;
 beforeAll(async () => {
