@@ -72,7 +72,25 @@ export function extractCredential(headers: HeadersLike, options: ExtractOptions 
   return refuse("missing_token", "authorization");
 }
 
+// The last Authorization value that held a well-formed token, and what was found in it: a client
+// sends the same header with each request until its token changes, and comparing the value costs
+// less than slicing the token out and looking it up. The outcome is frozen, so callers share it.
+let lastHeader = "";
+let lastMax = -1;
+let lastFound: ExtractOutcome | null = null;
+
 function bearerFromHeader(value: string, max: number): ExtractOutcome {
+  if (lastFound !== null && value === lastHeader && max === lastMax) return lastFound;
+  const found = schemeAndToken(value, max);
+  if (found.ok) {
+    lastHeader = value;
+    lastMax = max;
+    lastFound = Object.freeze(found);
+  }
+  return found;
+}
+
+function schemeAndToken(value: string, max: number): ExtractOutcome {
   const space = value.indexOf(" ");
   // The `DPoP` scheme (RFC 9449 §7.1) too; the binding stage accepts it only with a DPoP-bound token and its proof
   const scheme = space === 6 && schemeIs(value, "bearer") ? "bearer" : space === 4 && schemeIs(value, "dpop") ? "dpop" : "";
