@@ -72,20 +72,24 @@ export function extractCredential(headers: HeadersLike, options: ExtractOptions 
   return refuse("missing_token", "authorization");
 }
 
-// The last Authorization value that held a well-formed token, and what was found in it: a client
-// sends the same header with each request until its token changes, and comparing the value costs
-// less than slicing the token out and looking it up. The outcome is frozen, so callers share it.
+// The last Authorization value that held a well-formed token, and that token: a client sends the
+// same header with each request until its token changes, and comparing the value costs less than
+// cutting the token out and looking it up. Kept as strings, so no caller can change a later answer.
 let lastHeader = "";
 let lastMax = -1;
-let lastFound: ExtractOutcome | null = null;
+let lastToken: string | null = null;
+let lastDpop = false;
 
 function bearerFromHeader(value: string, max: number): ExtractOutcome {
-  if (lastFound !== null && value === lastHeader && max === lastMax) return lastFound;
+  if (lastToken !== null && value === lastHeader && max === lastMax) {
+    return lastDpop ? { ok: true, token: lastToken, source: "header", scheme: "dpop" } : { ok: true, token: lastToken, source: "header" };
+  }
   const found = schemeAndToken(value, max);
   if (found.ok) {
     lastHeader = value;
     lastMax = max;
-    lastFound = Object.freeze(found);
+    lastToken = found.token;
+    lastDpop = found.scheme === "dpop";
   }
   return found;
 }

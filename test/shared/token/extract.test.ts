@@ -79,8 +79,12 @@ describe("Authorization header", () => {
   it("answers a repeated header alike, and judges it again under another size limit", () => {
     const value = `Bearer ${TOKEN}`;
     const first = extractCredential(headers({ authorization: value }));
-    expect(extractCredential(headers({ authorization: value }))).toEqual(first);
+    const again = extractCredential(headers({ authorization: value }));
+    expect(again).toEqual(first);
     expect(first).toEqual({ ok: true, token: TOKEN, source: "header" });
+    // an answer a caller changes is its own
+    (again as { token: string }).token = "changed";
+    expect(extractCredential(headers({ authorization: value }))).toEqual({ ok: true, token: TOKEN, source: "header" });
     expectRefused(extractCredential(headers({ authorization: value }), { maxTokenBytes: TOKEN.length - 1 }), "too_large", "authorization");
     expect(extractCredential(headers({ authorization: value }))).toEqual(first);
     // a repeated header still conflicts with a query token or a second header
