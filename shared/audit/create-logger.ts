@@ -4,7 +4,7 @@ import { resolveAuditConfig, type AuditConfig } from "./configure.ts";
 import type { DecisionFacts } from "./facts.ts";
 import { serializeAuditLine } from "./serialize-line.ts";
 import type { AuditPlatform, AuditRecord } from "./record.ts";
-import type { AuditSink } from "./sink.ts";
+import { NOTHING_TO_FLUSH, type AuditSink } from "./sink.ts";
 import type { DecisionMetrics } from "../metrics/observer.ts";
 import { stdoutSink } from "./stdout-sink.ts";
 import { traceIdFrom } from "./trace-id.ts";
@@ -154,7 +154,10 @@ export function createAuditLogger(config: AuditConfig | undefined, deps: AuditLo
       // Counted before the flush (a stdout write that failed) and after it (a batch the collector refused)
       if (countDrops !== null) countDrops();
       try {
-        const flushed = sink.flush().catch(() => {});
+        const pending = sink.flush();
+        // Nothing was buffered, so nothing can be dropped after this: passed on as it is
+        if (pending === NOTHING_TO_FLUSH) return NOTHING_TO_FLUSH;
+        const flushed = pending.catch(() => {});
         return countDrops === null ? flushed : flushed.then(countDrops);
       } catch {
         return Promise.resolve();

@@ -18,7 +18,7 @@ export { buildAuditRecord, redactQuery, type AuditContext } from "./build-record
 export { traceIdFrom } from "./trace-id.ts";
 export { maskClientIp, type ClientIpMode } from "./client-ip.ts";
 export { compareShadow, type PolicyErrorDetail } from "./compare-shadow.ts";
-export type { AuditSink } from "./sink.ts";
+export { NOTHING_TO_FLUSH, type AuditSink } from "./sink.ts";
 export { stdoutSink, type StdoutSinkOptions } from "./stdout-sink.ts";
 export { httpBatchSink, type HttpBatchSink, type HttpBatchSinkOptions, type HttpSinkFailure } from "./http-batch-sink.ts";
 export { memorySink, type MemorySink } from "./memory-sink.ts";

@@ -1,5 +1,5 @@
 import type { AuditRecord } from "./record.ts";
-import type { AuditSink } from "./sink.ts";
+import { NOTHING_TO_FLUSH, type AuditSink } from "./sink.ts";
 
 /** A sink that keeps what it is given, for tests: the records and their exact serialised lines. */
 export interface MemorySink extends AuditSink {
@@ -22,7 +22,7 @@ export function memorySink(): MemorySink {
       records.push(record);
       lines.push(JSON.stringify(record));
     },
-    flush: () => Promise.resolve(),
+    flush: () => NOTHING_TO_FLUSH,
     clear() {
       records.length = 0;
       lines.length = 0;

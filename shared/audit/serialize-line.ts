@@ -30,7 +30,7 @@ export function serializeAuditLine(facts: DecisionFacts, context: AuditContext, 
   const traceId = facts.traceId !== undefined ? stringOrNull(facts.traceId, 128) : readTraceId !== undefined ? readTraceId : traceIdFrom(request.headers, request.platformRequestId);
   let line = timePart(fixed, isoTime(timeMs)) + esc(decisionIdOf(facts, decisionId)) + tracePart(fixed, traceId === null || facts.traceId === undefined ? traceId : esc(traceId));
   line += routeAndMethodPart(fixed, stringOrNull(facts.route, max), typeof request.method === "string" ? cut(request.method, 16) : "") +
-    esc(pathOf(request.path, request.query, config.includeQuery, max)) + '","principal":';
+    pathPart(fixed, request.path, request.query, config) + '","principal":';
   const token = tokenParts(facts.principal, claims, max);
   const action = stringOrNull(facts.action, max);
   const resource = stringOrNull(facts.resource, max);
@@ -84,6 +84,10 @@ interface FixedParts {
   // `{"time":"…","decision_id":"` for the last time text
   lastTime: string;
   lastTimePart: string;
+  // the last path and query, and the path's text: consecutive requests often repeat one
+  lastPath: unknown;
+  lastQuery: string | null | undefined;
+  lastPathText: string;
   // `","trace_id":…` through `"route":`, for the last trace id text
   lastTraceId: string | null | undefined;
   lastTracePart: string;
@@ -254,6 +258,9 @@ function fixedParts(context: AuditContext): FixedParts {
       outcome: { decision: "", reason: "", detail: "", reasons: "", errors: "", authError: "", revocation: "", outcome: "", ms: "", storeError: "", failMode: "", version: null, versionPart: "", text: "" },
       lastTime: "",
       lastTimePart: "",
+      lastPath: undefined,
+      lastQuery: undefined,
+      lastPathText: "",
       lastTraceId: undefined,
       lastTracePart: "",
       lastCacheOf: null,
@@ -263,6 +270,15 @@ function fixedParts(context: AuditContext): FixedParts {
     fixedByContext.set(context, fixed);
   }
   return fixed;
+}
+
+// The path's text (query included or redacted per the config, which is the context's): the last one
+function pathPart(fixed: FixedParts, path: unknown, query: string | null | undefined, config: AuditContext["config"]): string {
+  if (typeof path === "string" && path === fixed.lastPath && query === fixed.lastQuery) return fixed.lastPathText;
+  fixed.lastPathText = esc(pathOf(path, query, config.includeQuery, config.maxFieldLength));
+  fixed.lastPath = path;
+  fixed.lastQuery = query;
+  return fixed.lastPathText;
 }
 
 function clientIpPart(fixed: FixedParts, ip: string | null | undefined, config: AuditContext["config"]): string {

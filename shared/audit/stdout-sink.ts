@@ -1,5 +1,5 @@
 import type { AuditRecord } from "./record.ts";
-import type { AuditSink } from "./sink.ts";
+import { NOTHING_TO_FLUSH, type AuditSink } from "./sink.ts";
 
 /** Options for `stdoutSink`. */
 export interface StdoutSinkOptions {
@@ -31,7 +31,8 @@ export function stdoutSink(options: StdoutSinkOptions = {}): AuditSink & { reado
         dropped++;
       }
     },
-    flush: () => Promise.resolve(),
+    // Each line is written as it comes
+    flush: () => NOTHING_TO_FLUSH,
     get dropped() {
       return dropped;
     },

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { GatehouseConfig } from "../config/types.ts";
 import { createAuditLogger, type AuditLogger } from "../audit/create-logger.ts";
-import type { AuditSink } from "../audit/sink.ts";
+import { NOTHING_TO_FLUSH, type AuditSink } from "../audit/sink.ts";
 import { createAuthorizer, type Authorizer, type AuthorizerDeps } from "../pipeline/create-authorizer.ts";
 import { refuseRequest, type RefusedRequest } from "../pipeline/refuse.ts";
 import type { Decision } from "../pipeline/types.ts";
@@ -151,10 +151,10 @@ export function configRefused(request: RefusedRequest = { platform: "worker" }, 
   return refuseRequest(audit, crypto.randomUUID(), request, "config_refused", 503);
 }
 
-/** Hands the audit flush to the platform so it outlives the response (Workers' `waitUntil`). */
+/** Hands the audit flush to the platform so it outlives the response (Workers' `waitUntil`), unless nothing was buffered. */
 export function flushLater(ctx: ExecutionContextLike | undefined, authorize: Authorizer): void {
   const flushing = authorize.flush();
-  if (ctx !== undefined) ctx.waitUntil(flushing);
+  if (ctx !== undefined && flushing !== NOTHING_TO_FLUSH) ctx.waitUntil(flushing);
 }
 
 // Hono's getter throws outside Workers (Node, tests), where there is nothing to keep alive

@@ -24,7 +24,9 @@ export function finish(parts: DecideParts, state: RequestState, verdict: Verdict
   const facts = state.principalFacts;
   const tenant = facts !== null ? facts.tenant : principal !== null && typeof principal.attrs.tenant === "string" ? principal.attrs.tenant : undefined;
   const principalString = facts !== null ? facts.principalText : principal === null ? undefined : principalText(principal.uid.type, principal.uid.id);
-  const total = performance.now() - state.started;
+  // The decision stage reads the policies' answer and nothing else: ended there, the request's total
+  // is taken from the policies' own end time rather than from one more clock read
+  const total = (state.stage === "decision" && state.evaluatedAt !== null ? state.evaluatedAt : performance.now()) - state.started;
   parts.audit[input.platform === "lambda" || input.platform === "node" ? input.platform : "worker"].log({
     decision: allow ? "allow" : "deny",
     decisionId: state.decisionId,

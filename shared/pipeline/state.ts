@@ -67,6 +67,8 @@ export interface RequestState {
   policy: PolicyResult | null;
   shadow: PolicyResult | null;
   evalMs: number | null;
+  /** policies: the clock when the enforced set answered, if nothing but the decision stage runs after it; `null` otherwise. */
+  evaluatedAt: number | null;
   /** #18 policies: with a canary rollout, which set decided and the stable set's answer; `null` otherwise. */
   canary: CanaryChoice | null;
   /** #19 policies: the token is a break-glass token, decided by the break-glass policy set. */
@@ -82,7 +84,7 @@ export function newState(input: AuthorizeInput, decisionId: string, started: num
   return {
     input, started, decisionId, stage: null, segments: null, match: null, credential: null, token: null, claims: null, authError: null, verifyMs: null,
     principal: null, tokenContext: null, principalFacts: null, revocation: null, request: null, cedarRequest: null, entities: null, policy: null, shadow: null,
-    evalMs: null, verdict: null, decision: null,
+    evalMs: null, evaluatedAt: null, verdict: null, decision: null,
     canary: null,
     breakGlass: false,
   };

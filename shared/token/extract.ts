@@ -72,7 +72,29 @@ export function extractCredential(headers: HeadersLike, options: ExtractOptions 
   return refuse("missing_token", "authorization");
 }
 
+// The last Authorization value that held a well-formed token, and that token: a client sends the
+// same header with each request until its token changes, and comparing the value costs less than
+// cutting the token out and looking it up. Kept as strings, so no caller can change a later answer.
+let lastHeader = "";
+let lastMax = -1;
+let lastToken: string | null = null;
+let lastDpop = false;
+
 function bearerFromHeader(value: string, max: number): ExtractOutcome {
+  if (lastToken !== null && value === lastHeader && max === lastMax) {
+    return lastDpop ? { ok: true, token: lastToken, source: "header", scheme: "dpop" } : { ok: true, token: lastToken, source: "header" };
+  }
+  const found = schemeAndToken(value, max);
+  if (found.ok) {
+    lastHeader = value;
+    lastMax = max;
+    lastToken = found.token;
+    lastDpop = found.scheme === "dpop";
+  }
+  return found;
+}
+
+function schemeAndToken(value: string, max: number): ExtractOutcome {
   const space = value.indexOf(" ");
   // The `DPoP` scheme (RFC 9449 §7.1) too; the binding stage accepts it only with a DPoP-bound token and its proof
   const scheme = space === 6 && schemeIs(value, "bearer") ? "bearer" : space === 4 && schemeIs(value, "dpop") ? "dpop" : "";

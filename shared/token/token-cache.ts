@@ -34,16 +34,26 @@ export function createTokenCache<T>(maxEntries: number): TokenCache<T> {
   const slots = new Map<string, Slot<T>>();
   const youngHalf = Math.max(1, Math.floor(maxEntries / 2));
   let uses = 0;
+  // The slot of the last hit, while it is in the map: a client repeats its token from request to
+  // request, and comparing it whole costs less than cutting, hashing and finding its tail
+  let last: Slot<T> | undefined;
   return {
     get(token, nowMs) {
-      const key = bucketOf(token);
-      const slot = slots.get(key);
-      if (slot === undefined || slot.token !== token) return undefined;
+      let key: string | undefined;
+      let slot = last;
+      if (slot === undefined || slot.token !== token) {
+        key = bucketOf(token);
+        slot = slots.get(key);
+        if (slot === undefined || slot.token !== token) return undefined;
+      }
       if (nowMs >= slot.expiresAtMs) {
-        slots.delete(key);
+        slots.delete(key ?? bucketOf(token));
+        last = undefined;
         return undefined;
       }
+      last = slot;
       if (uses - slot.touched >= youngHalf) {
+        key ??= bucketOf(token);
         slots.delete(key);
         slots.set(key, slot);
         slot.touched = ++uses;
@@ -53,6 +63,8 @@ export function createTokenCache<T>(maxEntries: number): TokenCache<T> {
     set(token, value, expiresAtMs) {
       if (maxEntries <= 0) return;
       const key = bucketOf(token);
+      // Whatever leaves the map below must not be answered from `last`
+      last = undefined;
       slots.delete(key);
       while (slots.size >= maxEntries) {
         const oldest = slots.keys().next();

@@ -92,6 +92,19 @@ describe("serializeAuditLine: the same bytes as JSON.stringify of the record", (
     }
   });
 
+  it("for paths and queries that change from line to line within one context", () => {
+    const facts = decisionPaths().allow_by_policy;
+    const requests: [unknown, string | undefined][] = [
+      ["/tenants/acme/orders/o-17", undefined], ["/tenants/acme/orders/o-17", undefined], ["/tenants/acme/orders/o-17", "access_token=secret&x=1"],
+      ["/tenants/acme/orders/o-17", "x=1"], ["/tenants/acme/orders/o-17?token=inline", undefined], ['/tenants/"quoted"/\u2028', undefined],
+      ["/tenants/acme/orders/o-17", ""], [42, undefined], [42, undefined], ["/tenants/acme/orders/o-18", "x=1"], ["/tenants/acme/orders/o-17", undefined],
+    ];
+    for (const config of CONFIGS) {
+      const context = contextFor(config);
+      for (const [path, query] of [...requests, ...requests.reverse()]) expectSameLine({ ...facts, request: { ...facts.request, path, query } } as DecisionFacts, context);
+    }
+  });
+
   // Issue #22: one context remembers the texts of route names, methods, actions and single policy
   // ids; values that change from line to line, hostile ones included, must never reuse another's text
   it("for routes, methods, actions and reasons that change from line to line within one context (fast-check)", () => {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { memorySink } from "../../../shared/audit/index.ts";
+import { httpBatchSink, memorySink, type AuditSink } from "../../../shared/audit/index.ts";
 import { frozenClock } from "../../../shared/clock/index.ts";
 import { gatehouse, type GatehouseVariables } from "../../../shared/middleware/index.ts";
 import { createTestKey, mintToken } from "../../harness/index.ts";
@@ -60,5 +60,37 @@ describe("gatehouse() middleware", () => {
     const response = await hono.request("/health");
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
+  });
+});
+
+// Workers keep a request's unfinished work alive through ctx.waitUntil; a sink that writes each line
+// as it comes has nothing left, and handing waitUntil a settled Promise costs the isolate per request
+describe("gatehouse() middleware: the audit flush", () => {
+  async function flushedBy(sink: AuditSink) {
+    const key = await createTestKey("ES256");
+    const hono = new Hono<{ Variables: GatehouseVariables }>();
+    hono.use("*", gatehouse(baseConfig(key), { policies: await examplePolicies(), auditSink: sink, clock: frozenClock(NOW_MS) }));
+    hono.all("*", (c) => c.text("ok"));
+    const token = await mintToken(key, viewer, { issuer: ISSUER, audience: AUDIENCE, now: NOW_MS / 1000 });
+    const kept: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (promise: Promise<unknown>) => void kept.push(promise), passThroughOnException: () => {}, props: {} };
+    for (let i = 0; i < 2; i++) expect((await hono.request("/tenants/acme/orders", { headers: { authorization: `Bearer ${token}` } }, {}, ctx)).status).toBe(200);
+    expect((await hono.request("/tenants/globex/orders", { headers: { authorization: `Bearer ${token}` } }, {}, ctx)).status).toBe(403);
+    return kept;
+  }
+
+  it("asks nothing of waitUntil when the sink buffers nothing", async () => {
+    const sink = memorySink();
+    expect(await flushedBy(sink)).toEqual([]);
+    expect(sink.records.map((line) => line.decision)).toEqual(["allow", "allow", "deny"]);
+  });
+
+  it("hands waitUntil the flush of a sink that buffers, and the lines arrive through it", async () => {
+    const bodies: string[] = [];
+    const sink = httpBatchSink({ url: "https://collector.test/lines", flushIntervalMs: 0, fetch: async (_url, init) => (bodies.push(String(init?.body)), new Response(null, { status: 204 })) });
+    const kept = await flushedBy(sink);
+    expect(kept).toHaveLength(3);
+    await Promise.all(kept);
+    expect(bodies.join("\n").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line).decision)).toEqual(["allow", "allow", "deny"]);
   });
 });

@@ -2,10 +2,10 @@
 // `await`. The proof used here: its audit line is already written when `authorize()` returns, which
 // no code path that awaits anything could do. And the fast path must never outlive what the slow
 // path would serve: an expired token, a revocation past `ttlMs`.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { frozenClock } from "../../../shared/clock/index.ts";
 import { createMemoryStore, revoke } from "../../../shared/revocation/index.ts";
-import { ISSUER, NOW_MS, input, setup, viewer } from "./fixtures.ts";
+import { ISSUER, NOW_MS, examplePolicies, input, setup, viewer } from "./fixtures.ts";
 
 const PATH = "/tenants/acme/orders/o-17";
 
@@ -114,5 +114,44 @@ describe("fast path: a fully cached request", () => {
       expect(line.method).toBe(method);
       if (resource !== null) expect(line.resource).toBe(resource);
     }
+  });
+});
+
+// The stage timings come from `performance.now()`, one read per boundary; the total of a request the
+// decision stage ended is the policies' end time (that stage only compares), not one more read
+describe("fast path: latency of a cached request", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  // Each read is one ms after the last, so the line's figures show which reads were taken where
+  async function timedAgain(env: Awaited<ReturnType<typeof setup>>, token: string | undefined, path = PATH) {
+    await env.authorize(input("GET", path, token));
+    let reads = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => ++reads);
+    const before = env.sink.records.length;
+    await env.authorize(input("GET", path, token));
+    vi.restoreAllMocks();
+    return { reads, latency: env.sink.records[before].latency_us };
+  }
+
+  it("reads the clock five times: start, token, policies, and takes the total from the policies' end", async () => {
+    const env = await fastPathEnv();
+    const allowed = await timedAgain(env, await env.token(viewer));
+    expect(allowed).toEqual({ reads: 5, latency: { total: 4000, verify: 1000, revocation: 0, eval: 1000 } });
+    // a policy deny ends in the decision stage too
+    const denied = await timedAgain(env, await env.token(viewer), "/tenants/globex/orders/o-17");
+    expect(denied).toEqual({ reads: 5, latency: { total: 4000, verify: 1000, revocation: 0, eval: 1000 } });
+  });
+
+  it("reads the clock for the total after a shadow set's evaluation", async () => {
+    const env = await setup({ revocation: { store: { kind: "memory" }, ttlMs: 1000 } }, { shadowPolicies: await examplePolicies() });
+    const shadowed = await timedAgain(env, await env.token(viewer));
+    expect(shadowed).toEqual({ reads: 6, latency: { total: 5000, verify: 1000, revocation: 0, eval: 1000 } });
+  });
+
+  it("reads the clock for the total of a request refused before the policies", async () => {
+    const env = await fastPathEnv();
+    expect(await timedAgain(env, undefined)).toEqual({ reads: 2, latency: { total: 1000, verify: null, revocation: null, eval: null } });
   });
 });

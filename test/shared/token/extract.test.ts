@@ -75,6 +75,34 @@ describe("Authorization header", () => {
     }
   });
 
+  // The last header found well formed is remembered whole, with the size limit it was judged under
+  it("answers a repeated header alike, and judges it again under another size limit", () => {
+    const value = `Bearer ${TOKEN}`;
+    const first = extractCredential(headers({ authorization: value }));
+    const again = extractCredential(headers({ authorization: value }));
+    expect(again).toEqual(first);
+    expect(first).toEqual({ ok: true, token: TOKEN, source: "header" });
+    // an answer a caller changes is its own
+    (again as { token: string }).token = "changed";
+    expect(extractCredential(headers({ authorization: value }))).toEqual({ ok: true, token: TOKEN, source: "header" });
+    expectRefused(extractCredential(headers({ authorization: value }), { maxTokenBytes: TOKEN.length - 1 }), "too_large", "authorization");
+    expect(extractCredential(headers({ authorization: value }))).toEqual(first);
+    // a repeated header still conflicts with a query token or a second header
+    expectRefused(extractCredential(headers({ authorization: value }), { authorizationCount: 2 }), "malformed", "authorization");
+    expectRefused(extractCredential(headers({ authorization: value }), { queryParam: "access_token", query: `access_token=${TOKEN}` }), "malformed", "query");
+    // the DPoP scheme's outcome is its own
+    expect(extractCredential(headers({ authorization: `DPoP ${TOKEN}` }))).toEqual({ ok: true, token: TOKEN, source: "header", scheme: "dpop" });
+    expect(extractCredential(headers({ authorization: value }))).toEqual(first);
+  });
+
+  it("refuses a malformed header every time it is sent", () => {
+    const bad = `Bearer ${TOKEN}"`;
+    for (let round = 0; round < 3; round++) {
+      expectRefused(extractCredential(headers({ authorization: bad })), "malformed", "authorization");
+      expect(extractCredential(headers({ authorization: `Bearer ${TOKEN}` })).ok).toBe(true);
+    }
+  });
+
   it("judges every token alike beyond the number it remembers", () => {
     for (let i = 0; i < 600; i++) {
       const good = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ2In0.sig-${i}-${"x".repeat(20)}`;

@@ -60,6 +60,44 @@ describe("token cache", () => {
   });
 });
 
+// The last hit is remembered for the next lookup of the same token; it must end as its slot does
+describe("token cache: the last hit", () => {
+  it("is dropped at its expiry", () => {
+    const cache = createTokenCache<string>(10);
+    cache.set("k", "v", 1000);
+    expect(cache.get("k", 998)).toBe("v");
+    expect(cache.get("k", 999)).toBe("v");
+    expect(cache.get("k", 1000)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.get("k", 0)).toBeUndefined();
+  });
+
+  it("is not answered once evicted or replaced", () => {
+    const cache = createTokenCache<number>(2);
+    cache.set("a", 1, Infinity);
+    expect(cache.get("a", 0)).toBe(1);
+    cache.set("b", 2, Infinity);
+    cache.set("c", 3, Infinity);
+    expect(cache.get("a", 0)).toBeUndefined();
+    const tail = "s".repeat(60);
+    cache.set(`x.${tail}`, 4, Infinity);
+    expect(cache.get(`x.${tail}`, 0)).toBe(4);
+    // another token with the same tail takes the slot
+    cache.set(`y.${tail}`, 5, Infinity);
+    expect(cache.get(`x.${tail}`, 0)).toBeUndefined();
+    expect(cache.get(`y.${tail}`, 0)).toBe(5);
+  });
+
+  it("answers only the exact token string", () => {
+    const cache = createTokenCache<number>(10);
+    cache.set("header.payload.signature", 1, Infinity);
+    expect(cache.get("header.payload.signature", 0)).toBe(1);
+    expect(cache.get("header.paYload.signature", 0)).toBeUndefined();
+    expect(cache.get("header.payload.signaturex", 0)).toBeUndefined();
+    expect(cache.get(["header", "payload", "signature"].join("."), 0)).toBe(1);
+  });
+});
+
 describe("token cache: tokens that share their last characters", () => {
   it("never answer for each other, whatever their length", () => {
     const cache = createTokenCache<string>(10);
