@@ -13,14 +13,20 @@ export interface GoalRow {
   met: boolean;
 }
 
+// A figure shown beside a judged one, in the row's name; nothing when a run lacks it
+const beside = (what: string, value: number | undefined, unit: string, field: string): string =>
+  value === undefined ? "" : `; beside it, ${what}: ${value.toLocaleString("en-US", { maximumFractionDigits: 1 })}${unit} (${field}, not judged)`;
+
 export function goalsOf(run: { hotPath: HotPathFigures; policyEval: PolicyEvalRow[]; worker: WorkerBenchResult; coldStart: ColdStartFigures }): GoalRow[] {
   const medium = run.policyEval.find((row) => row.set === "medium")!;
   const large = run.policyEval.find((row) => row.set === "large")!;
   const atLeast = (figure: string, value: number, goal: number): GoalRow => ({ figure, value, goal: `≥ ${goal}`, met: value >= goal });
   const atMost = (figure: string, value: number, goal: number): GoalRow => ({ figure, value, goal: `≤ ${goal}`, met: value <= goal });
   return [
-    atLeast("pipeline, reused token, Node: jose.jwtVerify / pipeline (pipeline_ratio_vs_jose)", run.hotPath.pipeline_ratio_vs_jose, 25),
-    atMost("verified-token cache hit, ns (token_cache_hit_ns)", run.hotPath.token_cache_hit_ns, 1000),
+    // Judged on one token over and over, the figure the goal was set on; the same ratio with tokens
+    // taking turns (no "last hit" memo answers) is named beside it so the row never reads as typical
+    atLeast(`pipeline, reused token, Node: jose.jwtVerify / pipeline, one token repeated (pipeline_ratio_vs_jose; judged)${beside("100 tokens taking turns", run.hotPath.pipeline_rotating_ratio_vs_jose, "×", "pipeline_rotating_ratio_vs_jose")}`, run.hotPath.pipeline_ratio_vs_jose, 25),
+    atMost(`verified-token cache hit, ns, one token repeated (token_cache_hit_ns; judged)${beside("100 tokens taking turns", run.hotPath.token_cache_lookup_ns, " ns", "token_cache_lookup_ns")}`, run.hotPath.token_cache_hit_ns, 1000),
     atMost("revocation cache hit, ns (revocation_cache_hit_ns)", run.hotPath.revocation_cache_hit_ns, 200),
     atMost(`decision, medium set (${medium.policies}), own process, ns`, medium.compiled_ns, 1000),
     atLeast("decision, medium set: cedar-wasm / compiled", medium.ratio, 500),

@@ -9,14 +9,23 @@ const FIGURE_SCRIPT = fileURLToPath(new URL("./hot-path-figure.ts", import.meta.
 
 /** The `hot_path` section of the bench JSON. Plain numbers are medians; `*_range` are [min, max] over rounds. */
 export interface HotPathFigures {
-  /** One pipeline decision (Node, allow, token, revocation answer and principal cached, audit line serialised), ns. */
+  /**
+   * One pipeline decision (Node, allow, token, revocation answer and principal cached, audit line
+   * serialised), one token over and over: the "last hit" memos answer every call (a best case), ns.
+   */
   pipeline_reused_token_ns: number;
+  /** As `pipeline_reused_token_ns`, with 100 distinct cached, not revoked tokens taking turns, ns. */
+  pipeline_rotating_tokens_ns: number;
   /** One `jose.jwtVerify` of the same RS256 token with an imported key, ns: the anchor. */
   jose_verify_ns: number;
-  /** jose_verify_ns / pipeline_reused_token_ns, median of per-round ratios. Goal ≥ 25. */
+  /** jose_verify_ns / pipeline_reused_token_ns, median of per-round ratios. Goal ≥ 25 (judged on this one). */
   pipeline_ratio_vs_jose: number;
-  /** `verifyCached` of a cached token (a new string per call, as per request), ns. Goal ≤ 1000. */
+  /** jose_verify_ns / pipeline_rotating_tokens_ns, median of per-round ratios; shown beside the goal, not judged. */
+  pipeline_rotating_ratio_vs_jose: number;
+  /** `verifyCached` of one cached token repeated (a new string per call, as per request): the last-hit slot, ns. Goal ≤ 1000. */
   token_cache_hit_ns: number;
+  /** `verifyCached` of 100 cached tokens taking turns: the ordinary lookup (tail, map, whole-token compare), ns. */
+  token_cache_lookup_ns: number;
   /** `checkCached` of a memoised claims object, ns. Goal ≤ 200. */
   revocation_cache_hit_ns: number;
   /** One audit line built and serialised straight from the facts into a sink, ns. Goal ≤ 1500. */
@@ -40,7 +49,9 @@ export async function benchHotPath(opts: { quick: boolean }): Promise<HotPathFig
     {
       pipeline_reused_token_ns: run("pipeline_reused_token"),
       jose_verify_ns: run("jose_verify"),
+      pipeline_rotating_tokens_ns: run("pipeline_rotating_tokens"),
       token_cache_hit_ns: run("token_cache_hit"),
+      token_cache_lookup_ns: run("token_cache_lookup"),
       revocation_cache_hit_ns: run("revocation_cache_hit"),
       audit_line_ns: run("audit_line"),
       pipeline_alloc_bytes: run("pipeline_alloc", ALLOC_FLAGS),
@@ -51,11 +62,15 @@ export async function benchHotPath(opts: { quick: boolean }): Promise<HotPathFig
   const all: Record<string, Spread> = {};
   for (const [name, values] of Object.entries(samples)) all[name] = spread(values, 1);
   all.pipeline_ratio_vs_jose = spread(ratios(samples.jose_verify_ns, samples.pipeline_reused_token_ns), 1);
+  all.pipeline_rotating_ratio_vs_jose = spread(ratios(samples.jose_verify_ns, samples.pipeline_rotating_tokens_ns), 1);
   return {
     pipeline_reused_token_ns: all.pipeline_reused_token_ns.median,
+    pipeline_rotating_tokens_ns: all.pipeline_rotating_tokens_ns.median,
     jose_verify_ns: all.jose_verify_ns.median,
     pipeline_ratio_vs_jose: all.pipeline_ratio_vs_jose.median,
+    pipeline_rotating_ratio_vs_jose: all.pipeline_rotating_ratio_vs_jose.median,
     token_cache_hit_ns: all.token_cache_hit_ns.median,
+    token_cache_lookup_ns: all.token_cache_lookup_ns.median,
     revocation_cache_hit_ns: all.revocation_cache_hit_ns.median,
     audit_line_ns: all.audit_line_ns.median,
     pipeline_alloc_bytes: Math.round(all.pipeline_alloc_bytes.median),

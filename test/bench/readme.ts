@@ -30,6 +30,8 @@ interface BenchJson {
 }
 
 const n = (value: number | null | undefined): string => (value === null || value === undefined ? "-" : value.toLocaleString("en-US", { maximumFractionDigits: 2 }));
+// A run from before a figure existed has no value for it: "-", not "undefined×"
+const times = (value: number | undefined): string => (value === undefined ? "-" : `${n(value)}×`);
 const table = (head: string[], align: string[], rows: string[][]): string =>
   [`| ${head.join(" | ")} |`, `| ${align.join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
 
@@ -50,10 +52,13 @@ export function benchSection(run: BenchJson): string {
   out.push("**Hot path** (`hot_path` in the JSON), Node, one warm pipeline with the example policies, an RS256 token, a memory revocation store and the stdout sink serialising each line:");
   out.push(
     table(["figure", "median", "range"], ["---", "---:", "---:"], [
-      ["pipeline decision, reused token, ns", n(run.hot_path.pipeline_reused_token_ns), range("pipeline_reused_token_ns")],
+      ["pipeline decision, one token repeated (the memos' best case), ns", n(run.hot_path.pipeline_reused_token_ns), range("pipeline_reused_token_ns")],
+      ["pipeline decision, 100 cached tokens taking turns, ns", n(run.hot_path.pipeline_rotating_tokens_ns), range("pipeline_rotating_tokens_ns")],
       ["`jose.jwtVerify` of the same token, ns (anchor)", n(run.hot_path.jose_verify_ns), range("jose_verify_ns")],
-      ["jose / pipeline", `${n(run.hot_path.pipeline_ratio_vs_jose)}×`, range("pipeline_ratio_vs_jose")],
-      ["verified-token cache hit, ns", n(run.hot_path.token_cache_hit_ns), range("token_cache_hit_ns")],
+      ["jose / pipeline, one token repeated (the goal's figure)", times(run.hot_path.pipeline_ratio_vs_jose), range("pipeline_ratio_vs_jose")],
+      ["jose / pipeline, 100 tokens taking turns", times(run.hot_path.pipeline_rotating_ratio_vs_jose), range("pipeline_rotating_ratio_vs_jose")],
+      ["verified-token cache hit, one token repeated (last-hit slot), ns", n(run.hot_path.token_cache_hit_ns), range("token_cache_hit_ns")],
+      ["verified-token cache lookup, 100 tokens taking turns, ns", n(run.hot_path.token_cache_lookup_ns), range("token_cache_lookup_ns")],
       ["revocation cache hit, ns", n(run.hot_path.revocation_cache_hit_ns), range("revocation_cache_hit_ns")],
       ["audit line, built and serialised, ns", n(run.hot_path.audit_line_ns), range("audit_line_ns")],
       ["heap allocated per pipeline call, bytes", n(run.hot_path.pipeline_alloc_bytes), range("pipeline_alloc_bytes")],
