@@ -4,7 +4,7 @@
 import { stdoutSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
-import { resolveConfig } from "../../shared/config/validate.ts";
+import { resolveConfig } from "../../shared/config/resolve.ts";
 import { createAuthorizerFrom } from "../../shared/pipeline/create-authorizer.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore } from "../../shared/revocation/registry.ts";
@@ -53,8 +53,9 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   const fromEnv = env.GATEHOUSE_CONFIG !== undefined && env.GATEHOUSE_CONFIG !== "";
   const config = withRoutes(fromEnv ? parseConfig(env.GATEHOUSE_CONFIG!) : input.config, input.routes);
   // The whole configuration first, before any store or sink is built (#21); once, and without the
-  // schema for a bundled configuration the build already held against it
-  const resolved = resolveConfig(config, !fromEnv && input.configSchemaChecked === true);
+  // schema (a chunk of its own, with valibot) for a bundled configuration the build held against it
+  const schemaChecked = !fromEnv && input.configSchemaChecked === true;
+  const resolved = resolveConfig(config, schemaChecked ? null : (await import("../../shared/config/check-schema.ts")).checkSchema);
   const httpApiCache = env.GATEHOUSE_HTTP_API_CACHE ?? "require_route";
   if (httpApiCache !== "require_route" && httpApiCache !== "off") {
     throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);

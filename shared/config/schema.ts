@@ -6,241 +6,231 @@
 // `failModes` naming real routes) stay with the stages, which know them.
 import * as v from "valibot";
 
-// Built on first use, not at module start: a Lambda whose bundled configuration passed the schema
-// at build time never builds it (a few hundred valibot objects, ≈ 1 ms of every cold start)
-let built: ReturnType<typeof buildSchema> | undefined;
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+const claimPath = v.union([nonEmpty, v.pipe(v.array(nonEmpty), v.minLength(1))]);
+const failMode = v.picklist(["closed", "open", "stale"]);
+const algorithm = v.picklist(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519", "HS256", "HS384", "HS512"]);
+const jwkSet = v.object({ keys: v.array(v.looseObject({ kty: v.optional(v.string()) })) });
+
+const claimsMapping = v.strictObject({
+  principalType: v.optional(nonEmpty),
+  principalIdClaims: v.optional(v.pipe(v.array(nonEmpty), v.minLength(1))),
+  attributes: v.optional(
+    v.record(
+      v.string(),
+      v.strictObject({
+        claim: claimPath,
+        type: v.picklist(["string", "boolean", "long", "string_set"]),
+        default: v.optional(v.union([v.string(), v.boolean(), v.number(), v.array(v.string())])),
+      }),
+    ),
+  ),
+  parents: v.optional(v.nullable(v.strictObject({ claim: claimPath, entityType: nonEmpty }))),
+  scopeClaims: v.optional(v.array(nonEmpty)),
+  amrClaim: v.optional(v.nullable(nonEmpty)),
+  acrClaim: v.optional(v.nullable(nonEmpty)),
+});
+
+// Discovery, introspection, DPoP and mTLS (cross-field rules stay in shared/token/provider-config.ts)
+const asymmetricAlgorithm = v.picklist(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
+const discovery = v.union([v.literal(true), v.strictObject({ jwksHosts: v.optional(v.pipe(v.array(nonEmpty), v.minLength(1))), allowLoopbackHttp: v.optional(v.boolean()) })]);
+const introspection = v.strictObject({
+  endpoint: v.pipe(v.string(), v.url()),
+  clientId: nonEmpty,
+  clientAuth: v.picklist(["client_secret_basic", "private_key_jwt"]),
+  clientSecret: v.optional(nonEmpty),
+  privateKey: v.optional(v.looseObject({ kty: v.string(), d: v.string() })),
+  privateKeyAlg: v.optional(asymmetricAlgorithm),
+  tokens: v.optional(v.picklist(["opaque", "all"])),
+  cacheTtlMs: v.optional(int(0, 3_600_000)),
+  negativeCacheTtlMs: v.optional(int(0, 60_000)),
+  cacheMaxEntries: v.optional(int(1, 1_000_000)),
+  deadlineMs: v.optional(int(10, 30_000)),
+  failMode: v.optional(v.picklist(["closed", "stale"])),
+  maxStaleMs: v.optional(int(0, 3_600_000)),
+  jwtResponse: v.optional(v.boolean()),
+});
+const dpopNonce = v.strictObject({ secret: v.pipe(v.string(), v.minLength(32)), windowSeconds: v.optional(int(10, 3600)) }); // DPoP-Nonce
+const dpop = v.strictObject({ required: v.optional(v.boolean()), algorithms: v.optional(v.pipe(v.array(asymmetricAlgorithm), v.minLength(1))), iatWindowSeconds: v.optional(int(1, 600)),
+  nonce: v.optional(dpopNonce) });
+const mtls = v.strictObject({ required: v.optional(v.boolean()) });
+
+const issuer = v.strictObject({
+  issuer: nonEmpty,
+  name: v.optional(nonEmpty),
+  audience: v.nullable(v.union([nonEmpty, v.pipe(v.array(nonEmpty), v.minLength(1))])),
+  algorithms: v.pipe(v.array(algorithm), v.minLength(1)),
+  jwksUri: v.optional(v.pipe(v.string(), v.url())),
+  jwks: v.optional(jwkSet),
+  jwksPreload: v.optional(jwkSet),
+  secret: v.optional(v.pipe(v.string(), v.minLength(32))),
+  clockToleranceSeconds: v.optional(int(0, 300)),
+  maxAgeSeconds: v.optional(v.nullable(int(1, 31_536_000))),
+  typ: v.optional(v.nullable(nonEmpty)),
+  claims: v.optional(claimsMapping),
+  jwksTimeoutMs: v.optional(int(100, 30_000)),
+  jwksCooldownMs: v.optional(int(1000, 3_600_000)),
+  jwksCacheSeconds: v.optional(int(10, 86_400)),
+  jwksMaxStaleSeconds: v.optional(int(0, 604_800)),
+  discovery: v.optional(discovery),
+  introspection: v.optional(introspection),
+  dpop: v.optional(dpop),
+  mtls: v.optional(mtls),
+});
+
+const token = v.strictObject({
+  issuers: v.pipe(v.array(issuer), v.minLength(1)),
+  maxTokenBytes: v.optional(int(512, 65_536)),
+  cache: v.optional(v.nullable(v.strictObject({ maxEntries: v.optional(int(0, 100_000)), ttlSeconds: v.optional(int(1, 3600)) }))),
+});
+
+const route = v.object({
+  method: nonEmpty,
+  path: nonEmpty,
+  name: v.optional(nonEmpty),
+  public: v.optional(v.boolean()),
+  action: v.optional(nonEmpty),
+  resource: v.optional(v.object({ type: nonEmpty, id: v.string(), attrs: v.optional(v.record(v.string(), v.string())) })),
+  senderConstraint: v.optional(v.picklist(["dpop", "mtls"])),
+});
+const routes = v.union([v.looseObject({ routes: v.array(route) }), v.array(route)]);
+
+// The store kinds whose records either section can hold; `http` differs per section (below)
+const keyValueStores = [
+  v.strictObject({ kind: v.literal("memory") }),
+  v.strictObject({ kind: v.literal("upstash"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }),
+  v.strictObject({ kind: v.literal("redis"), url: v.optional(v.pipe(v.string(), v.url())) }),
+  v.strictObject({ kind: v.literal("kv"), binding: v.optional(nonEmpty) }),
+  v.strictObject({ kind: v.literal("dynamodb"), table: v.optional(nonEmpty), region: v.optional(nonEmpty), endpoint: v.optional(v.pipe(v.string(), v.url())) }),
+] as const;
+const httpStore = v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }); // A key-value store over HTTP
+const store = v.variant("kind", [...keyValueStores, httpStore]);
+// Policy bundles may also live in S3: polled in the background, so its latency is no concern there
+const bundleStore = v.variant("kind", [
+  ...keyValueStores,
+  httpStore,
+  v.strictObject({
+    kind: v.literal("s3"),
+    bucket: nonEmpty,
+    prefix: v.optional(nonEmpty),
+    region: v.optional(nonEmpty),
+    endpoint: v.optional(v.pipe(v.string(), v.url())),
+    forcePathStyle: v.optional(v.boolean()),
+  }),
+]);
+
+const revocation = v.strictObject({
+  store,
+  ttlMs: v.optional(int(0, 300_000)),
+  deadlineMs: v.optional(int(1, 10_000)),
+  maxStaleMs: v.optional(int(0, 86_400_000)),
+  cacheMaxEntries: v.optional(int(1, 1_000_000)),
+  maxTokenLifetimeSeconds: v.optional(int(60, 31_536_000)),
+  breaker: v.optional(v.strictObject({ failureThreshold: v.optional(int(1, 1000)), cooldownMs: v.optional(int(100, 600_000)) })),
+});
+
+const audit = v.strictObject({
+  clientIp: v.optional(v.picklist(["keep", "truncate", "hash", "omit"])),
+  clientIpSalt: v.optional(v.pipe(v.string(), v.minLength(16))),
+  claims: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))),
+  includeQuery: v.optional(v.boolean()),
+  allowSampleRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+  policyErrorDetail: v.optional(v.picklist(["id", "message"])),
+  maxFieldLength: v.optional(int(16, 8192)),
+  replay: v.optional(v.boolean()),
+});
+
+// Canary rollout of the candidate policy set
+const rollout = v.strictObject({
+  canary: v.strictObject({ share: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))), tenants: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(1000))) }),
+  rollback: v.optional(
+    v.nullable(
+      v.strictObject({
+        maxDenyRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+        minRequests: v.optional(int(1, 1_000_000)),
+        windowSeconds: v.optional(int(1, 3600)),
+        onForbidError: v.optional(v.boolean()),
+        shared: v.optional(v.nullable(v.strictObject({ ttlSeconds: int(1, 3600) }))),
+      }),
+    ),
+  ),
+});
+
+// Policy updates without a code deploy
+const policyBundle = v.strictObject({
+  store: bundleStore,
+  publicKey: v.looseObject({ kty: v.literal("OKP"), crv: v.literal("Ed25519"), x: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)), kid: v.optional(v.string()) }),
+  pollSeconds: v.optional(int(1, 3600)),
+  maxBytes: v.optional(int(1024, 25 * 1024 * 1024)),
+  prefix: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+});
+
+// Metrics and emergency access
+const metrics = v.strictObject({
+  enabled: v.optional(v.boolean()),
+  namespace: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.\-_/#:]{1,255}$/))),
+  binding: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/))),
+  port: v.optional(int(0, 65_535)),
+  otlp: v.optional(v.nullable(v.strictObject({
+    endpoint: v.optional(v.pipe(v.string(), v.url())),
+    intervalMs: v.optional(int(1000, 3_600_000)),
+    timeoutMs: v.optional(int(100, 60_000)),
+    headers: v.optional(v.record(v.string(), v.string())),
+  }))),
+});
+const breakGlass = v.strictObject({ issuer: nonEmpty, maxLifetimeSeconds: v.optional(int(60, 3600)) });
+const slo = v.strictObject({
+  availability: v.optional(v.pipe(v.number(), v.minValue(0.9), v.maxValue(0.99999))),
+  latency: v.optional(v.pipe(v.number(), v.minValue(0.5), v.maxValue(0.9999))),
+  latencyThresholdMs: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(100))), // a bucket bound: checked by resolveSloConfig
+  windowDays: v.optional(int(7, 90)),
+  revocationAgeSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600))), // an age bucket bound: checked by resolveSloConfig
+});
+
+// Live entity data; the source is a key-value store kind or the user's batch `http` endpoint
+const entitySource = v.variant("kind", [
+  ...keyValueStores,
+  v.strictObject({ kind: v.literal("http"), url: v.pipe(v.string(), v.url()), authSecret: v.optional(nonEmpty), timeoutMs: v.optional(int(1, 10_000)) }),
+]);
+const entities = v.strictObject({
+  source: entitySource,
+  ttlMs: v.optional(v.union([int(0, 300_000), v.record(v.string(), int(0, 300_000))])),
+  negativeTtlMs: v.optional(int(0, 300_000)),
+  deadlineMs: v.optional(int(1, 10_000)),
+  depth: v.optional(int(0, 16)),
+  maxEntities: v.optional(int(1, 1024)),
+  maxRecordBytes: v.optional(int(256, 1_048_576)),
+  maxParents: v.optional(int(1, 1024)),
+  cacheMaxEntries: v.optional(int(1, 1_000_000)),
+  cacheMaxBytes: v.optional(int(65_536, 268_435_456)),
+  maxStaleMs: v.optional(int(0, 86_400_000)),
+  failMode: v.optional(failMode),
+  claimsAuthoritative: v.optional(v.array(nonEmpty)),
+  breaker: v.optional(v.strictObject({ failureThreshold: v.optional(int(1, 1000)), cooldownMs: v.optional(int(100, 600_000)) })),
+});
 
 /** The whole configuration file (`gatehouse.config.json`); keys `$schema` and `$comment` are allowed. */
-export function gatehouseConfigSchema(): ReturnType<typeof buildSchema> {
-  return (built ??= buildSchema());
-}
-
-function buildSchema() {
-  const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
-  const nonEmpty = v.pipe(v.string(), v.minLength(1));
-  const claimPath = v.union([nonEmpty, v.pipe(v.array(nonEmpty), v.minLength(1))]);
-  const failMode = v.picklist(["closed", "open", "stale"]);
-  const algorithm = v.picklist(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519", "HS256", "HS384", "HS512"]);
-  const jwkSet = v.object({ keys: v.array(v.looseObject({ kty: v.optional(v.string()) })) });
-
-  const claimsMapping = v.strictObject({
-    principalType: v.optional(nonEmpty),
-    principalIdClaims: v.optional(v.pipe(v.array(nonEmpty), v.minLength(1))),
-    attributes: v.optional(
-      v.record(
-        v.string(),
-        v.strictObject({
-          claim: claimPath,
-          type: v.picklist(["string", "boolean", "long", "string_set"]),
-          default: v.optional(v.union([v.string(), v.boolean(), v.number(), v.array(v.string())])),
-        }),
-      ),
-    ),
-    parents: v.optional(v.nullable(v.strictObject({ claim: claimPath, entityType: nonEmpty }))),
-    scopeClaims: v.optional(v.array(nonEmpty)),
-    amrClaim: v.optional(v.nullable(nonEmpty)),
-    acrClaim: v.optional(v.nullable(nonEmpty)),
-  });
-
-  // Discovery, introspection, DPoP and mTLS (cross-field rules stay in shared/token/provider-config.ts)
-  const asymmetricAlgorithm = v.picklist(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
-  const discovery = v.union([v.literal(true), v.strictObject({ jwksHosts: v.optional(v.pipe(v.array(nonEmpty), v.minLength(1))), allowLoopbackHttp: v.optional(v.boolean()) })]);
-  const introspection = v.strictObject({
-    endpoint: v.pipe(v.string(), v.url()),
-    clientId: nonEmpty,
-    clientAuth: v.picklist(["client_secret_basic", "private_key_jwt"]),
-    clientSecret: v.optional(nonEmpty),
-    privateKey: v.optional(v.looseObject({ kty: v.string(), d: v.string() })),
-    privateKeyAlg: v.optional(asymmetricAlgorithm),
-    tokens: v.optional(v.picklist(["opaque", "all"])),
-    cacheTtlMs: v.optional(int(0, 3_600_000)),
-    negativeCacheTtlMs: v.optional(int(0, 60_000)),
-    cacheMaxEntries: v.optional(int(1, 1_000_000)),
-    deadlineMs: v.optional(int(10, 30_000)),
-    failMode: v.optional(v.picklist(["closed", "stale"])),
-    maxStaleMs: v.optional(int(0, 3_600_000)),
-    jwtResponse: v.optional(v.boolean()),
-  });
-  const dpopNonce = v.strictObject({ secret: v.pipe(v.string(), v.minLength(32)), windowSeconds: v.optional(int(10, 3600)) }); // DPoP-Nonce
-  const dpop = v.strictObject({ required: v.optional(v.boolean()), algorithms: v.optional(v.pipe(v.array(asymmetricAlgorithm), v.minLength(1))), iatWindowSeconds: v.optional(int(1, 600)),
-    nonce: v.optional(dpopNonce) });
-  const mtls = v.strictObject({ required: v.optional(v.boolean()) });
-
-  const issuer = v.strictObject({
-    issuer: nonEmpty,
-    name: v.optional(nonEmpty),
-    audience: v.nullable(v.union([nonEmpty, v.pipe(v.array(nonEmpty), v.minLength(1))])),
-    algorithms: v.pipe(v.array(algorithm), v.minLength(1)),
-    jwksUri: v.optional(v.pipe(v.string(), v.url())),
-    jwks: v.optional(jwkSet),
-    jwksPreload: v.optional(jwkSet),
-    secret: v.optional(v.pipe(v.string(), v.minLength(32))),
-    clockToleranceSeconds: v.optional(int(0, 300)),
-    maxAgeSeconds: v.optional(v.nullable(int(1, 31_536_000))),
-    typ: v.optional(v.nullable(nonEmpty)),
-    claims: v.optional(claimsMapping),
-    jwksTimeoutMs: v.optional(int(100, 30_000)),
-    jwksCooldownMs: v.optional(int(1000, 3_600_000)),
-    jwksCacheSeconds: v.optional(int(10, 86_400)),
-    jwksMaxStaleSeconds: v.optional(int(0, 604_800)),
-    discovery: v.optional(discovery),
-    introspection: v.optional(introspection),
-    dpop: v.optional(dpop),
-    mtls: v.optional(mtls),
-  });
-
-  const token = v.strictObject({
-    issuers: v.pipe(v.array(issuer), v.minLength(1)),
-    maxTokenBytes: v.optional(int(512, 65_536)),
-    cache: v.optional(v.nullable(v.strictObject({ maxEntries: v.optional(int(0, 100_000)), ttlSeconds: v.optional(int(1, 3600)) }))),
-  });
-
-  const route = v.object({
-    method: nonEmpty,
-    path: nonEmpty,
-    name: v.optional(nonEmpty),
-    public: v.optional(v.boolean()),
-    action: v.optional(nonEmpty),
-    resource: v.optional(v.object({ type: nonEmpty, id: v.string(), attrs: v.optional(v.record(v.string(), v.string())) })),
-    senderConstraint: v.optional(v.picklist(["dpop", "mtls"])),
-  });
-  const routes = v.union([v.looseObject({ routes: v.array(route) }), v.array(route)]);
-
-  // The store kinds whose records either section can hold; `http` differs per section (below)
-  const keyValueStores = [
-    v.strictObject({ kind: v.literal("memory") }),
-    v.strictObject({ kind: v.literal("upstash"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }),
-    v.strictObject({ kind: v.literal("redis"), url: v.optional(v.pipe(v.string(), v.url())) }),
-    v.strictObject({ kind: v.literal("kv"), binding: v.optional(nonEmpty) }),
-    v.strictObject({ kind: v.literal("dynamodb"), table: v.optional(nonEmpty), region: v.optional(nonEmpty), endpoint: v.optional(v.pipe(v.string(), v.url())) }),
-  ] as const;
-  const httpStore = v.strictObject({ kind: v.literal("http"), url: v.optional(v.pipe(v.string(), v.url())), token: v.optional(nonEmpty) }); // A key-value store over HTTP
-  const store = v.variant("kind", [...keyValueStores, httpStore]);
-  // Policy bundles may also live in S3: polled in the background, so its latency is no concern there
-  const bundleStore = v.variant("kind", [
-    ...keyValueStores,
-    httpStore,
-    v.strictObject({
-      kind: v.literal("s3"),
-      bucket: nonEmpty,
-      prefix: v.optional(nonEmpty),
-      region: v.optional(nonEmpty),
-      endpoint: v.optional(v.pipe(v.string(), v.url())),
-      forcePathStyle: v.optional(v.boolean()),
-    }),
-  ]);
-
-  const revocation = v.strictObject({
-    store,
-    ttlMs: v.optional(int(0, 300_000)),
-    deadlineMs: v.optional(int(1, 10_000)),
-    maxStaleMs: v.optional(int(0, 86_400_000)),
-    cacheMaxEntries: v.optional(int(1, 1_000_000)),
-    maxTokenLifetimeSeconds: v.optional(int(60, 31_536_000)),
-    breaker: v.optional(v.strictObject({ failureThreshold: v.optional(int(1, 1000)), cooldownMs: v.optional(int(100, 600_000)) })),
-  });
-
-  const audit = v.strictObject({
-    clientIp: v.optional(v.picklist(["keep", "truncate", "hash", "omit"])),
-    clientIpSalt: v.optional(v.pipe(v.string(), v.minLength(16))),
-    claims: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))),
-    includeQuery: v.optional(v.boolean()),
-    allowSampleRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
-    policyErrorDetail: v.optional(v.picklist(["id", "message"])),
-    maxFieldLength: v.optional(int(16, 8192)),
-    replay: v.optional(v.boolean()),
-  });
-
-  // Canary rollout of the candidate policy set
-  const rollout = v.strictObject({
-    canary: v.strictObject({ share: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))), tenants: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(1000))) }),
-    rollback: v.optional(
-      v.nullable(
-        v.strictObject({
-          maxDenyRate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
-          minRequests: v.optional(int(1, 1_000_000)),
-          windowSeconds: v.optional(int(1, 3600)),
-          onForbidError: v.optional(v.boolean()),
-          shared: v.optional(v.nullable(v.strictObject({ ttlSeconds: int(1, 3600) }))),
-        }),
-      ),
-    ),
-  });
-
-  // Policy updates without a code deploy
-  const policyBundle = v.strictObject({
-    store: bundleStore,
-    publicKey: v.looseObject({ kty: v.literal("OKP"), crv: v.literal("Ed25519"), x: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)), kid: v.optional(v.string()) }),
-    pollSeconds: v.optional(int(1, 3600)),
-    maxBytes: v.optional(int(1024, 25 * 1024 * 1024)),
-    prefix: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
-  });
-
-  // Metrics and emergency access
-  const metrics = v.strictObject({
-    enabled: v.optional(v.boolean()),
-    namespace: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.\-_/#:]{1,255}$/))),
-    binding: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/))),
-    port: v.optional(int(0, 65_535)),
-    otlp: v.optional(v.nullable(v.strictObject({
-      endpoint: v.optional(v.pipe(v.string(), v.url())),
-      intervalMs: v.optional(int(1000, 3_600_000)),
-      timeoutMs: v.optional(int(100, 60_000)),
-      headers: v.optional(v.record(v.string(), v.string())),
-    }))),
-  });
-  const breakGlass = v.strictObject({ issuer: nonEmpty, maxLifetimeSeconds: v.optional(int(60, 3600)) });
-  const slo = v.strictObject({
-    availability: v.optional(v.pipe(v.number(), v.minValue(0.9), v.maxValue(0.99999))),
-    latency: v.optional(v.pipe(v.number(), v.minValue(0.5), v.maxValue(0.9999))),
-    latencyThresholdMs: v.optional(v.pipe(v.number(), v.minValue(0.05), v.maxValue(100))), // a bucket bound: checked by resolveSloConfig
-    windowDays: v.optional(int(7, 90)),
-    revocationAgeSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600))), // an age bucket bound: checked by resolveSloConfig
-  });
-
-  // Live entity data; the source is a key-value store kind or the user's batch `http` endpoint
-  const entitySource = v.variant("kind", [
-    ...keyValueStores,
-    v.strictObject({ kind: v.literal("http"), url: v.pipe(v.string(), v.url()), authSecret: v.optional(nonEmpty), timeoutMs: v.optional(int(1, 10_000)) }),
-  ]);
-  const entities = v.strictObject({
-    source: entitySource,
-    ttlMs: v.optional(v.union([int(0, 300_000), v.record(v.string(), int(0, 300_000))])),
-    negativeTtlMs: v.optional(int(0, 300_000)),
-    deadlineMs: v.optional(int(1, 10_000)),
-    depth: v.optional(int(0, 16)),
-    maxEntities: v.optional(int(1, 1024)),
-    maxRecordBytes: v.optional(int(256, 1_048_576)),
-    maxParents: v.optional(int(1, 1024)),
-    cacheMaxEntries: v.optional(int(1, 1_000_000)),
-    cacheMaxBytes: v.optional(int(65_536, 268_435_456)),
-    maxStaleMs: v.optional(int(0, 86_400_000)),
-    failMode: v.optional(failMode),
-    claimsAuthoritative: v.optional(v.array(nonEmpty)),
-    breaker: v.optional(v.strictObject({ failureThreshold: v.optional(int(1, 1000)), cooldownMs: v.optional(int(100, 600_000)) })),
-  });
-
-  return v.strictObject({
-    $schema: v.optional(v.string()),
-    $comment: v.optional(v.string()),
-    token,
-    routes,
-    revocation: v.nullable(revocation),
-    failMode: v.optional(failMode),
-    failModes: v.optional(v.record(v.string(), failMode)),
-    audit: v.optional(audit),
-    credential: v.optional(v.strictObject({ cookie: v.optional(v.nullable(nonEmpty)), queryParam: v.optional(v.nullable(nonEmpty)) })),
-    context: v.optional(v.strictObject({ headers: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))) })),
-    paths: v.optional(v.strictObject({ maxPathLength: v.optional(int(1, 65_536)), maxSegments: v.optional(int(1, 1024)) })),
-    onForbidError: v.optional(v.picklist(["skip", "deny"])),
-    policyBundle: v.optional(v.nullable(policyBundle)),
-    rollout: v.optional(rollout),
-    metrics: v.optional(metrics),
-    breakGlass: v.optional(v.nullable(breakGlass)),
-    slo: v.optional(slo), // Read by `gatehouse slo`, not at run time
-    entities: v.optional(v.nullable(entities)),
-  });
-}
+export const gatehouseConfigSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  $comment: v.optional(v.string()),
+  token,
+  routes,
+  revocation: v.nullable(revocation),
+  failMode: v.optional(failMode),
+  failModes: v.optional(v.record(v.string(), failMode)),
+  audit: v.optional(audit),
+  credential: v.optional(v.strictObject({ cookie: v.optional(v.nullable(nonEmpty)), queryParam: v.optional(v.nullable(nonEmpty)) })),
+  context: v.optional(v.strictObject({ headers: v.optional(v.pipe(v.array(nonEmpty), v.maxLength(32))) })),
+  paths: v.optional(v.strictObject({ maxPathLength: v.optional(int(1, 65_536)), maxSegments: v.optional(int(1, 1024)) })),
+  onForbidError: v.optional(v.picklist(["skip", "deny"])),
+  policyBundle: v.optional(v.nullable(policyBundle)),
+  rollout: v.optional(rollout),
+  metrics: v.optional(metrics),
+  breakGlass: v.optional(v.nullable(breakGlass)),
+  slo: v.optional(slo), // Read by `gatehouse slo`, not at run time
+  entities: v.optional(v.nullable(entities)),
+});
 
 /** What the schema accepts, as a TypeScript type (checked against `GatehouseConfig` in the tests). */
-export type GatehouseConfigInput = v.InferInput<ReturnType<typeof buildSchema>>;
+export type GatehouseConfigInput = v.InferInput<typeof gatehouseConfigSchema>;

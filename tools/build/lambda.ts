@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
-import { checkSchema } from "../../shared/config/validate.ts";
+import { checkSchema } from "../../shared/config/check-schema.ts";
 import { withRoutes } from "../../functions/lambda/main.ts";
 import type { RoutesFile } from "../../shared/routes/types.ts";
 import { breakGlassMismatch } from "./break-glass.ts";

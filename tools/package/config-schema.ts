@@ -6,7 +6,7 @@ import { gatehouseConfigSchema } from "../../shared/config/schema.ts";
 /** The JSON Schema (draft-07) for `gatehouse.config.json`. */
 export function configJsonSchema(): Record<string, unknown> {
   return {
-    ...toJsonSchema(gatehouseConfigSchema(), { errorMode: "throw" }),
+    ...toJsonSchema(gatehouseConfigSchema, { errorMode: "throw" }),
     $id: "https://github.com/gatehouse/gatehouse/gatehouse.config.schema.json",
     title: "Gatehouse configuration",
     description: "gatehouse.config.json: token issuers, the route table, revocation, fail modes and audit options. See docs/config.md.",
