@@ -12,3 +12,11 @@ export class ConfigError extends Error {
     this.field = field;
   }
 }
+
+/** A value as an error message shows it: short, in backticks, never a whole object. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return `\`${value.length > 80 ? value.slice(0, 80) + "…" : value}\``;
+  if (value === null || typeof value !== "object") return `\`${String(value)}\``;
+  return Array.isArray(value) ? "an array" : "an object";
+}

@@ -4,7 +4,8 @@
 import { stdoutSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
-import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
+import { resolveConfig } from "../../shared/config/resolve.ts";
+import { createAuthorizerFrom } from "../../shared/pipeline/create-authorizer.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore } from "../../shared/revocation/registry.ts";
 import { openEntityDeps } from "../../shared/features/index.ts";
@@ -24,6 +25,12 @@ export interface LambdaEntryInput {
   readonly routes: RoutesFile;
   /** The configuration given at build time (`--config`), if any; `GATEHOUSE_CONFIG` overrides it. */
   readonly config?: unknown;
+  /**
+   * Whether `config`, with `routes` added as `withRoutes` adds them, passed the configuration
+   * schema at build time (`build:lambda` sets it); the stages' own checks run at start either way.
+   * Default false.
+   */
+  readonly configSchemaChecked?: boolean;
   /** The dedicated break-glass policy module, required with `config.breakGlass`. */
   readonly breakGlassPolicies?: CompiledPolicySet | null;
   /** The environment; default `process.env`. */
@@ -43,9 +50,12 @@ export interface LambdaEntryInput {
  */
 export async function createLambdaEntry(input: LambdaEntryInput): Promise<LambdaHandler> {
   const env = input.env ?? process.env;
-  const config = readConfig(env.GATEHOUSE_CONFIG, input.config, input.routes);
-  // The whole configuration first, before any store or sink is built (#21)
-  const resolved = validateConfig(config);
+  const fromEnv = env.GATEHOUSE_CONFIG !== undefined && env.GATEHOUSE_CONFIG !== "";
+  const config = withRoutes(fromEnv ? parseConfig(env.GATEHOUSE_CONFIG!) : input.config, input.routes);
+  // The whole configuration first, before any store or sink is built (#21); once, and without the
+  // schema (a chunk of its own, with valibot) for a bundled configuration the build held against it
+  const schemaChecked = !fromEnv && input.configSchemaChecked === true;
+  const resolved = resolveConfig(config, schemaChecked ? null : (await import("../../shared/config/check-schema.ts")).checkSchema);
   const httpApiCache = env.GATEHOUSE_HTTP_API_CACHE ?? "require_route";
   if (httpApiCache !== "require_route" && httpApiCache !== "off") {
     throw new ConfigError("GATEHOUSE_HTTP_API_CACHE", `expected \`require_route\` or \`off\`, got \`${httpApiCache}\``);
@@ -64,22 +74,23 @@ export async function createLambdaEntry(input: LambdaEntryInput): Promise<Lambda
   const policyBundleStore: RevocationStore | undefined = resolved.policyBundle ? (await openStore(nodeStores, resolved.policyBundle.store, { env }, "policyBundle.store")).store : undefined;
   // EMF documents on stdout, written once per invocation by the handler's flush
   const metrics = resolved.metrics.enabled ? emfMetrics({ writeLine: (line) => process.stdout.write(`${line}\n`), namespace: resolved.metrics.namespace }) : null;
-  const authorize = createAuthorizer(config, {
+  const authorize = createAuthorizerFrom(config, resolved, {
     policies: input.policies, shadowPolicies: input.shadowPolicies ?? null, auditSink, ...stores,
     ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies: input.breakGlassPolicies ?? null,
   });
   return createLambdaHandler(authorize, { flush: () => authorize.flush(), httpApiCache: httpApiCache as HttpApiCacheCheck });
 }
 
-function readConfig(fromEnv: string | undefined, bundled: unknown, routes: RoutesFile): GatehouseConfig {
-  let parsed: unknown = bundled;
-  if (fromEnv !== undefined && fromEnv !== "") {
-    try {
-      parsed = JSON.parse(fromEnv);
-    } catch {
-      throw new ConfigError("GATEHOUSE_CONFIG", "expected the gatehouse configuration as a JSON object");
-    }
+function parseConfig(fromEnv: string): unknown {
+  try {
+    return JSON.parse(fromEnv);
+  } catch {
+    throw new ConfigError("GATEHOUSE_CONFIG", "expected the gatehouse configuration as a JSON object");
   }
+}
+
+/** The configuration as the function runs it: the bundled route table added when it names none. */
+export function withRoutes(parsed: unknown, routes: RoutesFile): GatehouseConfig {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError("GATEHOUSE_CONFIG", "expected the gatehouse configuration as a JSON object, in the environment or bundled with `--config`");
   }

@@ -129,7 +129,11 @@ export interface Authorizer {
  * with the request).
  */
 export function createAuthorizer(config: GatehouseConfig, deps: AuthorizerDeps): Authorizer {
-  const resolved = validateConfig(config);
+  return createAuthorizerFrom(config, validateConfig(config), deps);
+}
+
+/** `createAuthorizer` for an adapter that validated `config` itself (`resolved` is what that returned). */
+export function createAuthorizerFrom(config: GatehouseConfig, resolved: ResolvedConfig, deps: AuthorizerDeps): Authorizer {
   const policies = deps.policies;
   if (typeof policies !== "object" || policies === null || typeof policies.evaluate !== "function") {
     throw new ConfigError("policies", "expected a compiled policy module (`dist/policies.js`) with `evaluate`");

@@ -7,6 +7,9 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 import { compilePolicyProject } from "../compiler/index.ts";
+import { checkSchema } from "../../shared/config/check-schema.ts";
+import { withRoutes } from "../../functions/lambda/main.ts";
+import type { RoutesFile } from "../../shared/routes/types.ts";
 import { breakGlassMismatch } from "./break-glass.ts";
 import { featuresPlugin, parseFeaturesFlag, resolveFeatures, writeFeaturesModule, type FeatureChoice, type OptionalFeature } from "./features.ts";
 
@@ -136,7 +139,7 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
       `import routes from ${href(routesFile)};`,
       configFile ? `import config from ${href(configFile)};` : "const config = undefined;",
       // Built during the init phase: a bad configuration fails the init, not each request
-      "export const handler = await createLambdaEntry({ policies, shadowPolicies, breakGlassPolicies, routes, config });",
+      `export const handler = await createLambdaEntry({ policies, shadowPolicies, breakGlassPolicies, routes, config, configSchemaChecked: ${configFile ? passesSchema(config, routesFile) : false} });`,
       "",
     ].join("\n"));
 
@@ -184,6 +187,18 @@ export async function buildLambda(options: BuildLambdaOptions = {}): Promise<Bui
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// The bundled configuration held against the configuration schema once, here, so the function's
+// cold start need not build and run it (the stages' own checks still run there). One it refuses is
+// bundled unmarked, and fails the init as it always did, naming the field.
+function passesSchema(config: unknown, routesFile: string): boolean {
+  try {
+    checkSchema(withRoutes(config, JSON.parse(readFileSync(routesFile, "utf8")) as RoutesFile));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -104,12 +104,24 @@ describe("the built function", () => {
     ["GATEHOUSE_CONFIG", { GATEHOUSE_CONFIG: "{not json" }],
     ["GATEHOUSE_HTTP_API_CACHE", { GATEHOUSE_HTTP_API_CACHE: "sometimes" }],
     ["token.issuers", { GATEHOUSE_CONFIG: JSON.stringify({ token: { issuers: [] }, revocation: null }) }],
+    // Only the schema refuses this one: the bundled configuration's build-time check does not cover the environment's
+    ["$schema", { GATEHOUSE_CONFIG: JSON.stringify({ $schema: 5, token: { issuers: [{ issuer: "https://other.example", audience: "api", algorithms: ["ES256"], jwksUri: "https://other.example/jwks" }] }, revocation: null }) }],
   ])("fails the init, naming `%s`, when the configuration is bad", (field, env) => {
     const { status, stderr } = run([], env);
     expect(status).not.toBe(0);
     expect(stderr).toContain(`ConfigError`);
     expect(stderr).toContain(field);
-  });});
+  });
+  it("fails the init, naming the field, when the bundled configuration fails the schema the build holds it against", async () => {
+    const config = JSON.parse(readFileSync(join(work, "config.json"), "utf8"));
+    writeFileSync(join(work, "config-bad-schema.json"), JSON.stringify({ ...config, $schema: 5 }));
+    const bad = await buildLambda({ configFile: join(work, "config-bad-schema.json"), policiesDir: join(repoRoot, "policies"), outDir: join(work, "bad-schema") });
+    const child = spawnSync(process.execPath, [join(work, "runner.mjs"), bad.bundleFile, "", join(work, "unused.json")], { env: { PATH: process.env.PATH }, encoding: "utf8" });
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toContain("ConfigError");
+    expect(child.stderr).toContain("$schema: expected string, got `5`");
+  }, 60_000);
+});
 
 // The bundle carries only the optional features its configuration names (tools/build/features.ts)
 describe("the feature-gated build", () => {
