@@ -7,7 +7,8 @@ import { pathToFileURL } from "node:url";
 import { stdoutSink, type AuditSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
 import { ConfigError } from "../../shared/errors.ts";
-import { createAuthorizer, validateConfig } from "../../shared/pipeline/index.ts";
+import { validateConfig } from "../../shared/pipeline/index.ts";
+import { createAuthorizerFrom } from "../../shared/pipeline/create-authorizer.ts";
 import type { CompiledPolicySet } from "../../shared/policy/index.ts";
 import { openStore, type RevocationStore } from "../../shared/revocation/index.ts";
 import { openEntityDeps } from "../../shared/entities/open-source.ts";
@@ -56,7 +57,8 @@ export async function startFromEnv(env: Readonly<Record<string, string | undefin
   const breakGlassPolicies = resolved.breakGlass === null ? null : await loadPolicies(env.GATEHOUSE_BREAK_GLASS_POLICIES ?? "dist/break-glass/policies.js", "GATEHOUSE_BREAK_GLASS_POLICIES");
   // The candidate set for shadow mode and a canary rollout
   const shadowPolicies = env.GATEHOUSE_SHADOW_POLICIES ? await loadPolicies(env.GATEHOUSE_SHADOW_POLICIES, "GATEHOUSE_SHADOW_POLICIES") : null;
-  const authorize = createAuthorizer(config, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...stores, ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies, shadowPolicies });
+  // Validated above; the authorizer takes that result rather than checking the whole configuration again
+  const authorize = createAuthorizerFrom(config, resolved, { policies, auditSink: deps.auditSink ?? stdoutSink(), ...stores, ...(policyBundleStore ? { policyBundleStore } : {}), metrics, breakGlassPolicies, shadowPolicies });
   const port = env.PORT === undefined ? 9000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT", `expected an integer from 0 to 65535, got \`${env.PORT}\``);
   const opsPortText = env.GATEHOUSE_OPS_PORT ?? ((config as { metrics?: { port?: number } }).metrics?.port !== undefined ? String(resolved.metrics.port) : deps.defaultOpsPort?.toString());

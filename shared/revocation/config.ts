@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.ts";
+import { ConfigError, describeValue } from "../errors.ts";
 import { S3_BUNDLES_ONLY } from "./store-kind.ts";
 
 /**
@@ -136,7 +136,7 @@ export function resolveStoreConfig(config: unknown, path = "revocation.store", p
   const kinds: readonly string[] = purpose === "policyBundle" ? [...STORE_KINDS, "s3"] : STORE_KINDS;
   if (typeof kind !== "string" || !kinds.includes(kind)) {
     const why = kind === "s3" ? `: ${S3_BUNDLES_ONLY}` : "";
-    throw new ConfigError(`${path}.kind`, `expected one of ${kinds.map((k) => `\`${k}\``).join(", ")}, got ${show(kind)}${why}`);
+    throw new ConfigError(`${path}.kind`, `expected one of ${kinds.map((k) => `\`${k}\``).join(", ")}, got ${describeValue(kind)}${why}`);
   }
   const typedKind = kind as StoreConfig["kind"];
   knownFields(record, path, STORE_FIELDS[typedKind]);
@@ -145,14 +145,14 @@ export function resolveStoreConfig(config: unknown, path = "revocation.store", p
     if (field === "kind" || record[field] === undefined) continue;
     const value = record[field];
     if (field === "forcePathStyle") {
-      if (typeof value !== "boolean") throw new ConfigError(`${path}.${field}`, `expected true or false, got ${show(value)}`);
+      if (typeof value !== "boolean") throw new ConfigError(`${path}.${field}`, `expected true or false, got ${describeValue(value)}`);
       copy[field] = value;
       continue;
     }
-    if (typeof value !== "string" || value === "") throw new ConfigError(`${path}.${field}`, `expected a non-empty string, got ${show(value)}`);
+    if (typeof value !== "string" || value === "") throw new ConfigError(`${path}.${field}`, `expected a non-empty string, got ${describeValue(value)}`);
     if ((field === "url" || field === "endpoint") && !isUrl(value, typedKind === "redis" ? ["redis:", "rediss:"] : ["http:", "https:"])) {
       const schemes = typedKind === "redis" ? "`redis://` or `rediss://`" : "`http://` or `https://`";
-      throw new ConfigError(`${path}.${field}`, `expected a ${schemes} url, got ${show(field === "url" && typedKind === "redis" ? redactUrl(value) : value)}`);
+      throw new ConfigError(`${path}.${field}`, `expected a ${schemes} url, got ${describeValue(field === "url" && typedKind === "redis" ? redactUrl(value) : value)}`);
     }
     copy[field] = value;
   }
@@ -174,7 +174,7 @@ function redactUrl(value: string): string {
 }
 
 function asRecord(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(path, `expected an object, got ${show(value)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(path, `expected an object, got ${describeValue(value)}`);
   return value as Record<string, unknown>;
 }
 
@@ -187,14 +187,7 @@ function knownFields(record: Record<string, unknown>, path: string, allowed: rea
 function integer(value: unknown, path: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(path, `expected an integer from ${min} to ${max}, got ${show(value)}`);
+    throw new ConfigError(path, `expected an integer from ${min} to ${max}, got ${describeValue(value)}`);
   }
   return value;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (typeof value === "string") return `\`${value.length > 80 ? value.slice(0, 80) + "…" : value}\``;
-  if (value === null || typeof value !== "object") return `\`${String(value)}\``;
-  return Array.isArray(value) ? "an array" : "an object";
 }

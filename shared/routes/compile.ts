@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.ts";
+import { ConfigError, describeValue } from "../errors.ts";
 import type { CompiledRoute, RouteNode, RouteTable, SenderConstraint, Template } from "./types.ts";
 
 const METHOD = /^[A-Z][A-Z-]{0,19}$/;
@@ -18,7 +18,7 @@ export function compileRoutes(spec: unknown, field = "routes"): RouteTable {
   // `{ routes: [...] }` (the route file) and the bare array are both accepted; fields are named `routes[i]` either way
   const list = typeof spec === "object" && spec !== null && !Array.isArray(spec) ? (spec as { routes?: unknown }).routes : spec;
   const listField = field;
-  if (!Array.isArray(list)) throw new ConfigError(listField, `expected an array of routes, got ${show(list)}`);
+  if (!Array.isArray(list)) throw new ConfigError(listField, `expected an array of routes, got ${describeValue(list)}`);
   const routes: CompiledRoute[] = [];
   const trees = new Map<string, RouteNode>();
   const names = new Set<string>();
@@ -34,23 +34,23 @@ export function compileRoutes(spec: unknown, field = "routes"): RouteTable {
 }
 
 function compileRoute(entry: unknown, at: string): CompiledRoute {
-  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new ConfigError(at, `expected a route object, got ${show(entry)}`);
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new ConfigError(at, `expected a route object, got ${describeValue(entry)}`);
   const record = entry as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!ROUTE_FIELDS.includes(key) && !key.startsWith("$")) throw new ConfigError(`${at}.${key}`, `unknown option; expected one of ${ROUTE_FIELDS.map((k) => `\`${k}\``).join(", ")}`);
   }
   const method = record.method;
-  if (typeof method !== "string" || !METHOD.test(method)) throw new ConfigError(`${at}.method`, `expected an upper-case http method such as \`GET\`, got ${show(method)}`);
+  if (typeof method !== "string" || !METHOD.test(method)) throw new ConfigError(`${at}.method`, `expected an upper-case http method such as \`GET\`, got ${describeValue(method)}`);
   const pattern = record.path;
-  if (typeof pattern !== "string") throw new ConfigError(`${at}.path`, `expected a path pattern such as \`/orders/:id\`, got ${show(pattern)}`);
+  if (typeof pattern !== "string") throw new ConfigError(`${at}.path`, `expected a path pattern such as \`/orders/:id\`, got ${describeValue(pattern)}`);
   const paramNames = parsePattern(pattern, `${at}.path`);
   const isPublic = record.public ?? false;
-  if (typeof isPublic !== "boolean") throw new ConfigError(`${at}.public`, `expected \`true\` or \`false\`, got ${show(isPublic)}`);
+  if (typeof isPublic !== "boolean") throw new ConfigError(`${at}.public`, `expected \`true\` or \`false\`, got ${describeValue(isPublic)}`);
   const name = record.name ?? `${method} ${pattern}`;
-  if (typeof name !== "string" || name.length === 0 || name.length > 200) throw new ConfigError(`${at}.name`, `expected a non-empty string of at most 200 characters, got ${show(name)}`);
+  if (typeof name !== "string" || name.length === 0 || name.length > 200) throw new ConfigError(`${at}.name`, `expected a non-empty string of at most 200 characters, got ${describeValue(name)}`);
   const senderConstraint = record.senderConstraint ?? null;
   if (senderConstraint !== null && senderConstraint !== "dpop" && senderConstraint !== "mtls") {
-    throw new ConfigError(`${at}.senderConstraint`, `expected \`dpop\` or \`mtls\`, got ${show(senderConstraint)}`);
+    throw new ConfigError(`${at}.senderConstraint`, `expected \`dpop\` or \`mtls\`, got ${describeValue(senderConstraint)}`);
   }
   if (isPublic) {
     if (record.action !== undefined || record.resource !== undefined) {
@@ -61,13 +61,13 @@ function compileRoute(entry: unknown, at: string): CompiledRoute {
     return Object.freeze({ name, method, pattern, public: true, paramNames, action: null, resource: null, senderConstraint: null });
   }
   const action = record.action;
-  if (typeof action !== "string" || action.length === 0) throw new ConfigError(`${at}.action`, `expected a cedar action id such as \`ReadOrder\` (or \`public: true\`), got ${show(action)}`);
+  if (typeof action !== "string" || action.length === 0) throw new ConfigError(`${at}.action`, `expected a cedar action id such as \`ReadOrder\` (or \`public: true\`), got ${describeValue(action)}`);
   const resource = compileResource(record.resource, `${at}.resource`, paramNames);
   return Object.freeze({ name, method, pattern, public: false, paramNames, action: Object.freeze({ type: "Action" as const, id: action }), resource, senderConstraint: senderConstraint as SenderConstraint | null });
 }
 
 function parsePattern(pattern: string, at: string): string[] {
-  if (pattern.length === 0 || pattern[0] !== "/" || pattern.length > 1024) throw new ConfigError(at, `expected a pattern starting with \`/\`, got ${show(pattern)}`);
+  if (pattern.length === 0 || pattern[0] !== "/" || pattern.length > 1024) throw new ConfigError(at, `expected a pattern starting with \`/\`, got ${describeValue(pattern)}`);
   const paramNames: string[] = [];
   if (pattern === "/") return paramNames;
   const parts = pattern.slice(1).split("/");
@@ -86,19 +86,19 @@ function parsePattern(pattern: string, at: string): string[] {
 }
 
 function compileResource(value: unknown, at: string, paramNames: readonly string[]): NonNullable<CompiledRoute["resource"]> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(at, `expected a resource \`{ type, id, attrs? }\`, got ${show(value)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(at, `expected a resource \`{ type, id, attrs? }\`, got ${describeValue(value)}`);
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!RESOURCE_FIELDS.includes(key)) throw new ConfigError(`${at}.${key}`, `unknown option; expected one of ${RESOURCE_FIELDS.map((k) => `\`${k}\``).join(", ")}`);
   }
-  if (typeof record.type !== "string" || !ENTITY_TYPE.test(record.type)) throw new ConfigError(`${at}.type`, `expected a cedar entity type such as \`Order\`, got ${show(record.type)}`);
-  if (typeof record.id !== "string") throw new ConfigError(`${at}.id`, `expected an id template such as \`{tenant}/{id}\`, got ${show(record.id)}`);
+  if (typeof record.type !== "string" || !ENTITY_TYPE.test(record.type)) throw new ConfigError(`${at}.type`, `expected a cedar entity type such as \`Order\`, got ${describeValue(record.type)}`);
+  if (typeof record.id !== "string") throw new ConfigError(`${at}.id`, `expected an id template such as \`{tenant}/{id}\`, got ${describeValue(record.id)}`);
   const id = compileTemplate(record.id, `${at}.id`, paramNames);
   const attrs: (readonly [string, Template])[] = [];
   if (record.attrs !== undefined) {
-    if (typeof record.attrs !== "object" || record.attrs === null || Array.isArray(record.attrs)) throw new ConfigError(`${at}.attrs`, `expected an object of string templates, got ${show(record.attrs)}`);
+    if (typeof record.attrs !== "object" || record.attrs === null || Array.isArray(record.attrs)) throw new ConfigError(`${at}.attrs`, `expected an object of string templates, got ${describeValue(record.attrs)}`);
     for (const [name, template] of Object.entries(record.attrs)) {
-      if (typeof template !== "string") throw new ConfigError(`${at}.attrs.${name}`, `expected a string template, got ${show(template)}`);
+      if (typeof template !== "string") throw new ConfigError(`${at}.attrs.${name}`, `expected a string template, got ${describeValue(template)}`);
       attrs.push(Object.freeze([name, compileTemplate(template, `${at}.attrs.${name}`, paramNames)] as const));
     }
   }
@@ -148,11 +148,4 @@ function duplicate(at: string, route: CompiledRoute, existing: CompiledRoute): C
 
 function newNode(): RouteNode {
   return { literals: new Map(), param: null, route: null, wildcard: null };
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (typeof value === "string") return `\`${value.length > 80 ? value.slice(0, 80) + "…" : value}\``;
-  if (value === null || typeof value !== "object") return `\`${String(value)}\``;
-  return Array.isArray(value) ? "an array" : "an object";
 }
