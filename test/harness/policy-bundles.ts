@@ -1,13 +1,13 @@
 // Policy bundles for tests (issue #18): the example project compiled to IR (optionally with an
 // extra Cedar file), real Ed25519 keys, real signing, published to a real store.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import { createBundleStore } from "../../tools/bundle/store.ts";
 import type { BundlePointer } from "../../shared/bundle/index.ts";
 import type { PolicyIr } from "../../shared/policy/bundle/index.ts";
 import type { RevocationStore } from "../../shared/revocation/index.ts";
-import { compilePolicies } from "../../tools/compiler/index.ts";
+import { compilePolicies, compilePolicyProject } from "../../tools/compiler/index.ts";
 import { signBundle, type BundlePrivateJwk } from "../../tools/bundle/sign.ts";
 import { repoRoot } from "./corpus.ts";
 
@@ -46,4 +46,19 @@ export async function publishText(store: RevocationStore, version: string, text:
 export async function publishIr(store: RevocationStore, ir: PolicyIr, key: BundlePrivateJwk, nowMs: number): Promise<{ pointer: BundlePointer; text: string }> {
   const { text } = await signBundle(ir, key, nowMs);
   return { pointer: await publishText(store, ir.version, text, nowMs), text };
+}
+
+/**
+ * The files the publish/rollback e2e tests hand to the CLI and the server, written into `work`:
+ * `key.json` (the signing key), `base.ir.json` (the example set), `lockdown.ir.json` (the example set
+ * with `LOCKDOWN_CEDAR`) and `policies.mjs` (the example set compiled, deciding until a bundle arrives).
+ */
+export function writeBundleFiles(work: string, privateJwk: BundlePrivateJwk): { base: PolicyIr; lockdown: PolicyIr } {
+  const base = exampleIr();
+  const lockdown = exampleIr(LOCKDOWN_CEDAR);
+  writeFileSync(join(work, "key.json"), JSON.stringify(privateJwk));
+  writeFileSync(join(work, "base.ir.json"), JSON.stringify(base));
+  writeFileSync(join(work, "lockdown.ir.json"), JSON.stringify(lockdown));
+  compilePolicyProject({ policiesDir: join(repoRoot, "policies"), outFile: join(work, "policies.mjs") });
+  return { base, lockdown };
 }

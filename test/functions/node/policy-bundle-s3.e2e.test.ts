@@ -11,14 +11,13 @@ import { createS3Store, type S3Store } from "../../../functions/stores/index.ts"
 import { memorySink } from "../../../shared/audit/index.ts";
 import type { PolicyBundleEvent } from "../../../shared/bundle/index.ts";
 import type { PolicyIr } from "../../../shared/policy/bundle/index.ts";
-import { compilePolicyProject } from "../../../tools/compiler/index.ts";
 import { createBundleStore } from "../../../tools/bundle/store.ts";
 import { signBundle } from "../../../tools/bundle/sign.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
 import { startS3rver, type S3rverServer } from "../../harness/s3rver.ts";
 import { createTestKey, type TestKey } from "../../harness/tokens.ts";
-import { bundleKeyPair, exampleIr, LOCKDOWN_CEDAR, publishText, variantCedar } from "../../harness/policy-bundles.ts";
+import { bundleKeyPair, exampleIr, publishText, variantCedar, writeBundleFiles } from "../../harness/policy-bundles.ts";
 import { runRepoCli } from "../../harness/repo-cli.ts";
 import { ordersProbe } from "../../harness/orders-probe.ts";
 
@@ -48,12 +47,7 @@ beforeAll(async () => {
   keys = await bundleKeyPair();
   s3 = await startS3rver();
   store = createS3Store({ bucket: s3.bucket, prefix: S3_PREFIX, endpoint: s3.endpoint, region: "us-east-1", credentials: s3.credentials });
-  base = exampleIr();
-  lockdown = exampleIr(LOCKDOWN_CEDAR);
-  writeFileSync(join(work, "key.json"), JSON.stringify(keys.privateJwk));
-  writeFileSync(join(work, "base.ir.json"), JSON.stringify(base));
-  writeFileSync(join(work, "lockdown.ir.json"), JSON.stringify(lockdown));
-  compilePolicyProject({ policiesDir: join(repoRoot, "policies"), outFile: join(work, "policies.mjs") });
+  ({ base, lockdown } = writeBundleFiles(work, keys.privateJwk));
 }, 60_000);
 
 afterAll(async () => {

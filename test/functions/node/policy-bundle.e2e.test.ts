@@ -12,13 +12,12 @@ import type { PolicyBundleEvent } from "../../../shared/bundle/index.ts";
 import { createBundleStore } from "../../../tools/bundle/store.ts";
 import type { PolicyIr } from "../../../shared/policy/bundle/index.ts";
 import type { RevocationStore } from "../../../shared/revocation/index.ts";
-import { compilePolicyProject } from "../../../tools/compiler/index.ts";
 import { signBundle } from "../../../tools/bundle/sign.ts";
 import { repoRoot } from "../../harness/corpus.ts";
 import { EXAMPLE_AUDIENCE, EXAMPLE_ISSUER } from "../../harness/gatehouse-pipeline.ts";
 import { startRedisServer, type RedisServer } from "../../harness/redis-server.ts";
 import { createTestKey, type TestKey } from "../../harness/tokens.ts";
-import { bundleKeyPair, exampleIr, LOCKDOWN_CEDAR, publishText, variantCedar } from "../../harness/policy-bundles.ts";
+import { bundleKeyPair, exampleIr, publishText, variantCedar, writeBundleFiles } from "../../harness/policy-bundles.ts";
 import { runRepoCli } from "../../harness/repo-cli.ts";
 import { ordersProbe } from "../../harness/orders-probe.ts";
 
@@ -43,12 +42,7 @@ beforeAll(async () => {
   keys = await bundleKeyPair();
   redis = await startRedisServer();
   store = createRedisStore({ url: redis.url });
-  base = exampleIr();
-  lockdown = exampleIr(LOCKDOWN_CEDAR);
-  writeFileSync(join(work, "key.json"), JSON.stringify(keys.privateJwk));
-  writeFileSync(join(work, "base.ir.json"), JSON.stringify(base));
-  writeFileSync(join(work, "lockdown.ir.json"), JSON.stringify(lockdown));
-  compilePolicyProject({ policiesDir: join(repoRoot, "policies"), outFile: join(work, "policies.mjs") });
+  ({ base, lockdown } = writeBundleFiles(work, keys.privateJwk));
 }, 60_000);
 
 afterAll(async () => {
