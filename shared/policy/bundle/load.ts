@@ -119,6 +119,8 @@ class Builder {
         // `x.name.contains("literal")`, as the generated module calls it: searched in the request's JSON
         const x = this.expr(attrRead[1], `${path}[1][1]`).fn;
         const [name, s] = [attrRead[2] as string, literal[1]];
+        const json = jsonOf(attrRead[1]);
+        if (json !== undefined) return { fn: (r) => ops.containsAt(r, x(r), name, s, json(r)[name], name in ops.OP), reads: true };
         return { fn: (r) => ops.containsAttr(r, x(r), name, s), reads: true };
       }
       return { fn: (r) => binary(f(r), g(r)), reads: either(l, rt) };
@@ -129,6 +131,12 @@ class Builder {
       // `.` and `has` take the attribute name itself, the others a second expression
       if (op === "attr" || op === "has") {
         const name = e[2] as never;
+        // `principal.name` and the like, as the generated module reads them (see `ops.attrAt`)
+        const json = jsonOf(e[1]);
+        if (json !== undefined) {
+          const at = op === "attr" ? ops.attrAt : ops.hasAt;
+          return { fn: (r) => at(r, f(r), name, json(r)[name], name in ops.OP), reads: true };
+        }
         return { fn: (r) => withRequest(r, f(r), name), reads: true };
       }
       const g = sub(2).fn as (r: RequestView) => never;
@@ -251,6 +259,15 @@ class Builder {
       return true;
     };
   }
+}
+
+// The JSON attributes of a `principal`, `resource` or `context` operand (`RequestView.pa`, ...)
+function jsonOf(e: unknown): ((r: RequestView) => ops.JsonAttrs) | undefined {
+  if (!Array.isArray(e) || e[0] !== "var") return undefined;
+  if (e[1] === "principal") return (r) => r.pa;
+  if (e[1] === "resource") return (r) => r.ra;
+  if (e[1] === "context") return (r) => r.cx;
+  return undefined;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);

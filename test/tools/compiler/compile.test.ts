@@ -296,7 +296,7 @@ describe("generated module", () => {
     const { source } = compilePolicies({ policies: [{ file: "orders.cedar", text: `\n@id("read") permit (principal, action, resource) when { context.ok };` }] });
     expect(source).toContain(`// policy0 · @id("read") · orders.cedar:2`);
     expect(source).toContain(`//   @id("read") permit (principal, action, resource) when { context.ok };`);
-    expect(source).toMatch(/condition: \(r\) =>\n\s+\$bool\(\$attr\(r, r\.context, "ok"\)\)/);
+    expect(source).toMatch(/condition: \(r\) =>\n\s+\$bool\(\$attrAt\(r, r\.context, "ok", r\.cx\.ok, "ok" in \$OP\)\)/);
   });
   it("uses no eval or Function constructor, here or in the runtime", async () => {
     const { readdirSync, readFileSync } = await import("node:fs");
