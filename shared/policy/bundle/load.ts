@@ -119,8 +119,14 @@ class Builder {
         // `x.name.contains("literal")`, as the generated module calls it: searched in the request's JSON
         const x = this.expr(attrRead[1], `${path}[1][1]`).fn;
         const [name, s] = [attrRead[2] as string, literal[1]];
-        const json = jsonOf(attrRead[1]);
-        if (json !== undefined) return { fn: (r) => ops.containsAt(r, x(r), name, s, json(r)[name], name in ops.OP), reads: true };
+        switch (varOf(attrRead[1])) {
+          case "principal":
+            return { fn: (r) => ops.containsAt(r, r.principal, name, s, r.pa[name], name in OP), reads: true };
+          case "resource":
+            return { fn: (r) => ops.containsAt(r, r.resource, name, s, r.ra[name], name in OP), reads: true };
+          case "context":
+            return { fn: (r) => ops.containsAt(r, r.context, name, s, r.cx[name], name in OP), reads: true };
+        }
         return { fn: (r) => ops.containsAttr(r, x(r), name, s), reads: true };
       }
       return { fn: (r) => binary(f(r), g(r)), reads: either(l, rt) };
@@ -132,10 +138,14 @@ class Builder {
       if (op === "attr" || op === "has") {
         const name = e[2] as never;
         // `principal.name` and the like, as the generated module reads them (see `ops.attrAt`)
-        const json = jsonOf(e[1]);
-        if (json !== undefined) {
-          const at = op === "attr" ? ops.attrAt : ops.hasAt;
-          return { fn: (r) => at(r, f(r), name, json(r)[name], name in ops.OP), reads: true };
+        const at = op === "attr" ? ops.attrAt : ops.hasAt;
+        switch (varOf(e[1])) {
+          case "principal":
+            return { fn: (r) => at(r, r.principal, name, r.pa[name], name in OP), reads: true };
+          case "resource":
+            return { fn: (r) => at(r, r.resource, name, r.ra[name], name in OP), reads: true };
+          case "context":
+            return { fn: (r) => at(r, r.context, name, r.cx[name], name in OP), reads: true };
         }
         return { fn: (r) => withRequest(r, f(r), name), reads: true };
       }
@@ -261,14 +271,13 @@ class Builder {
   }
 }
 
-// The JSON attributes of a `principal`, `resource` or `context` operand (`RequestView.pa`, ...)
-function jsonOf(e: unknown): ((r: RequestView) => ops.JsonAttrs) | undefined {
-  if (!Array.isArray(e) || e[0] !== "var") return undefined;
-  if (e[1] === "principal") return (r) => r.pa;
-  if (e[1] === "resource") return (r) => r.ra;
-  if (e[1] === "context") return (r) => r.cx;
-  return undefined;
+// The variable an operand is (`["var", v]`, already checked), else undefined
+function varOf(e: unknown): unknown {
+  return Array.isArray(e) && e[0] === "var" ? e[1] : undefined;
 }
+
+// For `name in OP` beside a direct read (see `ops.attrAt`)
+const OP = ops.OP;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
