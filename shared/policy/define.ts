@@ -100,6 +100,8 @@ class Rule {
   readonly forbid: boolean;
   readonly principal: Scope;
   readonly resource: Scope;
+  /** Whether the principal or resource scope is other than `All`. */
+  readonly scoped: boolean;
   readonly condition: ((r: RequestView) => boolean) | null;
   /** The result when this policy is the only one satisfied and nothing errored; shared, frozen. */
   readonly alone: PolicyResult;
@@ -109,6 +111,7 @@ class Rule {
     this.forbid = def.effect === "forbid";
     this.principal = new Scope(def.principal, statics);
     this.resource = new Scope(def.resource, statics);
+    this.scoped = this.principal.kind !== ALL || this.resource.kind !== ALL;
     this.condition = def.condition ?? null;
     this.alone = frozenResult(this.forbid ? "deny" : "allow", [def.id]);
     this.def = def;
@@ -430,7 +433,7 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
         try {
           ok =
             (left === BOTH
-              ? rule.principal.matches(principal, view) && rule.resource.matches(resource, view)
+              ? !rule.scoped || (rule.principal.matches(principal, view) && rule.resource.matches(resource, view))
               : left === RESOURCE
                 ? rule.principal.matchesAfterIndex(principal) && rule.resource.matches(resource, view)
                 : rule.resource.matchesAfterIndex(resource) && rule.principal.matches(principal, view)) &&
