@@ -527,9 +527,13 @@ export class RequestEntities implements EntityView, ClosureSource {
 
 const SMALL = 8;
 
-/** Whether `x` is an object read by property as a record: not an array, with `Object.prototype` or no prototype. */
+/** Whether `x` can be read by property as a record: not an array, with `Object.prototype` (or none, given an own `constructor`). */
 export function plainRecord(x: unknown): boolean {
   if (typeof x !== "object" || x === null) return false;
+  // A property read first shows the optimiser the object's shapes, so `getPrototypeOf` folds to a
+  // constant instead of a call. A record with no prototype (and so no `constructor`) is left to
+  // the checked path, which reads it all the same.
+  if ((x as { constructor?: unknown }).constructor === undefined) return false;
   const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
 }

@@ -19,8 +19,8 @@ export interface RequestView {
   /**
    * The JSON attributes of the principal, the resource and the context where they lie, for the
    * generated code's direct reads (`attrAt`, `hasAt`, `containsAt`), or `NO_ATTRS` when they are
-   * not a plain JSON object with `Object.prototype` or no prototype (then every read takes the
-   * checked path). An entity's are given only when its uid and parents checked out.
+   * not a plain record (`plainRecord`: `Object.prototype`, not an array; then every read takes
+   * the checked path). An entity's are given only when its uid and parents checked out.
    */
   readonly pa: JsonAttrs;
   readonly ra: JsonAttrs;
