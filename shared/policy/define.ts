@@ -136,6 +136,8 @@ class ScopeIndex {
   private readonly inByKey = new Map<string, Rule[]>();
   private readonly inTargets: EntityUid[] = [];
   private readonly inLists: Rule[][] = [];
+  // the static entity of each parent in `gather`, kept from one decision to the next
+  private readonly found: (Entity | undefined)[] = [];
   constructor(rules: readonly Rule[], principal: boolean) {
     for (const rule of rules) {
       const s = principal ? rule.principal : rule.resource;
@@ -165,15 +167,21 @@ class ScopeIndex {
     if (parents !== undefined) {
       // walk the parents and their static closures when that is less work than testing every target
       let work = 0;
-      for (let k = 0; k < parents.length; k++) work += 1 + (statics.byIds(parents[k].type, parents[k].id)?.ancestors!.size ?? 0);
+      const found = this.found;
+      for (let k = 0; k < parents.length; k++) {
+        const s = statics.byIds(parents[k].type, parents[k].id);
+        found[k] = s;
+        work += 1 + (s === undefined ? 0 : s.ancestorList!.length);
+      }
       if (work <= targets) {
         const from = out.count;
         addList(out, byUid(this.inByUid, uid));
         for (let k = 0; k < parents.length; k++) {
-          const p = parents[k];
-          addOnce(out, from, byUid(this.inByUid, p));
-          const s = statics.byIds(p.type, p.id);
-          if (s !== undefined) for (const key of s.ancestors!) addOnce(out, from, this.inByKey.get(key));
+          addOnce(out, from, byUid(this.inByUid, parents[k]));
+          const s = found[k];
+          if (s === undefined) continue;
+          const keys = s.ancestorList!;
+          for (let a = 0; a < keys.length; a++) addOnce(out, from, this.inByKey.get(keys[a]));
         }
         return;
       }

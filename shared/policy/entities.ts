@@ -13,6 +13,8 @@ export class Entity {
   readonly tags: CedarRecord;
   /** Keys of all ancestors (transitive), filled in by the store that owns the entity. */
   ancestors: ReadonlySet<string> | undefined;
+  /** `ancestors` as an array, for a static entity (walked on every decision by the policy index). */
+  ancestorList: readonly string[] | undefined;
   constructor(json: EntityJson) {
     this.uid = decodeEntityUid(json.uid);
     const parents: EntityUid[] = [];
@@ -140,6 +142,7 @@ export class StaticEntities implements EntityView {
     for (const e of all) {
       if (this.get(e.uid) !== e) continue; // replaced by a later entry with the same uid
       e.ancestors = closure(e, src);
+      e.ancestorList = [...e.ancestors];
       for (const k of e.ancestors) this.ancestorKeys.add(k);
     }
     for (const e of all) {
