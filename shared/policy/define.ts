@@ -1,9 +1,9 @@
 import { decodeEntityUid, decodeValue, uidParts } from "./decode.ts";
-import { Entity, RequestEntities, StaticEntities, type EntityView, type UidParts } from "./entities.ts";
+import { Entity, plainRecord, RequestEntities, StaticEntities, type EntityView, type Members, type UidParts } from "./entities.ts";
 import { PolicyEvaluationError } from "./errors.ts";
 import type { RequestView } from "./ops.ts";
 import type { CedarRequest, CompiledPolicySet, EntityJson, OnForbidError, PolicyError, PolicyInfo, PolicyResult } from "./types.ts";
-import { CedarRecord, EntityUid } from "./values.ts";
+import { CedarRecord, EntityUid, NO_ATTRS, type JsonAttrs } from "./values.ts";
 import type { EntityShapes } from "../entities/shapes.ts";
 
 /** A principal or resource scope, as the generated module declares it. */
@@ -48,13 +48,16 @@ class Scope {
   readonly kind: number;
   readonly entity: EntityUid | null;
   readonly type: string | null;
-  constructor(s: ScopeDef) {
+  // for `in`: the static entities in `entity`, so a check needs no ancestor set
+  readonly members: Members | null;
+  constructor(s: ScopeDef, statics: StaticEntities) {
     if (s.op === "All") this.kind = ALL;
     else if (s.op === "==") this.kind = EQ;
     else if (s.op === "in") this.kind = IN;
     else this.kind = s.in === undefined ? IS : IS_IN;
     this.entity = s.op === "==" || s.op === "in" ? s.entity : s.op === "is" && s.in !== undefined ? s.in : null;
     this.type = s.op === "is" ? s.type : null;
+    this.members = this.kind === IN || this.kind === IS_IN ? statics.membersOf(this.entity!) : null;
   }
   matches(uid: EntityUid, view: EntityView): boolean {
     switch (this.kind) {
@@ -63,11 +66,11 @@ class Scope {
       case EQ:
         return uid.is(this.entity!);
       case IN:
-        return view.isIn(uid, this.entity!);
+        return view.isInMembers(uid, this.entity!, this.members!);
       case IS:
         return uid.type === this.type;
     }
-    return uid.type === this.type && view.isIn(uid, this.entity!);
+    return uid.type === this.type && view.isInMembers(uid, this.entity!, this.members!);
   }
   // What is left to check of a policy the index found for `uid` through this scope: the index
   // files `is T in E` under E alone, so T is still to be checked; every other kind has matched.
@@ -97,15 +100,18 @@ class Rule {
   readonly forbid: boolean;
   readonly principal: Scope;
   readonly resource: Scope;
+  /** Whether the principal or resource scope is other than `All`. */
+  readonly scoped: boolean;
   readonly condition: ((r: RequestView) => boolean) | null;
   /** The result when this policy is the only one satisfied and nothing errored; shared, frozen. */
   readonly alone: PolicyResult;
   readonly def: PolicyDef;
-  constructor(def: PolicyDef) {
+  constructor(def: PolicyDef, statics: StaticEntities) {
     this.id = def.id;
     this.forbid = def.effect === "forbid";
-    this.principal = new Scope(def.principal);
-    this.resource = new Scope(def.resource);
+    this.principal = new Scope(def.principal, statics);
+    this.resource = new Scope(def.resource, statics);
+    this.scoped = this.principal.kind !== ALL || this.resource.kind !== ALL;
     this.condition = def.condition ?? null;
     this.alone = frozenResult(this.forbid ? "deny" : "allow", [def.id]);
     this.def = def;
@@ -130,6 +136,8 @@ class ScopeIndex {
   private readonly inByKey = new Map<string, Rule[]>();
   private readonly inTargets: EntityUid[] = [];
   private readonly inLists: Rule[][] = [];
+  // the static entity of each parent in `gather`, kept from one decision to the next
+  private readonly found: (Entity | undefined)[] = [];
   constructor(rules: readonly Rule[], principal: boolean) {
     for (const rule of rules) {
       const s = principal ? rule.principal : rule.resource;
@@ -159,15 +167,21 @@ class ScopeIndex {
     if (parents !== undefined) {
       // walk the parents and their static closures when that is less work than testing every target
       let work = 0;
-      for (let k = 0; k < parents.length; k++) work += 1 + (statics.byIds(parents[k].type, parents[k].id)?.ancestors!.size ?? 0);
+      const found = this.found;
+      for (let k = 0; k < parents.length; k++) {
+        const s = statics.byIds(parents[k].type, parents[k].id);
+        found[k] = s;
+        work += 1 + (s === undefined ? 0 : s.ancestorList!.length);
+      }
       if (work <= targets) {
         const from = out.count;
         addList(out, byUid(this.inByUid, uid));
         for (let k = 0; k < parents.length; k++) {
-          const p = parents[k];
-          addOnce(out, from, byUid(this.inByUid, p));
-          const s = statics.byIds(p.type, p.id);
-          if (s !== undefined) for (const key of s.ancestors!) addOnce(out, from, this.inByKey.get(key));
+          addOnce(out, from, byUid(this.inByUid, parents[k]));
+          const s = found[k];
+          if (s === undefined) continue;
+          const keys = s.ancestorList!;
+          for (let a = 0; a < keys.length; a++) addOnce(out, from, this.inByKey.get(keys[a]));
         }
         return;
       }
@@ -237,11 +251,20 @@ class ActionBucket {
   readonly action: EntityUid;
   readonly principal: ScopeIndex;
   readonly resource: ScopeIndex;
+  /**
+   * Every policy of the action when they are few: a decision checks each one's scopes itself,
+   * which costs less than walking an index to leave out one or two. Null when there are more.
+   */
+  readonly few: Rule[] | null;
   constructor(action: EntityUid, rules: readonly Rule[]) {
     this.action = action;
     this.principal = new ScopeIndex(rules, true);
     this.resource = new ScopeIndex(rules, false);
+    this.few = rules.length <= FEW_CANDIDATES ? [...rules] : null;
+    this.fewLists = this.few === null ? [] : [this.few];
   }
+  /** `few` as the one list of a decision's candidate lists. */
+  readonly fewLists: Rule[][];
   // Fills `byPrincipal`, then `byResource` unless the first left few (both empty on entry), with
   // the candidate lists; returns the one that holds fewer policies.
   candidates(r: RequestView, statics: StaticEntities, byPrincipal: Gathered, byResource: Gathered): Gathered {
@@ -255,6 +278,11 @@ class ActionBucket {
 
 const FEW_CANDIDATES = 8;
 
+// What the evaluation loop still checks of a candidate's scopes
+const BOTH = 0;
+const RESOURCE = 1;
+const PRINCIPAL = 2;
+
 // The request as a decision reads it. A policy set keeps one and refills it for each decision
 // (no decision runs inside another), with the view and context record it keeps beside it.
 class Prepared implements RequestView {
@@ -263,11 +291,23 @@ class Prepared implements RequestView {
   resource: EntityUid;
   context: CedarRecord;
   entities: EntityView;
+  cx: JsonAttrs = NO_ATTRS;
   bucket: ActionBucket | undefined = undefined;
+  // the request entities when there are any (else `pa` and `ra` are NO_ATTRS), and `pa`, `ra` once found
+  requestEntities: RequestEntities | undefined = undefined;
+  principalAttrs: JsonAttrs | undefined = undefined;
+  resourceAttrs: JsonAttrs | undefined = undefined;
   constructor(statics: StaticEntities) {
     this.principal = this.action = this.resource = NOBODY;
     this.context = EMPTY_CONTEXT;
     this.entities = statics;
+  }
+  // Found on first read: a decision whose policies read no attribute looks for none
+  get pa(): JsonAttrs {
+    return (this.principalAttrs ??= this.requestEntities === undefined ? NO_ATTRS : this.requestEntities.jsonAttrs(this.principal));
+  }
+  get ra(): JsonAttrs {
+    return (this.resourceAttrs ??= this.requestEntities === undefined ? NO_ATTRS : this.requestEntities.jsonAttrs(this.resource));
   }
 }
 
@@ -286,7 +326,7 @@ const EMPTY_CONTEXT = new CedarRecord(new Map());
 export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
   const statics = new StaticEntities(def.entities);
   const policies = def.policies;
-  const rules = policies.map((p) => new Rule(p));
+  const rules = policies.map((p) => new Rule(p, statics));
   const strict = (def.onForbidError ?? "skip") === "deny";
   // action type → action id → bucket; the request's own strings are the keys, no concatenation
   const buckets = new Map<string, Map<string, ActionBucket>>();
@@ -331,10 +371,11 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
 
   function prepare(request: CedarRequest, entities: readonly (EntityJson | Entity)[] | undefined): Prepared {
     let view: EntityView = statics;
+    let re: RequestEntities | undefined;
     let ownAction = false;
     const action = uidParts(request.action);
     if (entities !== undefined && entities.length > 0) {
-      const re = requestEntities.reset(entities);
+      re = requestEntities.reset(entities);
       ownAction = re.affectsUid(action.type, action.id);
       view = re;
     }
@@ -348,8 +389,12 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     r.action = bucket.action;
     r.resource = decodeEntityUid(request.resource);
     r.context = ctx === undefined ? EMPTY_CONTEXT : contextRecord.rebind(ctx as Record<string, unknown>);
+    r.cx = ctx !== undefined && plainRecord(ctx) ? (ctx as JsonAttrs) : NO_ATTRS;
     r.entities = view;
     r.bucket = bucket;
+    r.requestEntities = re;
+    r.principalAttrs = undefined;
+    r.resourceAttrs = undefined;
     return r;
   }
 
@@ -361,12 +406,23 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
       // a malformed request is denied, not thrown: no policy could be evaluated
       return { decision: "deny", reasons: [], errors: [{ policy: "", message: `invalid request: ${messageOf(e)}` }] };
     }
-    byPrincipal.clear();
-    byResource.clear();
-    const gathered = r.bucket!.candidates(r, statics, byPrincipal, byResource);
-    const found = gathered === byPrincipal;
-    const lists = gathered.lists;
-    const count = gathered.count;
+    const bucket = r.bucket!;
+    let lists: Rule[][];
+    let count: number;
+    // which scopes are left to check: both (no index walked), or the one the index did not check
+    let left: number;
+    if (bucket.few !== null) {
+      lists = bucket.fewLists;
+      count = 1;
+      left = BOTH;
+    } else {
+      byPrincipal.clear();
+      byResource.clear();
+      const gathered = bucket.candidates(r, statics, byPrincipal, byResource);
+      left = gathered === byPrincipal ? RESOURCE : PRINCIPAL;
+      lists = gathered.lists;
+      count = gathered.count;
+    }
     const principal = r.principal;
     const resource = r.resource;
     const view = r.entities;
@@ -384,9 +440,11 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
         let ok: boolean;
         try {
           ok =
-            (found
-              ? rule.principal.matchesAfterIndex(principal) && rule.resource.matches(resource, view)
-              : rule.resource.matchesAfterIndex(resource) && rule.principal.matches(principal, view)) &&
+            (left === BOTH
+              ? !rule.scoped || (rule.principal.matches(principal, view) && rule.resource.matches(resource, view))
+              : left === RESOURCE
+                ? rule.principal.matchesAfterIndex(principal) && rule.resource.matches(resource, view)
+                : rule.resource.matchesAfterIndex(resource) && rule.principal.matches(principal, view)) &&
             (rule.condition === null || rule.condition(r));
         } catch (e) {
           (errors ??= []).push({ policy: rule.id, message: messageOf(e) });

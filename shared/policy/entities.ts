@@ -1,6 +1,6 @@
 import { decodeEntityUid, decodeValue, uidParts } from "./decode.ts";
 import type { EntityJson } from "./types.ts";
-import { CedarRecord, EntityUid } from "./values.ts";
+import { CedarRecord, EntityUid, NO_ATTRS, type JsonAttrs } from "./values.ts";
 
 // Shared by every entity without attributes or tags: it is never written to.
 const NO_FIELDS = new CedarRecord(new Map());
@@ -13,6 +13,8 @@ export class Entity {
   readonly tags: CedarRecord;
   /** Keys of all ancestors (transitive), filled in by the store that owns the entity. */
   ancestors: ReadonlySet<string> | undefined;
+  /** `ancestors` as an array, for a static entity (walked on every decision by the policy index). */
+  ancestorList: readonly string[] | undefined;
   constructor(json: EntityJson) {
     this.uid = decodeEntityUid(json.uid);
     const parents: EntityUid[] = [];
@@ -20,6 +22,36 @@ export class Entity {
     this.parents = parents;
     this.attrs = json.attrs === undefined ? NO_FIELDS : CedarRecord.fromJson(json.attrs as Record<string, unknown>, decodeValue);
     this.tags = json.tags === undefined ? NO_FIELDS : CedarRecord.fromJson(json.tags as Record<string, unknown>, decodeValue);
+  }
+}
+
+/**
+ * The static entities `in` one target: the target itself and every static entity with it among
+ * its ancestors. `uid in target` for a static `uid` is `has(uid)`; for a request entity whose
+ * ancestors are its parents and their static closures, it is `has` of one of those parents.
+ */
+export class Members {
+  private readonly byType = new Map<string, Set<string>>();
+  // when all are of one type (a role hierarchy, say): a string comparison before one lookup
+  private readonly onlyType: string | undefined;
+  private readonly onlyIds: Set<string> | undefined;
+  constructor(statics: StaticEntities, target: EntityUid) {
+    const add = (type: string, id: string) => {
+      let ids = this.byType.get(type);
+      if (ids === undefined) this.byType.set(type, (ids = new Set()));
+      ids.add(id);
+    };
+    add(target.type, target.id);
+    statics.forEachIn(target, (e) => add(e.uid.type, e.uid.id));
+    if (this.byType.size === 1) {
+      this.onlyType = target.type;
+      this.onlyIds = this.byType.get(target.type);
+    }
+  }
+  has(type: string, id: string): boolean {
+    if (this.onlyIds !== undefined) return type === this.onlyType && this.onlyIds.has(id);
+    const ids = this.byType.get(type);
+    return ids !== undefined && ids.has(id);
   }
 }
 
@@ -33,6 +65,8 @@ export interface EntityView {
   attrsOf(uid: EntityUid): CedarRecord | undefined;
   /** Cedar's `uid in target` on two entities: `uid` is `target` or has it among its ancestors. */
   isIn(uid: EntityUid, target: EntityUid): boolean;
+  /** `isIn(uid, target)` given the target's static `members` (built for it over this view's static entities). */
+  isInMembers(uid: EntityUid, target: EntityUid, members: Members): boolean;
   /**
    * The parents of `uid` when its ancestors are exactly those parents and their static closures
    * (no request entity lies between), so they can be walked without building a set; else undefined.
@@ -108,6 +142,7 @@ export class StaticEntities implements EntityView {
     for (const e of all) {
       if (this.get(e.uid) !== e) continue; // replaced by a later entry with the same uid
       e.ancestors = closure(e, src);
+      e.ancestorList = [...e.ancestors];
       for (const k of e.ancestors) this.ancestorKeys.add(k);
     }
     for (const e of all) {
@@ -144,6 +179,35 @@ export class StaticEntities implements EntityView {
   }
   isIn(uid: EntityUid, target: EntityUid): boolean {
     return uid.is(target) || this.ancestorsOf(uid).has(target.key);
+  }
+  isInMembers(uid: EntityUid, _target: EntityUid, members: Members): boolean {
+    return members.has(uid.type, uid.id);
+  }
+  /** The `Members` of `target`, shared by every scope that names it (built at load, for the policies' own targets). */
+  membersOf(target: EntityUid): Members {
+    let m = this.members.get(target.key);
+    if (m === undefined) this.members.set(target.key, (m = new Members(this, target)));
+    return m;
+  }
+  private readonly members = new Map<string, Members>();
+  // ancestor key → the entities below it, built on the first `forEachIn`
+  private below: Map<string, Entity[]> | undefined;
+  /** Calls `f` with each entity that has `target` among its ancestors. */
+  forEachIn(target: EntityUid, f: (e: Entity) => void): void {
+    if (this.below === undefined) {
+      this.below = new Map();
+      for (const ids of this.byType.values()) {
+        for (const e of ids.values()) {
+          for (const k of e.ancestors!) {
+            const l = this.below.get(k);
+            if (l === undefined) this.below.set(k, [e]);
+            else l.push(e);
+          }
+        }
+      }
+    }
+    const l = this.below.get(target.key);
+    if (l !== undefined) for (const e of l) f(e);
   }
   directParents(): undefined {
     // a static entity's closure is already a set, built at load
@@ -328,6 +392,27 @@ export class RequestEntities implements EntityView, ClosureSource {
     if (own === undefined) return (this.own[i] = CedarRecord.fromJson(j.attrs as Record<string, unknown>, decodeValue));
     return own.rebind(j.attrs as Record<string, unknown>);
   }
+  /**
+   * The JSON attributes of request entity `uid` for direct reads (`RequestView.pa`): its `attrs`
+   * when it is JSON whose uid and parents check out and they are a plain object; else `NO_ATTRS`
+   * (not a request entity, an `Entity`, anything odd), so its reads take the checked path.
+   */
+  jsonAttrs(uid: EntityUid): JsonAttrs {
+    const i = this.indexOf(uid);
+    if (i < 0 || i >= 30) return NO_ATTRS;
+    const j = this.raw[i];
+    if (j instanceof Entity || this.conv?.[i] !== undefined) return NO_ATTRS;
+    const bit = 1 << i;
+    if ((this.checked & bit) === 0) {
+      try {
+        this.check(j, bit, i);
+      } catch {
+        // the checked path meets the same error, at the policy that reads the entity
+        return NO_ATTRS;
+      }
+    }
+    return plainRecord(j.attrs) ? (j.attrs as JsonAttrs) : NO_ATTRS;
+  }
   /** Whether the request entities can change the ancestors of `uid` from the static ones. */
   affects(uid: EntityUid): boolean {
     return this.affectsUid(uid.type, uid.id);
@@ -375,6 +460,14 @@ export class RequestEntities implements EntityView, ClosureSource {
       const s = this.base.byIds(p.type, p.id);
       if (s !== undefined && s.ancestors!.has(target.key)) return true;
     }
+    return false;
+  }
+  isInMembers(uid: EntityUid, target: EntityUid, members: Members): boolean {
+    const i = this.indexOf(uid);
+    if (i < 0 || !this.isDirect(i)) return this.isIn(uid, target);
+    if (uid.is(target)) return true;
+    const parents = this.parentsAt(i);
+    for (let k = 0; k < parents.length; k++) if (members.has(parents[k].type, parents[k].id)) return true;
     return false;
   }
   directParents(uid: EntityUid): readonly UidParts[] | undefined {
@@ -436,6 +529,17 @@ export class RequestEntities implements EntityView, ClosureSource {
 }
 
 const SMALL = 8;
+
+/** Whether `x` can be read by property as a record: not an array, with `Object.prototype` (or none, given an own `constructor`). */
+export function plainRecord(x: unknown): boolean {
+  if (typeof x !== "object" || x === null) return false;
+  // A property read first shows the optimiser the object's shapes, so `getPrototypeOf` folds to a
+  // constant instead of a call. A record with no prototype (and so no `constructor`) is left to
+  // the checked path, which reads it all the same.
+  if ((x as { constructor?: unknown }).constructor === undefined) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
 
 // The `{type, id}` of a JSON entity's uid, with or without the `__entity` wrapper.
 function rawUid(j: EntityJson): { type: string; id: string } {

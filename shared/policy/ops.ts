@@ -7,7 +7,7 @@ import { fail, typeError } from "./errors.ts";
 import { extensionFunctions } from "./extensions.ts";
 import { LikePattern, type PatternElem } from "./like.ts";
 import { addLong, mulLong, negLong, subLong, type Long } from "./long.ts";
-import { CedarRecord, CedarSet, EntityUid, ExtensionValue, typeOfValue, type Value } from "./values.ts";
+import { CedarRecord, CedarSet, EntityUid, ExtensionValue, NO_ATTRS, typeOfValue, type JsonAttrs, type Value } from "./values.ts";
 
 /** What a compiled condition reads: the request and the entities in scope. */
 export interface RequestView {
@@ -16,7 +16,21 @@ export interface RequestView {
   readonly resource: EntityUid;
   readonly context: CedarRecord;
   readonly entities: EntityView;
+  /**
+   * The JSON attributes of the principal, the resource and the context where they lie, for the
+   * generated code's direct reads (`attrAt`, `hasAt`, `containsAt`), or `NO_ATTRS` when they are
+   * not a plain record (`plainRecord`: `Object.prototype`, not an array; then every read takes
+   * the checked path). An entity's are given only when its uid and parents checked out.
+   */
+  readonly pa: JsonAttrs;
+  readonly ra: JsonAttrs;
+  readonly cx: JsonAttrs;
 }
+
+export { NO_ATTRS, type JsonAttrs };
+
+/** `Object.prototype`, for the generated code's `"name" in $OP` (see `attrAt`). */
+export const OP: object = Object.prototype;
 
 /** The operand of `&&`, `||`, `!` and `if` must be a boolean. */
 export function bool(v: Value): boolean {
@@ -145,6 +159,47 @@ export function attr(r: RequestView, a: Value, name: string): Value {
     return v;
   }
   return typeError("record or entity", typeOfValue(a));
+}
+
+// Direct reads. The generated code reads `x.name` as `attrAt(r, x, "name", J.name, "name" in OP)`,
+// where J is the JSON of x (`r.pa`, `r.ra`, `r.cx`): a property read whose inline cache sees one
+// shape of object per site, where `attr` looks the name up in whatever record it is given. The
+// value is x's own attribute when it is defined and `name` is not on `Object.prototype` (J has
+// that prototype or none; checking at the site keeps a polluted prototype from faking one). Only
+// values that decode to themselves are taken; anything else goes the checked way, with its errors.
+
+/** `a.name` given `v`, the attribute as read from a's JSON, and whether `name` is inherited (see above). */
+export function attrAt(r: RequestView, a: Value, name: string, v: unknown, inherited: boolean): Value {
+  if (!inherited) {
+    if (typeof v === "string" || typeof v === "boolean") return v;
+    if (typeof v === "number" && Number.isSafeInteger(v)) return v + 0; // + 0 turns -0 into 0
+    if (v instanceof ExtensionValue) return v;
+  }
+  return attr(r, a, name);
+}
+
+/** `a has name`, given the attribute as read from a's JSON (see `attrAt`). */
+export function hasAt(r: RequestView, a: Value, name: string, v: unknown, inherited: boolean): boolean {
+  if (v !== undefined && !inherited) return true;
+  return has(r, a, name);
+}
+
+/** `a.name.contains(s)` for a string literal `s`, given the attribute as read from a's JSON (see `attrAt`, `containsAttr`). */
+export function containsAt(r: RequestView, a: Value, name: string, s: string, v: unknown, inherited: boolean): boolean {
+  if (!inherited && Array.isArray(v)) {
+    let found = false;
+    let strings = true;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== "string") {
+        strings = false;
+        break;
+      }
+      if (x === s) found = true;
+    }
+    if (strings) return found;
+  }
+  return containsAttr(r, a, name, s);
 }
 
 /** `a has name`; a missing entity has no attributes. */

@@ -144,6 +144,12 @@ export class CedarRecord {
   }
 }
 
+/** A JSON record read by property (see `RequestView.pa` in ops.ts). */
+export type JsonAttrs = Readonly<Record<string, unknown>>;
+
+/** Where there are no JSON attributes to read directly: every read of it is undefined. */
+export const NO_ATTRS: JsonAttrs = Object.freeze(Object.create(null) as JsonAttrs);
+
 /** Cedar's name for the type of `v`, as used in error messages. */
 export function typeOfValue(v: Value): string {
   switch (typeof v) {

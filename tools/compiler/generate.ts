@@ -236,7 +236,10 @@ class Emitter {
       }
       case ".": {
         const x = this.expr(a.left);
-        return { code: `${this.op("attr")}(r, ${x.code}, ${this.name(a.attr, "attribute")})`, constant: false };
+        const name = this.name(a.attr, "attribute");
+        const direct = this.direct(a.left, a.attr);
+        if (direct !== undefined) return { code: `${this.op("attrAt")}(r, ${x.code}, ${name}, ${direct})`, constant: false };
+        return { code: `${this.op("attr")}(r, ${x.code}, ${name})`, constant: false };
       }
       case "has":
         return this.has(a);
@@ -276,11 +279,27 @@ class Emitter {
     if (k === "contains" && isAttrRead(a.left) && typeof a.right?.Value === "string") {
       // `x.name.contains("literal")`: searched in the request's JSON, without decoding a set
       const x = this.expr(a.left["."].left);
-      return { code: `${this.op("containsAttr")}(r, ${x.code}, ${this.name(a.left["."].attr, "attribute")}, ${jsString(a.right.Value)})`, constant: false };
+      const name = this.name(a.left["."].attr, "attribute");
+      const direct = this.direct(a.left["."].left, a.left["."].attr);
+      if (direct !== undefined) return { code: `${this.op("containsAt")}(r, ${x.code}, ${name}, ${jsString(a.right.Value)}, ${direct})`, constant: false };
+      return { code: `${this.op("containsAttr")}(r, ${x.code}, ${name}, ${jsString(a.right.Value)})`, constant: false };
     }
     const op = BINARY_OPS[k];
     if (op !== undefined) return bin((l, r) => `${this.op(op)}(${l}, ${r})`);
     throw new GenerateError(`unsupported expression \`${k}\``);
+  }
+
+  // For an attribute `name` of `principal`, `resource` or `context`: the read of its JSON and
+  // whether the name is inherited, the last arguments of `attrAt`, `hasAt` and `containsAt` (each
+  // site reads its own property, so its inline cache sees one shape)
+  direct(e: Est, name: string): string | undefined {
+    const v = e && typeof e === "object" && Object.keys(e).length === 1 ? e.Var : undefined;
+    const json = v === "principal" ? "r.pa" : v === "resource" ? "r.ra" : v === "context" ? "r.cx" : undefined;
+    if (json === undefined) return undefined;
+    const literal = this.name(name, "attribute");
+    // `r.pa.tenant` where the name is an identifier, else `r.pa["a b"]`: either reads the property itself
+    const read = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `${json}.${name}` : `${json}[${literal}]`;
+    return `${read}, ${literal} in ${this.op("OP")}`;
   }
 
   // `e has a.b.c` is Cedar's `e has a && e.a has b && e.a.b has c`
@@ -291,7 +310,9 @@ class Emitter {
     const tests: string[] = [];
     attrs.forEach((name, i) => {
       if (i > 0) base = `${this.op("attr")}(r, ${base}, ${this.name(attrs[i - 1], "attribute")})`;
-      tests.push(`${this.op("has")}(r, ${base}, ${this.name(name, "attribute")})`);
+      const direct = i === 0 ? this.direct(a.left, name) : undefined;
+      if (direct !== undefined) tests.push(`${this.op("hasAt")}(r, ${base}, ${this.name(name, "attribute")}, ${direct})`);
+      else tests.push(`${this.op("has")}(r, ${base}, ${this.name(name, "attribute")})`);
     });
     return { code: tests.length === 1 ? tests[0] : `(${tests.join(" && ")})`, constant: false };
   }

@@ -119,6 +119,14 @@ class Builder {
         // `x.name.contains("literal")`, as the generated module calls it: searched in the request's JSON
         const x = this.expr(attrRead[1], `${path}[1][1]`).fn;
         const [name, s] = [attrRead[2] as string, literal[1]];
+        switch (varOf(attrRead[1])) {
+          case "principal":
+            return { fn: (r) => ops.containsAt(r, r.principal, name, s, r.pa[name], name in OP), reads: true };
+          case "resource":
+            return { fn: (r) => ops.containsAt(r, r.resource, name, s, r.ra[name], name in OP), reads: true };
+          case "context":
+            return { fn: (r) => ops.containsAt(r, r.context, name, s, r.cx[name], name in OP), reads: true };
+        }
         return { fn: (r) => ops.containsAttr(r, x(r), name, s), reads: true };
       }
       return { fn: (r) => binary(f(r), g(r)), reads: either(l, rt) };
@@ -129,6 +137,16 @@ class Builder {
       // `.` and `has` take the attribute name itself, the others a second expression
       if (op === "attr" || op === "has") {
         const name = e[2] as never;
+        // `principal.name` and the like, as the generated module reads them (see `ops.attrAt`)
+        const at = op === "attr" ? ops.attrAt : ops.hasAt;
+        switch (varOf(e[1])) {
+          case "principal":
+            return { fn: (r) => at(r, r.principal, name, r.pa[name], name in OP), reads: true };
+          case "resource":
+            return { fn: (r) => at(r, r.resource, name, r.ra[name], name in OP), reads: true };
+          case "context":
+            return { fn: (r) => at(r, r.context, name, r.cx[name], name in OP), reads: true };
+        }
         return { fn: (r) => withRequest(r, f(r), name), reads: true };
       }
       const g = sub(2).fn as (r: RequestView) => never;
@@ -252,6 +270,14 @@ class Builder {
     };
   }
 }
+
+// The variable an operand is (`["var", v]`, already checked), else undefined
+function varOf(e: unknown): unknown {
+  return Array.isArray(e) && e[0] === "var" ? e[1] : undefined;
+}
+
+// For `name in OP` beside a direct read (see `ops.attrAt`)
+const OP = ops.OP;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 

@@ -9,7 +9,7 @@ const statics = new StaticEntities([
 
 function view(entities = new RequestEntities(statics, [])): RequestView {
   const u = new EntityUid("User", "alice");
-  return { principal: u, action: u, resource: u, context: new CedarRecord(new Map()), entities };
+  return { principal: u, action: u, resource: u, context: new CedarRecord(new Map()), entities, pa: ops.NO_ATTRS, ra: ops.NO_ATTRS, cx: ops.NO_ATTRS };
 }
 
 describe("like", () => {

@@ -158,6 +158,26 @@ describe("indexing", () => {
     expect(set.candidates(req({ action: { type: "Action", id: "a7" } }), alice).sort()).toEqual(["a7-t1", "any-action"]);
   });
 
+  it("decides `principal in` scopes through static hierarchies of several types, and through request entities among them", async () => {
+    const text = `@id("all") permit (principal in Group::"all", action, resource);\n@id("ops") permit (principal is User in Team::"ops", action, resource);`;
+    const statics = [
+      { uid: { type: "Team", id: "ops" }, attrs: {}, parents: [{ type: "Group", id: "all" }] },
+      { uid: { type: "Team", id: "dev" }, attrs: {}, parents: [] },
+      { uid: { type: "Group", id: "all" }, attrs: {}, parents: [] },
+    ];
+    const set = await loadPolicyModule(compilePolicies({ policies: text, entities: statics }).source);
+    const user = (...parents: { type: string; id: string }[]) => [{ uid: { type: "User", id: "alice" }, attrs: {}, parents }];
+    expect(set.evaluate(req(), user({ type: "Team", id: "ops" })).reasons.sort()).toEqual(["all", "ops"]);
+    expect(set.evaluate(req(), user({ type: "Team", id: "dev" })).decision).toBe("deny");
+    expect(set.evaluate(req(), user({ type: "Group", id: "all" })).reasons).toEqual(["all"]);
+    // a request entity that replaces a static one changes the hierarchy: dev is now under all
+    const dev = { uid: { type: "Team", id: "dev" }, attrs: {}, parents: [{ type: "Group", id: "all" }] };
+    expect(set.evaluate(req(), [...user({ type: "Team", id: "dev" }), dev]).reasons).toEqual(["all"]);
+    // and one that takes ops out of it
+    const ops = { uid: { type: "Team", id: "ops" }, attrs: {}, parents: [] };
+    expect(set.evaluate(req(), [...user({ type: "Team", id: "ops" }), ops]).reasons).toEqual(["ops"]);
+  });
+
   it("resolves `action in` through the static action hierarchy", async () => {
     const set = await loadPolicyModule(compilePolicies({ policies: many.join("\n"), entities }).source);
     const r = req({ action: { type: "Action", id: "write" } });
@@ -296,7 +316,7 @@ describe("generated module", () => {
     const { source } = compilePolicies({ policies: [{ file: "orders.cedar", text: `\n@id("read") permit (principal, action, resource) when { context.ok };` }] });
     expect(source).toContain(`// policy0 · @id("read") · orders.cedar:2`);
     expect(source).toContain(`//   @id("read") permit (principal, action, resource) when { context.ok };`);
-    expect(source).toMatch(/condition: \(r\) =>\n\s+\$bool\(\$attr\(r, r\.context, "ok"\)\)/);
+    expect(source).toMatch(/condition: \(r\) =>\n\s+\$bool\(\$attrAt\(r, r\.context, "ok", r\.cx\.ok, "ok" in \$OP\)\)/);
   });
   it("uses no eval or Function constructor, here or in the runtime", async () => {
     const { readdirSync, readFileSync } = await import("node:fs");

@@ -144,3 +144,66 @@ describe("policy IR: security", () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 });
+
+// The generated module reads `principal.x`, `resource.x` and `context.x` straight from the JSON
+// (`ops.attrAt`, `hasAt`, `containsAt`), and the loader does the same: only an own attribute of a
+// plain record whose uid and parents checked out counts, as on the checked path.
+describe("direct attribute reads: the checked path's answers", () => {
+  const text = `
+@id("t") permit (principal, action == Action::"T", resource) when { principal.tenant == "a" };
+@id("h") permit (principal, action == Action::"H", resource) when { context has flag };
+@id("c") permit (principal, action == Action::"C", resource) when { context.scopes.contains("x") };
+@id("s") permit (principal, action == Action::"S", resource) when { resource.toString == "y" };
+@id("n") permit (principal, action == Action::"N", resource) when { resource.n == 1 };
+`;
+  const req = (action: string, context: Record<string, unknown> = {}): CedarRequest => ({ principal: { type: "User", id: "u" }, action: { type: "Action", id: action }, resource: { type: "Doc", id: "d" }, context: context as never });
+  const user = (attrs: unknown, parents: unknown = []): EntityJson => ({ uid: { type: "User", id: "u" }, attrs: attrs as never, parents: parents as never });
+  const doc = (attrs: unknown): EntityJson => ({ uid: { type: "Doc", id: "d" }, attrs: attrs as never, parents: [] });
+  const deciders = async () => {
+    const compiled = compilePolicies({ policies: [{ file: "p.cedar", text }] });
+    return [await loadPolicyModule(compiled.source), loadPolicyIr(JSON.parse(JSON.stringify(compiled.ir)))];
+  };
+  const decide = (set: Awaited<ReturnType<typeof deciders>>[number], r: CedarRequest, entities: EntityJson[]) => {
+    const out = set.evaluate(r, entities);
+    return [out.decision, out.errors.map((e) => e.policy)];
+  };
+
+  it("reads own attributes of plain and null-prototype records", async () => {
+    for (const set of await deciders()) {
+      expect(decide(set, req("T"), [user({ tenant: "a" })])).toEqual(["allow", []]);
+      expect(decide(set, req("T"), [user(Object.assign(Object.create(null), { tenant: "a" }))])).toEqual(["allow", []]);
+      expect(decide(set, req("H", { flag: false }), [])).toEqual(["allow", []]);
+      expect(decide(set, req("C", { scopes: ["y", "x"] }), [])).toEqual(["allow", []]);
+      // not all strings: decoded into a set, which holds "x" all the same
+      expect(decide(set, req("C", { scopes: [1, "x"] }), [])).toEqual(["allow", []]);
+      expect(decide(set, req("S"), [user({}), doc({ toString: "y" })])).toEqual(["allow", []]);
+    }
+  });
+
+  it("takes no inherited attribute: a record's prototype, or a polluted Object.prototype", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    for (const set of await deciders()) {
+      expect(decide(set, req("T"), [user(Object.create({ tenant: "a" }))])).toEqual(["deny", ["t"]]);
+      expect(decide(set, req("T"), [user(new (class { get tenant() { return "a"; } })())])).toEqual(["deny", ["t"]]);
+      expect(decide(set, req("S"), [user({}), doc({})])).toEqual(["deny", ["s"]]);
+      try {
+        proto.tenant = "a";
+        proto.flag = true;
+        expect(decide(set, req("T"), [user({})])).toEqual(["deny", ["t"]]);
+        expect(decide(set, req("H"), [])).toEqual(["deny", []]);
+      } finally {
+        delete proto.tenant;
+        delete proto.flag;
+      }
+    }
+  });
+
+  it("errors as the checked path does: malformed parents, an inexact integer, a missing entity", async () => {
+    for (const set of await deciders()) {
+      expect(decide(set, req("T"), [user({ tenant: "a" }, [{ type: 1, id: "x" }])])).toEqual(["deny", ["t"]]);
+      expect(decide(set, req("N"), [user({}), doc({ n: 2 ** 53 })])).toEqual(["deny", ["n"]]);
+      expect(decide(set, req("N"), [user({}), doc({ n: 1 })])).toEqual(["allow", []]);
+      expect(decide(set, req("T"), [])).toEqual(["deny", ["t"]]);
+    }
+  });
+});
