@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from "../clock/index.ts";
+import { raceDeadline } from "./deadline.ts";
 import { ConfigError } from "../errors.ts";
 import { CircuitBreaker, type BreakerState } from "./breaker.ts";
 import { ValueCache, type CachedValue } from "./cache.ts";
@@ -327,28 +328,13 @@ function firstRevoking(kinds: readonly RevocationKind[], values: ReadonlyArray<s
 // Races the store against the deadline. Resolves, never rejects: the values, or why there are none.
 // Exported for the entity loader (#17), which reads its records with the same deadline and errors
 export function lookup(store: RevocationStore, keys: readonly string[], deadlineMs: number, nowMs: number): Promise<Array<string | null> | { error: RevocationStoreError }> {
-  return new Promise((resolve) => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      resolve({ error: "timeout" });
-      controller.abort();
-    }, deadlineMs);
-    const settle = (reply: Array<string | null> | { error: RevocationStoreError }) => {
-      clearTimeout(timer);
-      resolve(reply);
-    };
-    let pending: Promise<Array<string | null>>;
-    try {
-      pending = store.getMany(keys, controller.signal, nowMs);
-    } catch (error) {
-      settle({ error: storeErrorOf(error) });
-      return;
-    }
-    Promise.resolve(pending).then(
-      (values) => settle(isReply(values, keys.length) ? values : { error: "bad_reply" }),
-      (error: unknown) => settle({ error: storeErrorOf(error) }),
-    );
-  });
+  return raceDeadline<Array<string | null>, Array<string | null> | { error: RevocationStoreError }>(
+    deadlineMs,
+    (signal) => store.getMany(keys, signal, nowMs),
+    (values) => (isReply(values, keys.length) ? values : { error: "bad_reply" }),
+    (error) => ({ error: storeErrorOf(error) }),
+    { error: "timeout" },
+  );
 }
 
 function isReply(values: unknown, length: number): values is Array<string | null> {

@@ -1,4 +1,5 @@
 import { lookup } from "./check.ts";
+import { raceDeadline } from "./deadline.ts";
 import type { RevocationStore } from "./store.ts";
 
 /** What `claimOnce` found: `claimed` (this caller wrote the key), `taken` (a live entry was there), or `unavailable` (no answer in time, or an error). */
@@ -23,23 +24,7 @@ export async function claimOnce(store: RevocationStore, key: string, value: stri
   return put === true ? "claimed" : "unavailable";
 }
 
-// What `start()` fulfils with within `ms`, else `undefined` (a throw, a rejection, no answer in
-// time); the signal aborts at `ms`. Never rejects.
+// What the store call fulfils with within `ms`, else `undefined` (a throw, a rejection, no answer in time)
 function within<T>(ms: number, start: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      resolve(undefined);
-      controller.abort();
-    }, ms);
-    const settle = (value: T | undefined) => {
-      clearTimeout(timer);
-      resolve(value);
-    };
-    try {
-      Promise.resolve(start(controller.signal)).then(settle, () => settle(undefined));
-    } catch {
-      settle(undefined);
-    }
-  });
+  return raceDeadline<T, T | undefined>(ms, start, (value) => value, () => undefined, undefined);
 }
