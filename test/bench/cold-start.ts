@@ -3,7 +3,9 @@
 // Also the same handler with cedar-wasm evaluating instead of the compiled policies, and the same probe
 // importing an ES module whose handler allows at once: the Node work any `.mjs` handler costs (the ES
 // module loader, fs/promises, the event's JSON) and no authorizer, so `lambda_over_empty_handler` is
-// what Gatehouse itself adds.
+// what Gatehouse itself adds. And a `node_floor` handler with no Gatehouse code doing what Node must do
+// for any JWT authorizer's first decision (WebCrypto loaded, the key imported, one ES256 verify, a
+// random id, one line on stdout), so `lambda_over_node_floor` is Gatehouse's own share.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +23,10 @@ export interface ColdStartFigures {
   empty_handler: number;
   /** `lambda` net of the empty handler instead of `node -e 0`: what importing Gatehouse and its first decision add. */
   lambda_over_empty_handler: number;
+  /** The probe with a handler, no Gatehouse code, doing Node's part of a first ES256 decision, net of `node -e 0`. */
+  node_floor: number;
+  /** `lambda` net of `node_floor`: Gatehouse's own import and first decision beyond Node's part. */
+  lambda_over_node_floor: number;
   lambda_gzip_bytes: number;
 }
 
@@ -49,6 +55,22 @@ export default {
     const { decision, diagnostics } = answer.response;
     return { decision, reasons: diagnostics.reason, errors: diagnostics.errors.map((e) => ({ policy: e.policyId, message: e.error.message })) };
   },
+};
+`;
+}
+
+// What any ES256 JWT authorizer's first decision costs Node with no library: WebCrypto (which loads
+// node:crypto and its streams), the key imported, the signature checked, a random id, one stdout line
+function nodeFloorHandler(jwk: object): string {
+  return `const jwk = ${JSON.stringify(jwk)};
+const enc = new TextEncoder();
+export const handler = async (event) => {
+  const token = event.authorizationToken.slice(7);
+  const dot = token.lastIndexOf(".");
+  const key = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  const ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, Buffer.from(token.slice(dot + 1), "base64url"), enc.encode(token.slice(0, dot)));
+  console.log(JSON.stringify({ decision_id: crypto.randomUUID(), allow: ok }));
+  return { policyDocument: { Statement: [{ Effect: ok ? "Allow" : "Deny" }] } };
 };
 `;
 }
@@ -87,6 +109,8 @@ export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStar
     writeFileSync(join(work, "probe.mjs"), PROBE);
     const emptyHandler = join(work, "empty-handler.mjs");
     writeFileSync(emptyHandler, 'export const handler = async () => ({ policyDocument: { Statement: [{ Effect: "Allow" }] } });\n');
+    const floorHandler = join(work, "node-floor.mjs");
+    writeFileSync(floorHandler, nodeFloorHandler(key.publicJwk));
 
     const token = await mintToken(key, { tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] }, { issuer, audience: "gatehouse-demo", subject: "vera", ttlSeconds: 3600 });
     const event = { type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:execute-api:us-east-1:123456789012:abcdef123/test/GET/tenants/acme/orders/o-17" };
@@ -100,11 +124,13 @@ export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStar
     const lambda: number[] = [];
     const lambdaCedar: number[] = [];
     const empty: number[] = [];
+    const floor: number[] = [];
     timeProcess([probe, compiled.bundleFile], env); // warm the file cache, once each
     timeProcess([...cedarFlags, probe, withCedar.bundleFile], env);
     for (let i = 0; i < rounds; i++) {
       bare.push(timeProcess(["-e", "0"], env));
       empty.push(timeProcess([probe, emptyHandler], env));
+      floor.push(timeProcess([probe, floorHandler], env));
       lambda.push(timeProcess([probe, compiled.bundleFile], env));
       lambdaCedar.push(timeProcess([...cedarFlags, probe, withCedar.bundleFile], env));
     }
@@ -115,6 +141,8 @@ export async function benchColdStart(opts: { quick: boolean }): Promise<ColdStar
       node_bare: round(nodeBare),
       empty_handler: round(median(empty) - nodeBare),
       lambda_over_empty_handler: round(median(lambda) - median(empty)),
+      node_floor: round(median(floor) - nodeBare),
+      lambda_over_node_floor: round(median(lambda) - median(floor)),
       lambda_gzip_bytes: compiled.gzipBytes,
     };
   } finally {

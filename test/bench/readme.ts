@@ -24,7 +24,7 @@ interface BenchJson {
   revocation: Array<{ store: string; p50_us: number; p99_us: number; cached_ns: number }>;
   worker: WorkerBenchResult;
   bundle: { worker_gzip_bytes: number; lambda_gzip_bytes: number };
-  cold_start_ms: { lambda: number; lambda_cedar_wasm: number; node_bare: number; empty_handler?: number; lambda_over_empty_handler?: number };
+  cold_start_ms: { lambda: number; lambda_cedar_wasm: number; node_bare: number; empty_handler?: number; lambda_over_empty_handler?: number; node_floor?: number; lambda_over_node_floor?: number };
   audit: { audit_overhead_ns: number; audit_share_pct: number };
   duration_s: number;
 }
@@ -79,13 +79,15 @@ export function benchSection(run: BenchJson): string {
     `Ratios: Gatehouse with 100 reused tokens / the same forwarding Worker without it **${n(run.worker.ratio)}** (the middleware form ${n(run.worker.middleware_ratio)}); ` +
       `a fresh token every request / Hono's \`jwk\` middleware alone **${n(run.worker.fresh_ratio)}**. ` +
       (run.worker.logging_proxy_rps === undefined ? "" : `The forwarding Worker writing one audit-line-long \`console.log\` per request serves ${n(run.worker.logging_proxy_ratio)}× the plain one's requests, and Gatehouse ${n(run.worker.logging_ratio)}× that Worker's. `) +
+      (run.worker.identity_proxy_rps === undefined ? "" : `With no Gatehouse code, the platform work of an allow (that line, the request copied, the identity headers set: \`proxy_identity\`) leaves the forwarding Worker ${n(run.worker.identity_proxy_ratio)}× its requests, and Gatehouse serves ${n(run.worker.floor_ratio)}× that floor; with fresh tokens, \`gatehouse()\` serves ${n(run.worker.fresh_floor_ratio)}× Hono's \`jwk\` doing the same platform work (one KV read, one line: \`hono_jwk_floor\`). `) +
       `Where Miniflare's own costs sit (the audit line on stdout, KV reads): [docs/hot-path.md](docs/hot-path.md).`,
   );
   out.push(
     `**Size and cold start:** Worker bundle ${n(run.bundle.worker_gzip_bytes)} bytes gzip; Lambda entry ${n(run.bundle.lambda_gzip_bytes)} bytes gzip. ` +
       `Lambda cold start (a new process imports the bundle and makes its first decision) ${n(run.cold_start_ms.lambda)} ms net of a bare \`node -e 0\` (${n(run.cold_start_ms.node_bare)} ms), ` +
       `against ${n(run.cold_start_ms.lambda_cedar_wasm)} ms for the same handler evaluating with cedar-wasm` +
-      (run.cold_start_ms.lambda_over_empty_handler === undefined ? "." : `; ${n(run.cold_start_ms.lambda_over_empty_handler)} ms over the same probe loading an ES module handler that allows at once (itself ${n(run.cold_start_ms.empty_handler ?? 0)} ms over \`node -e 0\`).`),
+      (run.cold_start_ms.lambda_over_empty_handler === undefined ? "." : `; ${n(run.cold_start_ms.lambda_over_empty_handler)} ms over the same probe loading an ES module handler that allows at once (itself ${n(run.cold_start_ms.empty_handler ?? 0)} ms over \`node -e 0\`).`) +
+      (run.cold_start_ms.node_floor === undefined ? "" : ` A handler with no Gatehouse code doing Node's part of a first ES256 decision (WebCrypto, the key imported, one verify, a random id, one stdout line) takes ${n(run.cold_start_ms.node_floor)} ms over \`node -e 0\`, so Gatehouse's own share is ${n(run.cold_start_ms.lambda_over_node_floor)} ms.`),
   );
   out.push(`**Audit (record path):** building an \`AuditRecord\` and \`JSON.stringify\` into a custom sink costs ${n(run.audit.audit_overhead_ns)} ns (${n(run.audit.audit_share_pct)}% of a pipeline decision measured the same way); sinks with \`writeLine\` (stdout, HTTP) skip the record, see \`audit_line_ns\` above.`);
   return out.join("\n\n");

@@ -5,6 +5,12 @@
 //   - `gatehouse()` as Hono middleware in front of a handler answering 200 has no hop, so its
 //     baseline is a Worker answering 200 (`direct`), and with fresh tokens it is compared with Hono's
 //     own `jwk` middleware in front of the same handler.
+// Two more anchors do, with no Gatehouse code, the platform work every allowed request of Gatehouse's
+// must do, so the part of each gap that is Gatehouse's own stands apart from Miniflare's:
+//   - `proxy_identity`: the forwarding Worker that also copies the request, strips inbound
+//     `x-gatehouse-*`, sets the three identity headers and writes one audit-line-long `console.log`;
+//   - `hono_jwk_floor`: Hono's `jwk` middleware that also reads the token's `jti` from KV (the
+//     revocation lookup of a token not seen before) and writes the same line.
 // Every variant runs for the same time with the same connections and the same requests (the reused
 // tokens' `Authorization` header for the baselines too), one after another, in interleaved rounds;
 // the median round is reported.
@@ -47,6 +53,16 @@ export interface WorkerBenchResult {
   logging_proxy_ratio: number;
   /** gatehouse_rps / logging_proxy_rps: the Gatehouse Worker against a forwarder writing the same line. */
   logging_ratio: number;
+  /**
+   * Requests/s of the forwarding Worker that also does the platform part of an allow: copies the
+   * request, strips inbound `x-gatehouse-*`, sets three identity headers, writes one audit-line-long
+   * `console.log`. No token, no decision.
+   */
+  identity_proxy_rps: number;
+  /** identity_proxy_rps / proxy_rps: what an allow's platform work leaves of the proxy, with no Gatehouse code. */
+  identity_proxy_ratio: number;
+  /** gatehouse_rps / identity_proxy_rps: the Gatehouse Worker against that floor, i.e. its own work's share of the gap. */
+  floor_ratio: number;
   /** gatehouse_rps / baseline_rps: the Worker against a Worker that does not forward (not like for like). */
   direct_ratio: number;
   /** Latency of the reused-token run, ms. */
@@ -60,6 +76,10 @@ export interface WorkerBenchResult {
   hono_jwk_rps: number;
   /** middleware_fresh_rps / hono_jwk_rps: both no hop (goal ≥ 1). */
   fresh_ratio: number;
+  /** Requests/s of Hono's `jwk` middleware that also reads the token's `jti` from KV and writes one audit-line-long `console.log`, fresh tokens. */
+  hono_jwk_floor_rps: number;
+  /** middleware_fresh_rps / hono_jwk_floor_rps: `gatehouse()` against Hono's `jwk` doing the same platform work. */
+  fresh_floor_ratio: number;
   /** Requests/s of `gatehouse()` middleware before a handler answering 200 (no hop), 100 reused tokens. */
   middleware_rps: number;
   /** middleware_rps / baseline_rps: both no hop. */
@@ -93,6 +113,20 @@ const PROXY = "export default { fetch(request, env) { return env.ORIGIN.fetch(re
 const AUDIT_LINE_BYTES = 950;
 const LOGGING_PROXY = `const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};
 export default { fetch(request, env) { console.log(line); return env.ORIGIN.fetch(request); } };`;
+// Copies the request, strips inbound identity headers and sets three, as the Gatehouse Worker does on
+// an allow (values as long as the bench's), writes the line, forwards
+const IDENTITY_PROXY = `const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};
+export default { fetch(request, env) {
+  console.log(line);
+  const forwarded = new Request(request);
+  const spoofed = [];
+  forwarded.headers.forEach((_value, name) => { if (name.startsWith("x-gatehouse-")) spoofed.push(name); });
+  for (const name of spoofed) forwarded.headers.delete(name);
+  forwarded.headers.set("x-gatehouse-principal", 'User::"vera"');
+  forwarded.headers.set("x-gatehouse-tenant", "acme");
+  forwarded.headers.set("x-gatehouse-decision-id", crypto.randomUUID());
+  return env.ORIGIN.fetch(forwarded);
+} };`;
 const CONNECTIONS = 16;
 const COMPAT = "2025-09-01";
 // A generous ceiling on what one variant can serve per second here: fresh-token runs get this many
@@ -118,6 +152,24 @@ export default app;
 `);
 }
 
+// Hono's jwk, then what Gatehouse does besides for a token not seen before that is the platform's:
+// one KV read for the token's jti (a key never written, as for a fresh token), one line on stdout
+function honoJwkFloorWorker(key: TestKey, dir: string): Promise<string> {
+  return bundle(dir, "hono-jwk-floor", `
+import { Hono } from "hono/tiny";
+import { jwk } from "hono/jwk";
+const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};
+const app = new Hono();
+app.use("*", jwk({ keys: [${JSON.stringify(key.publicJwk)}], alg: ["ES256"], verification: { iss: ${JSON.stringify(ISSUER)}, aud: ${JSON.stringify(AUDIENCE)} } }));
+app.all("*", async (c) => {
+  const revoked = await c.env.REVOCATIONS.get("jti:" + c.get("jwtPayload").jti);
+  console.log(line);
+  return revoked === null ? c.text("ok") : c.text("revoked", 401);
+});
+export default app;
+`);
+}
+
 // `gatehouse()` middleware in the same Worker as a handler answering 200, bundled like the Worker is
 function middlewareWorker(policiesFile: string, dir: string): Promise<string> {
   return bundle(dir, "middleware", `
@@ -138,6 +190,8 @@ interface Server {
 }
 
 async function serve(options: MiniflareOptions): Promise<Server> {
+  // Every server pipes its workerd stderr into ours: more than Node's default of 10 listeners, by design
+  process.stderr.setMaxListeners(32);
   // Workers' console output (one audit line per request) is drained, not printed: it is still written by the Worker
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => { stdout.resume(); stderr.pipe(process.stderr); }, ...options } as MiniflareOptions);
   const url = (await mf.ready).toString();
@@ -201,7 +255,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
     // Built for infra/wrangler.toml's example configuration, as `build:worker` deploys it: no optional
     // features, which the configurations below do not use either; `worker_gzip_bytes` is this bundle
     const built = await buildWorker({ outDir: join(dir, "worker") });
-    const [middlewareScript, honoScript] = await Promise.all([middlewareWorker(join(dir, "worker", "policies.js"), dir), honoJwkWorker(key, dir)]);
+    const [middlewareScript, honoScript, honoFloorScript] = await Promise.all([middlewareWorker(join(dir, "worker", "policies.js"), dir), honoJwkWorker(key, dir), honoJwkFloorWorker(key, dir)]);
     const claims = { sub: "vera", tenant: "acme", groups: ["viewer"], scope: "orders:read", amr: ["pwd"] };
     const mint = () => mintToken(key, claims, { issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 3600 });
     const reusedFile = join(dir, "reused.json");
@@ -229,19 +283,21 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
     }) as unknown as MiniflareOptions;
     // Started together: each is its own workerd process, and starting is mostly waiting
     const diagnostics = !opts.quick;
-    const [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList, withMetrics] = await Promise.all([
+    const [direct, proxy, loggingProxy, identityProxy, gatehouse, middleware, honoJwk, honoJwkFloor, sampled, memoryList, withMetrics] = await Promise.all([
       serve({ modules: true, script: TRIVIAL, compatibilityDate: COMPAT } as MiniflareOptions),
       serve({ workers: [{ name: "proxy", modules: true, script: PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
       serve({ workers: [{ name: "proxy", modules: true, script: LOGGING_PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
+      serve({ workers: [{ name: "proxy", modules: true, script: IDENTITY_PROXY, compatibilityDate: COMPAT, serviceBindings: { ORIGIN: "origin" } }, origin] } as unknown as MiniflareOptions),
       serve(gatehouseWorker({})),
       serve({ modules: true, scriptPath: middlewareScript, compatibilityDate: COMPAT, bindings: { GATEHOUSE_CONFIG: JSON.stringify(config) }, kvNamespaces: ["REVOCATIONS"] } as MiniflareOptions),
       serve({ modules: true, scriptPath: honoScript, compatibilityDate: COMPAT } as MiniflareOptions),
+      serve({ modules: true, scriptPath: honoFloorScript, compatibilityDate: COMPAT, kvNamespaces: ["REVOCATIONS"] } as MiniflareOptions),
       diagnostics ? serve(gatehouseWorker({ audit: { allowSampleRate: 0.1 } })) : null,
       diagnostics ? serve(gatehouseWorker({ revocation: { store: { kind: "memory" } } })) : null,
       // Metrics are off in the other Gatehouse rows (no binding); here Miniflare's own Analytics Engine binding takes them
       diagnostics ? serve(gatehouseWorker({}, { analyticsEngineDatasets: { GATEHOUSE_METRICS: { dataset: "gatehouse_decisions" } } })) : null,
     ]);
-    for (const server of [direct, proxy, loggingProxy, gatehouse, middleware, honoJwk, sampled, memoryList, withMetrics]) if (server !== null) servers.push(server);
+    for (const server of [direct, proxy, loggingProxy, identityProxy, gatehouse, middleware, honoJwk, honoJwkFloor, sampled, memoryList, withMetrics]) if (server !== null) servers.push(server);
 
     // Warm-up, a fixed number of requests each: JIT, the JWKS fetch, isolate start
     // (all at once: warm-up figures are not used)
@@ -250,12 +306,13 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       load(direct.url, reused, warm),
       load(proxy.url, reused, warm),
       load(loggingProxy.url, reused, warm),
-      ...[gatehouse, middleware, honoJwk, sampled, memoryList, withMetrics].map((server) => (server === null ? null : load(server.url, reused, warm))),
+      load(identityProxy.url, reused, warm),
+      ...[gatehouse, middleware, honoJwk, honoJwkFloor, sampled, memoryList, withMetrics].map((server) => (server === null ? null : load(server.url, reused, warm))),
     ]);
 
     // Interleaved rounds, so a burst of load from elsewhere on the machine hits every variant alike
-    type Name = "direct" | "proxy" | "loggingProxy" | "gatehouse" | "fresh" | "sampled" | "memoryList" | "metrics" | "middleware" | "middlewareFresh" | "hono";
-    const runs: Record<Name, Run[]> = { direct: [], proxy: [], loggingProxy: [], gatehouse: [], fresh: [], sampled: [], memoryList: [], metrics: [], middleware: [], middlewareFresh: [], hono: [] };
+    type Name = "direct" | "proxy" | "loggingProxy" | "identityProxy" | "gatehouse" | "fresh" | "sampled" | "memoryList" | "metrics" | "middleware" | "middlewareFresh" | "hono" | "honoFloor";
+    const runs: Record<Name, Run[]> = { direct: [], proxy: [], loggingProxy: [], identityProxy: [], gatehouse: [], fresh: [], sampled: [], memoryList: [], metrics: [], middleware: [], middlewareFresh: [], hono: [], honoFloor: [] };
     const time = { seconds };
     for (let round = 0; round < rounds; round++) {
       const fresh = freshAt(round);
@@ -264,6 +321,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       runs.direct.push(await load(direct.url, reused, time));
       runs.proxy.push(await load(proxy.url, reused, time));
       runs.loggingProxy.push(await load(loggingProxy.url, reused, time));
+      runs.identityProxy.push(await load(identityProxy.url, reused, time));
       runs.gatehouse.push(await load(gatehouse.url, reused, time));
       if (withMetrics !== null) runs.metrics.push(await load(withMetrics.url, reused, time));
       runs.fresh.push(await load(gatehouse.url, fresh, time));
@@ -272,12 +330,13 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       runs.middleware.push(await load(middleware.url, reused, time));
       runs.middlewareFresh.push(await load(middleware.url, fresh, time));
       runs.hono.push(await load(honoJwk.url, fresh, time));
+      runs.honoFloor.push(await load(honoJwkFloor.url, fresh, time));
     }
-    const m = Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length > 0).map(([name, list]) => [name, median(list)])) as Partial<Record<Name, Run>> & Record<"direct" | "proxy" | "loggingProxy" | "gatehouse" | "fresh" | "middleware" | "middlewareFresh" | "hono", Run>;
+    const m = Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length > 0).map(([name, list]) => [name, median(list)])) as Partial<Record<Name, Run>> & Record<"direct" | "proxy" | "loggingProxy" | "identityProxy" | "gatehouse" | "fresh" | "middleware" | "middlewareFresh" | "hono" | "honoFloor", Run>;
     for (const [name, list] of Object.entries(runs)) {
       const bad = list.reduce((sum, run) => sum + run.non2xx, 0);
       if (bad > 0) console.warn(`bench worker: ${name}: ${bad} requests were not 2xx`);
-      if ((name === "fresh" || name === "memoryList" || name === "middlewareFresh" || name === "hono") && list.some((run) => run.total > freshPerRun)) {
+      if ((name === "fresh" || name === "memoryList" || name === "middlewareFresh" || name === "hono" || name === "honoFloor") && list.some((run) => run.total > freshPerRun)) {
         console.warn(`bench worker: ${name}: a run sent more requests than it had fresh tokens; some tokens were reused`);
       }
     }
@@ -290,6 +349,9 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       logging_proxy_rps: m.loggingProxy.rps,
       logging_proxy_ratio: ratio(m.loggingProxy.rps, m.proxy.rps),
       logging_ratio: ratio(m.gatehouse.rps, m.loggingProxy.rps),
+      identity_proxy_rps: m.identityProxy.rps,
+      identity_proxy_ratio: ratio(m.identityProxy.rps, m.proxy.rps),
+      floor_ratio: ratio(m.gatehouse.rps, m.identityProxy.rps),
       direct_ratio: ratio(m.gatehouse.rps, m.direct.rps),
       p50_ms: m.gatehouse.p50,
       p99_ms: m.gatehouse.p99,
@@ -297,6 +359,8 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
       middleware_fresh_rps: m.middlewareFresh.rps,
       hono_jwk_rps: m.hono.rps,
       fresh_ratio: ratio(m.middlewareFresh.rps, m.hono.rps),
+      hono_jwk_floor_rps: m.honoFloor.rps,
+      fresh_floor_ratio: ratio(m.middlewareFresh.rps, m.honoFloor.rps),
       middleware_rps: m.middleware.rps,
       middleware_ratio: ratio(m.middleware.rps, m.direct.rps),
       sampled_audit_rps: m.sampled?.rps ?? null,
@@ -307,6 +371,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
         row("direct", m.direct, "answers 200 (same requests, token header included); baseline of the middleware rows"),
         row("proxy", m.proxy, "forwards to an origin Worker answering 200 (service binding), same requests as gatehouse; baseline of the gatehouse rows"),
         row("proxy_logging", m.loggingProxy, `as proxy, and one ${AUDIT_LINE_BYTES}-byte console.log line per request (an audit line's length): Miniflare's stdout pipe`),
+        row("proxy_identity", m.identityProxy, "as proxy_logging, and the request copied with inbound x-gatehouse-* stripped and the three identity headers set: an allow's platform work, no Gatehouse code; floor of the gatehouse row"),
         row("gatehouse", m.gatehouse, "Gatehouse Worker, 100 reused tokens, allow, audit line to stdout, forwards like proxy"),
         row("gatehouse_fresh", m.fresh, "as gatehouse, a new token every request (signature check, revocation read for the new jti)"),
         ...(m.sampled === undefined ? [] : [row("gatehouse_sampled", m.sampled, "as gatehouse, with audit.allowSampleRate 0.1 (allow lines sampled, deny lines all written)")]),
@@ -315,6 +380,7 @@ export async function benchWorker(opts: { quick: boolean }): Promise<WorkerBench
         row("middleware", m.middleware, "gatehouse() Hono middleware before a 200 handler, 100 reused tokens, audit to stdout; vs direct"),
         row("middleware_fresh", m.middlewareFresh, "as middleware, a new token every request; vs hono_jwk"),
         row("hono_jwk", m.hono, "Hono jwk() middleware alone before a 200 handler, a new token every request"),
+        row("hono_jwk_floor", m.honoFloor, "as hono_jwk, and one KV read of the token's jti and one audit-line-long console.log: a fresh token's platform work; floor of middleware_fresh"),
       ],
       worker_gzip_bytes: built.gzipBytes,
     };

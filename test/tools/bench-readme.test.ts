@@ -72,4 +72,31 @@ describe("bench README", () => {
     expect(section).toContain("| jose / pipeline, 100 tokens taking turns | - | - |");
     expect(goals(older as HotPathFigures)[0].figure).not.toContain("beside it");
   });
+
+  it("names each platform-bound goal's floor beside it, and judges the goal on the issue's own anchor", () => {
+    const worker = { ...latest.worker, ratio: 0.6, floor_ratio: 0.95, fresh_ratio: 0.4, fresh_floor_ratio: 0.9, identity_proxy_rps: 3_000, identity_proxy_ratio: 0.66, hono_jwk_floor_rps: 1_500 };
+    const coldStart = { ...latest.cold_start_ms, lambda: 31, node_floor: 12, lambda_over_node_floor: 19 };
+    const rows = goalsOf({ hotPath: hotPath(26.4, 19.7), policyEval: latest.policy_eval, worker, coldStart });
+    const [reused, fresh, cold] = rows.slice(-3);
+    expect(reused.figure).toContain("0.95× (floor_ratio, not judged)");
+    expect([reused.value, reused.met]).toEqual([0.6, false]);
+    expect(fresh.figure).toContain("0.9× (fresh_floor_ratio, not judged)");
+    expect([fresh.value, fresh.met]).toEqual([0.4, false]);
+    expect(cold.figure).toContain("19 ms (lambda_over_node_floor, not judged)");
+    expect([cold.value, cold.met]).toEqual([31, false]);
+    const section = benchSection({ ...latest, worker, cold_start_ms: coldStart });
+    expect(section).toContain("leaves the forwarding Worker 0.66× its requests, and Gatehouse serves 0.95× that floor");
+    expect(section).toContain("`gatehouse()` serves 0.9× Hono's `jwk` doing the same platform work");
+    expect(section).toContain("takes 12 ms over `node -e 0`, so Gatehouse's own share is 19 ms.");
+  });
+
+  it("leaves the floors out of a run from before they were measured", () => {
+    const { identity_proxy_rps: _i, identity_proxy_ratio: _ir, floor_ratio: _f, hono_jwk_floor_rps: _h, fresh_floor_ratio: _ff, ...worker } = latest.worker as unknown as Record<string, unknown>;
+    const { node_floor: _n, lambda_over_node_floor: _l, ...coldStart } = latest.cold_start_ms as unknown as Record<string, unknown>;
+    const older = { ...latest, worker: worker as unknown as typeof latest.worker, cold_start_ms: coldStart as unknown as typeof latest.cold_start_ms };
+    const section = benchSection(older);
+    expect(section).not.toContain("floor");
+    const rows = goalsOf({ hotPath: latest.hot_path, policyEval: latest.policy_eval, worker: older.worker, coldStart: older.cold_start_ms });
+    for (const row of rows.slice(-3)) expect(row.figure).not.toContain("beside it");
+  });
 });
