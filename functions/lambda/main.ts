@@ -3,6 +3,7 @@
 // compiled policies and route table, and exports the result as `handler`.
 import { stdoutSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
+import { expectObject } from "../../shared/config/fields.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { resolveConfig } from "../../shared/config/resolve.ts";
 import { createAuthorizerFrom } from "../../shared/pipeline/create-authorizer.ts";
@@ -91,9 +92,7 @@ function parseConfig(fromEnv: string): unknown {
 
 /** The configuration as the function runs it: the bundled route table added when it names none. */
 export function withRoutes(parsed: unknown, routes: RoutesFile): GatehouseConfig {
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError("GATEHOUSE_CONFIG", "expected the gatehouse configuration as a JSON object, in the environment or bundled with `--config`");
-  }
-  const config = parsed as Record<string, unknown>;
+  // the configuration may hold secrets: a string (JSON encoded twice) is not echoed
+  const config = expectObject(parsed, "GATEHOUSE_CONFIG", "the gatehouse configuration as a JSON object, in the environment or bundled with `--config`", { secret: true });
   return (config.routes === undefined ? { ...config, routes } : config) as unknown as GatehouseConfig;
 }

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { stdoutSink, type AuditSink } from "../../shared/audit/index.ts";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
+import { expectObject } from "../../shared/config/fields.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { validateConfig } from "../../shared/pipeline/index.ts";
 import { createAuthorizerFrom } from "../../shared/pipeline/create-authorizer.ts";
@@ -123,8 +124,8 @@ function readConfig(env: Readonly<Record<string, string | undefined>>): Gatehous
   } catch {
     throw new ConfigError(field, "expected the gatehouse configuration as a JSON object");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(field, "expected the gatehouse configuration as a JSON object");
-  const config = parsed as Record<string, unknown>;
+  // the configuration may hold secrets: a string (JSON encoded twice) is not echoed
+  const config = expectObject(parsed, field, "the gatehouse configuration as a JSON object", { secret: true });
   if (config.routes !== undefined) return config as unknown as GatehouseConfig;
   const routesFile = env.GATEHOUSE_ROUTES_FILE ?? "policies/routes.json";
   try {

@@ -1,4 +1,5 @@
 import type { GatehouseConfig } from "../../shared/config/index.ts";
+import { expectObject } from "../../shared/config/fields.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import type { RoutesFile } from "../../shared/routes/index.ts";
 import { kvJwksPersistence, type KvLike } from "../../shared/token/index.ts";
@@ -46,8 +47,8 @@ export function configFromEnv(env: WorkerBindings, bundledRoutes: RoutesFile): G
       throw new ConfigError("GATEHOUSE_CONFIG", "expected a JSON object");
     }
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError("GATEHOUSE_CONFIG", "expected the gatehouse configuration as a JSON object var");
-  const config = parsed as Record<string, unknown>;
+  // the configuration may hold secrets: a string (JSON encoded twice) is not echoed
+  const config = expectObject(parsed, "GATEHOUSE_CONFIG", "the gatehouse configuration as a JSON object var", { secret: true });
   return (config.routes === undefined ? { ...config, routes: bundledRoutes } : config) as unknown as GatehouseConfig;
 }
 

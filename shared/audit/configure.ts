@@ -1,5 +1,6 @@
 import type { ClientIpMode } from "./client-ip.ts";
 import type { PolicyErrorDetail } from "./compare-shadow.ts";
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 import { createHmacSha256, type KeyedHash } from "./keyed-hash.ts";
 
@@ -50,7 +51,7 @@ export interface ResolvedAuditConfig {
   readonly replay: boolean;
 }
 
-const KNOWN = new Set(["clientIp", "clientIpSalt", "claims", "includeQuery", "allowSampleRate", "policyErrorDetail", "maxFieldLength", "replay"]);
+const KNOWN = ["clientIp", "clientIpSalt", "claims", "includeQuery", "allowSampleRate", "policyErrorDetail", "maxFieldLength", "replay"];
 const CLIENT_IP_MODES: readonly ClientIpMode[] = ["keep", "truncate", "hash", "omit"];
 const ERROR_DETAILS: readonly PolicyErrorDetail[] = ["id", "message"];
 const MAX_CLAIMS = 32;
@@ -61,10 +62,8 @@ const MAX_CLAIMS = 32;
  */
 export function resolveAuditConfig(config: AuditConfig | undefined, field = "audit"): ResolvedAuditConfig {
   if (config === undefined || config === null) config = {};
-  if (typeof config !== "object" || Array.isArray(config)) throw new ConfigError(field, "expected an object");
-  for (const key of Object.keys(config)) {
-    if (!KNOWN.has(key)) throw new ConfigError(`${field}.${key}`, `unknown option \`${key}\``);
-  }
+  expectObject(config, field);
+  refuseUnknownOptions(config, field, KNOWN);
 
   const clientIp = config.clientIp ?? "truncate";
   if (!CLIENT_IP_MODES.includes(clientIp)) {

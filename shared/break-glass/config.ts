@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 import type { ResolvedTokenConfig } from "../token/config.ts";
 
@@ -27,9 +28,8 @@ export interface ResolvedBreakGlassConfig {
 /** Checks the section once at start; throws a `ConfigError` naming the field. */
 export function resolveBreakGlassConfig(raw: unknown, token: ResolvedTokenConfig, field = "breakGlass"): ResolvedBreakGlassConfig | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(field, "expected an object `{ issuer, maxLifetimeSeconds }`");
-  const config = raw as Record<string, unknown>;
-  for (const key of Object.keys(config)) if (key !== "issuer" && key !== "maxLifetimeSeconds") throw new ConfigError(`${field}.${key}`, "unknown option; expected `issuer` or `maxLifetimeSeconds`");
+  const config = expectObject(raw, field, "an object `{ issuer, maxLifetimeSeconds }`");
+  refuseUnknownOptions(config, field, ["issuer", "maxLifetimeSeconds"]);
   const maxLifetimeSeconds = config.maxLifetimeSeconds ?? 900;
   if (typeof maxLifetimeSeconds !== "number" || !Number.isInteger(maxLifetimeSeconds) || maxLifetimeSeconds < 60 || maxLifetimeSeconds > 3600) {
     throw new ConfigError(`${field}.maxLifetimeSeconds`, `expected an integer from 60 to 3600, got \`${String(maxLifetimeSeconds)}\``);

@@ -7,6 +7,7 @@ import { compileRoutes } from "../routes/compile.ts";
 import { DEFAULT_PATH_LIMITS } from "../routes/normalize.ts";
 import { validateTokenConfig } from "../token/config.ts";
 import type { FailMode, ResolvedConfig } from "./types.ts";
+import { expectObject, refuseUnknownOptions } from "./fields.ts";
 import { resolveMetricsConfig } from "../metrics/config.ts";
 import { resolveBreakGlassConfig } from "../break-glass/config.ts";
 import { resolveSloConfig } from "../metrics/slo-config.ts";
@@ -30,10 +31,8 @@ const QUERY_NAME = /^[A-Za-z0-9\-._~]{1,128}$/;
  * either way, naming the field.
  */
 export function resolveConfig(raw: unknown, checkSchema: ((raw: unknown) => void) | null): ResolvedConfig {
-  const config = object(raw, "config");
-  for (const key of Object.keys(config)) {
-    if (!SECTIONS.includes(key) && !key.startsWith("$")) throw new ConfigError(key, `unknown option; expected one of ${SECTIONS.map((k) => `\`${k}\``).join(", ")}`);
-  }
+  const config = expectObject(raw, "config");
+  refuseUnknownOptions(config, "", SECTIONS, { annotations: true });
   if (config.token === undefined) throw new ConfigError("token", "expected the token section `{ issuers: [...] }`, got nothing");
   const token = validateTokenConfig(config.token, "token");
   if (config.routes === undefined) throw new ConfigError("routes", "expected the route table (`{ routes: [...] }`), got nothing");
@@ -46,21 +45,21 @@ export function resolveConfig(raw: unknown, checkSchema: ((raw: unknown) => void
   const failModes = new Map<string, FailMode>();
   for (const route of routes.routes) failModes.set(route.name, defaultMode);
   if (config.failModes !== undefined) {
-    for (const [name, mode] of Object.entries(object(config.failModes, "failModes"))) {
+    for (const [name, mode] of Object.entries(expectObject(config.failModes, "failModes"))) {
       if (!failModes.has(name)) throw new ConfigError(`failModes.${name}`, `expected the name of a route (${[...failModes.keys()].slice(0, 5).map((n) => `\`${n}\``).join(", ")}${failModes.size > 5 ? ", …" : ""}), got \`${name}\``);
       failModes.set(name, failMode(mode, `failModes.${name}`));
     }
   }
 
-  const credentialRaw = config.credential === undefined ? {} : object(config.credential, "credential");
-  known(credentialRaw, "credential", ["cookie", "queryParam"]);
+  const credentialRaw = config.credential === undefined ? {} : expectObject(config.credential, "credential");
+  refuseUnknownOptions(credentialRaw, "credential", ["cookie", "queryParam"]);
   const credential = {
     cookie: optionalName(credentialRaw.cookie, "credential.cookie", COOKIE_NAME, "a cookie name"),
     queryParam: optionalName(credentialRaw.queryParam, "credential.queryParam", QUERY_NAME, "a query parameter name"),
   };
 
-  const contextRaw = config.context === undefined ? {} : object(config.context, "context");
-  known(contextRaw, "context", ["headers"]);
+  const contextRaw = config.context === undefined ? {} : expectObject(config.context, "context");
+  refuseUnknownOptions(contextRaw, "context", ["headers"]);
   const contextHeaders: string[] = [];
   if (contextRaw.headers !== undefined) {
     if (!Array.isArray(contextRaw.headers) || contextRaw.headers.length > 32) throw new ConfigError("context.headers", "expected an array of at most 32 header names");
@@ -72,8 +71,8 @@ export function resolveConfig(raw: unknown, checkSchema: ((raw: unknown) => void
     });
   }
 
-  const pathsRaw = config.paths === undefined ? {} : object(config.paths, "paths");
-  known(pathsRaw, "paths", ["maxPathLength", "maxSegments"]);
+  const pathsRaw = config.paths === undefined ? {} : expectObject(config.paths, "paths");
+  refuseUnknownOptions(pathsRaw, "paths", ["maxPathLength", "maxSegments"]);
   const paths = Object.freeze({
     maxPathLength: integer(pathsRaw.maxPathLength, "paths.maxPathLength", DEFAULT_PATH_LIMITS.maxPathLength, 1, 65536),
     maxSegments: integer(pathsRaw.maxSegments, "paths.maxSegments", DEFAULT_PATH_LIMITS.maxSegments, 1, 1024),
@@ -127,15 +126,4 @@ function integer(value: unknown, field: string, fallback: number, min: number, m
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw new ConfigError(field, `expected an integer from ${min} to ${max}, got ${show(value)}`);
   return value;
-}
-
-function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(field, `expected an object, got ${show(value)}`);
-  return value as Record<string, unknown>;
-}
-
-function known(record: Record<string, unknown>, field: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(record)) {
-    if (!allowed.includes(key)) throw new ConfigError(`${field}.${key}`, `unknown option; expected one of ${allowed.map((k) => `\`${k}\``).join(", ")}`);
-  }
 }

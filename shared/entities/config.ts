@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 import type { RevocationFailMode, RevocationStoreConfig } from "../revocation/config.ts";
 import { S3_BUNDLES_ONLY } from "../revocation/store-kind.ts";
@@ -81,9 +82,9 @@ const FIELDS = ["source", "ttlMs", "negativeTtlMs", "deadlineMs", "depth", "maxE
 
 /** Checks `GatehouseConfig.entities` and fills in defaults. @throws ConfigError naming the field. */
 export function resolveEntitiesConfig(raw: unknown, path = "entities"): ResolvedEntitiesConfig {
-  const config = object(raw, path);
-  for (const key of Object.keys(config)) if (!FIELDS.includes(key)) throw new ConfigError(`${path}.${key}`, `unknown option; expected one of ${FIELDS.map((f) => `\`${f}\``).join(", ")}`);
-  const source = object(config.source, `${path}.source`) as unknown as EntitySourceConfig;
+  const config = expectObject(raw, path);
+  refuseUnknownOptions(config, path, FIELDS);
+  const source = expectObject(config.source, `${path}.source`) as unknown as EntitySourceConfig;
   if (typeof source.kind !== "string") throw new ConfigError(`${path}.source.kind`, "expected a store kind (`memory`, `kv`, `upstash`, `redis`, `dynamodb`) or `http`");
   if ((source.kind as string) === "s3") throw new ConfigError(`${path}.source.kind`, `expected a store kind for entity reads, got \`s3\`: ${S3_BUNDLES_ONLY}`);
   if (source.kind === "http") {
@@ -104,7 +105,7 @@ export function resolveEntitiesConfig(raw: unknown, path = "entities"): Resolved
   if (failMode !== null && failMode !== "closed" && failMode !== "open" && failMode !== "stale") throw new ConfigError(`${path}.failMode`, "expected `closed`, `open` or `stale`");
   const authoritative = config.claimsAuthoritative ?? [];
   if (!Array.isArray(authoritative) || authoritative.some((a) => typeof a !== "string" || a === "")) throw new ConfigError(`${path}.claimsAuthoritative`, "expected an array of attribute names");
-  const breaker = config.breaker === undefined ? {} : object(config.breaker, `${path}.breaker`);
+  const breaker = config.breaker === undefined ? {} : expectObject(config.breaker, `${path}.breaker`);
   return Object.freeze({
     source,
     ttlMs,
@@ -131,9 +132,4 @@ function integer(value: unknown, field: string, fallback: number, min: number, m
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw new ConfigError(field, `expected an integer from ${min} to ${max}, got \`${String(value)}\``);
   return value;
-}
-
-function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(field, "expected an object");
-  return value as Record<string, unknown>;
 }

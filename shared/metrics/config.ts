@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveOtlpMetricsConfig, type OtlpMetricsConfig, type ResolvedOtlpMetricsConfig } from "./otlp-config.ts";
 
@@ -35,9 +36,8 @@ const BINDING = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Checks the section once at start; throws a `ConfigError` naming the field. */
 export function resolveMetricsConfig(raw: unknown, field = "metrics"): ResolvedMetricsConfig {
-  const config = (raw ?? {}) as Record<string, unknown>;
-  if (typeof config !== "object" || Array.isArray(config)) throw new ConfigError(field, "expected an object");
-  for (const key of Object.keys(config)) if (!KNOWN.includes(key)) throw new ConfigError(`${field}.${key}`, `unknown option; expected one of ${KNOWN.map((k) => `\`${k}\``).join(", ")}`);
+  const config: Record<string, unknown> = raw === undefined || raw === null ? {} : expectObject(raw, field);
+  refuseUnknownOptions(config, field, KNOWN);
   const enabled = config.enabled ?? true;
   if (typeof enabled !== "boolean") throw new ConfigError(`${field}.enabled`, "expected `true` or `false`");
   const namespace = config.namespace ?? "Gatehouse";

@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 
 /**
@@ -31,16 +32,15 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 
 /** Checks `metrics.otlp` (not `null` or absent); throws a `ConfigError` naming the field. */
 export function resolveOtlpMetricsConfig(raw: unknown, field = "metrics.otlp"): ResolvedOtlpMetricsConfig {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(field, "expected an object or `null`");
-  const config = raw as Record<string, unknown>;
-  for (const key of Object.keys(config)) if (!KNOWN.includes(key)) throw new ConfigError(`${field}.${key}`, `unknown option; expected one of ${KNOWN.map((k) => `\`${k}\``).join(", ")}`);
+  const config = expectObject(raw, field, "an object or `null`");
+  refuseUnknownOptions(config, field, KNOWN);
   const endpoint = config.endpoint ?? null;
   if (endpoint !== null) checkOtlpEndpoint(endpoint, `${field}.endpoint`);
   const intervalMs = optionalInteger(config.intervalMs, `${field}.intervalMs`, 1000, 3_600_000);
   const timeoutMs = optionalInteger(config.timeoutMs, `${field}.timeoutMs`, 100, 60_000);
   if (intervalMs !== null && timeoutMs !== null && timeoutMs > intervalMs) throw new ConfigError(`${field}.timeoutMs`, `expected at most \`intervalMs\` (${intervalMs}), got \`${timeoutMs}\``);
-  const headers = config.headers ?? {};
-  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) throw new ConfigError(`${field}.headers`, "expected an object of header names to string values");
+  // an `OTEL_EXPORTER_OTLP_HEADERS` line pasted here carries a key: the message leaves it out
+  const headers = expectObject(config.headers ?? {}, `${field}.headers`, "an object of header names to string values", { secret: true });
   for (const [name, value] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name)) throw new ConfigError(`${field}.headers`, `expected header names, got \`${name}\``);
     // the value may be a secret: the message names the header only

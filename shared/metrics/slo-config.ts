@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 import { LATENCY_BUCKETS_MS, REVOCATION_AGE_BUCKETS_S } from "./buckets.ts";
 
@@ -37,9 +38,8 @@ const AGE_BOUNDS = REVOCATION_AGE_BUCKETS_S.filter((s) => s > 0);
 
 /** Checks the section; throws a `ConfigError` naming the field. */
 export function resolveSloConfig(raw: unknown, field = "slo"): ResolvedSloConfig {
-  const config = (raw ?? {}) as Record<string, unknown>;
-  if (typeof config !== "object" || Array.isArray(config)) throw new ConfigError(field, "expected an object");
-  for (const key of Object.keys(config)) if (!KNOWN.includes(key)) throw new ConfigError(`${field}.${key}`, `unknown option; expected one of ${KNOWN.map((k) => `\`${k}\``).join(", ")}`);
+  const config: Record<string, unknown> = raw === undefined || raw === null ? {} : expectObject(raw, field);
+  refuseUnknownOptions(config, field, KNOWN);
   const fraction = (key: string, fallback: number, min: number, max: number) => {
     const value = config[key] ?? fallback;
     if (typeof value !== "number" || !(value >= min && value <= max)) throw new ConfigError(`${field}.${key}`, `expected a fraction from ${min} to ${max}, got \`${String(value)}\``);

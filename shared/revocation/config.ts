@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError, describeValue } from "../errors.ts";
 import { S3_BUNDLES_ONLY } from "./store-kind.ts";
 
@@ -108,10 +109,10 @@ const STORE_FIELDS: Record<StoreConfig["kind"], readonly string[]> = {
  * default `revocation`). The caller's object is not modified.
  */
 export function resolveRevocationConfig(config: unknown, path = "revocation"): ResolvedRevocationConfig {
-  const record = asRecord(config, path);
-  knownFields(record, path, ["store", "ttlMs", "deadlineMs", "maxStaleMs", "cacheMaxEntries", "maxTokenLifetimeSeconds", "breaker"]);
-  const breaker = record.breaker === undefined ? {} : asRecord(record.breaker, `${path}.breaker`);
-  knownFields(breaker, `${path}.breaker`, ["failureThreshold", "cooldownMs"]);
+  const record = expectObject(config, path);
+  refuseUnknownOptions(record, path, ["store", "ttlMs", "deadlineMs", "maxStaleMs", "cacheMaxEntries", "maxTokenLifetimeSeconds", "breaker"]);
+  const breaker = record.breaker === undefined ? {} : expectObject(record.breaker, `${path}.breaker`);
+  refuseUnknownOptions(breaker, `${path}.breaker`, ["failureThreshold", "cooldownMs"]);
   return {
     store: resolveStoreConfig(record.store, `${path}.store`),
     ttlMs: integer(record.ttlMs, `${path}.ttlMs`, 5000, 0, 300_000),
@@ -131,7 +132,7 @@ export function resolveStoreConfig(config: unknown, path?: string): RevocationSt
 /** The same for `policyBundle.store`, which may also name `s3`. */
 export function resolveStoreConfig(config: unknown, path: string, purpose: "policyBundle"): StoreConfig;
 export function resolveStoreConfig(config: unknown, path = "revocation.store", purpose: "revocation" | "policyBundle" = "revocation"): StoreConfig {
-  const record = asRecord(config, path);
+  const record = expectObject(config, path);
   const kind = record.kind;
   const kinds: readonly string[] = purpose === "policyBundle" ? [...STORE_KINDS, "s3"] : STORE_KINDS;
   if (typeof kind !== "string" || !kinds.includes(kind)) {
@@ -139,7 +140,7 @@ export function resolveStoreConfig(config: unknown, path = "revocation.store", p
     throw new ConfigError(`${path}.kind`, `expected one of ${kinds.map((k) => `\`${k}\``).join(", ")}, got ${describeValue(kind)}${why}`);
   }
   const typedKind = kind as StoreConfig["kind"];
-  knownFields(record, path, STORE_FIELDS[typedKind]);
+  refuseUnknownOptions(record, path, STORE_FIELDS[typedKind]);
   const copy: Record<string, string | boolean> = { kind };
   for (const field of STORE_FIELDS[typedKind]) {
     if (field === "kind" || record[field] === undefined) continue;
@@ -171,17 +172,6 @@ function isUrl(value: string, protocols: readonly string[]): boolean {
 // A Redis URL may carry a password; never echo it back in an error
 function redactUrl(value: string): string {
   return value.replace(/\/\/[^@/]*@/, "//***@");
-}
-
-function asRecord(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(path, `expected an object, got ${describeValue(value)}`);
-  return value as Record<string, unknown>;
-}
-
-function knownFields(record: Record<string, unknown>, path: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(record)) {
-    if (!allowed.includes(key)) throw new ConfigError(`${path}.${key}`, `unknown option; expected one of ${allowed.map((k) => `\`${k}\``).join(", ")}`);
-  }
 }
 
 function integer(value: unknown, path: string, fallback: number, min: number, max: number): number {

@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 
 /**
@@ -62,10 +63,10 @@ const MAX_TENANTS = 1000;
 
 /** Checks the `rollout` section; throws a `ConfigError` naming the first bad field. */
 export function resolveRolloutConfig(raw: unknown, field = "rollout"): ResolvedRolloutConfig {
-  const config = object(raw, field);
-  known(config, field, ["canary", "rollback"]);
-  const canary = object(config.canary, `${field}.canary`);
-  known(canary, `${field}.canary`, ["share", "tenants"]);
+  const config = expectObject(raw, field);
+  refuseUnknownOptions(config, field, ["canary", "rollback"]);
+  const canary = expectObject(config.canary, `${field}.canary`);
+  refuseUnknownOptions(canary, `${field}.canary`, ["share", "tenants"]);
   const share = fraction(canary.share, `${field}.canary.share`, 0);
   const tenantsRaw = canary.tenants ?? [];
   if (!Array.isArray(tenantsRaw) || tenantsRaw.length > MAX_TENANTS) throw new ConfigError(`${field}.canary.tenants`, `expected an array of at most ${MAX_TENANTS} tenant names`);
@@ -77,14 +78,14 @@ export function resolveRolloutConfig(raw: unknown, field = "rollout"): ResolvedR
 
   let rollback: ResolvedRolloutConfig["rollback"] = null;
   if (config.rollback !== null) {
-    const rule = config.rollback === undefined ? {} : object(config.rollback, `${field}.rollback`);
-    known(rule, `${field}.rollback`, ["maxDenyRate", "minRequests", "windowSeconds", "onForbidError", "shared"]);
+    const rule = config.rollback === undefined ? {} : expectObject(config.rollback, `${field}.rollback`);
+    refuseUnknownOptions(rule, `${field}.rollback`, ["maxDenyRate", "minRequests", "windowSeconds", "onForbidError", "shared"]);
     const onForbidError = rule.onForbidError ?? true;
     if (typeof onForbidError !== "boolean") throw new ConfigError(`${field}.rollback.onForbidError`, "expected `true` or `false`");
     let sharedTtlMs: number | null = null;
     if (rule.shared !== undefined && rule.shared !== null) {
-      const shared = object(rule.shared, `${field}.rollback.shared`);
-      known(shared, `${field}.rollback.shared`, ["ttlSeconds"]);
+      const shared = expectObject(rule.shared, `${field}.rollback.shared`);
+      refuseUnknownOptions(shared, `${field}.rollback.shared`, ["ttlSeconds"]);
       sharedTtlMs = integer(shared.ttlSeconds, `${field}.rollback.shared.ttlSeconds`, undefined, 1, 3600) * 1000;
     }
     rollback = Object.freeze({
@@ -96,15 +97,6 @@ export function resolveRolloutConfig(raw: unknown, field = "rollout"): ResolvedR
     });
   }
   return Object.freeze({ share, tenants, rollback });
-}
-
-function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(field, "expected an object");
-  return value as Record<string, unknown>;
-}
-
-function known(value: Record<string, unknown>, field: string, keys: readonly string[]): void {
-  for (const key of Object.keys(value)) if (!keys.includes(key)) throw new ConfigError(`${field}.${key}`, `unknown option \`${key}\`; expected one of ${keys.map((k) => `\`${k}\``).join(", ")}`);
 }
 
 function fraction(value: unknown, field: string, fallback: number): number {

@@ -1,3 +1,4 @@
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError, describeValue } from "../errors.ts";
 import type { CompiledRoute, RouteNode, RouteTable, SenderConstraint, Template } from "./types.ts";
 
@@ -34,11 +35,8 @@ export function compileRoutes(spec: unknown, field = "routes"): RouteTable {
 }
 
 function compileRoute(entry: unknown, at: string): CompiledRoute {
-  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new ConfigError(at, `expected a route object, got ${describeValue(entry)}`);
-  const record = entry as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!ROUTE_FIELDS.includes(key) && !key.startsWith("$")) throw new ConfigError(`${at}.${key}`, `unknown option; expected one of ${ROUTE_FIELDS.map((k) => `\`${k}\``).join(", ")}`);
-  }
+  const record = expectObject(entry, at, "a route object");
+  refuseUnknownOptions(record, at, ROUTE_FIELDS, { annotations: true });
   const method = record.method;
   if (typeof method !== "string" || !METHOD.test(method)) throw new ConfigError(`${at}.method`, `expected an upper-case http method such as \`GET\`, got ${describeValue(method)}`);
   const pattern = record.path;
@@ -86,18 +84,14 @@ function parsePattern(pattern: string, at: string): string[] {
 }
 
 function compileResource(value: unknown, at: string, paramNames: readonly string[]): NonNullable<CompiledRoute["resource"]> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(at, `expected a resource \`{ type, id, attrs? }\`, got ${describeValue(value)}`);
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!RESOURCE_FIELDS.includes(key)) throw new ConfigError(`${at}.${key}`, `unknown option; expected one of ${RESOURCE_FIELDS.map((k) => `\`${k}\``).join(", ")}`);
-  }
+  const record = expectObject(value, at, "a resource `{ type, id, attrs? }`");
+  refuseUnknownOptions(record, at, RESOURCE_FIELDS);
   if (typeof record.type !== "string" || !ENTITY_TYPE.test(record.type)) throw new ConfigError(`${at}.type`, `expected a cedar entity type such as \`Order\`, got ${describeValue(record.type)}`);
   if (typeof record.id !== "string") throw new ConfigError(`${at}.id`, `expected an id template such as \`{tenant}/{id}\`, got ${describeValue(record.id)}`);
   const id = compileTemplate(record.id, `${at}.id`, paramNames);
   const attrs: (readonly [string, Template])[] = [];
   if (record.attrs !== undefined) {
-    if (typeof record.attrs !== "object" || record.attrs === null || Array.isArray(record.attrs)) throw new ConfigError(`${at}.attrs`, `expected an object of string templates, got ${describeValue(record.attrs)}`);
-    for (const [name, template] of Object.entries(record.attrs)) {
+    for (const [name, template] of Object.entries(expectObject(record.attrs, `${at}.attrs`, "an object of string templates"))) {
       if (typeof template !== "string") throw new ConfigError(`${at}.attrs.${name}`, `expected a string template, got ${describeValue(template)}`);
       attrs.push(Object.freeze([name, compileTemplate(template, `${at}.attrs.${name}`, paramNames)] as const));
     }

@@ -1,4 +1,5 @@
 import type { JWK } from "jose";
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 import { deepFreeze } from "./internal.ts";
 // Discovery, introspection, DPoP and mTLS options; the first two are optional features a build may leave out
@@ -212,13 +213,13 @@ export function validateTokenConfig(raw: unknown, path = "token"): ResolvedToken
   if (config.cache === null) cache = { maxEntries: 0, ttlSeconds: 60 };
   else if (config.cache !== undefined) {
     const cacheRaw = expectObject(config.cache, `${path}.cache`);
-    rejectUnknown(cacheRaw, ["maxEntries", "ttlSeconds"], `${path}.cache`);
+    refuseUnknownOptions(cacheRaw, `${path}.cache`, ["maxEntries", "ttlSeconds"]);
     cache = {
       maxEntries: integerOption(cacheRaw.maxEntries, `${path}.cache.maxEntries`, 1000, 0, 100_000),
       ttlSeconds: integerOption(cacheRaw.ttlSeconds, `${path}.cache.ttlSeconds`, 60, 1, 3600),
     };
   }
-  rejectUnknown(config, ["issuers", "maxTokenBytes", "cache"], path);
+  refuseUnknownOptions(config, path, ["issuers", "maxTokenBytes", "cache"]);
   return Object.freeze({ issuers, maxTokenBytes, cache: Object.freeze(cache) });
 }
 
@@ -230,7 +231,7 @@ const ISSUER_FIELDS = [
 
 function validateIssuer(raw: unknown, path: string): ResolvedIssuer {
   const entry = expectObject(raw, path);
-  rejectUnknown(entry, ISSUER_FIELDS, path);
+  refuseUnknownOptions(entry, path, ISSUER_FIELDS);
   const issuer = nonEmptyString(entry.issuer, `${path}.issuer`);
   const name = entry.name === undefined ? issuer : nonEmptyString(entry.name, `${path}.name`);
 
@@ -354,7 +355,7 @@ const VALUE_TYPES: ReadonlySet<string> = new Set(["string", "boolean", "long", "
  */
 export function resolveClaimsMapping(raw: unknown, path = "claims"): ResolvedClaimsMapping {
   const mapping = expectObject(raw, path);
-  rejectUnknown(mapping, ["principalType", "principalIdClaims", "attributes", "parents", "scopeClaims", "amrClaim", "acrClaim"], path);
+  refuseUnknownOptions(mapping, path, ["principalType", "principalIdClaims", "attributes", "parents", "scopeClaims", "amrClaim", "acrClaim"]);
   const base = defaultClaimsMapping;
 
   let principalType = base.principalType;
@@ -367,7 +368,7 @@ export function resolveClaimsMapping(raw: unknown, path = "claims"): ResolvedCla
     attributes = Object.keys(attrs).map((name) => {
       const at = `${path}.attributes.${name}`;
       const spec = expectObject(attrs[name], at);
-      rejectUnknown(spec, ["claim", "type", "default"], at);
+      refuseUnknownOptions(spec, at, ["claim", "type", "default"]);
       const claimPath = claimPathOf(spec.claim, `${at}.claim`);
       if (typeof spec.type !== "string" || !VALUE_TYPES.has(spec.type)) {
         throw new ConfigError(`${at}.type`, `expected string, boolean, long or string_set, got ${show(spec.type)}`);
@@ -384,7 +385,7 @@ export function resolveClaimsMapping(raw: unknown, path = "claims"): ResolvedCla
   if (mapping.parents === null) parents = null;
   else if (mapping.parents !== undefined) {
     const spec = expectObject(mapping.parents, `${path}.parents`);
-    rejectUnknown(spec, ["claim", "entityType"], `${path}.parents`);
+    refuseUnknownOptions(spec, `${path}.parents`, ["claim", "entityType"]);
     parents = { path: claimPathOf(spec.claim, `${path}.parents.claim`), entityType: cedarType(spec.entityType, `${path}.parents.entityType`) };
   }
 
@@ -469,17 +470,6 @@ function integerOption(raw: unknown, path: string, fallback: number, min: number
     throw new ConfigError(path, `expected an integer from ${min} to ${max}, got ${show(raw)}`);
   }
   return raw;
-}
-
-function expectObject(raw: unknown, path: string): Record<string, unknown> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(path, `expected an object, got ${show(raw)}`);
-  return raw as Record<string, unknown>;
-}
-
-function rejectUnknown(object: Record<string, unknown>, known: readonly string[], path: string): void {
-  for (const key of Object.keys(object)) {
-    if (!known.includes(key)) throw new ConfigError(`${path}.${key}`, `expected one of ${known.join(", ")}, got an unknown option`);
-  }
 }
 
 function show(value: unknown): string {

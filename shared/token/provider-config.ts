@@ -2,6 +2,7 @@
 // discovery, opaque tokens read by introspection (RFC 7662), and sender-constrained tokens (DPoP,
 // RFC 9449; mTLS, RFC 8705). Checked once at start, like the rest of the token configuration.
 import type { JWK } from "jose";
+import { expectObject, refuseUnknownOptions } from "../config/fields.ts";
 import { ConfigError } from "../errors.ts";
 import { createDpopNonces, type DpopNonces } from "./dpop-nonce.ts";
 
@@ -136,8 +137,8 @@ export function resolveDiscovery(
   timing: { timeoutMs: number; cooldownMs: number; freshMs: number; maxStaleMs: number },
   path: string,
 ): ResolvedDiscovery {
-  const options = raw === true ? {} : object(raw, path, "`true` or an object");
-  known(options, ["jwksHosts", "allowLoopbackHttp"], path);
+  const options = raw === true ? {} : expectObject(raw, path, "`true` or an object");
+  refuseUnknownOptions(options, path, ["jwksHosts", "allowLoopbackHttp"]);
   const allowLoopbackHttp = options.allowLoopbackHttp === undefined ? false : bool(options.allowLoopbackHttp, `${path}.allowLoopbackHttp`);
   let base: URL;
   try {
@@ -166,8 +167,8 @@ export function resolveDiscovery(
 
 /** Checks `introspection`. */
 export function resolveIntrospection(raw: unknown, path: string): ResolvedIntrospection {
-  const options = object(raw, path, "an object");
-  known(options, ["endpoint", "clientId", "clientAuth", "clientSecret", "privateKey", "privateKeyAlg", "tokens", "cacheTtlMs", "negativeCacheTtlMs", "cacheMaxEntries", "deadlineMs", "failMode", "maxStaleMs", "jwtResponse"], path);
+  const options = expectObject(raw, path);
+  refuseUnknownOptions(options, path, ["endpoint", "clientId", "clientAuth", "clientSecret", "privateKey", "privateKeyAlg", "tokens", "cacheTtlMs", "negativeCacheTtlMs", "cacheMaxEntries", "deadlineMs", "failMode", "maxStaleMs", "jwtResponse"]);
   const endpoint = endpointUrl(options.endpoint, `${path}.endpoint`);
   const clientId = text(options.clientId, `${path}.clientId`);
   const clientAuth = oneOf(options.clientAuth, ["client_secret_basic", "private_key_jwt"] as const, `${path}.clientAuth`, undefined);
@@ -181,7 +182,7 @@ export function resolveIntrospection(raw: unknown, path: string): ResolvedIntros
     clientSecret = options.clientSecret;
   } else {
     if (options.clientSecret !== undefined) throw new ConfigError(`${path}.clientSecret`, "expected only with client_secret_basic");
-    const key = object(options.privateKey, `${path}.privateKey`, "a private JWK");
+    const key = expectObject(options.privateKey, `${path}.privateKey`, "a private JWK", { secret: true });
     if (typeof key.kty !== "string" || typeof key.d !== "string" || key.kty === "oct") throw new ConfigError(`${path}.privateKey`, "expected an asymmetric private JWK (with `d`)");
     privateKeyAlg = options.privateKeyAlg === undefined ? (typeof key.alg === "string" ? key.alg : null) : text(options.privateKeyAlg, `${path}.privateKeyAlg`);
     if (privateKeyAlg === null || !DPOP_ALGORITHMS.includes(privateKeyAlg)) throw new ConfigError(`${path}.privateKeyAlg`, `expected one of ${DPOP_ALGORITHMS.join(", ")} (or the key's \`alg\`)`);
@@ -207,8 +208,8 @@ export function resolveIntrospection(raw: unknown, path: string): ResolvedIntros
 
 /** Checks `dpop`. */
 export function resolveDpop(raw: unknown, path: string): ResolvedDpop {
-  const options = object(raw, path, "an object");
-  known(options, ["required", "algorithms", "iatWindowSeconds", "nonce"], path);
+  const options = expectObject(raw, path);
+  refuseUnknownOptions(options, path, ["required", "algorithms", "iatWindowSeconds", "nonce"]);
   let algorithms = DEFAULT_DPOP_ALGORITHMS;
   if (options.algorithms !== undefined) {
     const list = options.algorithms;
@@ -227,8 +228,8 @@ export function resolveDpop(raw: unknown, path: string): ResolvedDpop {
 }
 
 function resolveDpopNonce(raw: unknown, path: string): DpopNonces {
-  const options = object(raw, path, "an object");
-  known(options, ["secret", "windowSeconds"], path);
+  const options = expectObject(raw, path);
+  refuseUnknownOptions(options, path, ["secret", "windowSeconds"]);
   const secret = text(options.secret, `${path}.secret`);
   if (secret.length < 32) throw new ConfigError(`${path}.secret`, "expected at least 32 characters");
   return createDpopNonces(secret, integer(options.windowSeconds, `${path}.windowSeconds`, 300, 10, 3600));
@@ -236,8 +237,8 @@ function resolveDpopNonce(raw: unknown, path: string): DpopNonces {
 
 /** Checks `mtls`. */
 export function resolveMtls(raw: unknown, path: string): ResolvedMtls {
-  const options = object(raw, path, "an object");
-  known(options, ["required"], path);
+  const options = expectObject(raw, path);
+  refuseUnknownOptions(options, path, ["required"]);
   return Object.freeze({ required: options.required === undefined ? false : bool(options.required, `${path}.required`) });
 }
 
@@ -252,15 +253,6 @@ function endpointUrl(raw: unknown, path: string): string {
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) throw new ConfigError(path, `expected an https URL (http only for loopback), got \`${value}\``);
   if (url.username || url.password) throw new ConfigError(path, "expected no credentials in the URL");
   return url.toString();
-}
-
-function object(raw: unknown, path: string, what: string): Record<string, unknown> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(path, `expected ${what}`);
-  return raw as Record<string, unknown>;
-}
-
-function known(record: Record<string, unknown>, names: readonly string[], path: string): void {
-  for (const key of Object.keys(record)) if (!names.includes(key)) throw new ConfigError(`${path}.${key}`, `expected one of ${names.join(", ")}, got an unknown option`);
 }
 
 function text(raw: unknown, path: string): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { GatehouseConfig } from "../../shared/config/index.ts";
+import { expectObject } from "../../shared/config/fields.ts";
 import { ConfigError } from "../../shared/errors.ts";
 
 /**
@@ -16,8 +17,8 @@ export function loadDevConfig(file: string): GatehouseConfig {
   } catch (error) {
     throw new ConfigError(file, `expected a readable JSON file: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(file, "expected a JSON object");
-  const config = parsed as Record<string, unknown>;
+  // the configuration may hold secrets: a string (JSON encoded twice) is not echoed
+  const config = expectObject(parsed, file, "a JSON object", { secret: true });
   const token = config.token as { issuers?: unknown } | undefined;
   if (token && Array.isArray(token.issuers)) {
     token.issuers = token.issuers.map((issuer: unknown, index: number) => {

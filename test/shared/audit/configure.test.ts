@@ -40,8 +40,8 @@ describe("audit config: defaults", () => {
 
 describe("audit config: each bad field is named", () => {
   const cases: Array<[string, unknown, string, RegExp]> = [
-    ["a non-object section", "yes", "audit", /expected an object/],
-    ["an unknown option (typo)", { clientIP: "keep" }, "audit.clientIP", /unknown option `clientIP`/],
+    ["a non-object section", "yes", "audit", /^audit: expected an object, got `yes`$/],
+    ["an unknown option (typo)", { clientIP: "keep" }, "audit.clientIP", /^audit\.clientIP: unknown option `clientIP`; expected one of `clientIp`, `clientIpSalt`, `claims`, `includeQuery`, `allowSampleRate`, `policyErrorDetail`, `maxFieldLength`, `replay`$/],
     ["an unknown client ip mode", { clientIp: "anonymise" }, "audit.clientIp", /expected one of .*got `anonymise`/],
     ["hash mode without a salt", { clientIp: "hash" }, "audit.clientIpSalt", /at least 16 characters/],
     ["hash mode with a short salt", { clientIp: "hash", clientIpSalt: "short" }, "audit.clientIpSalt", /at least 16 characters/],

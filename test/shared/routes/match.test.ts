@@ -129,7 +129,7 @@ describe("compileRoutes: configuration errors", () => {
     ["a template naming an unknown parameter", { method: "GET", path: "/a/:id", action: "R", resource: { type: "A", id: "{nope}" } }, "routes[0].resource.id", /got `\{nope\}`/],
     ["an unbalanced template", { method: "GET", path: "/a/:id", action: "R", resource: { type: "A", id: "{id" } }, "routes[0].resource.id", /balanced/],
     ["a non-string attribute template", { method: "GET", path: "/a/:id", action: "R", resource: { type: "A", id: "{id}", attrs: { n: 1 } } }, "routes[0].resource.attrs.n", /string template/],
-    ["an unknown route option", { method: "GET", path: "/a", public: true, pubic: true }, "routes[0].pubic", /unknown option/],
+    ["an unknown route option", { method: "GET", path: "/a", public: true, pubic: true }, "routes[0].pubic", /^routes\[0\]\.pubic: unknown option `pubic`; expected one of `method`, `path`, `name`, `public`, `action`, `resource`, `senderConstraint`$/],
     ["a non-boolean public", { method: "GET", path: "/a", public: "yes" }, "routes[0].public", /`true` or `false`/],
     ["an unknown sender constraint", { method: "GET", path: "/a", action: "R", resource: { type: "A", id: "x" }, senderConstraint: "bearer" }, "routes[0].senderConstraint", /`dpop` or `mtls`, got `bearer`/],
     ["a sender constraint on a public route", { method: "GET", path: "/a", public: true, senderConstraint: "dpop" }, "routes[0].senderConstraint", /no sender constraint on a public route/],
