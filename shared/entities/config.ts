@@ -84,7 +84,8 @@ const FIELDS = ["source", "ttlMs", "negativeTtlMs", "deadlineMs", "depth", "maxE
 export function resolveEntitiesConfig(raw: unknown, path = "entities"): ResolvedEntitiesConfig {
   const config = expectObject(raw, path);
   refuseUnknownOptions(config, path, FIELDS);
-  const source = expectObject(config.source, `${path}.source`) as unknown as EntitySourceConfig;
+  // As a revocation store: a URL with a password in it is what gets pasted in place of the object
+  const source = expectObject(config.source, `${path}.source`, "an object", { secret: true }) as unknown as EntitySourceConfig;
   if (typeof source.kind !== "string") throw new ConfigError(`${path}.source.kind`, "expected a store kind (`memory`, `kv`, `upstash`, `redis`, `dynamodb`) or `http`");
   if ((source.kind as string) === "s3") throw new ConfigError(`${path}.source.kind`, `expected a store kind for entity reads, got \`s3\`: ${S3_BUNDLES_ONLY}`);
   if (source.kind === "http") {

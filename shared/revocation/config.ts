@@ -132,7 +132,8 @@ export function resolveStoreConfig(config: unknown, path?: string): RevocationSt
 /** The same for `policyBundle.store`, which may also name `s3`. */
 export function resolveStoreConfig(config: unknown, path: string, purpose: "policyBundle"): StoreConfig;
 export function resolveStoreConfig(config: unknown, path = "revocation.store", purpose: "revocation" | "policyBundle" = "revocation"): StoreConfig {
-  const record = expectObject(config, path);
+  // A store's URL, password in it, is what gets pasted here in place of `{ kind, url }`
+  const record = expectObject(config, path, "an object", { secret: true });
   const kind = record.kind;
   const kinds: readonly string[] = purpose === "policyBundle" ? [...STORE_KINDS, "s3"] : STORE_KINDS;
   if (typeof kind !== "string" || !kinds.includes(kind)) {

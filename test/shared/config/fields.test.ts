@@ -83,7 +83,7 @@ describe("every section refuses with the same wording", () => {
     ["revocation", { ...base, revocation: { store: { kind: "memory" }, ttl: 5 } }, "revocation.ttl", "unknown option `ttl`; expected one of `store`, `ttlMs`, `deadlineMs`, `maxStaleMs`, `cacheMaxEntries`, `maxTokenLifetimeSeconds`, `breaker`"],
     ["a revocation store", { ...base, revocation: { store: { kind: "redis", host: "x" } } }, "revocation.store.host", "unknown option `host`; expected one of `kind`, `url`"],
     ["rollout", { ...base, rollout: { canary: null } }, "rollout.canary", "expected an object, got `null`"],
-    ["entities", { ...base, entities: { source: "memory" } }, "entities.source", "expected an object, got `memory`"],
+    ["entities", { ...base, entities: { source: "memory" } }, "entities.source", "expected an object, got a string"],
     ["metrics", { ...base, metrics: { enable: true } }, "metrics.enable", "unknown option `enable`; expected one of `enabled`, `namespace`, `binding`, `port`, `otlp`"],
     ["metrics.otlp", { ...base, metrics: { otlp: 5 } }, "metrics.otlp", "expected an object or `null`, got `5`"],
     ["slo", { ...base, slo: { availabilty: 0.99 } }, "slo.availabilty", "unknown option `availabilty`; expected one of `availability`, `latency`, `latencyThresholdMs`, `windowDays`, `revocationAgeSeconds`"],
@@ -103,6 +103,10 @@ describe("every section refuses with the same wording", () => {
     expect(() => validateConfig({ ...base, token: { issuers: [{ ...ISSUER, audience: null, introspection }] } })).toThrow(configError(privateKey, `${privateKey}: expected a private JWK, got a string`));
     const headers = "metrics.otlp.headers";
     expect(() => validateConfig({ ...base, metrics: { otlp: { headers: "authorization=Bearer s3cr3t" } } })).toThrow(configError(headers, `${headers}: expected an object of header names to string values, got a string`));
+    // A store's URL with its password, in place of `{ kind, url }`
+    const url = "redis://:hunter2@cache:6379";
+    expect(() => validateConfig({ ...base, revocation: { store: url } })).toThrow(configError("revocation.store", "revocation.store: expected an object, got a string"));
+    expect(() => validateConfig({ ...base, entities: { source: url } })).toThrow(configError("entities.source", "entities.source: expected an object, got a string"));
   });
 
   it("lets `$` annotations through at the top level and in a route", () => {
