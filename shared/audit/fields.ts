@@ -52,15 +52,28 @@ export function pickClaims(claims: Readonly<Record<string, unknown>>, names: rea
   return picked;
 }
 
-// Consecutive decisions often share a millisecond (workerd's clock only moves on I/O): reuse the string
+// Consecutive decisions often share a millisecond (workerd's clock only moves on I/O): reuse the
+// string. Within one second only the milliseconds change: `Date` formats the rest once per second.
 let lastTimeMs = Number.NaN;
 let lastTime = "";
+let lastSecond = Number.NaN;
+let secondPrefix = ""; // `2026-12-06T18:10:05.`
 
+/** `new Date(ms).toISOString()`, formatting the date and time of day once per second. */
 export function isoTime(ms: number): string {
-  if (ms !== lastTimeMs) {
-    lastTime = new Date(ms).toISOString();
-    lastTimeMs = ms;
+  if (ms === lastTimeMs) return lastTime;
+  // A `Date` keeps whole milliseconds, dropping any fraction toward zero
+  const whole = Math.trunc(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== lastSecond) {
+    lastTime = new Date(whole).toISOString();
+    secondPrefix = lastTime.slice(0, -4);
+    lastSecond = second;
+  } else {
+    const milli = whole - second * 1000;
+    lastTime = secondPrefix + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
   }
+  lastTimeMs = ms;
   return lastTime;
 }
 
