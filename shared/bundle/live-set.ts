@@ -37,6 +37,9 @@ export function createLivePolicySet(bundled: CompiledPolicySet): LivePolicySet {
     get onForbidError() {
       return current.onForbidError;
     },
+    get contextAttributes() {
+      return current.contextAttributes;
+    },
     bundled,
     current: () => current,
     swap(next) {

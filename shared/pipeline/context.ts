@@ -14,11 +14,14 @@ const NO_STRINGS: readonly string[] = Object.freeze([]);
  * Cedar `datetime`, the decision time in UTC), `headers` (the allowlisted request headers present)
  * and `geo` (`{ country, asn }` from Cloudflare's `request.cf`) when there is one.
  *
+ * `geo`: whether to look for geo facts at all (`ContextNeeds.geo`); default `true`. Without, the
+ * platform's `cf` is not read, which on Workers saves the runtime building it.
+ *
  * `parsed`: `time` and `ip` as the policy runtime's own values rather than their JSON text, for a
  * policy set built by the same runtime (`ownsPolicySet`), so they are not formatted here only to be
  * parsed again there (issue #22). Default `false`: plain Cedar JSON, for any consumer.
  */
-export function buildContext(token: TokenContext, input: AuthorizeInput, nowMs: number, headerNames: readonly string[], parsed = false): Record<string, CedarJsonValue> {
+export function buildContext(token: TokenContext, input: AuthorizeInput, nowMs: number, headerNames: readonly string[], parsed = false, geo = true): Record<string, CedarJsonValue> {
   const context: Record<string, CedarJsonValue> = {
     scopes: token.scopes as string[],
     amr: (token.amr ?? NO_STRINGS) as string[],
@@ -38,14 +41,18 @@ export function buildContext(token: TokenContext, input: AuthorizeInput, nowMs: 
     }
     context.headers = headers;
   }
-  const cf = input.cf;
-  if (cf !== undefined && cf !== null) {
-    const geo: Record<string, CedarJsonValue> = {};
-    if (typeof cf.country === "string") geo.country = cf.country;
-    if (typeof cf.asn === "number" && Number.isSafeInteger(cf.asn)) geo.asn = cf.asn;
-    context.geo = geo;
-  }
+  if (geo) addGeo(context, input);
   return context;
+}
+
+/** Adds `geo` to a context `buildContext` made without it, as it would have (last, when the platform has geo facts). */
+export function addGeo(context: Record<string, CedarJsonValue>, input: AuthorizeInput): void {
+  const cf = input.cf;
+  if (cf === undefined || cf === null) return;
+  const geo: Record<string, CedarJsonValue> = {};
+  if (typeof cf.country === "string") geo.country = cf.country;
+  if (typeof cf.asn === "number" && Number.isSafeInteger(cf.asn)) geo.asn = cf.asn;
+  context.geo = geo;
 }
 
 // Consecutive requests often come from one address (a client, a load balancer): keep the last one

@@ -19,6 +19,7 @@ import { forbidPolicyIds } from "./stages/decision.ts";
 import type { PipelineParts } from "./parts.ts";
 import type { MaybePromise } from "./state.ts";
 import { createClaimsMemo } from "./claims-memo.ts";
+import { trackContextNeeds, type ContextNeeds } from "./context-needs.ts";
 import { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 import type { Canary } from "../rollout/index.ts";
 import type { AuthorizeInput, Decision, DecisionStatus, Platform } from "./types.ts";
@@ -188,6 +189,16 @@ export function createAuthorizerFrom(config: GatehouseConfig, resolved: Resolved
   // The canary rollout of the candidate, when configured (the shared flag uses the revocation store)
   const canary = attachRollout(resolved.rollout, { candidate: shadowPolicies, stableVersion: policyVersion, clock, sink, store: checker === null ? null : checker.store, metrics });
   if (canary !== null) (parts as { canary?: Canary | null }).canary = canary;
+  // `geo` (and so the platform's `cf`) only while a set that may see the request can read it; a
+  // canary evaluates its candidate, not the shadow set it started from
+  (parts as { contextNeeds?: ContextNeeds }).contextNeeds = trackContextNeeds({
+    policies: activePolicies,
+    live: bundle?.live ?? null,
+    shadowPolicies: canary === null ? shadowPolicies : null,
+    canary,
+    breakGlassPolicies: parts.breakGlass?.policies ?? null,
+    replay: resolved.audit.replay,
+  });
   const audit = { worker: logger("worker"), lambda: logger("lambda"), node: logger("node") };
   // The same registry, clock and fetch as the verifier, so a key set loaded here serves requests
   const readiness = createReadinessCheck({

@@ -36,5 +36,6 @@ export { entitiesStage } from "./stages/entities.ts"; // Policy tools run the pr
 export type { EntityStageParts } from "./entity-parts.ts";
 export { refuseRequest, type RefusalReason, type RefusedRequest } from "./refuse.ts";
 export { buildContext } from "./context.ts";
+export { trackContextNeeds, type ContextNeeds } from "./context-needs.ts";
 export { identityHeaders, principalText, IDENTITY_HEADER_PREFIX } from "./identity.ts";
 export { validateConfig, type GatehouseConfig, type ResolvedConfig, type FailMode } from "../config/index.ts";

@@ -35,11 +35,11 @@ export function pipelineStages(parts: PipelineParts, swaps: StageSwaps = {}): re
     stage("unmatched", () => unmatchedStage()),
     // With one store for both, the entity read starts first and goes out with the revocation lookup
     stage("revocation", () => prefetchEntities(revocationStage(parts.checker, parts.failModes), parts.entities ?? null)),
-    stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext)),
+    stage("request", () => requestStage(parts.contextHeaders, parts.clock, parts.parsedContext, parts.contextNeeds)),
     stage("entities", () => entitiesStage(parts.entities ?? null, parts.failModes)),
     // A canary rollout evaluates both sets and lets the candidate decide for its slice
     // A break-glass token is decided by its own set
-    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null, parts.breakGlass ?? null)),
+    stage("policies", () => policiesStage(parts.policies, parts.shadowPolicies, parts.canary ?? null, parts.breakGlass ?? null, parts.contextNeeds)),
     stage("decision", () => decisionStage(parts.forbidIds)),
   ];
 }

@@ -11,6 +11,7 @@ import type { ClaimsMemo } from "./claims-memo.ts";
 import type { Canary } from "../rollout/canary.ts";
 import type { Platform } from "./types.ts";
 import type { EntityStageParts } from "./entity-parts.ts";
+import type { ContextNeeds } from "./context-needs.ts";
 
 /**
  * Everything the stages need, built once per function instance by `createAuthorizer` (or by a tool
@@ -48,6 +49,11 @@ export interface PipelineParts {
   readonly breakGlass?: BreakGlassParts | null;
   /** The live entity loader and its options; absent or `null` without `config.entities`. */
   readonly entities?: EntityStageParts | null;
+  /**
+   * Which costly context parts some set here may read (`trackContextNeeds`); default every part,
+   * the safe answer for parts whose sets may change unseen.
+   */
+  readonly contextNeeds?: ContextNeeds;
 }
 
 /** What the policies stage needs to decide break-glass tokens. */

@@ -58,6 +58,8 @@ export interface RequestState {
   /** request mapping: action, resource, and the Cedar request and entities the policies see. */
   request: ResolvedRequest | null;
   cedarRequest: CedarRequest | null;
+  /** request: `geo` was left out of the context, since no policy set could read it then (`ContextNeeds`). */
+  geoLeftOut: boolean;
   entities: EntityJson[] | null;
   /** entities (#17): which live records were loaded, from where, and their version; `null` without `config.entities`. */
   entityLoad?: EntityLoadResult | null;
@@ -83,7 +85,7 @@ export interface RequestState {
 export function newState(input: AuthorizeInput, decisionId: string, started: number): RequestState {
   return {
     input, started, decisionId, stage: null, segments: null, match: null, credential: null, token: null, claims: null, authError: null, verifyMs: null,
-    principal: null, tokenContext: null, principalFacts: null, revocation: null, request: null, cedarRequest: null, entities: null, policy: null, shadow: null,
+    principal: null, tokenContext: null, principalFacts: null, revocation: null, request: null, cedarRequest: null, geoLeftOut: false, entities: null, policy: null, shadow: null,
     evalMs: null, evaluatedAt: null, verdict: null, decision: null,
     canary: null,
     breakGlass: false,

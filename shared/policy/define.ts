@@ -34,6 +34,8 @@ export interface PolicySetDef {
   policies: readonly PolicyDef[];
   /** The schema's entity types (`entityShapes`), written by the compiler when it had a schema. */
   entityShapes?: EntityShapes | null;
+  /** The `context` attributes the conditions can read (`contextAttributesOf`); absent or `null` when not known. */
+  contextAttributes?: readonly string[] | null;
 }
 
 // Scope kinds as small integers, so the per-policy checks below see one object shape.
@@ -492,6 +494,8 @@ export function definePolicySet(def: PolicySetDef): CompiledPolicySet {
     onForbidError: strict ? "deny" : "skip",
     entityShapes: def.entityShapes ?? null,
     hasStaticEntity: (type, id) => statics.byIds(type, id) !== undefined,
+    // anything but a list is not a statement about the policies: every attribute may be read
+    contextAttributes: Array.isArray(def.contextAttributes) ? new Set(def.contextAttributes) : null,
   };
   ownSets.add(set);
   return set;

@@ -99,4 +99,10 @@ export interface CompiledPolicySet {
   readonly entityShapes?: EntityShapes | null;
   /** Whether `type::id` is one of the static entities (live records are never read for them). */
   hasStaticEntity?(type: string, id: string): boolean;
+  /**
+   * The `context` attributes the policies can read, so the pipeline may leave out the others that
+   * cost something to build (`geo`). `null` or absent: not known (a module compiled before the
+   * compiler wrote it, a hand-written set, a policy that uses `context` whole), so any may be read.
+   */
+  readonly contextAttributes?: ReadonlySet<string> | null;
 }

@@ -32,6 +32,8 @@ export interface Canary {
    */
   settle(): Promise<void>;
   setCandidate(candidate: CompiledPolicySet): void;
+  /** Runs `listener` after each `setCandidate`, so what the pipeline worked out from the candidate follows it. */
+  onCandidate(listener: (candidate: CompiledPolicySet) => void): void;
 }
 
 export interface CanaryDeps {
@@ -61,6 +63,7 @@ export function createCanary(deps: CanaryDeps): Canary {
   let memoSize = 0;
   let nextSharedRead = 0;
   const inFlight = new Set<Promise<void>>();
+  const listeners: Array<(next: CompiledPolicySet) => void> = [];
   const track = (work: Promise<unknown>) => {
     const done: Promise<void> = work.then(
       () => undefined,
@@ -146,20 +149,25 @@ export function createCanary(deps: CanaryDeps): Canary {
         }),
       );
     },
+    onCandidate(listener) {
+      listeners.push(listener);
+    },
     settle() {
       return inFlight.size === 0 ? Promise.resolve() : Promise.all(inFlight).then(() => undefined);
     },
     setCandidate(next) {
       const nextVersion = versionOf(next);
       candidate = next;
-      if (nextVersion === version) return;
-      version = nextVersion;
-      forbids = forbidIds(next);
-      window = rule === null ? null : createSlidingCounts(rule.windowMs);
-      rolledBack = false;
-      memo = new WeakMap();
-      memoSize = 0;
-      nextSharedRead = 0;
+      if (nextVersion !== version) {
+        version = nextVersion;
+        forbids = forbidIds(next);
+        window = rule === null ? null : createSlidingCounts(rule.windowMs);
+        rolledBack = false;
+        memo = new WeakMap();
+        memoSize = 0;
+        nextSharedRead = 0;
+      }
+      for (const listener of listeners) listener(next);
     },
   };
 }

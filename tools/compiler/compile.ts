@@ -9,6 +9,7 @@ import { GenerateError, generateModule, type GeneratePolicy } from "./generate.t
 import { generateIr } from "./ir.ts";
 import { parseJsonLossless, stringifyLossless } from "./json.ts";
 import type { PolicyIr } from "../../shared/policy/bundle/ir.ts";
+import { contextAttributesOf } from "../../shared/policy/context-reads.ts";
 import { parsePolicySources, type ParsedPolicy, type PolicySource } from "./parse.ts";
 import { schemaActionEntities, validateEntities, validatePolicies } from "./validate.ts";
 import { entityShapesOf } from "./entity-shapes.ts";
@@ -146,8 +147,11 @@ export function compilePolicies(opts: CompilePoliciesOptions): CompileResult {
   try {
     // The schema's entity types go into the module, for checking live entity records
     const entityShapes = opts.schema === undefined ? null : entityShapesOf(opts.schema);
-    source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY, entitiesFile: opts.entitiesFile, entityShapes });
     ir = generateIr({ policies: gen, entities, version, onForbidError, entitiesFile: opts.entitiesFile });
+    // What the conditions read of `context`, from the IR a bundle loader walks too, so both forms say the same
+    const reads = contextAttributesOf(ir.policies);
+    const contextAttributes = reads === null ? null : [...reads].sort();
+    source = generateModule({ policies: gen, entities, version, onForbidError, runtimeImport: opts.runtimeImport ?? RUNTIME_ENTRY, entitiesFile: opts.entitiesFile, entityShapes, contextAttributes });
   } catch (e) {
     if (e instanceof GenerateError) throw new PolicyCompileError([...diagnostics, { severity: "error", ...e.site, message: e.message }]);
     throw e;

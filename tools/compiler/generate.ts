@@ -27,6 +27,11 @@ export interface GenerateInput {
   entitiesFile?: string;
   /** The schema's entity types, for checking live records at run time; absent without a schema. */
   entityShapes?: object | null;
+  /**
+   * The `context` attributes the policies can read (`contextAttributesOf` over the same policies'
+   * IR), so the pipeline builds no other costly one; absent or `null`: the module says nothing.
+   */
+  contextAttributes?: readonly string[] | null;
 }
 
 // The JSON EST is loosely typed here: the generator checks each shape as it meets it.
@@ -434,6 +439,7 @@ export function generateModule(input: GenerateInput): string {
     `  onForbidError: ${jsString(input.onForbidError)},`,
     `  entities: ${entities},`,
     ...(input.entityShapes ? [`  entityShapes: ${JSON.stringify(input.entityShapes)},`] : []),
+    ...(input.contextAttributes ? [`  contextAttributes: ${toJsLiteral([...input.contextAttributes])},`] : []),
     `  policies: [${input.policies.map((_, i) => `P${i}`).join(", ")}],`,
     "});",
     "",

@@ -146,29 +146,44 @@ async function runOne(tests: CorpusTest[], mode: EntityMode, form: PolicyForm, r
   }
 }
 
+// Each request is decided twice when the set says which context attributes it reads: with the
+// corpus's context, and with that context cut down to those attributes, as the pipeline may leave
+// the others out (`geo`); both must give the corpus's answer
 function check(t: CorpusTest, set: CompiledPolicySet, mode: EntityMode, form: PolicyForm, report: ConformanceReport): void {
+  const reads = set.contextAttributes;
   for (const r of t.requests) {
-    const req: CedarRequest = { principal: r.principal, action: r.action, resource: r.resource, context: r.context };
-    let out: PolicyResult;
-    try {
-      out = set.evaluate(req, mode === "request" ? t.entities : mode === "live" ? liveEntities(req, t.entities) : undefined);
-    } catch (e) {
-      out = { decision: "deny", reasons: [], errors: [{ policy: "<threw>", message: String(e) }] };
-    }
-    const errors = out.errors.map((e) => e.policy);
-    if (out.decision === r.decision && sameSet(out.reasons, r.reason) && sameSet(errors, r.errors)) {
+    const full: CedarRequest = { principal: r.principal, action: r.action, resource: r.resource, context: r.context };
+    const variants: [CedarRequest, string][] = [[full, ""]];
+    if (reads != null && isRecord(r.context)) variants.push([{ ...full, context: Object.fromEntries(Object.entries(r.context).filter(([k]) => reads.has(k))) }, ", read attributes only"]);
+    const failure = variants.map(([req, label]) => mismatch(t, r, set, req, mode, `${form}${label}`)).find((f) => f !== null);
+    if (failure === undefined) {
       report.passed++;
       continue;
     }
     report.failed++;
-    report.failures.push({
-      test: t.name,
-      request: `${r.description} [${mode}, ${form}]`,
-      expected: { decision: r.decision, reasons: sorted(r.reason), errors: sorted(r.errors) },
-      actual: { decision: out.decision, reasons: sorted(out.reasons), errors: sorted(errors), messages: out.errors.map((e) => `${e.policy}: ${e.message}`) } as ConformanceFailure["actual"],
-    });
+    report.failures.push(failure!);
   }
 }
+
+// `req` decided by `set`, against the corpus's answer to `r`: the failure, or null when they agree
+function mismatch(t: CorpusTest, r: CorpusTest["requests"][number], set: CompiledPolicySet, req: CedarRequest, mode: EntityMode, label: string): ConformanceFailure | null {
+  let out: PolicyResult;
+  try {
+    out = set.evaluate(req, mode === "request" ? t.entities : mode === "live" ? liveEntities(req, t.entities) : undefined);
+  } catch (e) {
+    out = { decision: "deny", reasons: [], errors: [{ policy: "<threw>", message: String(e) }] };
+  }
+  const errors = out.errors.map((e) => e.policy);
+  if (out.decision === r.decision && sameSet(out.reasons, r.reason) && sameSet(errors, r.errors)) return null;
+  return {
+    test: t.name,
+    request: `${r.description} [${mode}, ${label}]`,
+    expected: { decision: r.decision, reasons: sorted(r.reason), errors: sorted(r.errors) },
+    actual: { decision: out.decision, reasons: sorted(out.reasons), errors: sorted(errors), messages: out.errors.map((e) => `${e.policy}: ${e.message}`) } as ConformanceFailure["actual"],
+  };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Renders one failure as a short diff. */
 export function formatFailure(f: ConformanceFailure): string {

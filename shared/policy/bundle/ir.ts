@@ -52,6 +52,20 @@ export type ExprIr =
 /** Binary operators taking two values and no request. */
 export type BinaryOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "add" | "sub" | "mul" | "contains" | "containsAll" | "containsAny";
 
+/**
+ * Each operation's operands, one letter each, in order: e expression, b boolean expression, s
+ * string, L literal, N integer digits, J JSON value, P `like` pattern, V variable, E list of
+ * expressions, R list of [name, expression] entries. The loader checks every node against it; a
+ * walk over the IR reads it to find the sub-expressions of any node.
+ */
+export const OPERANDS: ReadonlyMap<string, string> = new Map([
+  ["lit", "L"], ["long", "N"], ["uid", "ss"], ["decode", "J"], ["const", "e"], ["var", "V"],
+  ["bool", "e"], ["not", "b"], ["neg", "e"], ["isEmpty", "e"], ["and", "bb"], ["or", "bb"],
+  ["eq", "ee"], ["ne", "ee"], ["lt", "ee"], ["le", "ee"], ["gt", "ee"], ["ge", "ee"], ["add", "ee"], ["sub", "ee"], ["mul", "ee"],
+  ["contains", "ee"], ["containsAll", "ee"], ["containsAny", "ee"], ["in", "ee"], ["getTag", "ee"], ["hasTag", "ee"],
+  ["attr", "es"], ["has", "es"], ["like", "eP"], ["is", "es"], ["if", "bee"], ["set", "E"], ["record", "R"], ["call", "sE"], ["fail", "sE"],
+]);
+
 /** An entity reference: `[type, id]`. */
 export type UidIr = [string, string];
 

@@ -3,6 +3,7 @@
 // No `eval`, no Function constructor: workerd forbids both. Each node is checked against its operation's
 // signature as it is built, so a malformed IR fails here, at load, with the node's path.
 import { definePolicySet, type ActionScopeDef, type PolicyDef, type ScopeDef } from "../define.ts";
+import { contextAttributesOf } from "../context-reads.ts";
 import { extensionFunctions, isExtensionFunction } from "../extensions.ts";
 import type { PatternElem } from "../like.ts";
 import * as ops from "../ops.ts";
@@ -10,7 +11,7 @@ import type { RequestView } from "../ops.ts";
 import type { CompiledPolicySet, EntityJson } from "../types.ts";
 import type { EntityUid, Value } from "../values.ts";
 import { PolicyIrError } from "./errors.ts";
-import { POLICY_IR_FORMAT, POLICY_IR_FORMAT_VERSION } from "./ir.ts";
+import { OPERANDS, POLICY_IR_FORMAT, POLICY_IR_FORMAT_VERSION, type PolicyIrEntry } from "./ir.ts";
 import { readJsonIr } from "./json.ts";
 
 type Fn = (r: RequestView) => Value;
@@ -27,14 +28,7 @@ const BINARY = new Map<string, (a: Value, b: Value) => Value>([
 // `.` and `has` take the attribute name as their second operand (checked a string), the others a value
 const WITH_REQUEST = new Map<string, (r: RequestView, a: Value, b: never) => Value>([["in", ops.isIn], ["getTag", ops.getTag], ["hasTag", ops.hasTag], ["attr", ops.attr], ["has", ops.has]]);
 
-// Each operation's operands: e expression, b boolean expression, s string, L literal, N integer
-// digits, J JSON value, P `like` pattern, V variable, E list of expressions, R record entries
-const SIGNATURES = new Map<string, string>([
-  ["lit", "L"], ["long", "N"], ["uid", "ss"], ["decode", "J"], ["const", "e"], ["var", "V"], ["not", "b"], ["and", "bb"], ["or", "bb"],
-  ["attr", "es"], ["has", "es"], ["like", "eP"], ["is", "es"], ["if", "bee"], ["set", "E"], ["record", "R"], ["call", "sE"], ["fail", "sE"],
-  ...[...UNARY.keys()].map((k) => [k, "e"] as [string, string]),
-  ...[...BINARY.keys(), "in", "getTag", "hasTag"].map((k) => [k, "ee"] as [string, string]),
-]);
+// The checks of the operand letters in `OPERANDS` (`e`, `b` are checked by building the node)
 const KINDS: Record<string, [string, (v: unknown) => boolean]> = {
   s: ["a string", (v) => typeof v === "string"],
   L: ["a boolean, string or safe integer", (v) => typeof v === "boolean" || typeof v === "string" || Number.isSafeInteger(v)],
@@ -95,7 +89,7 @@ class Builder {
   expr(e: unknown, path: string): Built {
     if (!Array.isArray(e)) return fail(path, "expected an expression [op, ...]");
     const op = e[0] as string;
-    const signature = SIGNATURES.get(op) ?? fail(path, `unknown operation \`${String(op)}\``);
+    const signature = OPERANDS.get(op) ?? fail(path, `unknown operation \`${String(op)}\``);
     if (e.length !== signature.length + 1) fail(path, `\`${op}\` takes ${signature.length} operand(s)`);
     for (let i = 0; i < signature.length; i++) {
       const kind = KINDS[signature[i]];
@@ -322,5 +316,13 @@ export function loadPolicyIr(ir: unknown): CompiledPolicySet {
     if (condition !== undefined) def.condition = condition;
     return def;
   });
-  return definePolicySet({ version: p.version as string, onForbidError: p.onForbidError as "skip" | "deny", entities: entities as EntityJson[], policies });
+  // Every condition was checked above, so the walk meets only well-formed nodes
+  const contextAttributes = contextAttributesOf(p.policies as PolicyIrEntry[]);
+  return definePolicySet({
+    version: p.version as string,
+    onForbidError: p.onForbidError as "skip" | "deny",
+    entities: entities as EntityJson[],
+    policies,
+    contextAttributes: contextAttributes === null ? null : [...contextAttributes],
+  });
 }
