@@ -114,7 +114,7 @@ const figures = {
   revocation,
   worker,
   bundle: { worker_gzip_bytes: worker.worker_gzip_bytes, lambda_gzip_bytes: coldStart.lambda_gzip_bytes },
-  cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare, empty_handler: coldStart.empty_handler, lambda_over_empty_handler: coldStart.lambda_over_empty_handler },
+  cold_start_ms: { lambda: coldStart.lambda, lambda_cedar_wasm: coldStart.lambda_cedar_wasm, node_bare: coldStart.node_bare, empty_handler: coldStart.empty_handler, lambda_over_empty_handler: coldStart.lambda_over_empty_handler, node_floor: coldStart.node_floor, lambda_over_node_floor: coldStart.lambda_over_node_floor },
   audit_overhead_ns: audit.audit_overhead_ns,
   audit,
   metrics_overhead: metricsOverhead,
