@@ -111,11 +111,13 @@ const PROXY = "export default { fetch(request, env) { return env.ORIGIN.fetch(re
 // As long as the bench's allow lines (about 950 bytes): the line is a constant, so the Worker does
 // nothing but the write
 const AUDIT_LINE_BYTES = 950;
-const LOGGING_PROXY = `const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};
+// The constant line as a JS declaration, for the Workers that write one per request
+const LINE_DECLARATION = `const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};`;
+const LOGGING_PROXY = `${LINE_DECLARATION}
 export default { fetch(request, env) { console.log(line); return env.ORIGIN.fetch(request); } };`;
 // Copies the request, strips inbound identity headers and sets three, as the Gatehouse Worker does on
 // an allow (values as long as the bench's), writes the line, forwards
-const IDENTITY_PROXY = `const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};
+const IDENTITY_PROXY = `${LINE_DECLARATION}
 export default { fetch(request, env) {
   console.log(line);
   const forwarded = new Request(request);
@@ -141,33 +143,31 @@ async function bundle(dir: string, name: string, source: string): Promise<string
   return out;
 }
 
-function honoJwkWorker(key: TestKey, dir: string): Promise<string> {
-  return bundle(dir, "hono-jwk", `
+// Hono's jwk before `handler`, with `prelude` at the module's top
+function honoJwkModule(key: TestKey, handler: string, prelude = ""): string {
+  return `
 import { Hono } from "hono/tiny";
 import { jwk } from "hono/jwk";
+${prelude}
 const app = new Hono();
 app.use("*", jwk({ keys: [${JSON.stringify(key.publicJwk)}], alg: ["ES256"], verification: { iss: ${JSON.stringify(ISSUER)}, aud: ${JSON.stringify(AUDIENCE)} } }));
-app.all("*", (c) => c.text("ok"));
+app.all("*", ${handler});
 export default app;
-`);
+`;
+}
+
+function honoJwkWorker(key: TestKey, dir: string): Promise<string> {
+  return bundle(dir, "hono-jwk", honoJwkModule(key, `(c) => c.text("ok")`));
 }
 
 // Hono's jwk, then what Gatehouse does besides for a token not seen before that is the platform's:
 // one KV read for the token's jti (a key never written, as for a fresh token), one line on stdout
 function honoJwkFloorWorker(key: TestKey, dir: string): Promise<string> {
-  return bundle(dir, "hono-jwk-floor", `
-import { Hono } from "hono/tiny";
-import { jwk } from "hono/jwk";
-const line = ${JSON.stringify(JSON.stringify({ line: "x".repeat(AUDIT_LINE_BYTES - 12) }))};
-const app = new Hono();
-app.use("*", jwk({ keys: [${JSON.stringify(key.publicJwk)}], alg: ["ES256"], verification: { iss: ${JSON.stringify(ISSUER)}, aud: ${JSON.stringify(AUDIENCE)} } }));
-app.all("*", async (c) => {
+  return bundle(dir, "hono-jwk-floor", honoJwkModule(key, `async (c) => {
   const revoked = await c.env.REVOCATIONS.get("jti:" + c.get("jwtPayload").jti);
   console.log(line);
   return revoked === null ? c.text("ok") : c.text("revoked", 401);
-});
-export default app;
-`);
+}`, LINE_DECLARATION));
 }
 
 // `gatehouse()` middleware in the same Worker as a handler answering 200, bundled like the Worker is
